@@ -1,0 +1,47 @@
+# Two commands: `make run` (a server with demo data on SQLite) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+FLASK := $(BIN)/flask --app app
+
+.PHONY: run test install install-dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.installed
+
+instance/secret_key:
+	mkdir -p instance
+	$(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
+	chmod 600 $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# A local server over plain HTTP: development cookies, a generated secret key, demo data.
+run: $(VENV)/.installed instance/secret_key
+	export SECRET_KEY=$$(cat instance/secret_key) HOCTAP_ENV=development; \
+	$(FLASK) db upgrade && \
+	$(FLASK) seed-demo && \
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# The suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL names one.
+test: $(VENV)/.installed-dev
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== again on $$TEST_DATABASE_URL"; \
+		$(BIN)/python -m pytest; \
+	fi
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,1 @@
+"""Users, login, passwords, and the roles they hold over units."""

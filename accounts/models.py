@@ -1,0 +1,55 @@
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.clock import utcnow
+from core.extensions import db
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    is_enabled: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+    password_changed_at: Mapped[datetime | None]
+
+    roles: Mapped[list["Role"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses disabled accounts
+        return self.is_enabled
+
+    @property
+    def role_names(self) -> set[str]:
+        return {role.name for role in self.roles}
+
+    def get_id(self) -> str:
+        # Changing the password invalidates sessions made with the old one.
+        stamp = int(self.password_changed_at.timestamp()) if self.password_changed_at else 0
+        return f"{self.id}:{stamp}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+
+class Role(db.Model):
+    __tablename__ = "roles"
+    __table_args__ = (UniqueConstraint("user_id", "name", "unit_id", name="uq_roles_user_name_unit"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(20))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="roles")
+    unit: Mapped["Unit"] = relationship(lazy="joined")  # noqa: F821 - defined in units

@@ -1,0 +1,148 @@
+"""Accounts: passwords, authentication, roles. Plain functions; callers commit."""
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from core import audit
+from core.clock import utcnow
+from core.extensions import db
+from core.permissions import OFFICER, ROLE_NAMES
+from accounts.models import Role, User
+
+MIN_PASSWORD_LENGTH = 8
+_COMMON = frozenset(
+    (Path(__file__).parent / "data" / "common_passwords.txt").read_text("utf-8").split())
+# Letters and digits that cannot be misread when a password is printed on paper.
+_READABLE = "abcdefghjkmnpqrstuvwxyz23456789"
+
+# Other features teach login to find a user by their own identifiers (phone, card
+# number); app.py registers them so that accounts imports nothing to its right.
+login_lookups: list[Callable[[str], User | None]] = []
+# Likewise, how to find the unit a role is granted over, by its code.
+unit_lookups: list[Callable[[str], object | None]] = []
+
+
+class AccountError(Exception):
+    """A rule about accounts was broken; ``code`` lets the view pick the message."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def password_problem(password: str, username: str = "") -> str | None:
+    """Return why the password is too weak ("too_short", "too_common", "is_username"), or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return "too_short"
+    lowered = password.lower()
+    if lowered in _COMMON or len(set(password)) <= 2:
+        return "too_common"
+    if username and lowered == username.lower():
+        return "is_username"
+    return None
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)
+
+
+def generate_initial_password() -> str:
+    return "".join(secrets.choice(_READABLE) for _ in range(10))
+
+
+def find_user(identifier: str) -> User | None:
+    identifier = identifier.strip()
+    if not identifier:
+        return None
+    user = db.session.execute(
+        db.select(User).where(db.func.lower(User.username) == identifier.lower())
+    ).scalar_one_or_none()
+    for lookup in login_lookups:
+        if user is not None:
+            break
+        user = lookup(identifier)
+    return user
+
+
+def authenticate(identifier: str, password: str, *, now=None) -> User | None:
+    user = find_user(identifier)
+    if user is None or not user.is_enabled:
+        # Spend the same time as a real check so that timing does not reveal accounts.
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password):
+        return None
+    user.last_login_at = now or utcnow()
+    return user
+
+
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def create_user(username: str, full_name: str, password: str, *, must_change_password=False) -> User:
+    if db.session.execute(db.select(User.id).where(
+            db.func.lower(User.username) == username.lower())).first():
+        raise AccountError("username_taken")
+    user = User(username=username, full_name=full_name, password_hash=hash_password(password),
+                must_change_password=must_change_password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def change_password(user: User, current: str, new: str, *, now=None) -> None:
+    if not check_password_hash(user.password_hash, current):
+        raise AccountError("wrong_password")
+    if check_password_hash(user.password_hash, new):
+        raise AccountError("same_password")
+    set_password(user, new, now=now)
+
+
+def set_password(user: User, new: str, *, now=None) -> None:
+    problem = password_problem(new, user.username)
+    if problem:
+        raise AccountError(problem)
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    user.password_changed_at = now or utcnow()
+
+
+def issue_one_time_password(user: User, actor: User, *, now=None) -> str:
+    """Give ``user`` a fresh password that must be changed at the next login."""
+    password = generate_initial_password()
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    user.password_changed_at = now or utcnow()
+    audit.record(actor, "password_reset", "user", user.id,
+                 f"Cấp mật khẩu dùng một lần cho {user.username}", now=now)
+    return password
+
+
+def grant_role(user: User, name: str, unit, actor: User, *, now=None) -> Role:
+    if name not in ROLE_NAMES:
+        raise AccountError("unknown_role")
+    if name == OFFICER and unit is None:
+        raise AccountError("officer_needs_unit")
+    unit_id = unit.id if unit is not None else None
+    if any(r.name == name and r.unit_id == unit_id for r in user.roles):
+        raise AccountError("role_exists")
+    role = Role(name=name, unit=unit)
+    user.roles.append(role)
+    db.session.flush()
+    audit.record(actor, "role_granted", "user", user.id,
+                 f"Cấp vai trò {ROLE_NAMES[name]} cho {user.username}"
+                 + (f" tại {unit.code}" if unit is not None else ""),
+                 {"role": name, "unit": getattr(unit, "code", None)}, now=now)
+    return role
+
+
+def revoke_role(role: Role, actor: User, *, now=None) -> None:
+    user = role.user
+    audit.record(actor, "role_revoked", "user", user.id,
+                 f"Thu hồi vai trò {ROLE_NAMES[role.name]} của {user.username}"
+                 + (f" tại {role.unit.code}" if role.unit is not None else ""),
+                 {"role": role.name, "unit": getattr(role.unit, "code", None)}, now=now)
+    user.roles.remove(role)
+    db.session.flush()

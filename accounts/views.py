@@ -1,0 +1,188 @@
+from flask import (Blueprint, abort, flash, redirect, render_template, request, session, url_for)
+from flask_login import current_user, login_required, login_user, logout_user
+from wtforms import SelectChoice
+
+from accounts import services
+from accounts.forms import PASSWORD_MESSAGES, ChangePasswordForm, CreateUserForm, LoginForm, RoleForm
+from accounts.models import Role, User
+from core.extensions import db, limiter, login_manager
+from core.permissions import ADMIN, OFFICER, ROLE_NAMES, roles_required
+from core.text import fold
+
+bp = Blueprint("accounts", __name__, url_prefix="/accounts")
+
+ACCOUNT_MESSAGES = {
+    "wrong_password": "Mật khẩu hiện tại không đúng.",
+    "same_password": "Mật khẩu mới phải khác mật khẩu cũ.",
+    "username_taken": "Tên đăng nhập này đã có người dùng.",
+    "unknown_role": "Vai trò không hợp lệ.",
+    "officer_needs_unit": "Cán bộ công đoàn phải gắn với một đơn vị.",
+    "role_exists": "Tài khoản đã có vai trò này.",
+    **PASSWORD_MESSAGES,
+}
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    ident, _, stamp = user_id.partition(":")
+    if not ident.isdigit():
+        return None
+    user = db.session.get(User, int(ident))
+    if user is None or user.get_id() != user_id:
+        return None
+    return user
+
+
+def _failed_login(response) -> bool:
+    # Only failed attempts (the form shown again) count towards the limit.
+    return response.status_code == 200
+
+
+def _login_account_key() -> str:
+    return "login:" + fold(request.form.get("identifier", ""))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("20 per 15 minutes", methods=["POST"], deduct_when=_failed_login)
+@limiter.limit("5 per 15 minutes", methods=["POST"], key_func=_login_account_key,
+               deduct_when=_failed_login)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.identifier.data, form.password.data)
+        if user is not None:
+            next_url = request.args.get("next", "")
+            session.clear()  # a new session at login: no fixation
+            login_user(user, remember=form.remember.data)
+            db.session.commit()
+            if not next_url.startswith("/") or next_url.startswith("//"):
+                next_url = url_for("core.home")
+            return redirect(next_url)
+        flash("Tên đăng nhập hoặc mật khẩu không đúng.", "danger")
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    session.clear()
+    flash("Bạn đã đăng xuất.", "info")
+    return redirect(url_for("core.home"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm(current_user.username)
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current.data, form.new.data)
+        except services.AccountError as error:
+            flash(ACCOUNT_MESSAGES.get(error.code, error.code), "danger")
+        else:
+            db.session.commit()
+            login_user(current_user._get_current_object())  # the session id carries the password stamp
+            flash("Đã đổi mật khẩu.", "success")
+            return redirect(url_for("core.home"))
+    return render_template("accounts/password.html", form=form)
+
+
+@bp.get("/users")
+@roles_required(ADMIN)
+def users():
+    text = request.args.get("q", "").strip()
+    query = db.select(User).order_by(User.username)
+    if text:
+        query = query.where(db.or_(User.username.contains(text, autoescape=True),
+                                   User.full_name.contains(text, autoescape=True)))
+    page = db.paginate(query, per_page=50)
+    return render_template("accounts/users.html", page=page, q=text, form=CreateUserForm())
+
+
+@bp.post("/users")
+@roles_required(ADMIN)
+def create_user():
+    form = CreateUserForm()
+    if not form.validate_on_submit():
+        for messages in form.errors.values():
+            for message in messages:
+                flash(message, "danger")
+        return redirect(url_for(".users"))
+    try:
+        password = services.generate_initial_password()
+        user = services.create_user((form.username.data or "").strip(), (form.full_name.data or "").strip(), password,
+                                    must_change_password=True)
+    except services.AccountError as error:
+        flash(ACCOUNT_MESSAGES[error.code], "danger")
+        return redirect(url_for(".users"))
+    db.session.commit()
+    response = render_template("accounts/issued.html", user=user, password=password)
+    return response, 200, {"Cache-Control": "no-store"}
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def user_detail(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = RoleForm()
+    form.role.choices = [SelectChoice(key, name) for key, name in ROLE_NAMES.items()]
+    if form.validate_on_submit():
+        unit = services.unit_lookups[0](form.unit_code.data) if (form.unit_code.data or "").strip() else None
+        if (form.unit_code.data or "").strip() and unit is None:
+            flash("Không có đơn vị với mã này.", "danger")
+        else:
+            try:
+                services.grant_role(user, form.role.data, unit, current_user)
+            except services.AccountError as error:
+                flash(ACCOUNT_MESSAGES[error.code], "danger")
+            else:
+                db.session.commit()
+                flash("Đã cấp vai trò.", "success")
+                return redirect(url_for(".user_detail", user_id=user.id))
+    return render_template("accounts/user_detail.html", user=user, form=form, role_names=ROLE_NAMES)
+
+
+@bp.post("/users/<int:user_id>/roles/<int:role_id>/revoke")
+@roles_required(ADMIN)
+def revoke_role(user_id: int, role_id: int):
+    role = db.get_or_404(Role, role_id)
+    if role.user_id != user_id:
+        abort(404)
+    if role.user_id == current_user.id and role.name == ADMIN:
+        flash("Không thể tự thu hồi quyền quản trị của chính mình.", "danger")
+    else:
+        services.revoke_role(role, current_user)
+        db.session.commit()
+        flash("Đã thu hồi vai trò.", "success")
+    return redirect(url_for(".user_detail", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>/reset")
+@roles_required(ADMIN)
+def reset_password(user_id: int):
+    user = db.get_or_404(User, user_id)
+    password = services.issue_one_time_password(user, current_user)
+    db.session.commit()
+    return render_template("accounts/issued.html", user=user, password=password), 200, {"Cache-Control": "no-store"}
+
+
+ALLOWED_WHILE_PASSWORD_EXPIRED = {"accounts.change_password", "accounts.logout", "static", "core.healthz"}
+
+
+def register_hooks(app) -> None:
+    @app.before_request
+    def force_password_change():
+        if (current_user.is_authenticated and current_user.must_change_password
+                and request.endpoint not in ALLOWED_WHILE_PASSWORD_EXPIRED):
+            flash("Đây là lần đăng nhập đầu tiên hoặc mật khẩu vừa được cấp lại: hãy đặt mật khẩu mới.", "warning")
+            return redirect(url_for("accounts.change_password"))
+        return None
+
+    @app.context_processor
+    def navigation():
+        user = current_user
+        return {"is_admin": user.is_authenticated and ADMIN in user.role_names,
+                "is_officer": user.is_authenticated and OFFICER in user.role_names}

@@ -1,0 +1,58 @@
+"""Assemble the application: config, extensions, blueprints, CLI groups, feature wiring."""
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from config import DEFAULT_SECRET_KEY, Config
+from core import demo, errors, security, templating
+from core.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(Config)
+    if test_config:
+        app.config.update(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "hoctap.db")
+    if app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY and not (app.debug or app.testing):
+        raise RuntimeError("SECRET_KEY is the built-in development key: set SECRET_KEY in the environment.")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    login_manager.login_message_category = "warning"
+
+    errors.register(app)
+    security.register(app)
+    templating.register(app)
+
+    from accounts import services as accounts_services
+    from accounts import views as accounts_views
+    from core import views as core_views
+    from units import cli as units_cli
+    from units import demo as units_demo
+    from units import services as units_services
+    from units import views as units_views
+
+    app.register_blueprint(core_views.bp)
+    app.register_blueprint(accounts_views.bp)
+    app.register_blueprint(units_views.bp)
+    accounts_views.register_hooks(app)
+
+    # Members log in with their phone or card number, which only units knows about.
+    accounts_services.login_lookups[:] = [units_services.user_for_identifier]
+    accounts_services.unit_lookups[:] = [units_services.get_unit]
+
+    app.cli.add_command(units_cli.units_cli)
+    app.cli.add_command(units_cli.members_cli)
+    app.cli.add_command(demo.seed_demo)
+    demo.seeders[:] = [units_demo.seed]
+    return app

@@ -1,0 +1,1 @@
+"""Shared kernel: extensions, clock, text folding, permissions, audit log, error pages."""

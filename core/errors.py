@@ -1,0 +1,24 @@
+"""Vietnamese error pages."""
+from flask import render_template
+
+MESSAGES = {
+    400: ("Yêu cầu không hợp lệ", "Trình duyệt đã gửi dữ liệu không đúng. Hãy tải lại trang và thử lại."),
+    403: ("Không có quyền truy cập", "Tài khoản của bạn không được phép xem trang này."),
+    404: ("Không tìm thấy trang", "Trang bạn tìm không có hoặc bạn không có quyền xem."),
+    405: ("Thao tác không được phép", "Trang này không nhận thao tác đó."),
+    413: ("Tệp quá lớn", "Tệp tải lên vượt quá giới hạn cho phép."),
+    429: ("Thao tác quá nhanh", "Bạn đã thử quá nhiều lần. Vui lòng đợi một lát rồi thử lại."),
+    500: ("Lỗi hệ thống", "Đã có lỗi xảy ra phía máy chủ. Vui lòng thử lại sau ít phút."),
+}
+
+
+def register(app) -> None:
+    def handler(error):
+        code = getattr(error, "code", 500) or 500
+        title, message = MESSAGES.get(code, MESSAGES[500])
+        if code == 400 and getattr(error, "description", "").startswith("The CSRF"):
+            message = "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Hãy tải lại trang và gửi lại."
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+
+    for code in MESSAGES:
+        app.register_error_handler(code, handler)

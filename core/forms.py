@@ -1,0 +1,56 @@
+"""The base form: Flask-WTF with WTForms' built-in messages in Vietnamese.
+
+WTForms ships no Vietnamese catalogue, so the messages our forms can show are
+translated here and handed to WTForms through its translations hook.
+"""
+from flask_wtf import FlaskForm
+
+VIETNAMESE = {
+    "This field is required.": "Trường này không được để trống.",
+    "Not a valid choice.": "Lựa chọn không hợp lệ.",
+    "Invalid Choice: could not coerce.": "Lựa chọn không hợp lệ.",
+    "Not a valid integer value.": "Hãy nhập một số nguyên.",
+    "Not a valid decimal value.": "Hãy nhập một số.",
+    "Not a valid float value.": "Hãy nhập một số.",
+    "Not a valid date value.": "Ngày không hợp lệ.",
+    "Not a valid datetime value.": "Thời điểm không hợp lệ.",
+    "Not a valid time value.": "Giờ không hợp lệ.",
+    "Invalid email address.": "Email không hợp lệ.",
+    "Invalid input.": "Giá trị không hợp lệ.",
+    "Invalid URL.": "Địa chỉ web không hợp lệ.",
+    "Field must be equal to %(other_name)s.": "Giá trị phải trùng với %(other_name)s.",
+    "Field must be between %(min)d and %(max)d characters long.": "Độ dài phải từ %(min)d đến %(max)d ký tự.",
+    "Field must be at least %(min)d character long.": "Cần ít nhất %(min)d ký tự.",
+    "Field cannot be longer than %(max)d character.": "Không được dài quá %(max)d ký tự.",
+    "Field must be exactly %(max)d character long.": "Phải có đúng %(max)d ký tự.",
+    "Number must be at least %(min)s.": "Số phải từ %(min)s trở lên.",
+    "Number must be at most %(max)s.": "Số không được lớn hơn %(max)s.",
+    "Number must be between %(min)s and %(max)s.": "Số phải trong khoảng %(min)s đến %(max)s.",
+    "Date must be at least %(min)s.": "Ngày phải từ %(min)s trở đi.",
+    "Date must be at most %(max)s.": "Ngày không được sau %(max)s.",
+    "Date must be between %(min)s and %(max)s.": "Ngày phải trong khoảng %(min)s đến %(max)s.",
+    "Invalid CSRF Token.": "Phiên làm việc không hợp lệ, hãy tải lại trang.",
+    "CSRF token missing.": "Phiên làm việc không hợp lệ, hãy tải lại trang.",
+    "CSRF failed.": "Phiên làm việc không hợp lệ, hãy tải lại trang.",
+    "CSRF token expired.": "Phiên làm việc đã hết hạn, hãy tải lại trang.",
+}
+# Plural forms: Vietnamese has one form, so the singular message id is the key.
+_PLURALS = {
+    "Field must be at least %(min)d characters long.": "Field must be at least %(min)d character long.",
+    "Field cannot be longer than %(max)d characters.": "Field cannot be longer than %(max)d character.",
+    "Field must be exactly %(max)d characters long.": "Field must be exactly %(max)d character long.",
+}
+
+
+class _Translations:
+    def gettext(self, message: str) -> str:
+        return VIETNAMESE.get(message, message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return VIETNAMESE.get(singular, VIETNAMESE.get(_PLURALS.get(plural, plural), singular))
+
+
+class Form(FlaskForm):
+    class Meta:
+        def get_translations(self, form):
+            return _Translations()

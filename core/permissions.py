@@ -1,0 +1,70 @@
+"""One place that answers "may this user act on this unit?".
+
+Units carry a materialised path ("/1/7/42/"); an officer role held over a unit covers
+every unit whose path starts with that unit's path. Outside their scope an officer
+gets 404, never 403, so they cannot even learn that a sibling unit exists.
+"""
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+
+from core.extensions import login_manager
+
+ADMIN = "admin"
+OFFICER = "officer"
+EDITOR = "editor"
+ORGANISER = "organiser"
+ROLE_NAMES = {
+    ADMIN: "Quản trị hệ thống",
+    OFFICER: "Cán bộ công đoàn",
+    EDITOR: "Biên tập nội dung",
+    ORGANISER: "Ban tổ chức cuộc thi",
+}
+
+
+def has_role(user, role: str) -> bool:
+    return bool(user and user.is_authenticated and role in user.role_names)
+
+
+def is_admin(user) -> bool:
+    return has_role(user, ADMIN)
+
+
+def scope_paths(user) -> list[str] | None:
+    """Paths of the subtrees the user oversees; None means everything (admin)."""
+    if is_admin(user):
+        return None
+    if not (user and user.is_authenticated):
+        return []
+    return [role.unit.path for role in user.roles if role.name == OFFICER and role.unit]
+
+
+def can_manage_unit(user, unit) -> bool:
+    paths = scope_paths(user)
+    if paths is None:
+        return True
+    return any(unit.path.startswith(path) for path in paths)
+
+
+def ensure_unit_in_scope(user, unit) -> None:
+    if unit is None or not can_manage_unit(user, unit):
+        abort(404)
+
+
+def is_staff(user) -> bool:
+    return is_admin(user) or bool(scope_paths(user))
+
+
+def roles_required(*roles: str):
+    """Allow a view to users holding any of ``roles``; anonymous users go to login."""
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not any(has_role(current_user, role) for role in roles):
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator

@@ -1,0 +1,54 @@
+import pytest
+
+from app import create_app
+from core.extensions import db
+
+
+def test_healthz_runs_a_query(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "db": "ok"}
+
+
+def test_healthz_reports_an_unreachable_database(tmp_path):
+    unreachable = create_app({"TESTING": True,
+                              "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/x.db"})
+    response = unreachable.test_client().get("/healthz")
+    with unreachable.app_context():
+        db.engine.dispose()
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "error", "db": "error"}
+
+
+def test_refuses_to_start_with_the_default_secret_key(monkeypatch):
+    monkeypatch.setattr("config.Config.SECRET_KEY", "dev-only-not-secret")
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_error_pages_speak_vietnamese(client):
+    response = client.get("/khong-co-trang-nay")
+    assert response.status_code == 404
+    assert "Không tìm thấy trang" in response.get_data(as_text=True)
+
+
+def test_security_headers(client):
+    response = client.get("/")
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"]
+
+
+def test_base_layout_uses_only_our_own_static_files(client):
+    html = client.get("/").get_data(as_text=True)
+    assert '<html lang="vi">' in html
+    assert "/static/vendor/bootstrap/bootstrap.min.css" in html
+    assert "cdn" not in html.lower() and "https://" not in html
+
+
+def test_every_static_file_is_served(client):
+    for path in ("/static/vendor/bootstrap/bootstrap.min.css", "/static/js/app.js", "/static/css/app.css"):
+        response = client.get(path)
+        assert response.status_code == 200
+        response.close()

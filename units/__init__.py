@@ -1,0 +1,1 @@
+"""The union tree and its history, members, member import, headcounts."""

@@ -1,0 +1,109 @@
+from core.forms import Form as FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import BooleanField, DateField, IntegerField, SelectChoice, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+
+from units import services
+
+NAME_REQUIRED = DataRequired("Hãy nhập tên.")
+CODE_FIELD = dict(validators=[DataRequired("Hãy nhập mã đơn vị."), Length(max=40)])
+
+
+class UnitForm(FlaskForm):
+    code = StringField("Mã đơn vị", **CODE_FIELD)
+    name = StringField("Tên đơn vị", validators=[NAME_REQUIRED, Length(max=300)])
+    kind = SelectField("Loại đơn vị", coerce=int)
+    parent_code = StringField("Mã đơn vị cấp trên (để trống nếu là cấp cao nhất)", validators=[Length(max=40)])
+    submit = SubmitField("Thêm đơn vị")
+
+
+class RenameForm(FlaskForm):
+    name = StringField("Tên mới", validators=[NAME_REQUIRED, Length(max=300)])
+    kind = SelectField("Loại đơn vị", coerce=int)
+    on = DateField("Ngày hiệu lực", format="%Y-%m-%d", validators=[Optional()])
+    submit = SubmitField("Lưu tên và loại")
+
+
+class MoveForm(FlaskForm):
+    target_code = StringField("Mã đơn vị cấp trên mới", **CODE_FIELD)
+    on = DateField("Ngày hiệu lực", format="%Y-%m-%d", validators=[Optional()])
+    submit = SubmitField("Chuyển đơn vị")
+
+
+class MergeForm(FlaskForm):
+    target_code = StringField("Sáp nhập vào đơn vị (mã)", **CODE_FIELD)
+    on = DateField("Ngày hiệu lực", format="%Y-%m-%d", validators=[Optional()])
+    submit = SubmitField("Sáp nhập")
+
+
+class DissolveForm(FlaskForm):
+    on = DateField("Ngày giải thể", format="%Y-%m-%d", validators=[Optional()])
+    submit = SubmitField("Giải thể")
+
+
+class KindForm(FlaskForm):
+    code = StringField("Mã loại (chữ thường không dấu)", validators=[DataRequired("Hãy nhập mã."), Length(2, 32)])
+    name = StringField("Tên loại", validators=[NAME_REQUIRED, Length(max=120)])
+    is_grassroots = BooleanField("Đoàn viên sinh hoạt trực tiếp ở loại đơn vị này")
+    submit = SubmitField("Thêm loại")
+
+
+class MemberForm(FlaskForm):
+    full_name = StringField("Họ và tên", validators=[DataRequired("Hãy nhập họ và tên."), Length(max=200)])
+    card_number = StringField("Số thẻ đoàn viên", validators=[Length(max=32)])
+    phone = StringField("Số điện thoại di động", validators=[Length(max=20)])
+    birth_year = IntegerField("Năm sinh", validators=[Optional(), NumberRange(1900, 2100, "Năm sinh không hợp lệ.")])
+    gender = SelectField("Giới tính", validate_choice=False, choices=[SelectChoice("", "—"), SelectChoice("Nam", "Nam"),
+                                                   SelectChoice("Nữ", "Nữ"), SelectChoice("Khác", "Khác")])
+    email = StringField("Email", validators=[Optional(), Email("Email không hợp lệ."), Length(max=200)])
+    position = StringField("Chức vụ", validators=[Length(max=200)])
+    submit = SubmitField("Lưu")
+
+    def validate_phone(self, field):
+        if (field.data or "").strip() and services.normalise_phone(field.data) is None:
+            raise ValidationError("Không phải số di động Việt Nam (10 số, bắt đầu bằng 03, 05, 07, 08, 09).")
+
+    def validate_card_number(self, field):
+        card = services.normalise_card(field.data)
+        if card and not services.CARD_PATTERN.match(card):
+            raise ValidationError("Số thẻ chỉ gồm chữ không dấu, số và gạch ngang (3–32 ký tự).")
+
+    def member_data(self) -> services.MemberData:
+        return services.MemberData(
+            full_name=self.full_name.data, card_number=services.normalise_card(self.card_number.data) or None,
+            phone=services.normalise_phone(self.phone.data) if (self.phone.data or "").strip() else None,
+            birth_year=self.birth_year.data, gender=services.normalise_gender(self.gender.data or ""),
+            email=(self.email.data or "").lower() or None, position=(self.position.data or "").strip() or None)
+
+
+class MemberMoveForm(FlaskForm):
+    unit_code = StringField("Chuyển sang đơn vị (mã)", **CODE_FIELD)
+    submit = SubmitField("Chuyển sinh hoạt")
+
+
+class MemberStatusForm(FlaskForm):
+    status = SelectField("Trạng thái", choices=[
+        SelectChoice("active", "Đang sinh hoạt"), SelectChoice("moved", "Đã chuyển ra ngoài hệ thống"),
+        SelectChoice("left", "Đã thôi sinh hoạt")])
+    submit = SubmitField("Cập nhật trạng thái")
+
+
+SPREADSHEET = FileAllowed(["xlsx", "csv"], "Chỉ nhận tệp .xlsx hoặc .csv.")
+
+
+class MemberImportForm(FlaskForm):
+    file = FileField("Tệp danh sách (.xlsx hoặc .csv)", validators=[FileRequired("Hãy chọn tệp."), SPREADSHEET])
+    unit_code = StringField("Đơn vị cho mọi dòng (để trống nếu tệp có cột “Mã đơn vị”)",
+                            validators=[Length(max=40)], render_kw={"list": "unit-codes"})
+    dry_run = BooleanField("Chỉ kiểm tra, chưa ghi")
+    submit = SubmitField("Nhập danh sách")
+
+
+class UnitImportForm(FlaskForm):
+    file = FileField("Tệp danh sách đơn vị (.xlsx hoặc .csv)", validators=[FileRequired("Hãy chọn tệp."), SPREADSHEET])
+    dry_run = BooleanField("Chỉ kiểm tra, chưa ghi")
+    submit = SubmitField("Nhập đơn vị")
+
+
+class ActivateForm(FlaskForm):
+    submit = SubmitField("Cấp tài khoản cho đoàn viên chưa có")

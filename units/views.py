@@ -1,0 +1,397 @@
+import io
+import tempfile
+from pathlib import Path
+
+from flask import (Blueprint, abort, flash, redirect, render_template, request, send_file, url_for)
+from flask_login import current_user, login_required
+from openpyxl import Workbook
+from wtforms import SelectChoice
+
+from core.extensions import db
+from core.permissions import ADMIN, OFFICER, ensure_unit_in_scope, is_admin, roles_required
+from core.tabular import TableError
+from units import importing, services
+from units.forms import (ActivateForm, DissolveForm, KindForm, MemberForm, MemberImportForm, MemberMoveForm,
+                         MemberStatusForm, MergeForm, MoveForm, RenameForm, UnitForm, UnitImportForm)
+from units.models import MEMBER_ACTIVE, Member
+
+bp = Blueprint("units", __name__, url_prefix="/units")
+staff_required = roles_required(ADMIN, OFFICER)
+
+UNIT_MESSAGES = {
+    "bad_code": "Mã đơn vị chỉ gồm chữ không dấu, số, dấu chấm, gạch ngang, gạch dưới (tối đa 40 ký tự).",
+    "empty_name": "Tên không được để trống.",
+    "code_taken": "Mã đơn vị này đã có.",
+    "parent_inactive": "Đơn vị đã sáp nhập hoặc giải thể, không thể thao tác.",
+    "move_into_itself": "Không thể chuyển đơn vị vào chính nó hoặc đơn vị cấp dưới của nó.",
+    "merge_into_itself": "Không thể sáp nhập vào chính nó hoặc đơn vị cấp dưới của nó.",
+    "not_empty": "Đơn vị còn đoàn viên hoặc đơn vị trực thuộc đang hoạt động: hãy sáp nhập thay vì giải thể.",
+    "bad_kind_code": "Mã loại chỉ gồm chữ thường không dấu, số và gạch dưới.",
+    "kind_exists": "Loại đơn vị này đã có.",
+    "card_taken": "Số thẻ đoàn viên đã thuộc về một đoàn viên khác.",
+    "phone_taken": "Số điện thoại đã thuộc về một đoàn viên khác.",
+    "no_account": "Đoàn viên này chưa có tài khoản.",
+    "bad_status": "Trạng thái không hợp lệ.",
+    "out_of_scope": "Đơn vị không thuộc phạm vi bạn quản lý.",
+    "unknown_unit": "Không có đơn vị với mã này hoặc đơn vị ngoài phạm vi bạn quản lý.",
+}
+TEMPLATE_EXAMPLES = {
+    "members": (["Họ và tên", "Mã đơn vị", "Số thẻ đoàn viên", "Số điện thoại", "Ngày sinh", "Năm sinh",
+                 "Giới tính", "Email", "Chức vụ"],
+                [["Nguyễn Văn An", "CDCS-MAU", "LC000123", "0912345678", "15/03/1988", "", "Nam", "", "Giáo viên"],
+                 ["Lò Thị Xuân", "CDCS-MAU", "", "0387654321", "", "1995", "Nữ", "", "Nhân viên"]]),
+    "units": (["Mã đơn vị", "Tên đơn vị", "Loại", "Mã đơn vị cấp trên"],
+              [["LDLD-MOI", "Liên đoàn Lao động huyện Mới", "Liên đoàn Lao động huyện", "LDLD-TINH"],
+               ["CDCS-MOI-01", "Công đoàn cơ sở Trường Tiểu học Mới", "Công đoàn cơ sở", "LDLD-MOI"]]),
+}
+
+
+def _kind_choices() -> list[SelectChoice]:
+    return [SelectChoice(k.id, k.name) for k in services.all_kinds()]
+
+
+def _unit_or_404(code: str):
+    unit = services.get_unit(code)
+    ensure_unit_in_scope(current_user, unit)
+    return unit
+
+
+def _member_or_404(member_id: int) -> Member:
+    member = db.get_or_404(Member, member_id)
+    ensure_unit_in_scope(current_user, member.unit)
+    return member
+
+
+def _scoped_unit_from_code(code: str):
+    unit = services.get_unit(code or "")
+    if unit is None or not (is_admin(current_user) or _in_scope(unit)):
+        raise services.UnitError("unknown_unit")
+    return unit
+
+
+def _in_scope(unit) -> bool:
+    from core.permissions import can_manage_unit
+    return can_manage_unit(current_user, unit)
+
+
+def _fail(error: services.UnitError) -> None:
+    flash(UNIT_MESSAGES.get(error.code, error.code), "danger")
+
+
+def _flash_form_errors(form) -> None:
+    for messages in form.errors.values():
+        for message in messages:
+            flash(message, "danger")
+
+
+@bp.get("/")
+@staff_required
+def index():
+    text = request.args.get("q", "").strip()
+    results = services.search_units(current_user, text) if text else None
+    form = UnitForm()
+    form.kind.choices = _kind_choices()
+    return render_template("units/index.html", forest=services.tree(current_user), q=text,
+                           results=results, form=form)
+
+
+@bp.post("/")
+@roles_required(ADMIN)
+def create():
+    form = UnitForm()
+    form.kind.choices = _kind_choices()
+    if not form.validate_on_submit():
+        _flash_form_errors(form)
+        return redirect(url_for(".index"))
+    kind = next(k for k in services.all_kinds() if k.id == form.kind.data)
+    try:
+        parent = _scoped_unit_from_code(form.parent_code.data) if (form.parent_code.data or "").strip() else None
+        unit = services.create_unit(form.code.data, form.name.data, kind, parent, actor=current_user)
+    except services.UnitError as error:
+        _fail(error)
+        return redirect(url_for(".index"))
+    db.session.commit()
+    flash(f"Đã thêm đơn vị {unit.name}.", "success")
+    return redirect(url_for(".detail", code=unit.code))
+
+
+@bp.get("/<code>")
+@staff_required
+def detail(code: str):
+    unit = _unit_or_404(code)
+    rename = RenameForm(name=unit.name, kind=unit.kind_id)
+    rename.kind.choices = _kind_choices()
+    return render_template(
+        "units/detail.html", unit=unit, ancestors=services.ancestors(unit),
+        children=services.children(unit, include_inactive=True), events=services.unit_events(unit),
+        own_members=services.active_member_count(unit),
+        total_members=services.active_member_count(unit, subtree=True),
+        rename=rename, move=MoveForm(), merge=MergeForm(), dissolve=DissolveForm(),
+        activate=ActivateForm())
+
+
+def _admin_unit_action(code: str, form_class, action):
+    unit = _unit_or_404(code)
+    form = form_class()
+    if form_class is RenameForm:
+        form.kind.choices = _kind_choices()
+    if not form.validate_on_submit():
+        _flash_form_errors(form)
+        return redirect(url_for(".detail", code=unit.code))
+    try:
+        message = action(unit, form)
+    except services.UnitError as error:
+        db.session.rollback()
+        _fail(error)
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for(".detail", code=unit.code))
+
+
+@bp.post("/<code>/rename")
+@roles_required(ADMIN)
+def rename(code: str):
+    def action(unit, form):
+        services.rename_unit(unit, form.name.data, actor=current_user, on=form.on.data)
+        services.change_kind(unit, next(k for k in services.all_kinds() if k.id == form.kind.data),
+                             actor=current_user, on=form.on.data)
+        return "Đã lưu tên và loại đơn vị."
+    return _admin_unit_action(code, RenameForm, action)
+
+
+@bp.post("/<code>/move")
+@roles_required(ADMIN)
+def move(code: str):
+    def action(unit, form):
+        services.move_unit(unit, _scoped_unit_from_code(form.target_code.data), actor=current_user,
+                           on=form.on.data)
+        return "Đã chuyển đơn vị; đoàn viên và lịch sử được giữ nguyên."
+    return _admin_unit_action(code, MoveForm, action)
+
+
+@bp.post("/<code>/merge")
+@roles_required(ADMIN)
+def merge(code: str):
+    def action(unit, form):
+        target = _scoped_unit_from_code(form.target_code.data)
+        moved = services.merge_unit(unit, target, actor=current_user, on=form.on.data)
+        return f"Đã sáp nhập vào {target.name}; chuyển {moved} đoàn viên."
+    return _admin_unit_action(code, MergeForm, action)
+
+
+@bp.post("/<code>/dissolve")
+@roles_required(ADMIN)
+def dissolve(code: str):
+    def action(unit, form):
+        services.dissolve_unit(unit, actor=current_user, on=form.on.data)
+        return "Đã ghi nhận giải thể đơn vị."
+    return _admin_unit_action(code, DissolveForm, action)
+
+
+@bp.route("/kinds", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def kinds():
+    form = KindForm()
+    if form.validate_on_submit():
+        try:
+            services.create_kind(form.code.data, form.name.data, is_grassroots=form.is_grassroots.data,
+                                 actor=current_user)
+        except services.UnitError as error:
+            _fail(error)
+        else:
+            db.session.commit()
+            flash("Đã thêm loại đơn vị.", "success")
+            return redirect(url_for(".kinds"))
+    return render_template("units/kinds.html", kinds=services.all_kinds(), form=form)
+
+
+# -- members -------------------------------------------------------------------------
+
+@bp.get("/<code>/members")
+@staff_required
+def members(code: str):
+    unit = _unit_or_404(code)
+    text = request.args.get("q", "").strip()
+    status = request.args.get("status", MEMBER_ACTIVE)
+    if status not in services.MEMBER_STATUS_NAMES and status != "all":
+        status = MEMBER_ACTIVE
+    query = services.members_query(unit, text=text, status=None if status == "all" else status)
+    page = db.paginate(query, per_page=50, error_out=False)
+    return render_template("units/members.html", unit=unit, page=page, q=text, status=status,
+                           status_names=services.MEMBER_STATUS_NAMES)
+
+
+@bp.route("/<code>/members/new", methods=["GET", "POST"])
+@staff_required
+def new_member(code: str):
+    unit = _unit_or_404(code)
+    form = MemberForm()
+    if form.validate_on_submit():
+        try:
+            member = services.create_member(unit, form.member_data(), actor=current_user)
+        except services.UnitError as error:
+            _fail(error)
+        else:
+            db.session.commit()
+            flash(f"Đã thêm đoàn viên {member.full_name}.", "success")
+            return redirect(url_for(".members", code=unit.code))
+    return render_template("units/member_form.html", unit=unit, form=form, member=None)
+
+
+@bp.route("/members/<int:member_id>", methods=["GET", "POST"])
+@staff_required
+def edit_member(member_id: int):
+    member = _member_or_404(member_id)
+    form = MemberForm(obj=member)
+    if form.validate_on_submit():
+        try:
+            services.update_member(member, form.member_data(), actor=current_user)
+        except services.UnitError as error:
+            db.session.rollback()
+            _fail(error)
+        else:
+            db.session.commit()
+            flash("Đã lưu thông tin đoàn viên.", "success")
+            return redirect(url_for(".edit_member", member_id=member.id))
+    return render_template("units/member_form.html", unit=member.unit, form=form, member=member,
+                           move_form=MemberMoveForm(), status_form=MemberStatusForm(status=member.status),
+                           moves=services.member_moves(member), status_names=services.MEMBER_STATUS_NAMES)
+
+
+@bp.post("/members/<int:member_id>/move")
+@staff_required
+def move_member(member_id: int):
+    member = _member_or_404(member_id)
+    form = MemberMoveForm()
+    if form.validate_on_submit():
+        try:
+            target = _scoped_unit_from_code(form.unit_code.data)
+            services.move_member(member, target, actor=current_user)
+        except services.UnitError as error:
+            _fail(error)
+        else:
+            db.session.commit()
+            flash(f"Đã chuyển {member.full_name} sang {target.name}.", "success")
+    return redirect(url_for(".edit_member", member_id=member.id))
+
+
+@bp.post("/members/<int:member_id>/status")
+@staff_required
+def member_status(member_id: int):
+    member = _member_or_404(member_id)
+    form = MemberStatusForm()
+    if form.validate_on_submit():
+        services.set_member_status(member, form.status.data)
+        db.session.commit()
+        flash("Đã cập nhật trạng thái.", "success")
+    return redirect(url_for(".edit_member", member_id=member.id))
+
+
+@bp.post("/members/<int:member_id>/reset-password")
+@staff_required
+def reset_member_password(member_id: int):
+    member = _member_or_404(member_id)
+    try:
+        issued = services.reset_member_password(member, current_user)
+    except services.UnitError as error:
+        _fail(error)
+        return redirect(url_for(".edit_member", member_id=member.id))
+    db.session.commit()
+    return (render_template("units/passwords.html", unit=member.unit, issued=[issued]), 200,
+            {"Cache-Control": "no-store"})
+
+
+@bp.post("/<code>/activate")
+@staff_required
+def activate(code: str):
+    unit = _unit_or_404(code)
+    issued = services.activate_members(unit, current_user)
+    db.session.commit()
+    if not issued:
+        flash("Mọi đoàn viên đang sinh hoạt đã có tài khoản.", "info")
+        return redirect(url_for(".detail", code=unit.code))
+    # Shown once and never stored in clear: the page is not cached.
+    return (render_template("units/passwords.html", unit=unit, issued=issued), 200,
+            {"Cache-Control": "no-store"})
+
+
+# -- imports ---------------------------------------------------------------------------
+
+def _run_import(form, run):
+    upload = form.file.data
+    suffix = Path(upload.filename or "").suffix.lower()
+    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+        upload.save(handle)
+        handle.flush()
+        try:
+            result = run(Path(handle.name), upload.filename)
+        except TableError as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+            return None
+        except services.UnitError as error:
+            db.session.rollback()
+            _fail(error)
+            return None
+    if result.ok and not form.dry_run.data:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return result
+
+
+@bp.route("/members/import", methods=["GET", "POST"])
+@staff_required
+def import_members():
+    form = MemberImportForm()
+    result = None
+    if form.validate_on_submit():
+        unit = None
+        if (form.unit_code.data or "").strip():
+            try:
+                unit = _scoped_unit_from_code(form.unit_code.data)
+            except services.UnitError as error:
+                _fail(error)
+                return render_template("units/import_members.html", form=form, result=None)
+        result = _run_import(form, lambda path, name: importing.import_members(
+            path, name, current_user, unit=unit, dry_run=form.dry_run.data, keep_outcomes=True))
+    elif request.method == "POST":
+        _flash_form_errors(form)
+    return render_template("units/import_members.html", form=form, result=result,
+                           units=services.units_for_choice(current_user)[:500])
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def import_units():
+    form = UnitImportForm()
+    result = None
+    if form.validate_on_submit():
+        result = _run_import(form, lambda path, name: importing.import_units(
+            path, name, current_user, dry_run=form.dry_run.data))
+    elif request.method == "POST":
+        _flash_form_errors(form)
+    return render_template("units/import_units.html", form=form, result=result, kinds=services.all_kinds())
+
+
+@bp.get("/import/<kind>-template.xlsx")
+@staff_required
+def import_template(kind: str):
+    if kind not in TEMPLATE_EXAMPLES:
+        abort(404)
+    headers, examples = TEMPLATE_EXAMPLES[kind]
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Danh sách"
+    sheet.append(headers)
+    for example in examples:
+        sheet.append(example)
+    for column in sheet.columns:
+        sheet.column_dimensions[column[0].column_letter].width = 22
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    names = {"members": "mau-nhap-doan-vien.xlsx", "units": "mau-nhap-don-vi.xlsx"}
+    return send_file(buffer, download_name=names[kind], as_attachment=True,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
