@@ -32,6 +32,7 @@ install-dev: $(VENV)/.installed-dev
 run: $(VENV)/.installed instance/secret_key
 	export SECRET_KEY=$$(cat instance/secret_key) HOCTAP_ENV=development; \
 	$(FLASK) db upgrade && \
+	$(FLASK) content sync && \
 	$(FLASK) seed-demo && \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 

@@ -37,6 +37,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from accounts import services as accounts_services
     from accounts import views as accounts_views
     from core import views as core_views
+    from learning import cli as learning_cli
+    from learning import demo as learning_demo
+    from learning import views as learning_views
+    from learning import editor_views
     from units import cli as units_cli
     from units import demo as units_demo
     from units import services as units_services
@@ -45,6 +49,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(core_views.bp)
     app.register_blueprint(accounts_views.bp)
     app.register_blueprint(units_views.bp)
+    app.register_blueprint(learning_views.bp)
+    app.register_blueprint(editor_views.bp)
     accounts_views.register_hooks(app)
 
     # Members log in with their phone or card number, which only units knows about.
@@ -53,6 +59,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.cli.add_command(units_cli.units_cli)
     app.cli.add_command(units_cli.members_cli)
+    app.cli.add_command(learning_cli.content_cli)
     app.cli.add_command(demo.seed_demo)
-    demo.seeders[:] = [units_demo.seed]
+    demo.seeders[:] = [units_demo.seed, learning_demo.seed]
     return app

@@ -23,3 +23,17 @@ def clean_name(text: str | None) -> str:
 
 def like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _fold_char(ch: str) -> str:
+    if ch.isspace():
+        return " "
+    base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
+    base = "d" if base in ("đ", "Đ") else base.lower()
+    return base if len(base) == 1 else ch.lower()[:1] or " "
+
+
+def fold_aligned(text: str | None) -> str:
+    """Like `fold` but one character out for each character in, so a match found in the
+    folded text can be highlighted at the same place in the original."""
+    return "".join(_fold_char(ch) for ch in unicodedata.normalize("NFC", text or ""))

@@ -1,0 +1,84 @@
+"""Markdown to safe HTML, for lessons and anything else editors write.
+
+Every piece of HTML made from Markdown goes through `sanitise`: editors are trusted
+with words, not with scripts. Images must live on our own host, so a lesson page
+never makes a request elsewhere (and never leaks who reads it).
+"""
+import html
+import math
+import re
+from dataclasses import dataclass
+
+import markdown
+import nh3
+
+from core.text import fold
+
+WORDS_PER_MINUTE = 200  # an unhurried reader of Vietnamese prose, on a phone
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "div", "dl", "dt", "em", "h2", "h3", "h4", "h5",
+    "h6", "hr", "i", "img", "li", "mark", "ol", "p", "pre", "s", "small", "strong", "sub", "sup", "table",
+    "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "ol": {"start"},
+    **{f"h{n}": {"id"} for n in range(2, 7)},
+}
+_NON_SLUG = re.compile(r"[^a-z0-9]+")
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: str
+    toc_html: str
+    plain_text: str
+    word_count: int
+
+
+def slugify(value: str, separator: str = "-") -> str:
+    """Heading ids readable in a URL: "Mục đích, yêu cầu" -> "muc-dich-yeu-cau"."""
+    return _NON_SLUG.sub(separator, fold(value)).strip(separator) or "muc"
+
+
+def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "img" and attribute == "src" and not value.startswith("/"):
+        return None  # only images served by us
+    return value
+
+
+def sanitise(fragment: str) -> str:
+    return nh3.clean(fragment, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                     clean_content_tags={"script", "style", "iframe", "object", "embed", "template"},
+                     attribute_filter=_keep_attribute, url_schemes={"http", "https", "mailto", "tel"},
+                     link_rel="noopener noreferrer")
+
+
+def plain_text(fragment: str) -> str:
+    return html.unescape(nh3.clean(fragment, tags=set())).strip()
+
+
+def render(source: str) -> Rendered:
+    """Render a lesson: headings start at h2 (the page title is the h1), with ids for the contents list."""
+    md = markdown.Markdown(extensions=["extra", "sane_lists", "toc"], extension_configs={
+        "toc": {"slugify": slugify, "toc_depth": "2-3", "permalink": False},
+    }, output_format="html")
+    body = sanitise(md.convert(source or ""))
+    toc = sanitise(md.toc) if getattr(md, "toc_tokens", None) else ""
+    text = plain_text(body)
+    return Rendered(html=body, toc_html=toc, plain_text=text, word_count=len(_WORD.findall(text)))
+
+
+def render_inline(source: str) -> str:
+    """Short Markdown (a question's explanation, a contest's rules) as safe HTML."""
+    return sanitise(markdown.markdown(source or "", extensions=["extra", "sane_lists"]))
+
+
+def reading_seconds(word_count: int) -> int:
+    return max(60, math.ceil(word_count / WORDS_PER_MINUTE * 60))

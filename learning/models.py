@@ -1,0 +1,152 @@
+"""Topics, their lessons and question bank, who a topic is for, and each member's progress.
+
+The question bank lives here, not in quizzes: it is part of a topic's content (synced
+from files, edited, searched with the lessons); quizzes draw from it.
+"""
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.clock import utcnow
+from core.extensions import db
+from units.models import Member, Unit
+
+KIND_ANNUAL, KIND_FULL_TERM = "annual", "full_term"
+KIND_NAMES = {KIND_ANNUAL: "Chuyên đề hằng năm", KIND_FULL_TERM: "Chuyên đề toàn khóa"}
+SINGLE, MULTIPLE, TRUE_FALSE = "single", "multiple", "true_false"
+QUESTION_TYPES = {SINGLE: "Một đáp án đúng", MULTIPLE: "Nhiều đáp án đúng", TRUE_FALSE: "Đúng/Sai"}
+
+
+class Topic(db.Model):
+    __tablename__ = "topics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(12))
+    year: Mapped[int] = mapped_column(SmallInteger)
+    opens_on: Mapped[date | None]
+    due_on: Mapped[date | None]
+    guiding_document: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    published: Mapped[bool] = mapped_column(default=False)
+    # Rows loaded by `content sync`: only these are unpublished when their file goes away.
+    from_content: Mapped[bool] = mapped_column(default=False)
+    content_removed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    lessons: Mapped[list["Lesson"]] = relationship(back_populates="topic", order_by="Lesson.position")
+    assignments: Mapped[list["TopicAssignment"]] = relationship(back_populates="topic",
+                                                                cascade="all, delete-orphan")
+
+    @property
+    def kind_name(self) -> str:
+        return KIND_NAMES.get(self.kind, self.kind)
+
+
+class TopicAssignment(db.Model):
+    """A topic is set for a unit and so for everyone in its subtree."""
+    __tablename__ = "topic_assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+
+    topic: Mapped[Topic] = relationship(back_populates="assignments")
+    unit: Mapped[Unit] = relationship(lazy="joined")
+
+    __table_args__ = (UniqueConstraint("topic_id", "unit_id"),)
+
+
+class Lesson(db.Model):
+    __tablename__ = "lessons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    body_md: Mapped[str] = mapped_column(Text, default="")
+    # Rendered and sanitised when the source changes, never per request.
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    toc_html: Mapped[str] = mapped_column(Text, default="")
+    search_text: Mapped[str] = mapped_column(Text, default="")  # folded title, summary and body
+    word_count: Mapped[int] = mapped_column(default=0)
+    # None: 30% of the estimated reading time.
+    min_read_seconds: Mapped[int | None]
+    position: Mapped[int] = mapped_column(SmallInteger, default=0)
+    published: Mapped[bool] = mapped_column(default=True)
+    # Rows loaded by `content sync`: only these are unpublished when their file goes away.
+    from_content: Mapped[bool] = mapped_column(default=False)
+    content_removed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    topic: Mapped[Topic] = relationship(back_populates="lessons")
+
+    __table_args__ = (UniqueConstraint("topic_id", "slug"),)
+
+
+class LessonProgress(db.Model):
+    """One member's reading of one lesson: kept per member, so it follows them across units."""
+    __tablename__ = "lesson_progress"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id"), index=True)
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Where the member stopped: the id of the last heading reached and how far down (0-100).
+    resume_anchor: Mapped[str] = mapped_column(String(120), default="")
+    resume_percent: Mapped[int] = mapped_column(SmallInteger, default=0)
+    studied_at: Mapped[datetime | None]
+
+    member: Mapped[Member] = relationship()
+    lesson: Mapped[Lesson] = relationship()
+
+    __table_args__ = (UniqueConstraint("member_id", "lesson_id"),)
+
+
+class Question(db.Model):
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"), index=True)
+    lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lessons.id", ondelete="SET NULL"), index=True)
+    slug: Mapped[str] = mapped_column(String(80))
+    type: Mapped[str] = mapped_column(String(12))
+    text: Mapped[str] = mapped_column(Text)
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+    published: Mapped[bool] = mapped_column(default=True)
+    # Rows loaded by `content sync`: only these are unpublished when their file goes away.
+    from_content: Mapped[bool] = mapped_column(default=False)
+    content_removed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    topic: Mapped[Topic] = relationship()
+    lesson: Mapped[Lesson | None] = relationship()
+    choices: Mapped[list["Choice"]] = relationship(back_populates="question", order_by="Choice.position",
+                                                   cascade="all, delete-orphan")
+
+    __table_args__ = (UniqueConstraint("topic_id", "slug"),)
+
+    @property
+    def type_name(self) -> str:
+        return QUESTION_TYPES.get(self.type, self.type)
+
+
+class Choice(db.Model):
+    __tablename__ = "choices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(SmallInteger)
+    text: Mapped[str] = mapped_column(Text)
+    is_correct: Mapped[bool] = mapped_column(default=False)
+
+    question: Mapped[Question] = relationship(back_populates="choices")
+
+    __table_args__ = (Index("ix_choices_question_position", "question_id", "position"),)

@@ -1,0 +1,119 @@
+"""Member pages: my learning, a topic, a lesson (and its print view), search."""
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from core.clock import local_today
+from core.extensions import db, limiter
+from core.permissions import EDITOR, has_role, is_admin
+from learning import services
+from units import services as units_services
+
+bp = Blueprint("learning", __name__)
+
+
+def _member():
+    return units_services.member_for_user(current_user)
+
+
+def _can_edit() -> bool:
+    return has_role(current_user, EDITOR) or is_admin(current_user)
+
+
+def _topic_or_404(slug: str):
+    # Editors may look at unpublished topics the way members will see them.
+    return services.get_topic(slug, include_unpublished=_can_edit()) or abort(404)
+
+
+def _lesson_or_404(topic_slug: str, lesson_slug: str):
+    topic = _topic_or_404(topic_slug)
+    lesson = services.get_lesson(topic, lesson_slug, include_unpublished=_can_edit()) or abort(404)
+    return topic, lesson
+
+
+@bp.get("/learn/")
+@login_required
+def my_learning():
+    member = _member()
+    topics = services.assigned_topics(member) if member else []
+    return render_template("learning/my_learning.html", member=member, today=local_today(),
+                           progress=[services.topic_progress(member, topic) for topic in topics])
+
+
+@bp.get("/learn/<topic_slug>/")
+@login_required
+def topic(topic_slug: str):
+    topic = _topic_or_404(topic_slug)
+    member = _member()
+    return render_template("learning/topic.html", topic=topic, member=member, today=local_today(),
+                           progress=services.topic_progress(member, topic))
+
+
+@bp.get("/learn/<topic_slug>/<lesson_slug>")
+@login_required
+def lesson(topic_slug: str, lesson_slug: str):
+    topic, lesson = _lesson_or_404(topic_slug, lesson_slug)
+    member = _member()
+    progress = None
+    if member is not None and lesson.published:
+        progress = services.open_lesson(member, lesson)
+        db.session.commit()
+    previous, following = services.neighbours(lesson) if lesson.published else (None, None)
+    return render_template("learning/lesson.html", topic=topic, lesson=lesson, member=member,
+                           progress=progress, previous=previous, following=following,
+                           reading_minutes=services.reading_minutes(lesson),
+                           required_seconds=services.required_read_seconds(lesson))
+
+
+@bp.get("/learn/<topic_slug>/<lesson_slug>/print")
+@login_required
+def lesson_print(topic_slug: str, lesson_slug: str):
+    topic, lesson = _lesson_or_404(topic_slug, lesson_slug)
+    return render_template("learning/lesson_print.html", topic=topic, lesson=lesson,
+                           reading_minutes=services.reading_minutes(lesson))
+
+
+@bp.post("/learn/<topic_slug>/<lesson_slug>/place")
+@login_required
+@limiter.limit("120/minute")
+def save_place(topic_slug: str, lesson_slug: str):
+    """Where the member stopped reading: a small request sent as they scroll."""
+    _, lesson = _lesson_or_404(topic_slug, lesson_slug)
+    member = _member() or abort(404)
+    try:
+        percent = int(request.form.get("percent", ""))
+        services.save_place(member, lesson, request.form.get("anchor", ""), percent)
+    except (ValueError, services.LearningError):
+        return jsonify(saved=False, message="Vị trí đọc không hợp lệ."), 400
+    db.session.commit()
+    return jsonify(saved=True)
+
+
+@bp.post("/learn/<topic_slug>/<lesson_slug>/studied")
+@login_required
+def mark_studied(topic_slug: str, lesson_slug: str):
+    topic, lesson = _lesson_or_404(topic_slug, lesson_slug)
+    member = _member()
+    if member is None:
+        flash("Tài khoản này không gắn với đoàn viên nào nên không ghi nhận tiến độ học.", "warning")
+        return redirect(url_for(".lesson", topic_slug=topic.slug, lesson_slug=lesson.slug))
+    try:
+        services.mark_studied(member, lesson)
+    except services.LearningError as error:
+        flash(str(error), "warning")
+        return redirect(url_for(".lesson", topic_slug=topic.slug, lesson_slug=lesson.slug, _anchor="mark"))
+    db.session.commit()
+    progress = services.topic_progress(member, topic)
+    flash(f"Đã ghi nhận: bạn đã học xong bài “{lesson.title}” "
+          f"({progress.studied}/{progress.total} bài của chuyên đề).", "success")
+    if progress.next_lesson is not None:
+        return redirect(url_for(".lesson", topic_slug=topic.slug, lesson_slug=progress.next_lesson.slug))
+    return redirect(url_for(".topic", topic_slug=topic.slug))
+
+
+@bp.get("/search")
+@login_required
+@limiter.limit("60/minute")
+def search():
+    query = request.args.get("q", "").strip()[:200]
+    hits = services.search(query, limit=30, include_unpublished=_can_edit()) if query else []
+    return render_template("learning/search.html", query=query, hits=hits)
