@@ -39,8 +39,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     from core import views as core_views
     from learning import cli as learning_cli
     from learning import demo as learning_demo
-    from learning import views as learning_views
     from learning import editor_views
+    from learning import views as learning_views
+    from quizzes import cli as quizzes_cli
+    from quizzes import demo as quizzes_demo
+    from quizzes import services as quizzes_services
+    from quizzes import stats_views as quiz_stats_views
+    from quizzes import views as quizzes_views
     from units import cli as units_cli
     from units import demo as units_demo
     from units import services as units_services
@@ -50,6 +55,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(accounts_views.bp)
     app.register_blueprint(units_views.bp)
     app.register_blueprint(learning_views.bp)
+    app.register_blueprint(quizzes_views.bp)
+    app.register_blueprint(quiz_stats_views.bp)
     app.register_blueprint(editor_views.bp)
     accounts_views.register_hooks(app)
 
@@ -60,6 +67,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.cli.add_command(units_cli.units_cli)
     app.cli.add_command(units_cli.members_cli)
     app.cli.add_command(learning_cli.content_cli)
+    app.cli.add_command(quizzes_cli.quizzes_cli)
     app.cli.add_command(demo.seed_demo)
-    demo.seeders[:] = [units_demo.seed, learning_demo.seed]
+    demo.seeders[:] = [units_demo.seed, learning_demo.seed, quizzes_demo.seed]
+
+    # Learning pages show each topic's quiz, which learning cannot import: pass it in.
+    app.add_template_global(quizzes_services.quiz_status, "quiz_status")
     return app

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import markdown
 import nh3
+from markupsafe import Markup
 
 from core.text import fold
 
@@ -75,9 +76,9 @@ def render(source: str) -> Rendered:
     return Rendered(html=body, toc_html=toc, plain_text=text, word_count=len(_WORD.findall(text)))
 
 
-def render_inline(source: str) -> str:
+def render_inline(source: str) -> Markup:
     """Short Markdown (a question's explanation, a contest's rules) as safe HTML."""
-    return sanitise(markdown.markdown(source or "", extensions=["extra", "sane_lists"]))
+    return Markup(sanitise(markdown.markdown(source or "", extensions=["extra", "sane_lists"])))
 
 
 def reading_seconds(word_count: int) -> int:

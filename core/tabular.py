@@ -7,7 +7,7 @@ import codecs
 import csv
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.text import clean_name, fold
@@ -121,3 +121,31 @@ def read_table(path: Path, filename: str, columns: dict[str, tuple[str, ...]],
             raise TableError(f"Không đọc được tệp: {exc}.") from None
 
     return found, data_rows()
+
+
+MAX_REPORTED_ERRORS = 500
+
+
+@dataclass
+class ImportIssue:
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class ImportReport:
+    """What an all-or-nothing import found: the first errors by row and column, and how many."""
+    rows: int = 0
+    errors: list[ImportIssue] = field(default_factory=list)
+    error_count: int = 0
+    outcomes: list[tuple[int, str, str]] = field(default_factory=list)  # (row, outcome or slug, label)
+
+    def error(self, row: int, column: str, message: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append(ImportIssue(row, column, message))
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0

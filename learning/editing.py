@@ -20,7 +20,6 @@ from units.models import Unit
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 SLUG_RULE = "chỉ gồm chữ thường không dấu (a–z), số (0–9) và dấu gạch ngang “-”, tối đa 80 ký tự"
 MIN_YEAR, MAX_YEAR = 2000, 2100
-MAX_CHOICES = 6
 LETTERS = "ABCDEF"
 _NUMBERED_SLUG = re.compile(r"^q(\d{1,9})$")
 
@@ -122,7 +121,7 @@ def topic_overview() -> list[TopicSummary]:
         query = db.select(column, func.count()).group_by(column)
         if conditions:
             query = query.where(*conditions)
-        return dict(db.session.execute(query).tuples().all())
+        return {key: count for key, count in db.session.execute(query)}
 
     lessons, lessons_live = counts(Lesson.topic_id), counts(Lesson.topic_id, Lesson.published)
     questions, questions_live = counts(Question.topic_id), counts(Question.topic_id, Question.published)
@@ -357,7 +356,10 @@ def _apply_question_data(question: Question, data: QuestionData) -> None:
 
 def create_question(topic: Topic, data: QuestionData, *, slug: str | None = None, published: bool = False,
                     position: int | None = None, actor=None) -> Question:
-    """Add a question to the bank (a draft unless ``published``); an empty slug gets the next "qN"."""
+    """Add a question to the bank (a draft unless ``published``); an empty slug gets the next "qN".
+
+    Audited when an ``actor`` is given; the spreadsheet import passes none and audits once.
+    """
     _check_question_data(topic, data)
     if slug:
         slug = check_slug(slug)
@@ -406,6 +408,10 @@ def questions_query(topic: Topic, *, lesson: Lesson | None = None, without_lesso
     elif without_lesson:
         query = query.where(Question.lesson_id.is_(None))
     return query
+
+
+def question_count(topic: Topic) -> int:
+    return db.session.scalar(db.select(func.count()).select_from(Question).where(Question.topic_id == topic.id))
 
 
 def get_question(topic: Topic, slug: str) -> Question | None:

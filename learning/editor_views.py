@@ -1,12 +1,433 @@
-"""The editor's pages (being built)."""
-from flask import Blueprint
+"""The editor's pages: topics, lessons with a preview as members see them, the question bank.
 
+Every page here is for editors and administrators: the guard below runs before each one.
+"""
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from core import markup
+from core.extensions import db
 from core.permissions import ADMIN, EDITOR, roles_required
+from core.tabular import TableError
+from core.text import clean_name
+from learning import editing, question_io, services
+from learning.forms import (ActionForm, AssignForm, CloneForm, LessonForm, NewLessonForm, NewQuestionForm,
+                            NewTopicForm, QuestionForm, QuestionImportForm, TopicForm)
+from learning.models import Topic
+from units import services as units_services
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
+NO_LESSON = "-"
 
+
+@bp.before_request
+@roles_required(EDITOR, ADMIN)
+def require_editor():
+    """Anonymous visitors go to the login page; everyone else but editors and admins gets 403."""
+
+
+def _topic_or_404(slug: str) -> Topic:
+    return services.get_topic(slug, include_unpublished=True) or abort(404)
+
+
+def _lesson_or_404(topic: Topic, slug: str):
+    return services.get_lesson(topic, slug, include_unpublished=True) or abort(404)
+
+
+def _question_or_404(topic: Topic, slug: str):
+    return editing.get_question(topic, slug) or abort(404)
+
+
+def _flash_form_errors(form) -> None:
+    for messages in form.errors.values():
+        for message in messages:
+            flash(message, "danger")
+
+
+def _checked_action() -> bool:
+    """A state-changing button: its form (the CSRF token) must be valid."""
+    form = ActionForm()
+    if form.validate_on_submit():
+        return True
+    _flash_form_errors(form)
+    return False
+
+
+# -- topics ----------------------------------------------------------------------------
 
 @bp.get("/")
-@roles_required(EDITOR, ADMIN)
 def topics():
-    return "Biên tập"
+    return render_template("learning/editor/topics.html", rows=editing.topic_overview())
+
+
+def _topic_data(form) -> editing.TopicData:
+    return editing.TopicData(title=form.title.data, kind=form.kind.data, year=form.year.data,
+                             opens_on=form.opens_on.data, due_on=form.due_on.data,
+                             guiding_document=form.guiding_document.data or "", summary=form.summary.data or "")
+
+
+@bp.route("/new-topic", methods=["GET", "POST"])
+def new_topic():
+    form = NewTopicForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            topic = editing.create_topic(form.slug.data, _topic_data(form), actor=current_user)
+        except editing.EditError as exc:
+            db.session.rollback()
+            error = str(exc)
+        else:
+            db.session.commit()
+            flash(f"Đã tạo chuyên đề “{topic.title}” (chưa xuất bản). Hãy thêm bài học.", "success")
+            return redirect(url_for(".topic", topic_slug=topic.slug))
+    return render_template("learning/editor/topic_form.html", form=form, topic=None, error=error)
+
+
+@bp.get("/topics/<topic_slug>/")
+def topic(topic_slug: str):
+    topic = _topic_or_404(topic_slug)
+    return render_template("learning/editor/topic.html", topic=topic, lessons=editing.ordered_lessons(topic),
+                           assignments=editing.topic_assignments(topic), assign_form=AssignForm(),
+                           units=editing.assignable_units(),
+                           question_count=editing.question_count(topic))
+
+
+@bp.route("/topics/<topic_slug>/edit", methods=["GET", "POST"])
+def edit_topic(topic_slug: str):
+    topic = _topic_or_404(topic_slug)
+    form = TopicForm(obj=topic)
+    error = None
+    if form.validate_on_submit():
+        try:
+            editing.update_topic(topic, _topic_data(form), actor=current_user)
+        except editing.EditError as exc:
+            db.session.rollback()
+            error = str(exc)
+        else:
+            db.session.commit()
+            flash("Đã lưu chuyên đề.", "success")
+            return redirect(url_for(".topic", topic_slug=topic.slug))
+    return render_template("learning/editor/topic_form.html", form=form, topic=topic, error=error)
+
+
+@bp.post("/topics/<topic_slug>/<any(publish, unpublish):action>")
+def publish_topic(topic_slug: str, action: str):
+    topic = _topic_or_404(topic_slug)
+    if _checked_action():
+        try:
+            editing.set_topic_published(topic, action == "publish", actor=current_user)
+        except editing.EditError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash("Đã xuất bản chuyên đề." if topic.published else "Đã gỡ xuất bản chuyên đề: đoàn viên không còn thấy.",
+                  "success")
+    return redirect(url_for(".topic", topic_slug=topic.slug))
+
+
+@bp.post("/topics/<topic_slug>/assign")
+def assign(topic_slug: str):
+    topic = _topic_or_404(topic_slug)
+    form = AssignForm()
+    if not form.validate_on_submit():
+        _flash_form_errors(form)
+        return redirect(url_for(".topic", topic_slug=topic.slug, _anchor="assignments"))
+    unit = units_services.get_unit(form.unit_code.data)
+    if unit is None:
+        flash(f"Không có đơn vị mã “{clean_name(form.unit_code.data)}”.", "danger")
+        return redirect(url_for(".topic", topic_slug=topic.slug, _anchor="assignments"))
+    try:
+        editing.assign_unit(topic, unit, actor=current_user)
+    except editing.EditError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash(f"Đã giao chuyên đề cho {unit.name} và các đơn vị trực thuộc.", "success")
+    return redirect(url_for(".topic", topic_slug=topic.slug, _anchor="assignments"))
+
+
+@bp.post("/topics/<topic_slug>/unassign/<int:unit_id>")
+def unassign(topic_slug: str, unit_id: int):
+    topic = _topic_or_404(topic_slug)
+    if _checked_action():
+        if editing.unassign_unit(topic, unit_id, actor=current_user):
+            db.session.commit()
+            flash("Đã thôi giao chuyên đề cho đơn vị.", "success")
+    return redirect(url_for(".topic", topic_slug=topic.slug, _anchor="assignments"))
+
+
+def _next_year_text(text: str, year: int) -> str:
+    return text.replace(str(year), str(year + 1)) if str(year) in text else text
+
+
+@bp.route("/topics/<topic_slug>/clone", methods=["GET", "POST"])
+def clone(topic_slug: str):
+    source = _topic_or_404(topic_slug)
+    form = CloneForm()
+    error = None
+    if request.method == "GET":
+        slug = _next_year_text(source.slug, source.year)
+        form.slug.data = slug if slug != source.slug else f"{source.slug}-ban-sao"[:80]
+        form.title.data = _next_year_text(source.title, source.year)
+        form.year.data = source.year + 1
+    elif form.validate_on_submit():
+        try:
+            topic = editing.clone_topic(source, form.slug.data, form.title.data, form.year.data, actor=current_user)
+        except editing.EditError as exc:
+            db.session.rollback()
+            error = str(exc)
+        else:
+            db.session.commit()
+            flash(f"Đã nhân bản thành chuyên đề “{topic.title}” (chưa xuất bản, chưa giao cho đơn vị nào).",
+                  "success")
+            return redirect(url_for(".topic", topic_slug=topic.slug))
+    return render_template("learning/editor/clone.html", source=source, form=form, error=error)
+
+
+# -- lessons ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LessonPreview:
+    """The unsaved lesson, shaped as the member's lesson partial expects; never stored."""
+    title: str
+    summary: str
+    body_html: str
+    toc_html: str
+    word_count: int
+
+
+def _preview(form) -> LessonPreview:
+    rendered = markup.render(form.body_md.data or "")
+    return LessonPreview(title=clean_name(form.title.data), summary=(form.summary.data or "").strip(),
+                         body_html=rendered.html, toc_html=rendered.toc_html, word_count=rendered.word_count)
+
+
+def _lesson_data(form) -> editing.LessonData:
+    return editing.LessonData(title=form.title.data, summary=form.summary.data or "",
+                              body_md=form.body_md.data or "", min_read_seconds=form.min_read_seconds.data)
+
+
+def _lesson_page(topic, form, lesson=None, error=None, preview=None):
+    return render_template("learning/editor/lesson_form.html", topic=topic, form=form, lesson=lesson, error=error,
+                           preview=preview,
+                           reading_minutes=services.reading_minutes(preview) if preview else None)
+
+
+@bp.route("/topics/<topic_slug>/new-lesson", methods=["GET", "POST"])
+def new_lesson(topic_slug: str):
+    topic = _topic_or_404(topic_slug)
+    form = NewLessonForm()
+    if request.method == "POST" and form.preview.data:
+        form.validate()
+        return _lesson_page(topic, form, preview=_preview(form))
+    error = None
+    if form.validate_on_submit():
+        try:
+            lesson = editing.create_lesson(topic, form.slug.data, _lesson_data(form), actor=current_user)
+        except editing.EditError as exc:
+            db.session.rollback()
+            error = str(exc)
+        else:
+            db.session.commit()
+            flash(f"Đã thêm bài “{lesson.title}” (bản nháp: đoàn viên chưa thấy cho đến khi xuất bản).", "success")
+            return redirect(url_for(".edit_lesson", topic_slug=topic.slug, lesson_slug=lesson.slug))
+    return _lesson_page(topic, form, error=error)
+
+
+@bp.route("/topics/<topic_slug>/lessons/<lesson_slug>", methods=["GET", "POST"])
+def edit_lesson(topic_slug: str, lesson_slug: str):
+    topic = _topic_or_404(topic_slug)
+    lesson = _lesson_or_404(topic, lesson_slug)
+    form = LessonForm(obj=lesson)
+    if request.method == "POST" and form.preview.data:
+        form.validate()
+        return _lesson_page(topic, form, lesson, preview=_preview(form))
+    error = None
+    if form.validate_on_submit():
+        try:
+            editing.update_lesson(lesson, _lesson_data(form), actor=current_user)
+        except editing.EditError as exc:
+            db.session.rollback()
+            error = str(exc)
+        else:
+            db.session.commit()
+            flash("Đã lưu bài học.", "success")
+            return redirect(url_for(".edit_lesson", topic_slug=topic.slug, lesson_slug=lesson.slug))
+    return _lesson_page(topic, form, lesson, error=error)
+
+
+@bp.post("/topics/<topic_slug>/lessons/<lesson_slug>/move/<any(up, down):direction>")
+def move_lesson(topic_slug: str, lesson_slug: str, direction: str):
+    topic = _topic_or_404(topic_slug)
+    lesson = _lesson_or_404(topic, lesson_slug)
+    if _checked_action() and editing.move_lesson(lesson, -1 if direction == "up" else 1):
+        db.session.commit()
+    return redirect(url_for(".topic", topic_slug=topic.slug, _anchor=f"lesson-{lesson.slug}"))
+
+
+@bp.post("/topics/<topic_slug>/lessons/<lesson_slug>/<any(publish, unpublish):action>")
+def publish_lesson(topic_slug: str, lesson_slug: str, action: str):
+    topic = _topic_or_404(topic_slug)
+    lesson = _lesson_or_404(topic, lesson_slug)
+    if _checked_action():
+        editing.set_lesson_published(lesson, action == "publish", actor=current_user)
+        db.session.commit()
+        flash(f"Đã xuất bản bài “{lesson.title}”." if lesson.published
+              else f"Đã gỡ xuất bản bài “{lesson.title}”: đoàn viên không còn thấy.", "success")
+    return redirect(url_for(".topic", topic_slug=topic.slug, _anchor=f"lesson-{lesson.slug}"))
+
+
+# -- the question bank -----------------------------------------------------------------
+
+def _lesson_filter(topic: Topic):
+    """The ?lesson= filter: a lesson's slug, "-" for questions with no lesson, or nothing."""
+    wanted = request.args.get("lesson", "")
+    if wanted == NO_LESSON:
+        return NO_LESSON, None
+    if wanted:
+        return wanted, services.get_lesson(topic, wanted, include_unpublished=True) or abort(404)
+    return "", None
+
+
+@bp.get("/topics/<topic_slug>/questions")
+def questions(topic_slug: str):
+    topic = _topic_or_404(topic_slug)
+    wanted, lesson = _lesson_filter(topic)
+    page = db.paginate(editing.questions_query(topic, lesson=lesson, without_lesson=wanted == NO_LESSON),
+                       per_page=50, error_out=False)
+    return render_template("learning/editor/questions.html", topic=topic, page=page, wanted=wanted,
+                           lessons=editing.ordered_lessons(topic), no_lesson=NO_LESSON, letters=editing.LETTERS)
+
+
+def _question_form(form_class, topic: Topic, **data):
+    form = form_class(**data)
+    form.lesson.choices = _lesson_choices(topic)
+    return form
+
+
+def _lesson_choices(topic: Topic):
+    return [SelectChoice(0, "— Không gắn với bài học nào —")] + [
+        SelectChoice(lesson.id, f"{number}. {lesson.title}")
+        for number, lesson in enumerate(editing.ordered_lessons(topic), start=1)]
+
+
+def _question_data(topic: Topic, form) -> editing.QuestionData:
+    lesson = next((lesson for lesson in topic.lessons if lesson.id == form.lesson.data), None)
+    return editing.QuestionData(type=form.type.data, text=form.text.data, explanation=form.explanation.data or "",
+                                lesson=lesson, choices=form.choice_list())
+
+
+def _back_to_questions(topic: Topic):
+    wanted = request.args.get("lesson", "")
+    return redirect(url_for(".questions", topic_slug=topic.slug, lesson=wanted or None))
+
+
+@bp.route("/topics/<topic_slug>/new-question", methods=["GET", "POST"])
+def new_question(topic_slug: str):
+    topic = _topic_or_404(topic_slug)
+    _, lesson = _lesson_filter(topic)
+    form = _question_form(NewQuestionForm, topic, lesson=lesson.id if lesson else 0)
+    error = None
+    if form.validate_on_submit():
+        try:
+            question = editing.create_question(topic, _question_data(topic, form), slug=form.slug.data or None,
+                                               actor=current_user)
+        except editing.EditError as exc:
+            db.session.rollback()
+            error = str(exc)
+        else:
+            db.session.commit()
+            flash(f"Đã thêm câu hỏi {question.slug} (bản nháp: chưa dùng để ra đề cho đến khi xuất bản).",
+                  "success")
+            return _back_to_questions(topic)
+    return render_template("learning/editor/question_form.html", topic=topic, form=form, question=None,
+                           error=error)
+
+
+@bp.route("/topics/<topic_slug>/questions/<question_slug>", methods=["GET", "POST"])
+def edit_question(topic_slug: str, question_slug: str):
+    topic = _topic_or_404(topic_slug)
+    question = _question_or_404(topic, question_slug)
+    form = _question_form(QuestionForm, topic, type=question.type, lesson=question.lesson_id or 0,
+                          text=question.text, explanation=question.explanation)
+    if request.method == "GET":
+        form.load_choices(question)
+    error = None
+    if form.validate_on_submit():
+        try:
+            editing.update_question(question, _question_data(topic, form), actor=current_user)
+        except editing.EditError as exc:
+            db.session.rollback()
+            error = str(exc)
+        else:
+            db.session.commit()
+            flash(f"Đã lưu câu hỏi {question.slug}.", "success")
+            return _back_to_questions(topic)
+    return render_template("learning/editor/question_form.html", topic=topic, form=form, question=question,
+                           error=error)
+
+
+@bp.post("/topics/<topic_slug>/questions/<question_slug>/<any(publish, unpublish):action>")
+def publish_question(topic_slug: str, question_slug: str, action: str):
+    topic = _topic_or_404(topic_slug)
+    question = _question_or_404(topic, question_slug)
+    if _checked_action():
+        try:
+            editing.set_question_published(question, action == "publish", actor=current_user)
+        except editing.EditError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(f"Đã {'xuất bản' if question.published else 'gỡ xuất bản'} câu hỏi {question.slug}.", "success")
+    return _back_to_questions(topic)
+
+
+@bp.route("/topics/<topic_slug>/import-questions", methods=["GET", "POST"])
+def import_questions(topic_slug: str):
+    topic = _topic_or_404(topic_slug)
+    form = QuestionImportForm()
+    result = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        with tempfile.NamedTemporaryFile(suffix=Path(upload.filename or "").suffix.lower()) as handle:
+            upload.save(handle)
+            handle.flush()
+            try:
+                result = question_io.import_questions(topic, Path(handle.name), upload.filename, current_user,
+                                                      publish=form.publish.data, dry_run=form.dry_run.data)
+            except TableError as exc:
+                db.session.rollback()
+                flash(str(exc), "danger")
+        if result is not None:
+            if result.ok and not form.dry_run.data:
+                db.session.commit()
+            else:
+                db.session.rollback()
+    elif request.method == "POST":
+        _flash_form_errors(form)
+    return render_template("learning/editor/import.html", topic=topic, form=form, result=result)
+
+
+def _xlsx(buffer, name: str):
+    return send_file(buffer, download_name=name, as_attachment=True, mimetype=question_io.XLSX_MIMETYPE,
+                     max_age=0)
+
+
+@bp.get("/topics/<topic_slug>/questions.xlsx")
+def export_questions(topic_slug: str):
+    topic = _topic_or_404(topic_slug)
+    return _xlsx(question_io.export_workbook(topic), f"cau-hoi-{topic.slug}.xlsx")
+
+
+@bp.get("/question-template.xlsx")
+def question_template():
+    return _xlsx(question_io.template_workbook(), "mau-nhap-cau-hoi.xlsx")
+

@@ -5,7 +5,7 @@ seen (to catch repeats), the second writes in batches inside the caller's
 transaction. Memory therefore depends on the batch size, not on the file.
 """
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -15,13 +15,12 @@ from core import audit
 from core.clock import local_today, parse_vn_date
 from core.extensions import db
 from core.permissions import scope_paths
-from core.tabular import Row, read_table
+from core.tabular import ImportReport, Row, read_table
 from core.text import clean_name, fold
 from units import services
 from units.models import MEMBER_ACTIVE, Member, MemberMove, Unit
 
 BATCH = 1000
-MAX_REPORTED_ERRORS = 500
 
 MEMBER_COLUMNS = {
     "full_name": ("Họ và tên", "Họ tên"),
@@ -44,30 +43,10 @@ ADDED, UPDATED, UNCHANGED = "added", "updated", "unchanged"
 
 
 @dataclass
-class ImportIssue:
-    row: int
-    column: str
-    message: str
-
-
-@dataclass
-class ImportResult:
+class ImportResult(ImportReport):
     added: int = 0
     updated: int = 0
     unchanged: int = 0
-    rows: int = 0
-    errors: list[ImportIssue] = field(default_factory=list)
-    error_count: int = 0
-    outcomes: list[tuple[int, str, str]] = field(default_factory=list)  # (row, outcome, name)
-
-    def error(self, row: int, column: str, message: str) -> None:
-        self.error_count += 1
-        if len(self.errors) < MAX_REPORTED_ERRORS:
-            self.errors.append(ImportIssue(row, column, message))
-
-    @property
-    def ok(self) -> bool:
-        return self.error_count == 0
 
 
 class _UnitCache:

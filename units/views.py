@@ -3,7 +3,7 @@ import tempfile
 from pathlib import Path
 
 from flask import (Blueprint, abort, flash, redirect, render_template, request, send_file, url_for)
-from flask_login import current_user, login_required
+from flask_login import current_user
 from openpyxl import Workbook
 from wtforms import SelectChoice
 

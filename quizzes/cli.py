@@ -1,0 +1,19 @@
+import click
+from flask.cli import with_appcontext
+
+from core.extensions import db
+from quizzes import services
+
+
+@click.group("quizzes", help="Bài kiểm tra và lượt làm bài.")
+def quizzes_cli():
+    pass
+
+
+@quizzes_cli.command("close-expired")
+@with_appcontext
+def close_expired_command():
+    """Đóng và chấm các lượt làm bài đã hết giờ (giờ nộp ghi là hạn chót). Chạy lúc nào cũng an toàn."""
+    closed = services.close_expired()
+    db.session.commit()
+    click.echo(f"Đã đóng {closed} lượt làm bài hết giờ.")

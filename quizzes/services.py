@@ -1,0 +1,371 @@
+"""The attempt engine. The server is the only clock and the only grader.
+
+Every function takes ``now`` so tests (and the sweep) can say what time it is. Nothing
+here commits: views and commands do, once per request.
+"""
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from blinker import Namespace
+from sqlalchemy import func, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from core.clock import utcnow
+from core.extensions import db
+from learning import services as learning
+from learning.models import MULTIPLE, Question, Topic
+from quizzes.models import (
+    EXPIRED, GRADE_LAST, IN_PROGRESS, PURPOSE_FINAL, REVIEW_ANSWERS, REVIEW_SCORE, SUBMITTED,
+    Answer, Attempt, Quiz, TopicCompletion,
+)
+from units.models import Member
+
+# Answers that left the phone just before the bell arrive a little late: they still count.
+GRACE_SECONDS = 5
+NO_REVIEW, SCORE_ONLY, FULL_REVIEW = "none", REVIEW_SCORE, REVIEW_ANSWERS
+
+signals = Namespace()
+topic_completed = signals.signal("topic-completed")  # sender: the TopicCompletion
+
+
+class QuizError(Exception):
+    """A refusal, with a message for the person."""
+
+
+class TooLate(QuizError):
+    def __init__(self):
+        super().__init__("Đã hết giờ làm bài: câu trả lời này đến sau khi bài đã đóng nên không được ghi nhận. "
+                         "Các câu đã lưu trước đó vẫn được chấm.")
+
+
+# -- settings ------------------------------------------------------------------------
+
+def final_quiz(topic: Topic, *, include_unpublished=False) -> Quiz | None:
+    query = db.select(Quiz).where(Quiz.topic_id == topic.id, Quiz.purpose == PURPOSE_FINAL)
+    if not include_unpublished:
+        query = query.where(Quiz.published)
+    return db.session.scalars(query.order_by(Quiz.id)).first()
+
+
+def bank_size(topic: Topic) -> int:
+    return db.session.scalar(db.select(func.count(Question.id))
+                             .where(Question.topic_id == topic.id, Question.published)) or 0
+
+
+def check_settings(quiz: Quiz) -> list[str]:
+    problems = []
+    if not 1 <= quiz.question_count <= 200:
+        problems.append("Số câu hỏi phải từ 1 đến 200.")
+    elif quiz.question_count > bank_size(quiz.topic):
+        problems.append(f"Ngân hàng chỉ có {bank_size(quiz.topic)} câu đang dùng, ít hơn số câu cần rút "
+                        f"({quiz.question_count}).")
+    if not 30 <= quiz.time_limit_seconds <= 6 * 3600:
+        problems.append("Thời gian làm bài phải từ 30 giây đến 6 giờ.")
+    if not 0 <= quiz.pass_percent <= 100:
+        problems.append("Điểm đạt phải từ 0 đến 100%.")
+    if quiz.max_attempts is not None and quiz.max_attempts < 1:
+        problems.append("Số lần làm bài ít nhất là 1 (để trống nếu không giới hạn).")
+    if quiz.opens_at and quiz.closes_at and quiz.closes_at <= quiz.opens_at:
+        problems.append("Thời điểm đóng phải sau thời điểm mở.")
+    return problems
+
+
+def window(quiz: Quiz, now: datetime) -> str:
+    if quiz.opens_at and now < quiz.opens_at:
+        return "not_open"
+    if quiz.closes_at and now >= quiz.closes_at:
+        return "closed"
+    return "open"
+
+
+# -- the paper -----------------------------------------------------------------------
+
+def _draw(quiz: Quiz, rng: random.Random) -> list[Question]:
+    questions = list(db.session.scalars(
+        db.select(Question).where(Question.topic_id == quiz.topic_id, Question.published)
+        .order_by(Question.id)))
+    if not quiz.balance_lessons:
+        return rng.sample(questions, min(quiz.question_count, len(questions)))
+    # Balanced: deal one question from each lesson in turn until the count is reached.
+    by_lesson: dict[int | None, list[Question]] = {}
+    for question in questions:
+        by_lesson.setdefault(question.lesson_id, []).append(question)
+    piles = [rng.sample(pile, len(pile)) for _, pile in sorted(by_lesson.items(), key=lambda kv: kv[0] or 0)]
+    rng.shuffle(piles)
+    drawn: list[Question] = []
+    while len(drawn) < quiz.question_count and any(piles):
+        for pile in piles:
+            if pile and len(drawn) < quiz.question_count:
+                drawn.append(pile.pop())
+    rng.shuffle(drawn)
+    return drawn
+
+
+def make_paper(questions: list[Question], rng: random.Random) -> list[dict]:
+    """What the attempt keeps: questions in the order shown, choices shuffled, answers."""
+    paper = []
+    for question in questions:
+        choices = list(question.choices)
+        if question.type != "true_false":  # "Đúng" stays before "Sai"
+            rng.shuffle(choices)
+        paper.append({
+            "id": question.id, "type": question.type, "text": question.text,
+            "lesson_id": question.lesson_id, "explanation": question.explanation,
+            "choices": [{"id": c.id, "text": c.text} for c in choices],
+            "correct": sorted(c.id for c in choices if c.is_correct),
+        })
+    return paper
+
+
+def public_question(entry: dict) -> dict:
+    """The part of a paper entry the browser may see while the attempt is open."""
+    return {"id": entry["id"], "type": entry["type"], "text": entry["text"],
+            "choices": [{"id": c["id"], "text": c["text"]} for c in entry["choices"]]}
+
+
+# -- attempts ------------------------------------------------------------------------
+
+def attempts_of(quiz: Quiz, user) -> list[Attempt]:
+    return list(db.session.scalars(db.select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user.id)
+                                   .order_by(Attempt.number)))
+
+
+def open_attempt(quiz: Quiz, user, *, now: datetime | None = None) -> Attempt | None:
+    """The person's attempt in progress, after closing it if its time is up."""
+    attempt = db.session.scalars(db.select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user.id,
+                                                          Attempt.status == IN_PROGRESS)).first()
+    if attempt is not None and expire_if_due(attempt, now=now):
+        return None
+    return attempt
+
+
+def lessons_left(member: Member | None, topic: Topic) -> int:
+    progress = learning.topic_progress(member, topic)
+    return progress.total - progress.studied
+
+
+def why_not_start(quiz: Quiz, user, member: Member | None, *, now: datetime) -> str | None:
+    """Why this person cannot start a new attempt now, or None."""
+    state = window(quiz, now)
+    if not quiz.published:
+        return "Bài kiểm tra chưa được mở."
+    if state == "not_open":
+        return "Bài kiểm tra chưa đến giờ mở."
+    if state == "closed":
+        return "Bài kiểm tra đã đóng."
+    if quiz.purpose == PURPOSE_FINAL:
+        if member is None:
+            return "Chỉ đoàn viên mới làm bài kiểm tra của chuyên đề."
+        left = lessons_left(member, quiz.topic)
+        if left:
+            return f"Hãy học xong các bài học trước khi làm bài kiểm tra (còn {left} bài)."
+    finished = [a for a in attempts_of(quiz, user) if not a.is_open]
+    if quiz.max_attempts is not None and len(finished) >= quiz.max_attempts:
+        return f"Bạn đã dùng hết {quiz.max_attempts} lượt làm bài."
+    return None
+
+
+def start_attempt(quiz: Quiz, user, member: Member | None, *, now: datetime | None = None,
+                  rng: random.Random | None = None) -> Attempt:
+    """Start an attempt, or return the one already in progress (one per person per quiz)."""
+    now = now or utcnow()
+    current = open_attempt(quiz, user, now=now)
+    if current is not None:
+        return current
+    reason = why_not_start(quiz, user, member, now=now)
+    if reason:
+        raise QuizError(reason)
+    rng = rng or random.SystemRandom()
+    paper = make_paper(_draw(quiz, rng), rng)
+    deadline = now + timedelta(seconds=quiz.time_limit_seconds)
+    if quiz.closes_at and deadline > quiz.closes_at:
+        deadline = quiz.closes_at
+    number = (db.session.scalar(db.select(func.max(Attempt.number))
+                                .where(Attempt.quiz_id == quiz.id, Attempt.user_id == user.id)) or 0) + 1
+    attempt = Attempt(quiz=quiz, user_id=user.id, member_id=member.id if member else None, number=number,
+                      status=IN_PROGRESS, started_at=now, deadline=deadline, paper=paper, max_score=len(paper))
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:  # another tab started one a moment ago: use that one
+        current = open_attempt(quiz, user, now=now)
+        if current is None:
+            raise
+        return current
+    return attempt
+
+
+def remaining_seconds(attempt: Attempt, *, now: datetime | None = None) -> int:
+    if not attempt.is_open:
+        return 0
+    return max(0, int((attempt.deadline - (now or utcnow())).total_seconds()))
+
+
+def _late(attempt: Attempt, now: datetime) -> bool:
+    return now > attempt.deadline + timedelta(seconds=GRACE_SECONDS)
+
+
+def _entry(attempt: Attempt, question_id: int) -> dict:
+    for entry in attempt.paper:
+        if entry["id"] == question_id:
+            return entry
+    raise QuizError("Câu hỏi này không thuộc bài làm của bạn.")
+
+
+def save_answer(attempt: Attempt, question_id: int, choice_ids: list[int], *,
+                now: datetime | None = None) -> Answer | None:
+    """Save the choices picked for one question (an empty list clears it)."""
+    now = now or utcnow()
+    if expire_if_due(attempt, now=now) or (attempt.is_open and _late(attempt, now)):
+        raise TooLate()
+    if not attempt.is_open:
+        raise QuizError("Bài làm này đã nộp, không sửa được nữa.")
+    entry = _entry(attempt, question_id)
+    allowed = {c["id"] for c in entry["choices"]}
+    picked = sorted(set(choice_ids))
+    if not set(picked) <= allowed:
+        raise QuizError("Đáp án gửi lên không thuộc câu hỏi này.")
+    if entry["type"] != MULTIPLE and len(picked) > 1:
+        raise QuizError("Câu này chỉ chọn một đáp án.")
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    # One statement, so two tabs saving the same question never collide on the unique key.
+    statement = dialect.insert(Answer).values(attempt_id=attempt.id, question_id=question_id,
+                                              choice_ids=picked, saved_at=now)
+    statement = statement.on_conflict_do_update(index_elements=["attempt_id", "question_id"],
+                                                set_={"choice_ids": picked, "saved_at": now})
+    db.session.execute(statement)
+    return db.session.scalars(db.select(Answer).filter_by(attempt_id=attempt.id, question_id=question_id)
+                              .execution_options(populate_existing=True)).one()
+
+
+def saved_answers(attempt: Attempt) -> dict[int, list[int]]:
+    rows = db.session.scalars(db.select(Answer).where(Answer.attempt_id == attempt.id)
+                              .execution_options(populate_existing=True))
+    return {row.question_id: list(row.choice_ids) for row in rows}
+
+
+def grade(paper: list[dict], answers: dict[int, tuple[list[int], datetime]], cutoff: datetime) -> int:
+    """Points: one per question whose picked set is exactly the right set, counting only
+    answers saved by ``cutoff``. All or nothing for multiple-choice questions."""
+    score = 0
+    for entry in paper:
+        picked, saved_at = answers.get(entry["id"], ([], cutoff))
+        if saved_at <= cutoff and picked and sorted(set(picked)) == sorted(entry["correct"]):
+            score += 1
+    return score
+
+
+def finish(attempt: Attempt, *, now: datetime | None = None, status: str = SUBMITTED,
+           finished_at: datetime | None = None) -> Attempt:
+    """Grade and close the attempt, once: a second call (another tab, the sweep) changes nothing."""
+    now = now or utcnow()
+    finished_at = finished_at or min(now, attempt.deadline)
+    cutoff = attempt.deadline + timedelta(seconds=GRACE_SECONDS)
+    rows = db.session.scalars(db.select(Answer).where(Answer.attempt_id == attempt.id))
+    score = grade(attempt.paper, {row.question_id: (row.choice_ids, row.saved_at) for row in rows}, cutoff)
+    percent = round(100 * score / attempt.max_score, 1) if attempt.max_score else 0.0
+    quiz = attempt.quiz
+    result = db.session.execute(
+        update(Attempt).where(Attempt.id == attempt.id, Attempt.status == IN_PROGRESS)
+        .values(status=status, finished_at=finished_at, score=score, percent=percent,
+                passed=percent >= quiz.pass_percent,
+                flagged_short=(finished_at - attempt.started_at).total_seconds() < quiz.min_duration_seconds)
+        .execution_options(synchronize_session=False))
+    db.session.refresh(attempt)
+    if result.rowcount == 1 and attempt.passed and attempt.member_id and quiz.purpose == PURPOSE_FINAL:
+        _complete(attempt, now)
+    return attempt
+
+
+def submit(attempt: Attempt, *, now: datetime | None = None) -> Attempt:
+    now = now or utcnow()
+    return finish(attempt, now=now, status=EXPIRED if _late(attempt, now) else SUBMITTED)
+
+
+def expire_if_due(attempt: Attempt, *, now: datetime | None = None) -> bool:
+    """Close an attempt whose time (plus grace) is over; its finish is the deadline."""
+    now = now or utcnow()
+    if attempt.is_open and _late(attempt, now):
+        finish(attempt, now=now, status=EXPIRED, finished_at=attempt.deadline)
+        return True
+    return False
+
+
+def close_expired(*, now: datetime | None = None) -> int:
+    now = now or utcnow()
+    due = db.session.scalars(db.select(Attempt).where(
+        Attempt.status == IN_PROGRESS, Attempt.deadline < now - timedelta(seconds=GRACE_SECONDS))).all()
+    return sum(1 for attempt in due if expire_if_due(attempt, now=now))
+
+
+def get_attempt_for(attempt_id: int, user) -> Attempt | None:
+    """The attempt if it is this person's; anyone else's is as good as missing."""
+    attempt = db.session.get(Attempt, attempt_id)
+    return attempt if attempt is not None and attempt.user_id == user.id else None
+
+
+# -- results, review, completion -----------------------------------------------------
+
+def review_level(attempt: Attempt, *, now: datetime | None = None) -> str:
+    if attempt.is_open:
+        return NO_REVIEW
+    if window(attempt.quiz, now or utcnow()) == "closed":
+        return FULL_REVIEW
+    return attempt.quiz.review_after_submit
+
+
+def graded_attempt(quiz: Quiz, user) -> Attempt | None:
+    """The attempt that counts: the best or the last finished one, as the quiz says."""
+    finished = [a for a in attempts_of(quiz, user) if not a.is_open]
+    if not finished:
+        return None
+    if quiz.grading == GRADE_LAST:
+        return finished[-1]
+    return max(finished, key=lambda a: (a.percent or 0, -a.number))
+
+
+def completion(member: Member | None, topic: Topic) -> TopicCompletion | None:
+    if member is None:
+        return None
+    return db.session.scalars(db.select(TopicCompletion).filter_by(member_id=member.id, topic_id=topic.id)).first()
+
+
+def _complete(attempt: Attempt, now: datetime) -> None:
+    member = db.session.get(Member, attempt.member_id)
+    topic = attempt.quiz.topic
+    if completion(member, topic) is not None or lessons_left(member, topic):
+        return
+    record = TopicCompletion(member_id=member.id, topic_id=topic.id, attempt_id=attempt.id,
+                             percent=attempt.percent, completed_at=attempt.finished_at or now)
+    db.session.add(record)
+    db.session.flush()
+    topic_completed.send(record)
+
+
+@dataclass
+class QuizStatus:
+    """What a member's pages say about a topic's quiz."""
+    quiz: Quiz
+    attempts: list[Attempt]
+    open_attempt: Attempt | None
+    counted: Attempt | None
+    completion: TopicCompletion | None
+    blocked_by: str | None
+
+    @property
+    def attempts_left(self) -> int | None:
+        if self.quiz.max_attempts is None:
+            return None
+        return max(0, self.quiz.max_attempts - sum(1 for a in self.attempts if not a.is_open))
+
+
+def quiz_status(member: Member | None, topic: Topic, user, *, now: datetime | None = None) -> QuizStatus | None:
+    quiz = final_quiz(topic)
+    if quiz is None:
+        return None
+    now = now or utcnow()
+    current = open_attempt(quiz, user, now=now)
+    return QuizStatus(quiz, attempts_of(quiz, user), current, graded_attempt(quiz, user), completion(member, topic),
+                      None if current else why_not_start(quiz, user, member, now=now))

@@ -1,0 +1,210 @@
+"""Taking a quiz: the landing page, the attempt (one page per question or all on one),
+saving answers (JSON for the script, a plain form without it), submitting, the result."""
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from core.clock import utcnow
+from core.extensions import db, limiter
+from core.markup import render_inline
+from core.permissions import ADMIN, EDITOR, roles_required
+from learning import services as learning
+from quizzes import services
+from quizzes.forms import QuizSettingsForm, format_local_moment, parse_local_moment
+from quizzes.models import Attempt, Quiz
+from units import services as units_services
+
+bp = Blueprint("quizzes", __name__)
+
+
+def _member():
+    return units_services.member_for_user(current_user)
+
+
+def _attempt_or_404(attempt_id: int) -> Attempt:
+    return services.get_attempt_for(attempt_id, current_user) or abort(404)
+
+
+def _quiz_of_topic_or_404(topic_slug: str):
+    topic = learning.get_topic(topic_slug) or abort(404)
+    return topic, services.final_quiz(topic) or abort(404)
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json" or request.is_json
+
+
+@bp.get("/learn/<topic_slug>/quiz")
+@login_required
+def landing(topic_slug: str):
+    topic, quiz = _quiz_of_topic_or_404(topic_slug)
+    member = _member()
+    status = services.quiz_status(member, topic, current_user)
+    db.session.commit()  # an attempt whose time ran out has just been closed
+    remaining = services.remaining_seconds(status.open_attempt) if status.open_attempt else 0
+    return render_template("quizzes/landing.html", topic=topic, quiz=quiz, status=status, remaining=remaining)
+
+
+@bp.post("/learn/<topic_slug>/quiz/start")
+@login_required
+@limiter.limit("20/minute")
+def start(topic_slug: str):
+    topic, quiz = _quiz_of_topic_or_404(topic_slug)
+    try:
+        attempt = services.start_attempt(quiz, current_user, _member())
+    except services.QuizError as error:
+        db.session.commit()
+        flash(str(error), "warning")
+        return redirect(url_for(".landing", topic_slug=topic.slug))
+    db.session.commit()
+    return redirect(url_for(".attempt", attempt_id=attempt.id))
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@login_required
+def attempt(attempt_id: int):
+    attempt = _attempt_or_404(attempt_id)
+    services.expire_if_due(attempt)
+    db.session.commit()
+    if not attempt.is_open:
+        if attempt.status == "expired":
+            flash("Đã hết giờ: bài làm đã được nộp tự động với các câu bạn đã lưu.", "info")
+        return redirect(url_for(".result", attempt_id=attempt.id))
+    answers = services.saved_answers(attempt)
+    questions = [services.public_question(entry) for entry in attempt.paper]
+    one_per_page = attempt.quiz.one_per_page and request.args.get("view") != "all" \
+        or request.args.get("view") == "one"
+    index = min(max(request.args.get("q", 1, type=int), 1), len(questions)) - 1
+    shown = [(index, questions[index])] if one_per_page else list(enumerate(questions))
+    return render_template("quizzes/attempt.html", attempt=attempt, quiz=attempt.quiz, questions=questions,
+                           shown=shown, index=index, one_per_page=one_per_page, answers=answers,
+                           remaining=services.remaining_seconds(attempt))
+
+
+@bp.get("/attempts/<int:attempt_id>/state")
+@login_required
+def state(attempt_id: int):
+    """Seconds left by the server's clock, and which questions have a saved answer."""
+    attempt = _attempt_or_404(attempt_id)
+    services.expire_if_due(attempt)
+    db.session.commit()
+    return jsonify(status=attempt.status, remaining=services.remaining_seconds(attempt),
+                   answered=sorted(q for q, picked in services.saved_answers(attempt).items() if picked))
+
+
+@bp.post("/attempts/<int:attempt_id>/answer")
+@login_required
+@limiter.limit("300/minute")
+def answer(attempt_id: int):
+    """Save one question (the script) or every question of the page (the plain form)."""
+    attempt = _attempt_or_404(attempt_id)
+    now = utcnow()
+    try:
+        question_ids = [int(value) for value in request.form.getlist("question_id")]
+        if not question_ids:
+            raise services.QuizError("Thiếu câu hỏi.")
+        for question_id in question_ids:
+            picked = [int(value) for value in request.form.getlist(f"choice-{question_id}")]
+            services.save_answer(attempt, question_id, picked, now=now)
+    except ValueError:
+        db.session.rollback()
+        return _refuse(attempt, "Dữ liệu gửi lên không hợp lệ.", 400)
+    except services.TooLate as error:
+        db.session.commit()  # the attempt has been closed and graded
+        return _refuse(attempt, str(error), 409)
+    except services.QuizError as error:
+        db.session.rollback()
+        return _refuse(attempt, str(error), 400)
+    db.session.commit()
+    if _wants_json():
+        return jsonify(saved=True, remaining=services.remaining_seconds(attempt, now=now))
+    go = request.form.get("go", type=int)
+    if request.form.get("finish"):
+        return redirect(url_for(".attempt", attempt_id=attempt.id, q=go or 1, _anchor="submit"))
+    return redirect(url_for(".attempt", attempt_id=attempt.id, q=go or 1,
+                            view=None if attempt.quiz.one_per_page else "all"))
+
+
+def _refuse(attempt: Attempt, message: str, status: int):
+    if _wants_json():
+        return jsonify(saved=False, message=message, status=attempt.status,
+                       remaining=services.remaining_seconds(attempt)), status
+    flash(message, "warning")
+    if attempt.is_open:
+        return redirect(url_for(".attempt", attempt_id=attempt.id))
+    return redirect(url_for(".result", attempt_id=attempt.id))
+
+
+@bp.post("/attempts/<int:attempt_id>/submit")
+@login_required
+def submit(attempt_id: int):
+    attempt = _attempt_or_404(attempt_id)
+    if attempt.is_open:
+        services.submit(attempt)
+        db.session.commit()
+    return redirect(url_for(".result", attempt_id=attempt.id))
+
+
+@bp.get("/attempts/<int:attempt_id>/result")
+@login_required
+def result(attempt_id: int):
+    attempt = _attempt_or_404(attempt_id)
+    services.expire_if_due(attempt)
+    db.session.commit()
+    if attempt.is_open:
+        return redirect(url_for(".attempt", attempt_id=attempt.id))
+    topic = attempt.quiz.topic
+    level = services.review_level(attempt)
+    review = []
+    if level == services.FULL_REVIEW:
+        answers = services.saved_answers(attempt)
+        for entry in attempt.paper:
+            picked = set(answers.get(entry["id"], []))
+            review.append({"entry": entry, "picked": picked, "right": picked == set(entry["correct"]),
+                           "explanation": render_inline(entry["explanation"])})
+    member = _member()
+    return render_template("quizzes/result.html", attempt=attempt, quiz=attempt.quiz, topic=topic, level=level,
+                           review=review, status=services.quiz_status(member, topic, current_user))
+
+
+# -- the editor sets the final quiz of a topic ---------------------------------------
+
+@bp.route("/editor/topics/<topic_slug>/quiz", methods=["GET", "POST"])
+@roles_required(EDITOR, ADMIN)
+def settings(topic_slug: str):
+    topic = learning.get_topic(topic_slug, include_unpublished=True) or abort(404)
+    quiz = services.final_quiz(topic, include_unpublished=True)
+    form = QuizSettingsForm(obj=quiz) if quiz else QuizSettingsForm(
+        title=f"Bài kiểm tra cuối chuyên đề {topic.kind_name.lower()} {topic.year}", question_count=10,
+        time_limit_minutes=15, pass_percent=70, max_attempts=3, one_per_page=True, min_duration_seconds=60,
+        published=True)
+    if request.method == "GET" and quiz:
+        form.time_limit_minutes.data = quiz.time_limit_seconds // 60
+        form.opens_at.data = format_local_moment(quiz.opens_at)
+        form.closes_at.data = format_local_moment(quiz.closes_at)
+    if form.validate_on_submit():
+        target = quiz or Quiz(topic=topic)
+        target.title = form.title.data.strip()
+        target.question_count = form.question_count.data
+        target.balance_lessons = form.balance_lessons.data
+        target.time_limit_seconds = form.time_limit_minutes.data * 60
+        target.pass_percent = form.pass_percent.data or 0
+        target.max_attempts = form.max_attempts.data
+        target.grading = form.grading.data
+        target.opens_at = parse_local_moment(form.opens_at.data)
+        target.closes_at = parse_local_moment(form.closes_at.data)
+        target.review_after_submit = form.review_after_submit.data
+        target.one_per_page = form.one_per_page.data
+        target.min_duration_seconds = form.min_duration_seconds.data or 0
+        target.published = form.published.data
+        problems = services.check_settings(target)
+        if problems:
+            db.session.rollback()
+            for problem in problems:
+                flash(problem, "danger")
+        else:
+            db.session.add(target)
+            db.session.commit()
+            flash("Đã lưu cài đặt bài kiểm tra. Các lượt đang làm giữ nguyên đề và hạn giờ đã phát.", "success")
+            return redirect(url_for(".settings", topic_slug=topic.slug))
+    return render_template("quizzes/settings.html", topic=topic, quiz=quiz, form=form,
+                           bank=services.bank_size(topic))

@@ -1,0 +1,118 @@
+// The attempt page: a countdown from the seconds the server says remain, answers saved as
+// they are chosen (retried when the network drops), and the paper handed in at 0:00.
+// The server keeps the real deadline; this script only keeps the page honest about it.
+(function () {
+  var root = document.querySelector("[data-attempt]");
+  if (!root || !window.fetch) { return; }
+  var answerUrl = root.getAttribute("data-answer-url");
+  var stateUrl = root.getAttribute("data-state-url");
+  var token = root.getAttribute("data-csrf");
+  var countdown = root.querySelector("[data-countdown]");
+  var status = root.querySelector("[data-save-status]");
+  var submitForm = root.querySelector("[data-submit]");
+  var pending = {};          // question id -> true while a save is unconfirmed
+  var submitting = false;
+
+  // performance.now() is monotonic: changing the phone's clock cannot stretch the time.
+  var endsAt = performance.now() + 1000 * Number(root.getAttribute("data-remaining"));
+
+  function show(seconds) {
+    var m = Math.floor(seconds / 60), s = seconds % 60;
+    countdown.textContent = m + ":" + (s < 10 ? "0" : "") + s;
+    if (seconds <= 60) { countdown.classList.add("text-danger"); }
+  }
+
+  function handIn() {
+    if (submitting) { return; }
+    submitting = true;
+    submitForm.removeAttribute("data-confirm");
+    status.textContent = "Hết giờ: đang nộp bài…";
+    submitForm.submit();
+  }
+
+  function tick() {
+    var left = Math.max(0, Math.ceil((endsAt - performance.now()) / 1000));
+    show(left);
+    if (left === 0) { handIn(); } else { setTimeout(tick, 250); }
+  }
+
+  // A tab in the background may be paused: ask the server again when it comes back.
+  function resync() {
+    fetch(stateUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.json(); })
+      .then(function (state) {
+        if (state.status !== "in_progress") { window.location.reload(); return; }
+        endsAt = performance.now() + 1000 * state.remaining;
+      })
+      .catch(function () { /* offline: keep counting */ });
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") { resync(); }
+  });
+  setInterval(resync, 60000);
+
+  function questionStatus(fieldset, text, css) {
+    var line = fieldset.querySelector("[data-question-status]");
+    line.textContent = text;
+    line.className = "small mb-0 mt-1 " + css;
+  }
+
+  function refreshSummary() {
+    var waiting = Object.keys(pending).length;
+    status.textContent = waiting ? "Đang lưu " + waiting + " câu…" : "Đã lưu tất cả câu trả lời";
+  }
+
+  function save(fieldset, attempt) {
+    var id = fieldset.getAttribute("data-question");
+    var body = new URLSearchParams();
+    body.append("question_id", id);
+    fieldset.querySelectorAll("input:checked").forEach(function (input) { body.append("choice-" + id, input.value); });
+    pending[id] = true;
+    questionStatus(fieldset, "Đang lưu…", "text-secondary");
+    refreshSummary();
+    fetch(answerUrl, { method: "POST", body: body, credentials: "same-origin",
+                       headers: { "X-CSRFToken": token, Accept: "application/json" } })
+      .then(function (response) {
+        return response.json().then(function (data) { return { ok: response.ok, code: response.status, data: data }; });
+      })
+      .then(function (result) {
+        delete pending[id];
+        if (result.ok) {
+          questionStatus(fieldset, "Đã lưu ✓", "text-success");
+          var nav = root.querySelector('[data-nav="' + id + '"]');
+          var picked = fieldset.querySelector("input:checked");
+          if (nav && !nav.classList.contains("btn-primary")) {
+            nav.classList.toggle("btn-outline-success", !!picked);
+            nav.classList.toggle("btn-outline-secondary", !picked);
+          }
+          endsAt = performance.now() + 1000 * result.data.remaining;
+          refreshSummary();
+        } else if (result.code === 409) {
+          questionStatus(fieldset, result.data.message, "text-danger");
+          window.location.reload();  // the server closed the attempt: show the result
+        } else {
+          questionStatus(fieldset, result.data.message || "Không lưu được.", "text-danger");
+          refreshSummary();
+        }
+      })
+      .catch(function () {
+        // No network: keep the choice on screen and try again, waiting longer each time.
+        var wait = Math.min(30, Math.pow(2, attempt));
+        questionStatus(fieldset, "Chưa lưu được (mất mạng?): thử lại sau " + wait + " giây…", "text-danger");
+        status.textContent = "Có câu chưa lưu được, đang thử lại";
+        setTimeout(function () { if (pending[id]) { save(fieldset, attempt + 1); } }, wait * 1000);
+      });
+  }
+
+  root.querySelectorAll("fieldset[data-question]").forEach(function (fieldset) {
+    fieldset.addEventListener("change", function () { save(fieldset, 0); });
+  });
+
+  // Leaving with unsaved answers loses them: say so.
+  window.addEventListener("beforeunload", function (event) {
+    if (Object.keys(pending).length && !submitting) { event.preventDefault(); event.returnValue = ""; }
+  });
+  submitForm.addEventListener("submit", function () { submitting = true; });
+
+  tick();
+})();

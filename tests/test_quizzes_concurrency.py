@@ -1,0 +1,96 @@
+"""Two tabs at once, for real: separate threads, sessions and database connections."""
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from accounts.models import User
+from core.clock import utcnow
+from core.extensions import db
+from learning import content
+from learning import services as learning
+from quizzes import services
+from quizzes.models import Attempt, Quiz, TopicCompletion
+from tests.factories import make_member, make_unit, make_user
+from units.models import Member
+
+CONTENT = Path(__file__).resolve().parent.parent / "content"
+
+
+@pytest.fixture
+def ready(app):
+    content.sync(CONTENT)
+    topic = learning.get_topic("chuyen-de-2022")
+    quiz = Quiz(topic=topic, title="Kiểm tra", question_count=5, time_limit_seconds=600, pass_percent=0,
+                max_attempts=None, min_duration_seconds=0)
+    db.session.add(quiz)
+    member = make_member(make_unit("S"), "Lò Thị Xuân")
+    member.user = make_user("xuan")
+    for lesson in learning.published_lessons(topic):
+        learning.open_lesson(member, lesson, now=utcnow() - timedelta(hours=1))
+        learning.mark_studied(member, lesson)
+    db.session.commit()
+    return app, quiz.id, member.id
+
+
+def run_twice(app, action):
+    """Run ``action`` in two threads that start together; return what each returned."""
+    barrier = threading.Barrier(2)
+    results, errors = [None, None], []
+
+    def worker(slot):
+        with app.app_context():
+            try:
+                barrier.wait(timeout=10)
+                results[slot] = action()
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001 - reported to the test below
+                db.session.rollback()
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker, args=(slot,)) for slot in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not errors, errors
+    return results
+
+
+def _load(quiz_id, member_id):
+    member = db.session.get(Member, member_id)
+    return db.session.get(Quiz, quiz_id), db.session.get(User, member.user_id), member
+
+
+def test_two_tabs_starting_at_once_share_one_attempt(ready):
+    app, quiz_id, member_id = ready
+
+    def start():
+        quiz, user, member = _load(quiz_id, member_id)
+        return services.start_attempt(quiz, user, member).id
+
+    first, second = run_twice(app, start)
+    assert first == second
+    assert db.session.scalar(db.select(db.func.count(Attempt.id))) == 1
+
+
+def test_two_tabs_submitting_at_once_give_one_result(ready):
+    app, quiz_id, member_id = ready
+    quiz, user, member = _load(quiz_id, member_id)
+    attempt = services.start_attempt(quiz, user, member)
+    for entry in attempt.paper[:3]:
+        services.save_answer(attempt, entry["id"], entry["correct"])
+    db.session.commit()
+    attempt_id = attempt.id
+
+    def submit():
+        mine = db.session.get(Attempt, attempt_id)
+        services.submit(mine)
+        return (mine.status, mine.score, mine.finished_at)
+
+    first, second = run_twice(app, submit)
+    assert first == second and first[1] == 3
+    assert db.session.scalar(db.select(db.func.count(TopicCompletion.id))) == 1
