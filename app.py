@@ -36,6 +36,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from accounts import services as accounts_services
     from accounts import views as accounts_views
+    from certificates import cli as certificates_cli
+    from certificates import demo as certificates_demo
+    from certificates import services as certificates_services
+    from certificates import views as certificates_views
     from core import views as core_views
     from learning import cli as learning_cli
     from learning import demo as learning_demo
@@ -58,6 +62,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(quizzes_views.bp)
     app.register_blueprint(quiz_stats_views.bp)
     app.register_blueprint(editor_views.bp)
+    app.register_blueprint(certificates_views.bp)
     accounts_views.register_hooks(app)
 
     # Members log in with their phone or card number, which only units knows about.
@@ -68,8 +73,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.cli.add_command(units_cli.members_cli)
     app.cli.add_command(learning_cli.content_cli)
     app.cli.add_command(quizzes_cli.quizzes_cli)
+    app.cli.add_command(certificates_cli.certificates_cli)
     app.cli.add_command(demo.seed_demo)
-    demo.seeders[:] = [units_demo.seed, learning_demo.seed, quizzes_demo.seed]
+    demo.seeders[:] = [units_demo.seed, learning_demo.seed, quizzes_demo.seed, certificates_demo.seed]
+
+    # A completed topic earns its certificate (quizzes cannot import certificates).
+    quizzes_services.topic_completed.connect(certificates_services.issue_for_completion)
 
     # Learning pages show each topic's quiz, which learning cannot import: pass it in.
     app.add_template_global(quizzes_services.quiz_status, "quiz_status")

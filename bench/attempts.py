@@ -104,9 +104,13 @@ def build_data(app, members: int) -> list[int]:
         content.sync(ROOT / "content")
         topic = learning.get_topic(TOPIC)
         learning.assign_topic(topic, units.get_unit(units_demo.PROVINCE))
-        db.session.add(Quiz(topic=topic, title="Bài kiểm tra chuyên đề năm 2022", question_count=QUESTIONS,
-                            time_limit_seconds=20 * 60, pass_percent=70, max_attempts=None,
-                            one_per_page=False, min_duration_seconds=60))
+        quiz = Quiz(topic=topic, title="Bài kiểm tra chuyên đề năm 2022", question_count=QUESTIONS,
+                    time_limit_seconds=20 * 60, pass_percent=70, one_per_page=False, min_duration_seconds=60)
+        db.session.add(quiz)
+        db.session.flush()
+        # Unlimited attempts. Not in the constructor: SQLAlchemy stores the column default (3)
+        # for a None given to a new row; an UPDATE to NULL keeps it.
+        quiz.max_attempts = None
         lessons = learning.published_lessons(topic)
         unit = units.get_unit(units_demo.GRASSROOTS_OF_COSO)
         password_hash = accounts.hash_password(PASSWORD)  # one hash for all: scrypt is slow on purpose
@@ -123,6 +127,7 @@ def build_data(app, members: int) -> list[int]:
                                                studied_at=now - timedelta(hours=2)) for lesson in lessons])
             users.append(user)
         db.session.commit()
+        assert db.session.scalar(db.select(Quiz.max_attempts)) is None
         ids = [user.id for user in users]
         db.session.remove()
         db.engine.dispose()

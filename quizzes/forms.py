@@ -37,7 +37,8 @@ class QuizSettingsForm(Form):
     balance_lessons = BooleanField("Chia đều câu hỏi cho các bài học")
     time_limit_minutes = IntegerField("Thời gian làm bài (phút)",
                                       validators=[InputRequired("Hãy nhập thời gian."), NumberRange(1, 360)])
-    pass_percent = IntegerField("Điểm đạt (% số câu đúng)", validators=[InputRequired("Hãy nhập điểm đạt."), NumberRange(0, 100)])
+    pass_percent = IntegerField("Điểm đạt (% số câu đúng)",
+                                validators=[InputRequired("Hãy nhập điểm đạt."), NumberRange(0, 100)])
     max_attempts = IntegerField("Số lần làm tối đa (để trống: không giới hạn)",
                                 validators=[Optional(), NumberRange(1, 100)])
     grading = SelectField("Điểm được tính", choices=[SelectChoice(GRADE_BEST, "Lần cao nhất"),

@@ -451,11 +451,16 @@ def member_for_user(user: User) -> Member | None:
 
 # -- accounts for members -----------------------------------------------------------
 
-def user_for_identifier(identifier: str) -> User | None:
-    """Login lookup: a member may type their phone number or card number."""
+def member_by_identifier(identifier: str) -> Member | None:
+    """The member with this phone number or card number, as a person would type either."""
     phone = normalise_phone(identifier)
     condition = Member.phone == phone if phone else Member.card_number == normalise_card(identifier)
-    member = db.session.execute(db.select(Member).where(condition)).scalar_one_or_none()
+    return db.session.execute(db.select(Member).where(condition)).scalar_one_or_none()
+
+
+def user_for_identifier(identifier: str) -> User | None:
+    """Login lookup: a member may type their phone number or card number."""
+    member = member_by_identifier(identifier)
     return member.user if member is not None else None
 
 

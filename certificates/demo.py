@@ -1,0 +1,36 @@
+"""Demo certificates: the province issues them; a dozen members of the demo school have
+completed the 2022 topic (doanvien has not, so the whole journey is left to try)."""
+from datetime import datetime, timedelta
+
+from certificates import services
+from certificates.models import Issuer
+from core.extensions import db
+from learning import services as learning
+from quizzes.models import TopicCompletion
+from units import demo as units_demo
+from units import services as units_services
+from units.models import Member
+
+COMPLETED_BY = 12
+
+
+def seed() -> list[str]:
+    province = units_services.get_unit(units_demo.PROVINCE)
+    if db.session.scalars(db.select(Issuer).where(Issuer.unit_id == province.id)).first() is None:
+        services.save_issuer(province, actor=None, body_lines="Liên đoàn Lao động tỉnh Lai Châu", place="Lai Châu",
+                             signer_title="TM. BAN THƯỜNG VỤ\nPHÓ CHỦ TỊCH", signer_name="Đồng Thị Nghĩa",
+                             serial_suffix="GCN-LĐLĐ")
+    topic = learning.get_topic("chuyen-de-2022")
+    school = units_services.get_unit(units_demo.GRASSROOTS_OF_COSO)
+    members = db.session.scalars(db.select(Member).where(Member.unit_id == school.id, Member.user_id.is_(None))
+                                 .order_by(Member.id).limit(COMPLETED_BY)).all()
+    issued = 0
+    for n, member in enumerate(members):
+        if services.completion_certificate(member.id, topic.id) is None:
+            completion = TopicCompletion(member=member, topic=topic, percent=80.0 + n % 3 * 10,
+                                         completed_at=datetime(2022, 3, 1, 2, 0) + timedelta(days=n))
+            db.session.add(completion)
+            db.session.flush()
+            services.issue_for_completion(completion)
+            issued += 1
+    return [f"Giấy chứng nhận: cấu hình đơn vị cấp {province.code}; cấp thêm {issued}."]
