@@ -30,7 +30,8 @@ install-dev: $(VENV)/.installed-dev
 
 # A local server over plain HTTP: development cookies, a generated secret key, demo data.
 run: $(VENV)/.installed instance/secret_key
-	export SECRET_KEY=$$(cat instance/secret_key) HOCTAP_ENV=development; \
+	export SECRET_KEY=$$(cat instance/secret_key) HOCTAP_ENV=development \
+	       PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}; \
 	$(FLASK) db upgrade && \
 	$(FLASK) content sync && \
 	$(FLASK) seed-demo && \

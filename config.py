@@ -39,3 +39,5 @@ class Config:
     MEMBERS_PER_PAGE = 50
     # Where the public can check a certificate; printed on certificates.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # Rendered certificate PDFs, kept so each is drawn once; None: instance/certificates.
+    CERTIFICATE_CACHE = os.environ.get("CERTIFICATE_CACHE")

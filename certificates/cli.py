@@ -41,6 +41,7 @@ def export_command(unit_code: str, topic_slug: str | None, out: Path):
     base_url = current_app.config["PUBLIC_BASE_URL"]
     with out.open("wb") as handle, click.progressbar(length=len(ids), label="Tạo giấy chứng nhận",
                                                      file=sys.stderr) as bar:
-        for chunk in services.zip_stream(ids, base_url, progress=bar.update):
+        for chunk in services.zip_stream(ids, base_url, Path(current_app.config["CERTIFICATE_CACHE"]),
+                                         progress=bar.update):
             handle.write(chunk)
     click.echo(f"Đã ghi {len(ids)} giấy chứng nhận vào {out}.")

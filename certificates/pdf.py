@@ -3,22 +3,24 @@
 Pure layout: no Flask, no database. The caller gathers what is printed into a
 `CertificateContent` and gets the PDF bytes back from `render_pdf`.
 
-The page is laid out in fixed regions (all in millimetres):
+The page is cut into fixed regions (millimetres, origin top left):
 
-    +--------------------------------------------------------------+
-    | issuer / serial                   national motto             |
-    |                    GIẤY CHỨNG NHẬN                           |
-    |                 body: name, unit, achievement                |  <- shrinks to fit
-    | QR + verification text                  place, date, signer  |  <- anchored to the bottom
-    +--------------------------------------------------------------+
+    +------------------------------------------------------------------+
+    |  issuer lines / serial                   national motto / slogan  |
+    |                         GIẤY CHỨNG NHẬN                           |
+    |          body: holder, birth year, unit, achievement lines        |
+    |  QR  verification text                       place, date, signer  |
+    +------------------------------------------------------------------+
 
-The body is measured before it is drawn and its font steps down until it fits
-between the title and the bottom blocks, so long names, units or topic titles wrap
-instead of running off the page or under the signature.
+The two bottom blocks are anchored to the bottom margin. The body is measured with
+fpdf2's own line breaker before it is drawn, and its font steps down until it fits
+between the title and the higher of the two bottom blocks: long names, units and
+topic titles wrap, and never run off the page or under the signature.
 """
 from __future__ import annotations
 
 import datetime
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -31,37 +33,39 @@ from fpdf import FPDF
 from fpdf.enums import Align, MethodReturnValue, WrapMode, XPos, YPos
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
-_FAMILY = "DejaVuSerif"
-_FONT_FILES = {"": "DejaVuSerif.ttf", "B": "DejaVuSerif-Bold.ttf", "I": "DejaVuSerif-Italic.ttf"}
+FONT_FAMILY = "DejaVuSerif"
+FONT_FILES = {"": "DejaVuSerif.ttf", "B": "DejaVuSerif-Bold.ttf", "I": "DejaVuSerif-Italic.ttf"}
 
-# Page geometry (mm). A4 landscape.
+NATIONAL_MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+NATIONAL_SLOGAN = "Độc lập - Tự do - Hạnh phúc"
+VERIFY_LABEL = "Kiểm tra giấy chứng nhận tại:"
+DISCLAIMER = "Giấy chứng nhận được kiểm tra trực tuyến; đây không phải chữ ký số."
+
+# Page geometry, in mm. A4 landscape.
 PAGE_W, PAGE_H = 297.0, 210.0
-_OUTER_RULE = 7.0  # inset of the thick outer rule
-_INNER_RULE = 9.0  # inset of the thin inner rule
-_MARGIN = 16.0  # every block stays at least this far from the page edge
-_BOTTOM = PAGE_H - _MARGIN
-_COLUMN_W = 120.0  # width of each top block (left: issuer, right: national motto)
+OUTER_RULE = 7.0  # inset of the thick outer rule of the border
+INNER_RULE = 9.0  # inset of the thin inner rule
+MARGIN = 16.0  # every text block and image stays at least this far from the page edge
+_BOTTOM = PAGE_H - MARGIN
+_COLUMN_W = 120.0  # each top block: issuer on the left, national motto on the right
 _BODY_W = 235.0
 _SIGN_W = 106.0
-_SIGN_X = PAGE_W - _MARGIN - _SIGN_W
+_SIGN_X = PAGE_W - MARGIN - _SIGN_W
 _SIGN_IMAGE_W, _SIGN_IMAGE_H = 45.0, 25.0
+_QR_X = MARGIN + 1
 _QR_SIZE = 28.0
-_QR_TEXT_GAP = 4.0
-_QR_TEXT_W = _SIGN_X - _MARGIN - _QR_SIZE - _QR_TEXT_GAP - 8.0
+_QR_TEXT_X = _QR_X + _QR_SIZE + 4.0
+_QR_TEXT_W = _SIGN_X - 8.0 - _QR_TEXT_X
+_GAP = 3.0  # between the body and the bottom blocks
 
 _RED = (140, 20, 20)
 _NAVY = (20, 40, 100)
 _INK = (25, 25, 25)
 
-_NAME_SIZES = (26, 24, 22, 20, 18)  # the holder's name steps down while it needs > 2 lines
+_NAME_SIZES = (26, 24, 22, 20, 18)  # the name steps down while it needs more than 2 lines
 _BODY_SIZES = (14, 13, 12, 11, 10, 9, 8, 7)  # the body steps down until it fits
-_LINE = 1.3  # line height as a multiple of the font size
-
-_PT = 25.4 / 72  # millimetres per point
-
-NATIONAL_MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
-NATIONAL_SLOGAN = "Độc lập - Tự do - Hạnh phúc"
-DISCLAIMER = "Giấy chứng nhận được kiểm tra trực tuyến; đây không phải chữ ký số."
+_LEADING = 1.3  # line height as a multiple of the font size
+_MM_PER_PT = 25.4 / 72
 
 
 class CertificateTooLong(ValueError):
@@ -87,200 +91,293 @@ class CertificateContent:
 
 
 def vietnamese_date_line(place: str, day: datetime.date) -> str:
-    """"Lai Châu, ngày 15 tháng 3 năm 2022": day and month without leading zeros."""
+    """The place and date line, e.g. Lai Châu, ngày 15 tháng 3 năm 2022.
+
+    Day and month are written without leading zeros.
+    """
     return f"{place}, ngày {day.day} tháng {day.month} năm {day.year}"
 
 
 def render_pdf(content: CertificateContent) -> bytes:
-    pdf = _new_document(content)
-    pdf.add_page()
-    _draw_border(pdf)
-    top = max(_draw_issuer(pdf, content), _draw_national_motto(pdf))
-    title_bottom = _draw_title(pdf, content.title, top + 5)
-    sign_top = _draw_signature_block(pdf, content)
-    qr_top = _draw_qr_block(pdf, content)
-    _draw_body(pdf, content, title_bottom + 2, min(sign_top, qr_top) - 3)
-    return bytes(pdf.output())
+    """The certificate as a one-page PDF. Same content, same bytes."""
+    return _Renderer(content).render()
 
 
-# -- document ---------------------------------------------------------------------
+# A body paragraph: what kind of text it is (decides the font), the text, and the
+# space left after it in mm.
+_Paragraph = tuple[str, str, float]
+
+
+class _Renderer:
+    def __init__(self, content: CertificateContent) -> None:
+        self.content = content
+        self.pdf = _new_document(content)
+        self._line_counts: dict[tuple, int] = {}
+
+    def render(self) -> bytes:
+        try:
+            self.pdf.add_page()
+            self.draw_border()
+            top = max(self.draw_issuer(), self.draw_national_motto())
+            title_bottom = self.draw_title(top + 5)
+            bottom = min(self.draw_signature_block(), self.draw_qr_block()) - _GAP
+            self.draw_body(title_bottom + 2, bottom)
+            return bytes(self.pdf.output())
+        finally:
+            close_fonts(self.pdf)
+
+    # -- text helpers -----------------------------------------------------------------
+
+    def font(self, style: str, size: float, color: tuple[int, int, int] = _INK) -> float:
+        """Select a font; return the line height that goes with it, in mm."""
+        self.pdf.set_font(FONT_FAMILY, style, size)
+        self.pdf.set_text_color(*color)
+        return size * _MM_PER_PT * _LEADING
+
+    def text(self, x: float, y: float, w: float, h: float, text: str, *,
+             align: Align = Align.C, wrapmode: WrapMode = WrapMode.WORD) -> float:
+        """Write text wrapped in a column of width w from (x, y); return the y below it."""
+        self.pdf.set_xy(x, y)
+        self.pdf.multi_cell(w, h, _clean(text), align=align, wrapmode=wrapmode,
+                            new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        return self.pdf.get_y()
+
+    def line_count(self, w: float, text: str, *, wrapmode: WrapMode = WrapMode.WORD) -> int:
+        """Lines the text takes in the current font, found by fpdf2's own line breaker.
+
+        Line breaking is the slow part of the layout and the body is measured at
+        several sizes, so each answer is kept for the rest of the render.
+        """
+        pdf = self.pdf
+        key = (pdf.font_style, pdf.font_size_pt, w, text, wrapmode)
+        if key not in self._line_counts:
+            lines = pdf.multi_cell(w, text=_clean(text), wrapmode=wrapmode, dry_run=True,
+                                   output=MethodReturnValue.LINES)
+            self._line_counts[key] = max(1, len(lines))
+        return self._line_counts[key]
+
+    def rule(self, x_centre: float, y: float, width: float) -> None:
+        self.pdf.set_draw_color(*_INK)
+        self.pdf.set_line_width(0.3)
+        self.pdf.line(x_centre - width / 2, y, x_centre + width / 2, y)
+
+    # -- blocks -----------------------------------------------------------------------
+
+    def draw_border(self) -> None:
+        pdf = self.pdf
+        pdf.set_draw_color(*_RED)
+        pdf.set_line_width(1.2)
+        pdf.rect(OUTER_RULE, OUTER_RULE, PAGE_W - 2 * OUTER_RULE, PAGE_H - 2 * OUTER_RULE)
+        pdf.set_line_width(0.4)
+        pdf.rect(INNER_RULE, INNER_RULE, PAGE_W - 2 * INNER_RULE, PAGE_H - 2 * INNER_RULE)
+
+    def draw_issuer(self) -> float:
+        """Top left: issuer lines, a short rule, the serial. Returns the y below."""
+        x, y = MARGIN, MARGIN + 1
+        h = self.font("B", 11)
+        widest = 0.0
+        for line in self.content.issuer_lines:
+            widest = max(widest, self.pdf.get_string_width(_clean(line)))
+            y = self.text(x, y, _COLUMN_W, h, line)
+        self.rule(x + _COLUMN_W / 2, y + 1.8, min(widest, _COLUMN_W) / 3)
+        return self.text(x, y + 3.4, _COLUMN_W, self.font("", 11), self.content.serial)
+
+    def draw_national_motto(self) -> float:
+        """Top right: the national motto and slogan, the slogan underlined."""
+        x, y = PAGE_W - MARGIN - _COLUMN_W, MARGIN + 1
+        y = self.text(x, y, _COLUMN_W, self.font("B", 11), NATIONAL_MOTTO)
+        h = self.font("B", 12)
+        width = self.pdf.get_string_width(NATIONAL_SLOGAN)
+        y = self.text(x, y, _COLUMN_W, h, NATIONAL_SLOGAN)
+        self.rule(x + _COLUMN_W / 2, y + 0.6, width)
+        return y + 1
+
+    def draw_title(self, y: float) -> float:
+        h = self.font("B", 28, _RED) * 0.9
+        return self.text(MARGIN, y, PAGE_W - 2 * MARGIN, h, self.content.title)
+
+    def draw_signature_block(self) -> float:
+        """Bottom right: place and date, signer, signature image, name. Returns its top."""
+        content = self.content
+        date_h = self.font("I", 12) * 0.9
+        height = self.line_count(_SIGN_W, content.place_date) * date_h
+        sign_h = self.font("B", 12) * 0.9
+        height += sum(self.line_count(_SIGN_W, line) * sign_h for line in content.signer_lines)
+        name_h = self.font("B", 13) * 0.9
+        height += _SIGN_IMAGE_H + 2 + self.line_count(_SIGN_W, content.signer_name) * name_h
+
+        top = _BOTTOM - height
+        self.font("I", 12)
+        y = self.text(_SIGN_X, top, _SIGN_W, date_h, content.place_date)
+        self.font("B", 12)
+        for line in content.signer_lines:
+            y = self.text(_SIGN_X, y, _SIGN_W, sign_h, line)
+        if content.signature_image:
+            # The room is kept even without an image, for a hand signature and seal.
+            self.pdf.image(BytesIO(content.signature_image),
+                           x=_SIGN_X + (_SIGN_W - _SIGN_IMAGE_W) / 2, y=y + 1,
+                           w=_SIGN_IMAGE_W, h=_SIGN_IMAGE_H, keep_aspect_ratio=True)
+        self.font("B", 13)
+        self.text(_SIGN_X, y + _SIGN_IMAGE_H + 2, _SIGN_W, name_h, content.signer_name)
+        return top
+
+    def draw_qr_block(self) -> float:
+        """Bottom left: the QR code and, beside it, how to check. Returns its top."""
+        content = self.content
+        parts = [
+            ("B", 9.5, f"Mã xác thực: {content.code}", WrapMode.WORD),
+            ("", 8.5, VERIFY_LABEL, WrapMode.WORD),
+            ("", 8.5, content.verify_url, WrapMode.CHAR),  # a URL has no spaces to break at
+            ("I", 8, DISCLAIMER, WrapMode.WORD),
+        ]
+        text_height = 0.0
+        for style, size, text, wrapmode in parts:
+            h = self.font(style, size)  # first: line_count measures in the current font
+            text_height += self.line_count(_QR_TEXT_W, text, wrapmode=wrapmode) * h
+        qr_top = _BOTTOM - _QR_SIZE
+        # The text sits level with the middle of the code, and grows upwards if long.
+        y = min(qr_top + (_QR_SIZE - text_height) / 2, _BOTTOM - text_height)
+        self.pdf.image(_qr_png(content.verify_url), x=_QR_X, y=qr_top, w=_QR_SIZE, h=_QR_SIZE,
+                       alt_text=content.verify_url)
+        top = min(qr_top, y)
+        for style, size, text, wrapmode in parts:
+            h = self.font(style, size)
+            y = self.text(_QR_TEXT_X, y, _QR_TEXT_W, h, text, align=Align.L, wrapmode=wrapmode)
+        return top
+
+    # -- body -------------------------------------------------------------------------
+
+    def paragraphs(self) -> list[_Paragraph]:
+        content = self.content
+        paragraphs = [("label", "Chứng nhận:", 1.0), ("name", content.holder_name, 2.0)]
+        if content.birth_year is not None:
+            paragraphs.append(("plain", f"Năm sinh: {content.birth_year}", 0.0))
+        paragraphs.append(("plain", f"Đơn vị: {content.unit_name}", 0.0))
+        if content.parent_unit_name:
+            paragraphs.append(("plain", content.parent_unit_name, 0.0))
+        kind, text, _ = paragraphs[-1]
+        paragraphs[-1] = (kind, text, 2.5)
+        paragraphs.extend(("achievement", text, 0.5) for text in content.achievement_lines)
+        return paragraphs
+
+    def body_font(self, kind: str, name_size: float, body_size: float) -> float:
+        if kind == "name":
+            return self.font("B", name_size, _NAVY)
+        style = {"label": "I", "achievement": "B"}.get(kind, "")
+        return self.font(style, body_size)
+
+    def body_height(self, paragraphs: list[_Paragraph], name_size: float, body_size: float,
+                    *, estimate: bool = False) -> float:
+        """The height of the body; with estimate, a quick lower bound of it.
+
+        The estimate counts the lines as if words could break anywhere; real lines
+        break between words, so they are never fewer.
+        """
+        total = 0.0
+        for kind, text, after in paragraphs:
+            h = self.body_font(kind, name_size, body_size)
+            if estimate:
+                lines = max(1, math.ceil(self.pdf.get_string_width(_clean(text)) / _BODY_W))
+            else:
+                lines = self.line_count(_BODY_W, text)
+            total += lines * h + after
+        return total
+
+    def name_size(self) -> float:
+        """The largest size at which the holder's name takes at most two lines."""
+        for size in _NAME_SIZES:
+            self.font("B", size)
+            if self.line_count(_BODY_W, self.content.holder_name) <= 2:
+                return size
+        return _NAME_SIZES[-1]
+
+    def choose_sizes(self, paragraphs: list[_Paragraph],
+                     available: float) -> tuple[float, float, float]:
+        """(name size, body size, body height): the largest body that fits the room."""
+        for name_size in dict.fromkeys((self.name_size(), _NAME_SIZES[-1])):
+            for body_size in _BODY_SIZES:
+                # Breaking lines is slow: skip the sizes that cannot fit even by estimate.
+                if self.body_height(paragraphs, name_size, body_size, estimate=True) > available:
+                    continue
+                height = self.body_height(paragraphs, name_size, body_size)
+                if height <= available:
+                    return name_size, body_size, height
+        raise CertificateTooLong(
+            f"the certificate text needs more than the {available:.0f} mm the page has"
+        )
+
+    def draw_body(self, top: float, bottom: float) -> None:
+        paragraphs = self.paragraphs()
+        name_size, body_size, height = self.choose_sizes(paragraphs, bottom - top)
+        # Spare room goes mostly below the body, so that it stays close to the title.
+        y = top + (bottom - top - height) * 0.35
+        x = (PAGE_W - _BODY_W) / 2
+        for kind, text, after in paragraphs:
+            h = self.body_font(kind, name_size, body_size)
+            y = self.text(x, y, _BODY_W, h, text) + after
+
+
+def close_fonts(pdf: FPDF) -> None:
+    """Close the font files fpdf2 left open.
+
+    fpdf2 has fontTools read each font lazily from its file and never closes it, so
+    every document would hold three file handles until garbage collection (and raise a
+    ResourceWarning then).
+    """
+    for font in pdf.fonts.values():
+        ttfont = getattr(font, "ttfont", None)
+        if ttfont is not None:
+            ttfont.close()
 
 
 def _new_document(content: CertificateContent) -> FPDF:
     pdf = FPDF(orientation="L", unit="mm", format="A4")
     pdf.set_auto_page_break(False)  # one page, always: the layout decides where text goes
-    pdf.set_margins(_MARGIN, _MARGIN, _MARGIN)
-    pdf.c_margin = 0
-    for style, filename in _FONT_FILES.items():
-        pdf.add_font(_FAMILY, style, FONT_DIR / filename)
+    pdf.set_margins(MARGIN, MARGIN, MARGIN)
+    pdf.c_margin = 0  # columns are measured exactly; no hidden padding inside cells
+    # fpdf2 (2.8) takes fonts only as file paths and parses them per document, and it
+    # subsets them in place when writing, so a parsed font cannot be shared between
+    # documents. Subsetting keeps the PDF small (about 45 KB with three faces).
+    for style, filename in FONT_FILES.items():
+        pdf.add_font(FONT_FAMILY, style, FONT_DIR / filename)
     pdf.set_title(_clean(f"Giấy chứng nhận {content.code}"))
     if content.issuer_lines:
         pdf.set_author(_clean(content.issuer_lines[0]))
     pdf.set_subject(_clean(f"{content.title} - {content.holder_name}"))
     pdf.set_creator("hoctap")
     pdf.set_lang("vi")
-    # fpdf2 stamps the current time by default, which makes two renders of the same
-    # certificate differ. Use the date printed on the certificate instead (midnight,
-    # Vietnam time), or a fixed date when it cannot be read: same content, same bytes.
+    # fpdf2 stamps the current time by default, so two renders of one certificate
+    # would differ. Take the date printed on the certificate instead (midnight,
+    # Vietnam time), or a fixed date when none can be read: same content, same bytes.
     pdf.set_creation_date(_creation_date(content.place_date))
     return pdf
 
 
-_DATE_IN_LINE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
-_VN_TIME = datetime.timezone(datetime.timedelta(hours=7), "ICT")
+_PRINTED_DATE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
+_VIETNAM = datetime.timezone(datetime.timedelta(hours=7))
 _FIXED_DATE = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
 
 
 def _creation_date(place_date: str) -> datetime.datetime:
-    match = _DATE_IN_LINE.search(_clean(place_date))
+    match = _PRINTED_DATE.search(_clean(place_date))
     if match:
         day, month, year = (int(part) for part in match.groups())
         try:
-            return datetime.datetime(year, month, day, tzinfo=_VN_TIME)
+            return datetime.datetime(year, month, day, tzinfo=_VIETNAM)
         except ValueError:
             pass
     return _FIXED_DATE
 
 
 def _clean(text: str) -> str:
-    """NFC, so that a name typed with combining accents prints as whole letters."""
+    """One line of NFC text: a name typed with combining accents prints as whole letters."""
     return unicodedata.normalize("NFC", " ".join(str(text).split()))
 
 
-def _font(pdf: FPDF, style: str, size: float, color=_INK) -> float:
-    """Select a font and return the matching line height in mm."""
-    pdf.set_font(_FAMILY, style, size)
-    pdf.set_text_color(*color)
-    return size * _PT * _LINE
-
-
-def _text(pdf: FPDF, x: float, y: float, w: float, h: float, text: str, *, align=Align.C,
-          wrapmode=WrapMode.WORD) -> float:
-    """Write wrapped text in a box of width w from (x, y); return the y below it."""
-    pdf.set_xy(x, y)
-    pdf.multi_cell(w, h, _clean(text), align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT,
-                   wrapmode=wrapmode)
-    return pdf.get_y()
-
-
-def _height(pdf: FPDF, w: float, h: float, text: str, *, wrapmode=WrapMode.WORD) -> float:
-    return _line_count(pdf, w, text, wrapmode=wrapmode) * h
-
-
-def _line_count(pdf: FPDF, w: float, text: str, *, wrapmode=WrapMode.WORD) -> int:
-    """Lines the text takes in the current font, by fpdf2's own line breaker.
-
-    Breaking a line is the slow part of the layout, and the body is measured at
-    several sizes, so each answer is kept on the document for the rest of the render.
-    """
-    memo = pdf.__dict__.setdefault("_hoctap_line_counts", {})
-    key = (pdf.font_family, pdf.font_style, pdf.font_size_pt, w, text, wrapmode)
-    if key not in memo:
-        lines = pdf.multi_cell(w, text=_clean(text), dry_run=True,
-                               output=MethodReturnValue.LINES, wrapmode=wrapmode)
-        memo[key] = max(1, len(lines))
-    return memo[key]
-
-
-def _rule(pdf: FPDF, x_centre: float, y: float, width: float, line_width: float = 0.3) -> None:
-    pdf.set_draw_color(*_INK)
-    pdf.set_line_width(line_width)
-    pdf.line(x_centre - width / 2, y, x_centre + width / 2, y)
-
-
-# -- blocks -----------------------------------------------------------------------
-
-
-def _draw_border(pdf: FPDF) -> None:
-    pdf.set_draw_color(*_RED)
-    pdf.set_line_width(1.2)
-    pdf.rect(_OUTER_RULE, _OUTER_RULE, PAGE_W - 2 * _OUTER_RULE, PAGE_H - 2 * _OUTER_RULE)
-    pdf.set_line_width(0.4)
-    pdf.rect(_INNER_RULE, _INNER_RULE, PAGE_W - 2 * _INNER_RULE, PAGE_H - 2 * _INNER_RULE)
-
-
-def _draw_issuer(pdf: FPDF, content: CertificateContent) -> float:
-    x, y = _MARGIN, _MARGIN + 1
-    h = _font(pdf, "B", 11)
-    widest = 0.0
-    for line in content.issuer_lines:
-        widest = max(widest, pdf.get_string_width(_clean(line)))
-        y = _text(pdf, x, y, _COLUMN_W, h, line)
-    centre = x + _COLUMN_W / 2
-    _rule(pdf, centre, y + 1.2, min(widest, _COLUMN_W) / 3)
-    h = _font(pdf, "", 11)
-    return _text(pdf, x, y + 2.6, _COLUMN_W, h, content.serial)
-
-
-def _draw_national_motto(pdf: FPDF) -> float:
-    x, y = PAGE_W - _MARGIN - _COLUMN_W, _MARGIN + 1
-    y = _text(pdf, x, y, _COLUMN_W, _font(pdf, "B", 11), NATIONAL_MOTTO)
-    h = _font(pdf, "B", 12)
-    width = pdf.get_string_width(NATIONAL_SLOGAN)
-    y = _text(pdf, x, y, _COLUMN_W, h, NATIONAL_SLOGAN)
-    _rule(pdf, x + _COLUMN_W / 2, y + 0.6, width)
-    return y + 1
-
-
-def _draw_title(pdf: FPDF, title: str, y: float) -> float:
-    h = _font(pdf, "B", 28, _RED) * 0.9
-    return _text(pdf, _MARGIN, y, PAGE_W - 2 * _MARGIN, h, title)
-
-
-def _draw_signature_block(pdf: FPDF, content: CertificateContent) -> float:
-    """Anchored to the bottom right; returns its top."""
-    date_h = _font(pdf, "I", 12) * 0.9
-    height = _height(pdf, _SIGN_W, date_h, content.place_date)
-    sign_h = _font(pdf, "B", 12) * 0.9
-    height += sum(_height(pdf, _SIGN_W, sign_h, line) for line in content.signer_lines)
-    name_h = _font(pdf, "B", 13) * 0.9
-    height += _SIGN_IMAGE_H + 2 + _height(pdf, _SIGN_W, name_h, content.signer_name)
-
-    top = _BOTTOM - height
-    _font(pdf, "I", 12)
-    y = _text(pdf, _SIGN_X, top, _SIGN_W, date_h, content.place_date)
-    _font(pdf, "B", 12)
-    for line in content.signer_lines:
-        y = _text(pdf, _SIGN_X, y, _SIGN_W, sign_h, line)
-    if content.signature_image:
-        pdf.image(BytesIO(content.signature_image),
-                  x=_SIGN_X + (_SIGN_W - _SIGN_IMAGE_W) / 2, y=y + 1,
-                  w=_SIGN_IMAGE_W, h=_SIGN_IMAGE_H, keep_aspect_ratio=True)
-    _font(pdf, "B", 13)
-    _text(pdf, _SIGN_X, y + _SIGN_IMAGE_H + 2, _SIGN_W, name_h, content.signer_name)
-    return top
-
-
-def _draw_qr_block(pdf: FPDF, content: CertificateContent) -> float:
-    """The QR code bottom left, the verification text beside it; returns its top."""
-    text_x = _MARGIN + 1 + _QR_SIZE + _QR_TEXT_GAP
-    parts = [
-        ("B", 9.5, f"Mã xác thực: {content.code}", WrapMode.WORD),
-        ("", 8.5, "Kiểm tra giấy chứng nhận tại:", WrapMode.WORD),
-        ("", 8.5, content.verify_url, WrapMode.CHAR),
-        ("I", 8, DISCLAIMER, WrapMode.WORD),
-    ]
-    measured = []
-    for style, size, text, wrapmode in parts:
-        h = _font(pdf, style, size)
-        measured.append((style, size, text, wrapmode, h, _height(pdf, _QR_TEXT_W, h, text,
-                                                                  wrapmode=wrapmode)))
-    text_height = sum(m[5] for m in measured)
-    qr_top = _BOTTOM - _QR_SIZE
-    y = _BOTTOM - max(text_height, _QR_SIZE) + (max(text_height, _QR_SIZE) - text_height) / 2
-    top = min(qr_top, y)
-    pdf.image(_qr_png(content.verify_url), x=_MARGIN + 1, y=qr_top, w=_QR_SIZE, h=_QR_SIZE,
-              alt_text=content.verify_url)
-    for style, size, text, wrapmode, h, _ in measured:
-        _font(pdf, style, size)
-        y = _text(pdf, text_x, y, _QR_TEXT_W, h, text, align=Align.L, wrapmode=wrapmode)
-    return top
-
-
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=1024)
 def _qr_png_bytes(url: str) -> bytes:
-    # make_qr, not make: a short text could otherwise come out as a Micro QR, which
-    # most phone cameras do not read. Error correction exactly "M", as specified.
+    # make_qr, not make: a short text could come out as a Micro QR, which phone
+    # cameras rarely read. Error correction is exactly M, as specified, not boosted.
     qr = segno.make_qr(url, error="m", boost_error=False)
     out = BytesIO()
     qr.save(out, kind="png", scale=4, border=4)
@@ -289,71 +386,3 @@ def _qr_png_bytes(url: str) -> bytes:
 
 def _qr_png(url: str) -> BytesIO:
     return BytesIO(_qr_png_bytes(url))
-
-
-# -- body -------------------------------------------------------------------------
-
-
-def _body_lines(content: CertificateContent) -> list[tuple[str, str, float]]:
-    """(kind, text, space after in mm) for each paragraph of the body."""
-    lines = [("label", "Chứng nhận:", 1.0), ("name", content.holder_name, 2.0)]
-    if content.birth_year is not None:
-        lines.append(("plain", f"Năm sinh: {content.birth_year}", 0.0))
-    lines.append(("plain", f"Đơn vị: {content.unit_name}", 0.0))
-    if content.parent_unit_name:
-        lines.append(("plain", content.parent_unit_name, 0.0))
-    lines[-1] = (*lines[-1][:2], 2.5)
-    for text in content.achievement_lines:
-        lines.append(("achievement", text, 0.5))
-    return lines
-
-
-def _body_style(kind: str, name_size: float, body_size: float) -> tuple[str, float, tuple]:
-    if kind == "label":
-        return "I", body_size, _INK
-    if kind == "name":
-        return "B", name_size, _NAVY
-    if kind == "achievement":
-        return "B", body_size, _INK
-    return "", body_size, _INK
-
-
-def _measure_body(pdf: FPDF, lines, name_size: float, body_size: float) -> float:
-    total = 0.0
-    for kind, text, after in lines:
-        style, size, _ = _body_style(kind, name_size, body_size)
-        total += _height(pdf, _BODY_W, _font(pdf, style, size), text) + after
-    return total
-
-
-def _name_size(pdf: FPDF, name: str) -> float:
-    """The largest name size at which the name takes at most two lines."""
-    for size in _NAME_SIZES:
-        _font(pdf, "B", size)
-        if _line_count(pdf, _BODY_W, name) <= 2:
-            return size
-    return _NAME_SIZES[-1]
-
-
-def _choose_sizes(pdf: FPDF, content: CertificateContent, lines, available: float):
-    preferred = _name_size(pdf, content.holder_name)
-    for name_size in dict.fromkeys((preferred, _NAME_SIZES[-1])):
-        for body_size in _BODY_SIZES:
-            height = _measure_body(pdf, lines, name_size, body_size)
-            if height <= available:
-                return name_size, body_size, height
-    raise CertificateTooLong(
-        f"certificate text needs more room than the page has ({available:.0f} mm)"
-    )
-
-
-def _draw_body(pdf: FPDF, content: CertificateContent, top: float, bottom: float) -> None:
-    lines = _body_lines(content)
-    name_size, body_size, height = _choose_sizes(pdf, content, lines, bottom - top)
-    # Spare room goes mostly below the body, so it stays close to the title.
-    y = top + (bottom - top - height) * 0.35
-    x = (PAGE_W - _BODY_W) / 2
-    for kind, text, after in lines:
-        style, size, color = _body_style(kind, name_size, body_size)
-        h = _font(pdf, style, size, color)
-        y = _text(pdf, x, y, _BODY_W, h, text) + after

@@ -1,6 +1,7 @@
 """Certificates: a member's own, officers' lists and zips, offline issuing, revocation,
 issuer settings, and the public verification page."""
 import io
+from pathlib import Path
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file,
                    stream_with_context, url_for)
@@ -26,6 +27,10 @@ def _base_url() -> str:
     return current_app.config["PUBLIC_BASE_URL"]
 
 
+def _cache() -> Path:
+    return Path(current_app.config["CERTIFICATE_CACHE"])
+
+
 def _topic_choices() -> list[SelectChoice]:
     topics = db.session.scalars(db.select(Topic).where(Topic.published).order_by(Topic.year.desc(), Topic.id))
     return [SelectChoice(t.id, f"{t.kind_name} {t.year}: {t.title[:90]}") for t in topics]
@@ -45,7 +50,7 @@ def download(code: str):
     certificate = services.get_by_code(code)
     if certificate is None or not services.can_read(current_user, certificate):
         abort(404)
-    return send_file(io.BytesIO(services.render(certificate, _base_url())), mimetype="application/pdf",
+    return send_file(io.BytesIO(services.render(certificate, _base_url(), _cache())), mimetype="application/pdf",
                      as_attachment=request.args.get("inline") is None,
                      download_name=services.filename(certificate))
 
@@ -86,7 +91,7 @@ def export_zip():
         flash("Đơn vị này chưa có giấy chứng nhận nào.", "info")
         return redirect(url_for(".manage", unit=unit.code, topic=topic.id if topic else None))
     name = f"giay-chung-nhan-{unit.code}.zip"
-    return Response(stream_with_context(services.zip_stream(ids, _base_url())), mimetype="application/zip",
+    return Response(stream_with_context(services.zip_stream(ids, _base_url(), _cache())), mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

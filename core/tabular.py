@@ -149,3 +149,14 @@ class ImportReport:
     @property
     def ok(self) -> bool:
         return self.error_count == 0
+
+
+# A cell starting with one of these is run as a formula by spreadsheet programs.
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def neutralise(value):
+    """What we write into an exported spreadsheet: text that would be a formula gets a quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value

@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from core import audit
 from core.extensions import db
-from core.tabular import ImportIssue, ImportReport, Row, TableError, read_table
+from core.tabular import FORMULA_START, ImportIssue, ImportReport, Row, TableError, neutralise, read_table
 from core.text import clean_name, fold
 from learning import editing
 from learning.models import MULTIPLE, SINGLE, TRUE_FALSE, Lesson, Question, Topic
@@ -44,7 +44,6 @@ _TYPE_WORDS = {
 }
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 _LETTER_SEPARATORS = re.compile(r"[\s,;/+&.]+|\bva\b")
-FORMULA_START = ("=", "+", "-", "@")
 MAX_ROWS = 5000
 MAX_TEXT = 4000
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -224,10 +223,8 @@ def import_questions(topic: Topic, path: Path, filename: str, actor, *, publish:
 # -- writing ---------------------------------------------------------------------------
 
 def safe_cell(value):
-    """Text that a spreadsheet program would run as a formula gets a leading quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value if value != "" else None
+    """A neutralised cell; empty text stays an empty cell."""
+    return neutralise(value) if value != "" else None
 
 
 def _workbook(rows, *, guide: bool) -> io.BytesIO:

@@ -30,6 +30,7 @@ from openpyxl.utils import get_column_letter
 from accounts.models import User
 from core.clock import to_local
 from core.extensions import db
+from core.tabular import neutralise
 from learning.models import QUESTION_TYPES, Question
 from quizzes.models import EXPIRED, SUBMITTED, Answer, Attempt, Quiz
 from quizzes.services import GRACE_SECONDS
@@ -53,7 +54,6 @@ FLAG_LABELS = {
 STATUS_LABELS = {SUBMITTED: "Đã nộp", EXPIRED: "Hết giờ, tự nộp"}
 LETTERS = "ABCDEFGHIJ"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_START = ("=", "+", "-", "@")
 
 
 @dataclass
@@ -213,7 +213,8 @@ def quiz_statistics(quiz: Quiz, *, all_attempts: bool = False) -> QuizStatistics
         answers[attempt_id][question_id] = (choice_ids or [], saved_at)
 
     # Mark every question of every paper as the engine does, remembering what was picked.
-    marked: list[tuple[int, dict[int, int]]] = []       # (total, {question id: 0 or 1}) per attempt
+    scores: dict[int, list[int]] = defaultdict(list)      # question id -> 0 or 1, per attempt that had it
+    rests: dict[int, list[float]] = defaultdict(list)     # question id -> the rest of that attempt's score
     picks: dict[int, list[set[int]]] = defaultdict(list)  # question id -> the set picked, per attempt
     entries: dict[int, dict] = {}                         # question id -> its latest paper entry
     choice_texts: dict[int, dict[int, str]] = defaultdict(dict)
@@ -233,7 +234,12 @@ def quiz_statistics(quiz: Quiz, *, all_attempts: bool = False) -> QuizStatistics
                 choice_texts[entry["id"]][choice["id"]] = choice["text"]
             correct_sets[entry["id"]].update(entry["correct"])
         total = sum(marks.values())
-        marked.append((total, marks))
+        # The rest of the attempt, as a fraction of what it could score, so papers of
+        # different lengths compare; with equal lengths this is Moodle's figure exactly.
+        rest_max = len(marks) - 1
+        for question_id, mark in marks.items():
+            scores[question_id].append(mark)
+            rests[question_id].append((total - mark) / rest_max if rest_max else 0.0)
         rows.append(AttemptRow(  # the result as the engine recorded it
             id=row.id, user_id=row.user_id, full_name=row.full_name, unit_name=row.unit_name, number=row.number,
             status=row.status, started_at=row.started_at, finished_at=row.finished_at,
@@ -241,28 +247,21 @@ def quiz_statistics(quiz: Quiz, *, all_attempts: bool = False) -> QuizStatistics
             percent=row.percent if row.percent is not None else 0.0, passed=bool(row.passed),
             flagged_short=bool(row.flagged_short)))
 
-    slugs = dict(db.session.execute(db.select(Question.id, Question.slug).where(Question.id.in_(list(entries)))).all()) \
-        if entries else {}
-    questions = [_question_stats(question_id, entries[question_id], marked, picks[question_id],
-                                 choice_texts[question_id], correct_sets[question_id], slugs.get(question_id))
+    slugs = {}  # for a link to the bank's question, when it is still in the quiz's topic
+    if entries:
+        slugs = dict(db.session.execute(db.select(Question.id, Question.slug).where(
+            Question.topic_id == quiz.topic_id, Question.id.in_(list(entries)))).all())
+    questions = [_question_stats(question_id, entries[question_id], scores[question_id], rests[question_id],
+                                 picks[question_id], choice_texts[question_id], correct_sets[question_id],
+                                 slugs.get(question_id))
                  for question_id in sorted(entries)]
     return QuizStatistics(quiz=quiz, all_attempts=all_attempts, questions=questions, attempts=rows)
 
 
-def _question_stats(question_id: int, entry: dict, marked: list[tuple[int, dict[int, int]]],
+def _question_stats(question_id: int, entry: dict, scores: list[int], rests: list[float],
                     picked_sets: list[set[int]], texts: dict[int, str], correct: set[int],
                     slug: str | None) -> QuestionStats:
     stats = QuestionStats(id=question_id, type=entry["type"], text=entry["text"], slug=slug)
-    scores, rests = [], []
-    for total, marks in marked:
-        if question_id not in marks:
-            continue
-        mark = marks[question_id]
-        scores.append(mark)
-        # The rest of the attempt, as a fraction of what it could score, so papers of
-        # different lengths compare; with equal lengths this is Moodle's figure exactly.
-        rest_max = len(marks) - 1
-        rests.append((total - mark) / rest_max if rest_max else 0.0)
     stats.attempts = len(scores)
     stats.right = sum(scores)
     stats.unanswered = sum(1 for picked in picked_sets if not picked)
@@ -285,13 +284,6 @@ def _question_stats(question_id: int, entry: dict, marked: list[tuple[int, dict[
 
 
 # -- the spreadsheet -----------------------------------------------------------------
-
-def safe_cell(value):
-    """Text a spreadsheet program would run as a formula gets a leading quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
 
 def duration_text(seconds: int | None) -> str:
     """m:ss, minutes not wrapped into hours (a 75-minute attempt reads 75:00)."""
@@ -370,4 +362,4 @@ def _cell(sheet, value):
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = "dd/mm/yyyy hh:mm"
         return cell
-    return safe_cell(value)
+    return neutralise(value)

@@ -47,8 +47,9 @@ def _empty_tables() -> None:
 
 
 @pytest.fixture
-def app(database_url, _schema):
+def app(database_url, _schema, tmp_path):
     app = create_app({
+        "CERTIFICATE_CACHE": str(tmp_path / "certificates"),
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,

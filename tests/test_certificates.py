@@ -211,3 +211,17 @@ def test_issuer_settings_with_a_signature_image(setting, world, login):
         content_type="multipart/form-data")
     assert "Tệp không phải ảnh PNG hoặc JPEG." in bad.get_data(as_text=True)
     assert login("tinh").get("/certificates/issuers").status_code == 403
+
+
+def test_a_rendered_certificate_is_kept_and_read_back(setting, world, tmp_path, monkeypatch):
+    certificate = complete(world.member_a, setting)
+    first = services.render(certificate, "http://x", tmp_path)
+    assert len(list(tmp_path.glob("*.pdf"))) == 1
+
+    def no_drawing(_content):
+        raise AssertionError("drawn again")
+
+    monkeypatch.setattr(services, "render_pdf", no_drawing)
+    assert services.render(certificate, "http://x", tmp_path) == first
+    with pytest.raises(AssertionError):  # another address in the QR code is another paper
+        services.render(certificate, "https://elsewhere.example", tmp_path)

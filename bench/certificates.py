@@ -1,0 +1,97 @@
+"""Benchmark: rendering certificates, and a unit's 1,000 certificates as one zip.
+
+    .venv/bin/python bench/certificates.py [--count 1000]
+
+On a fresh SQLite database with the demo data, issues ``count`` completion certificates
+to members of one grassroots union (long Vietnamese names included), then measures the
+median milliseconds to render one PDF (200 renders) and the time and peak memory to write
+the unit's zip through the same streaming code the web download and
+`flask certificates export` use: once drawing every PDF, once reading them from the cache.
+"""
+import argparse
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def max_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=1000)
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="hoctap-bench-"))
+    url = f"sqlite:///{workdir / 'bench.db'}"
+    os.environ["DATABASE_URL"] = url
+
+    from app import create_app
+    from certificates import services
+    from certificates.models import Certificate
+    from core import demo
+    from core.extensions import db
+    from learning import services as learning
+    from quizzes.models import TopicCompletion
+    from units import services as units
+    from units.models import Member
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        db.create_all()
+        for seeder in demo.seeders:
+            seeder()
+            db.session.commit()
+        unit = units.get_unit("CDCS-MT-PAVESU")  # the longest unit name of the demo
+        topic = learning.get_topic("chuyen-de-2022")
+        start = datetime(2022, 3, 1, 2, 0)
+        for n in range(args.count):
+            member = Member(unit_id=unit.id, full_name=f"Hoàng Thị Phương Thảo Nguyễn Ngọc Diễm {n:04d}",
+                            name_folded=f"bench {n}", birth_year=1970 + n % 35)
+            db.session.add(member)
+            db.session.flush()
+            completion = TopicCompletion(member_id=member.id, topic_id=topic.id, percent=90.0,
+                                         completed_at=start + timedelta(minutes=n))
+            db.session.add(completion)
+            db.session.flush()
+            services.issue_for_completion(completion)
+            if n % 200 == 199:
+                db.session.commit()
+        db.session.commit()
+        ids = list(db.session.scalars(db.select(Certificate.id).where(Certificate.unit_id == unit.id)
+                                      .order_by(Certificate.serial_number)))
+        print(f"{len(ids)} certificates for {unit.name}")
+
+        sample = db.session.get(Certificate, ids[0])
+        timings = []
+        for _ in range(200):
+            started = time.perf_counter()
+            size = len(services.render(sample, "https://hoctap.example.vn"))
+            timings.append((time.perf_counter() - started) * 1000)
+        print(f"one certificate: median {statistics.median(timings):.1f} ms, "
+              f"p95 {statistics.quantiles(timings, n=20)[-1]:.1f} ms, {size / 1024:.1f} KB")
+
+        cache = workdir / "cache"
+        for label in ("first zip, every PDF drawn", "second zip, PDFs from the cache"):
+            db.session.expunge_all()
+            before = max_rss_mib()
+            started = time.perf_counter()
+            out = workdir / "unit.zip"
+            with out.open("wb") as handle:
+                for chunk in services.zip_stream(ids, "https://hoctap.example.vn", cache):
+                    handle.write(chunk)
+            elapsed = time.perf_counter() - started
+            print(f"{label}: {len(ids)} in {elapsed:.1f} s ({elapsed / len(ids) * 1000:.0f} ms each), "
+                  f"{out.stat().st_size / 1e6:.1f} MB; peak RSS {before:.0f} MiB before, "
+                  f"{max_rss_mib():.0f} MiB after")
+
+
+if __name__ == "__main__":
+    main()
