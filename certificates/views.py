@@ -61,6 +61,10 @@ def _filters():
     if code:
         unit = units_services.get_unit(code)
         ensure_unit_in_scope(current_user, unit)
+    elif "unit" not in request.args:
+        # An officer of a single unit starts on that unit, ready to download its zip.
+        held = [role.unit for role in current_user.roles if role.name == OFFICER and role.unit]
+        unit = held[0] if len(held) == 1 else None
     topic = db.session.get(Topic, request.args.get("topic", type=int) or 0)
     return unit, topic
 
