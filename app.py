@@ -42,6 +42,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from certificates import demo as certificates_demo
     from certificates import services as certificates_services
     from certificates import views as certificates_views
+    from contests import demo as contests_demo
+    from contests import services as contests_services
+    from contests import views as contests_views
     from core import views as core_views
     from learning import cli as learning_cli
     from learning import demo as learning_demo
@@ -65,6 +68,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(quiz_stats_views.bp)
     app.register_blueprint(editor_views.bp)
     app.register_blueprint(certificates_views.bp)
+    app.register_blueprint(contests_views.bp)
     accounts_views.register_hooks(app)
 
     # Members log in with their phone or card number, which only units knows about.
@@ -77,7 +81,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.cli.add_command(quizzes_cli.quizzes_cli)
     app.cli.add_command(certificates_cli.certificates_cli)
     app.cli.add_command(demo.seed_demo)
-    demo.seeders[:] = [units_demo.seed, learning_demo.seed, quizzes_demo.seed, certificates_demo.seed]
+    demo.seeders[:] = [units_demo.seed, learning_demo.seed, quizzes_demo.seed, certificates_demo.seed,
+                       contests_demo.seed]
+    app.add_template_global(contests_services.published_contests, "published_contests")
+    # Contest rounds run on the attempt engine, which knows nothing of contests.
+    quizzes_views.attempt_extras[:] = [contests_views.attempt_extras]
 
     # A completed topic earns its certificate (quizzes cannot import certificates).
     quizzes_services.topic_completed.connect(certificates_services.issue_for_completion)

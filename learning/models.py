@@ -12,8 +12,9 @@ from core.clock import utcnow
 from core.extensions import db
 from units.models import Member, Unit
 
-KIND_ANNUAL, KIND_FULL_TERM = "annual", "full_term"
-KIND_NAMES = {KIND_ANNUAL: "Chuyên đề hằng năm", KIND_FULL_TERM: "Chuyên đề toàn khóa"}
+KIND_ANNUAL, KIND_FULL_TERM, KIND_CONTEST = "annual", "full_term", "contest"
+KIND_NAMES = {KIND_ANNUAL: "Chuyên đề hằng năm", KIND_FULL_TERM: "Chuyên đề toàn khóa",
+              KIND_CONTEST: "Ngân hàng câu hỏi cuộc thi"}
 SINGLE, MULTIPLE, TRUE_FALSE = "single", "multiple", "true_false"
 QUESTION_TYPES = {SINGLE: "Một đáp án đúng", MULTIPLE: "Nhiều đáp án đúng", TRUE_FALSE: "Đúng/Sai"}
 

@@ -33,6 +33,7 @@ class Quiz(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     question_count: Mapped[int] = mapped_column(SmallInteger, default=10)
     balance_lessons: Mapped[bool] = mapped_column(default=False)
+    single_choice_only: Mapped[bool] = mapped_column(default=False)  # contests draw only these
     time_limit_seconds: Mapped[int] = mapped_column(default=15 * 60)
     pass_percent: Mapped[int] = mapped_column(SmallInteger, default=70)
     max_attempts: Mapped[int | None] = mapped_column(SmallInteger, default=3)  # None: unlimited

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from core.clock import utcnow
 from core.extensions import db
 from learning import services as learning
-from learning.models import MULTIPLE, Question, Topic
+from learning.models import MULTIPLE, SINGLE, Question, Topic
 from quizzes.models import (
     EXPIRED, GRADE_LAST, IN_PROGRESS, PURPOSE_FINAL, REVIEW_ANSWERS, REVIEW_SCORE, SUBMITTED,
     Answer, Attempt, Quiz, TopicCompletion,
@@ -49,17 +49,22 @@ def final_quiz(topic: Topic, *, include_unpublished=False) -> Quiz | None:
     return db.session.scalars(query.order_by(Quiz.id)).first()
 
 
-def bank_size(topic: Topic) -> int:
-    return db.session.scalar(db.select(func.count(Question.id))
-                             .where(Question.topic_id == topic.id, Question.published)) or 0
+def _bank(topic_id: int, single_choice_only: bool = False):
+    query = db.select(Question).where(Question.topic_id == topic_id, Question.published)
+    return query.where(Question.type == SINGLE) if single_choice_only else query
+
+
+def bank_size(topic_id: int, *, single_choice_only: bool = False) -> int:
+    return db.session.scalar(_bank(topic_id, single_choice_only).with_only_columns(func.count(Question.id))) or 0
 
 
 def check_settings(quiz: Quiz) -> list[str]:
     problems = []
     if not 1 <= quiz.question_count <= 200:
         problems.append("Số câu hỏi phải từ 1 đến 200.")
-    elif quiz.question_count > bank_size(quiz.topic):
-        problems.append(f"Ngân hàng chỉ có {bank_size(quiz.topic)} câu đang dùng, ít hơn số câu cần rút "
+    elif quiz.question_count > (available := bank_size(quiz.topic_id or quiz.topic.id,
+                                                        single_choice_only=quiz.single_choice_only)):
+        problems.append(f"Ngân hàng chỉ có {available} câu đang dùng, ít hơn số câu cần rút "
                         f"({quiz.question_count}).")
     if not 30 <= quiz.time_limit_seconds <= 6 * 3600:
         problems.append("Thời gian làm bài phải từ 30 giây đến 6 giờ.")
@@ -83,9 +88,7 @@ def window(quiz: Quiz, now: datetime) -> str:
 # -- the paper -----------------------------------------------------------------------
 
 def _draw(quiz: Quiz, rng: random.Random) -> list[Question]:
-    questions = list(db.session.scalars(
-        db.select(Question).where(Question.topic_id == quiz.topic_id, Question.published)
-        .order_by(Question.id)))
+    questions = list(db.session.scalars(_bank(quiz.topic_id, quiz.single_choice_only).order_by(Question.id)))
     if not quiz.balance_lessons:
         return rng.sample(questions, min(quiz.question_count, len(questions)))
     # Balanced: deal one question from each lesson in turn until the count is reached.

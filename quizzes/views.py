@@ -1,5 +1,7 @@
 """Taking a quiz: the landing page, the attempt (one page per question or all on one),
 saving answers (JSON for the script, a plain form without it), submitting, the result."""
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -14,6 +16,18 @@ from quizzes.models import Attempt, Quiz
 from units import services as units_services
 
 bp = Blueprint("quizzes", __name__)
+
+# Features built on the engine (contests) add to an attempt's pages: another submit
+# address with extra fields, a link back. app.py registers them; quizzes imports nothing
+# to its right. Each returns a dict (submit_url, prediction_question, back_url, back_label).
+attempt_extras: list[Callable[[Attempt], dict | None]] = []
+
+
+def _extras(attempt: Attempt) -> dict:
+    extras: dict = {}
+    for hook in attempt_extras:
+        extras.update(hook(attempt) or {})
+    return extras
 
 
 def _member():
@@ -77,7 +91,7 @@ def attempt(attempt_id: int):
     shown = [(index, questions[index])] if one_per_page else list(enumerate(questions))
     return render_template("quizzes/attempt.html", attempt=attempt, quiz=attempt.quiz, questions=questions,
                            shown=shown, index=index, one_per_page=one_per_page, answers=answers,
-                           remaining=services.remaining_seconds(attempt))
+                           remaining=services.remaining_seconds(attempt), extras=_extras(attempt))
 
 
 @bp.get("/attempts/<int:attempt_id>/state")
@@ -163,7 +177,8 @@ def result(attempt_id: int):
                            "explanation": render_inline(entry["explanation"])})
     member = _member()
     return render_template("quizzes/result.html", attempt=attempt, quiz=attempt.quiz, topic=topic, level=level,
-                           review=review, status=services.quiz_status(member, topic, current_user))
+                           review=review, status=services.quiz_status(member, topic, current_user),
+                           extras=_extras(attempt))
 
 
 # -- the editor sets the final quiz of a topic ---------------------------------------
@@ -207,4 +222,4 @@ def settings(topic_slug: str):
             flash("Đã lưu cài đặt bài kiểm tra. Các lượt đang làm giữ nguyên đề và hạn giờ đã phát.", "success")
             return redirect(url_for(".settings", topic_slug=topic.slug))
     return render_template("quizzes/settings.html", topic=topic, quiz=quiz, form=form,
-                           bank=services.bank_size(topic))
+                           bank=services.bank_size(topic.id))

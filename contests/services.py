@@ -1,0 +1,300 @@
+"""Contests: rounds on the attempt engine, registration, entries, leaderboards, counters.
+
+Flush only: views and commands commit.
+"""
+import hashlib
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+
+from accounts import services as accounts
+from accounts.forms import PASSWORD_MESSAGES
+from contests import ranking
+from contests.models import DIVISIONS_BY_KIND, Contest, Division, Entry, Participant, Round
+from core.clock import utcnow
+from core.extensions import db
+from core.permissions import ORGANISER, is_admin
+from core.text import clean_name
+from quizzes import services as quizzes
+from quizzes.models import IN_PROGRESS, REVIEW_SCORE, Attempt, Quiz
+from units import services as units
+from units.models import Member, Unit
+
+UPCOMING, OPEN, CLOSED = "upcoming", "open", "closed"
+CACHE_SECONDS = 15  # counters and public leaderboards may lag this much behind
+
+
+class ContestError(Exception):
+    """A refusal, in Vietnamese."""
+
+
+# -- contests and rounds -----------------------------------------------------------------
+
+def get_contest(slug: str, *, include_unpublished=False) -> Contest | None:
+    query = db.select(Contest).where(Contest.slug == slug)
+    if not include_unpublished:
+        query = query.where(Contest.published)
+    return db.session.scalars(query).one_or_none()
+
+
+def published_contests() -> list[Contest]:
+    return list(db.session.scalars(db.select(Contest).where(Contest.published).order_by(Contest.id.desc())))
+
+
+def add_round(contest: Contest, number: int, opens_at: datetime, closes_at: datetime, *,
+              question_count: int = 20, time_limit_seconds: int = 20 * 60, max_attempts: int | None = 2,
+              prediction_question: str = "Theo bạn, có bao nhiêu người dự thi tuần này?",
+              answers_after_close: bool = True) -> Round:
+    if closes_at <= opens_at:
+        raise ContestError("Thời điểm đóng vòng thi phải sau thời điểm mở.")
+    db.session.flush()  # the contest's bank id
+    quiz = Quiz(topic_id=contest.bank_topic_id, purpose="contest", title=f"{contest.title} · tuần {number}",
+                question_count=question_count, single_choice_only=True, time_limit_seconds=time_limit_seconds,
+                pass_percent=0, max_attempts=max_attempts, grading="best", opens_at=opens_at, closes_at=closes_at,
+                review_after_submit=REVIEW_SCORE if answers_after_close else "answers", one_per_page=False,
+                min_duration_seconds=60, published=True)
+    problems = quizzes.check_settings(quiz)
+    if problems:
+        raise ContestError(" ".join(problems))
+    contest_round = Round(contest=contest, number=number, quiz=quiz, prediction_question=prediction_question)
+    db.session.add(contest_round)
+    db.session.flush()
+    return contest_round
+
+
+def round_state(contest_round: Round, now: datetime) -> str:
+    quiz = contest_round.quiz
+    if now < quiz.opens_at:
+        return UPCOMING
+    return OPEN if now < quiz.closes_at else CLOSED
+
+
+def current_round(contest: Contest, now: datetime) -> Round | None:
+    """The open round, else the next to open, else the last."""
+    rounds = contest.rounds
+    return (next((r for r in rounds if round_state(r, now) == OPEN), None)
+            or next((r for r in rounds if round_state(r, now) == UPCOMING), None)
+            or (rounds[-1] if rounds else None))
+
+
+def get_round(contest: Contest, number: int) -> Round | None:
+    return next((r for r in contest.rounds if r.number == number), None)
+
+
+# -- who takes part --------------------------------------------------------------------
+
+def participant_for(contest: Contest, user) -> Participant | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalars(db.select(Participant).filter_by(contest_id=contest.id, user_id=user.id)).first()
+
+
+def division_for(contest: Contest, unit: Unit | None) -> Division | None:
+    if contest.division_mode != DIVISIONS_BY_KIND or unit is None:
+        return contest.divisions[0] if contest.divisions else None
+    return next((d for d in contest.divisions if d.unit_kind_id == unit.kind_id), None) \
+        or next((d for d in contest.divisions if d.unit_kind_id is None), None)
+
+
+def join_as_member(contest: Contest, user, member: Member) -> Participant:
+    """A union member takes part with their own account."""
+    existing = participant_for(contest, user)
+    if existing is not None:
+        return existing
+    if not member.unit.path.startswith(contest.audience_unit.path):
+        raise ContestError("Cuộc thi này dành cho đoàn viên của " + contest.audience_unit.name + ".")
+    participant = Participant(contest=contest, user_id=user.id, member_id=member.id, full_name=member.full_name,
+                              birth_year=member.birth_year, phone=member.phone, unit_id=member.unit_id,
+                              division=division_for(contest, member.unit))
+    return _add_participant(participant)
+
+
+def _add_participant(participant: Participant) -> Participant:
+    try:
+        with db.session.begin_nested():
+            db.session.add(participant)
+    except Exception as error:  # the unique phone key: someone registered this phone a moment ago
+        raise ContestError("Số điện thoại này đã đăng ký dự thi cuộc thi này.") from error
+    return participant
+
+
+@dataclass
+class Registration:
+    full_name: str
+    birth_year: int | None
+    phone: str
+    password: str
+    unit_code: str = ""
+    workplace: str = ""
+    citizen_id: str = ""
+
+
+def citizen_id_hash(citizen_id: str) -> str:
+    """Only a keyed hash and the last four digits are kept, to spot one person registering twice."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hashlib.blake2b(citizen_id.encode(), key=key[:64], digest_size=32).hexdigest()
+
+
+def register_guest(contest: Contest, data: Registration) -> tuple[object, Participant]:
+    """A member of the public registers: an account (their phone is the login) and a place in the contest."""
+    if not contest.open_to_public:
+        raise ContestError("Cuộc thi này chỉ dành cho đoàn viên: hãy đăng nhập bằng tài khoản đoàn viên.")
+    name = clean_name(data.full_name)
+    if len(name) < 4 or len(name.split()) < 2:
+        raise ContestError("Hãy nhập đầy đủ họ và tên.")
+    phone = units.normalise_phone(data.phone)
+    if phone is None:
+        raise ContestError("Số điện thoại di động không hợp lệ (10 số, bắt đầu bằng 0).")
+    if data.birth_year is not None and not 1930 <= data.birth_year <= utcnow().year - 10:
+        raise ContestError("Năm sinh không hợp lệ.")
+    if db.session.scalars(db.select(Participant.id).filter_by(contest_id=contest.id, phone=phone)).first():
+        raise ContestError("Số điện thoại này đã đăng ký dự thi cuộc thi này. Hãy đăng nhập để thi tiếp.")
+    if units.member_by_identifier(phone) is not None:
+        raise ContestError("Số điện thoại này là của một đoàn viên: hãy đăng nhập bằng tài khoản đoàn viên.")
+    if accounts.find_user(phone) is not None:
+        raise ContestError("Số điện thoại này đã có tài khoản: hãy đăng nhập rồi bấm “Tham gia”.")
+    unit = None
+    if data.unit_code.strip():
+        unit = units.get_unit(data.unit_code)
+        if unit is None or not unit.is_active:
+            raise ContestError("Không có đơn vị với mã này.")
+    elif not data.workplace.strip():
+        raise ContestError("Hãy chọn đơn vị hoặc ghi nơi làm việc.")
+    digits = "".join(ch for ch in data.citizen_id if ch.isdigit())
+    if data.citizen_id.strip() and len(digits) not in (9, 12):
+        raise ContestError("Số CCCD/CMND phải có 12 (hoặc 9) chữ số.")
+    problem = accounts.password_problem(data.password, phone)
+    if problem:
+        raise ContestError(PASSWORD_MESSAGES[problem])
+    user = accounts.create_user(phone, name, data.password)
+    participant = Participant(contest=contest, user_id=user.id, full_name=name, birth_year=data.birth_year,
+                              phone=phone, unit_id=unit.id if unit else None, workplace=data.workplace.strip()[:300],
+                              citizen_id_hash=citizen_id_hash(digits) if digits else None,
+                              citizen_id_last4=digits[-4:] if digits else None, division=division_for(contest, unit))
+    return user, _add_participant(participant)
+
+
+# -- taking a round ----------------------------------------------------------------------
+
+def start(contest_round: Round, participant: Participant, *, now: datetime | None = None) -> Attempt:
+    now = now or utcnow()
+    if participant.excluded_at is not None:
+        raise ContestError("Bạn đã bị loại khỏi cuộc thi: " + participant.excluded_reason)
+    state = round_state(contest_round, now)
+    if state == UPCOMING:
+        raise ContestError("Tuần thi này chưa mở.")
+    if state == CLOSED:
+        raise ContestError("Tuần thi này đã kết thúc.")
+    try:
+        attempt = quizzes.start_attempt(contest_round.quiz, participant.user, None, now=now)
+    except quizzes.QuizError as error:
+        raise ContestError(str(error)) from error
+    if db.session.scalars(db.select(Entry.id).filter_by(attempt_id=attempt.id)).first() is None:
+        db.session.add(Entry(attempt_id=attempt.id, round_id=contest_round.id, participant_id=participant.id))
+        db.session.flush()
+    return attempt
+
+
+def entry_for(attempt: Attempt) -> Entry | None:
+    return db.session.scalars(db.select(Entry).filter_by(attempt_id=attempt.id)).first()
+
+
+def submit(attempt: Attempt, prediction: int | None, *, now: datetime | None = None) -> Attempt:
+    """Hand in, with the prediction (kept only while the attempt is open)."""
+    now = now or utcnow()
+    entry = entry_for(attempt)
+    if entry is not None and attempt.is_open and prediction is not None:
+        if not 0 <= prediction <= 10**9:
+            raise ContestError("Số dự đoán không hợp lệ.")
+        entry.prediction = prediction
+    return quizzes.submit(attempt, now=now)
+
+
+# -- counters and leaderboards -----------------------------------------------------------
+
+_cache: dict[tuple, tuple[float, object]] = {}
+
+
+def _cached(key: tuple, compute):
+    """A few seconds of memory per worker: a crowd refreshing the page costs one query."""
+    hit = _cache.get(key)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
+    value = compute()
+    _cache[key] = (time.monotonic() + CACHE_SECONDS, value)
+    return value
+
+
+def counters(contest: Contest) -> dict[str, int]:
+    def compute():
+        participants = db.session.scalar(db.select(db.func.count(Participant.id))
+                                         .where(Participant.contest_id == contest.id)) or 0
+        attempts = db.session.scalar(db.select(db.func.count(Entry.id)).join(Round)
+                                     .where(Round.contest_id == contest.id)) or 0
+        return {"participants": participants, "attempts": attempts}
+    return _cached(("counters", contest.id), compute)
+
+
+def round_results(contest_round: Round) -> list[ranking.Result]:
+    rows = db.session.execute(
+        db.select(Entry.participant_id, Attempt.id, Attempt.score, Entry.prediction, Attempt.started_at,
+                  Attempt.finished_at)
+        .join(Attempt, Entry.attempt_id == Attempt.id).join(Participant, Entry.participant_id == Participant.id)
+        .where(Entry.round_id == contest_round.id, Attempt.status != IN_PROGRESS, Participant.excluded_at.is_(None)))
+    return [ranking.Result(pid, aid, score or 0, prediction, int((finished - started).total_seconds()), finished)
+            for pid, aid, score, prediction, started, finished in rows]
+
+
+@dataclass(frozen=True)
+class BoardLine:
+    place: int
+    name: str
+    unit: str
+    score: int
+    duration_seconds: int
+
+
+def _lines(ordered, limit: int) -> list[BoardLine]:
+    ids = [item.participant_id for item in ordered[:limit]]
+    people = {p.id: p for p in db.session.scalars(db.select(Participant).where(Participant.id.in_(ids)))}
+    lines = []
+    for place, item in enumerate(ordered[:limit], start=1):
+        person = people[item.participant_id]
+        unit = person.unit.name if person.unit else person.workplace
+        lines.append(BoardLine(place, ranking.mask_name(person.full_name), unit, item.score, item.duration_seconds))
+    return lines
+
+
+def round_board(contest_round: Round, *, limit: int = 100, now: datetime | None = None) -> list[BoardLine]:
+    """The public leaderboard of a round: masked names, never a phone number."""
+    contest = contest_round.contest
+    frozen = contest.leaderboard_frozen_at if not contest.results_published_at else None
+
+    def compute():
+        results = [r for r in round_results(contest_round) if frozen is None or r.finished_at <= frozen]
+        return _lines(ranking.rank_round(results, contest_round.actual_figure, contest.tie_break), limit)
+    return _cached(("round", contest_round.id, frozen, limit), compute)
+
+
+def overall_board(contest: Contest, *, limit: int = 100) -> list[BoardLine]:
+    frozen = contest.leaderboard_frozen_at if not contest.results_published_at else None
+
+    def compute():
+        rounds = [([r for r in round_results(x) if frozen is None or r.finished_at <= frozen], x.actual_figure)
+                  for x in contest.rounds]
+        return _lines(ranking.rank_overall(rounds, contest.tie_break), limit)
+    return _cached(("overall", contest.id, frozen, limit), compute)
+
+
+def forget_cache() -> None:
+    _cache.clear()
+
+
+def can_organise(user, contest: Contest) -> bool:
+    """Administrators, and organisers holding their role over the organising unit or above it."""
+    if is_admin(user):
+        return True
+    return any(role.name == ORGANISER and role.unit is not None
+               and contest.organiser_unit.path.startswith(role.unit.path) for role in user.roles)

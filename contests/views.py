@@ -1,0 +1,135 @@
+"""Contest pages: the public landing page, registration, joining, taking a round, leaderboards."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user
+
+from contests import services
+from contests.forms import RegistrationForm
+from contests.models import Round
+from core.clock import utcnow
+from core.extensions import db, limiter
+from core.markup import render_inline
+from quizzes import services as quizzes
+from quizzes.models import Attempt
+from units import services as units_services
+
+bp = Blueprint("contests", __name__, url_prefix="/contests")
+
+
+def _contest_or_404(slug: str):
+    return services.get_contest(slug) or abort(404)
+
+
+def attempt_extras(attempt: Attempt) -> dict | None:
+    """What a contest adds to the engine's attempt and result pages (registered in app.py)."""
+    if attempt.quiz.purpose != "contest":
+        return None
+    entry = services.entry_for(attempt)
+    if entry is None:
+        return None
+    contest = entry.round.contest
+    return {"submit_url": url_for("contests.submit", attempt_id=attempt.id),
+            "prediction_question": entry.round.prediction_question, "prediction": entry.prediction,
+            "back_url": url_for("contests.landing", slug=contest.slug), "back_label": "Về trang cuộc thi"}
+
+
+@bp.get("/<slug>")
+def landing(slug: str):
+    contest = _contest_or_404(slug)
+    now = utcnow()
+    participant = services.participant_for(contest, current_user)
+    member = units_services.member_for_user(current_user) if current_user.is_authenticated else None
+    rounds = [(r, services.round_state(r, now)) for r in contest.rounds]
+    attempts = {}
+    if participant is not None:
+        for contest_round, _ in rounds:
+            attempts[contest_round.id] = quizzes.attempts_of(contest_round.quiz, current_user)
+    return render_template("contests/landing.html", contest=contest, rounds=rounds, participant=participant,
+                           member=member, attempts=attempts, counters=services.counters(contest),
+                           description=render_inline(contest.description_md), rules=render_inline(contest.rules_md))
+
+
+@bp.route("/<slug>/register", methods=["GET", "POST"])
+@limiter.limit("30/minute", methods=["POST"])  # an office behind one address registers together
+def register(slug: str):
+    contest = _contest_or_404(slug)
+    if current_user.is_authenticated:
+        return redirect(url_for(".landing", slug=slug))
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        try:
+            user, _ = services.register_guest(contest, services.Registration(
+                full_name=form.full_name.data, birth_year=form.birth_year.data, phone=form.phone.data,
+                password=form.password.data, unit_code=form.unit_code.data or "",
+                workplace=form.workplace.data or "", citizen_id=form.citizen_id.data or ""))
+        except services.ContestError as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+        else:
+            db.session.commit()
+            login_user(user)
+            flash("Đăng ký thành công. Bạn đăng nhập lần sau bằng số điện thoại và mật khẩu vừa đặt.", "success")
+            return redirect(url_for(".landing", slug=slug))
+    return render_template("contests/register.html", contest=contest, form=form)
+
+
+@bp.post("/<slug>/join")
+@login_required
+def join(slug: str):
+    contest = _contest_or_404(slug)
+    member = units_services.member_for_user(current_user)
+    if member is None:
+        flash("Tài khoản này không gắn với đoàn viên nào.", "warning")
+        return redirect(url_for(".landing", slug=slug))
+    try:
+        services.join_as_member(contest, current_user, member)
+    except services.ContestError as error:
+        db.session.rollback()
+        flash(str(error), "warning")
+        return redirect(url_for(".landing", slug=slug))
+    db.session.commit()
+    flash("Bạn đã tham gia cuộc thi.", "success")
+    return redirect(url_for(".landing", slug=slug))
+
+
+@bp.post("/<slug>/rounds/<int:number>/start")
+@login_required
+@limiter.limit("20/minute")
+def start(slug: str, number: int):
+    contest = _contest_or_404(slug)
+    contest_round = services.get_round(contest, number) or abort(404)
+    participant = services.participant_for(contest, current_user)
+    if participant is None:
+        flash("Hãy đăng ký hoặc tham gia cuộc thi trước.", "warning")
+        return redirect(url_for(".landing", slug=slug))
+    try:
+        attempt = services.start(contest_round, participant)
+    except services.ContestError as error:
+        db.session.commit()  # an expired attempt may just have been closed
+        flash(str(error), "warning")
+        return redirect(url_for(".landing", slug=slug))
+    db.session.commit()
+    return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+
+
+@bp.post("/attempts/<int:attempt_id>/submit")
+@login_required
+def submit(attempt_id: int):
+    attempt = quizzes.get_attempt_for(attempt_id, current_user) or abort(404)
+    raw = request.form.get("prediction", "").strip().replace(".", "").replace(",", "")
+    try:
+        services.submit(attempt, int(raw) if raw else None)
+    except (ValueError, services.ContestError):
+        db.session.rollback()
+        flash("Số dự đoán phải là một số nguyên không âm.", "warning")
+        return redirect(url_for("quizzes.attempt", attempt_id=attempt.id, _anchor="submit"))
+    db.session.commit()
+    return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+
+
+@bp.get("/<slug>/leaderboard")
+def leaderboard(slug: str):
+    contest = _contest_or_404(slug)
+    number = request.args.get("round", type=int)
+    contest_round: Round | None = services.get_round(contest, number) if number else None
+    lines = services.round_board(contest_round) if contest_round else services.overall_board(contest)
+    return render_template("contests/leaderboard.html", contest=contest, contest_round=contest_round, lines=lines)

@@ -1,0 +1,154 @@
+"""Contests through services and the test client: windows, registration, attempts, boards."""
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from contests import services
+from contests.models import Contest, Division, Entry, Participant
+from core.clock import utcnow
+from core.extensions import db
+from learning import content, editing
+from learning import services as learning
+from quizzes import services as quizzes
+from quizzes.models import Attempt
+
+CONTENT = Path(__file__).resolve().parent.parent / "content"
+GUEST = {"full_name": "Trần Thị Hoa", "birth_year": "1995", "phone": "0987 654 321", "unit_code": "",
+         "workplace": "Công ty May Lai Châu", "citizen_id": "012345678901", "password": "hoa-du-thi-2022",
+         "confirm": "hoa-du-thi-2022"}
+
+
+@pytest.fixture
+def contest(world):
+    content.sync(CONTENT)
+    bank = editing.clone_topic(learning.get_topic("ket-luan-01-kl-tw"), "ngan-hang", "Ngân hàng thi", 2022)
+    contest = Contest(slug="thi-132-nam", title="Cuộc thi 132 năm Ngày sinh Bác", organiser_unit=world.province,
+                      audience_unit=world.province, bank=bank, published=True, rules_md="- Thi 20 câu.")
+    db.session.add(contest)
+    db.session.add(Division(contest=contest, name="Bảng A", position=1))
+    now = utcnow()
+    services.add_round(contest, 1, now - timedelta(days=8), now - timedelta(days=1))
+    services.add_round(contest, 2, now - timedelta(hours=1), now + timedelta(days=6), question_count=5)
+    db.session.commit()
+    services.forget_cache()
+    return contest
+
+
+def test_the_landing_page_is_public_with_rules_rounds_and_counters(contest, client):
+    page = client.get("/contests/thi-132-nam").get_data(as_text=True)
+    assert contest.title in page and "Thi 20 câu." in page and "Đăng ký dự thi" in page
+    assert "Đang mở" in page and "Đã kết thúc" in page and 'data-testid="participants">0<' in page
+    assert "dự đoán gần đúng hơn" in page  # the ranking rule is printed
+    assert contest.title in client.get("/").get_data(as_text=True)
+
+
+def test_a_guest_registers_once_per_phone(contest, client, app):
+    response = client.post("/contests/thi-132-nam/register", data=GUEST)
+    assert response.status_code == 302
+    participant = db.session.scalars(db.select(Participant)).one()
+    assert participant.phone == "0987654321" and participant.citizen_id_last4 == "8901"
+    assert "012345678901" not in (participant.citizen_id_hash or "")
+    again = app.test_client().post("/contests/thi-132-nam/register", data=GUEST, follow_redirects=True)
+    assert "Số điện thoại này đã đăng ký dự thi cuộc thi này" in again.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count(Participant.id))) == 1
+
+
+@pytest.mark.parametrize("change,message", [
+    ({"phone": "12345"}, "Số điện thoại di động không hợp lệ"),
+    ({"phone": "0912000001"}, "là của một đoàn viên"),
+    ({"full_name": "Hoa"}, "Hãy nhập đầy đủ họ và tên."),
+    ({"workplace": ""}, "Hãy chọn đơn vị hoặc ghi nơi làm việc."),
+    ({"citizen_id": "123"}, "12 (hoặc 9) chữ số"),
+    ({"password": "12345678", "confirm": "12345678"}, "quá phổ biến"),
+])
+def test_bad_registrations_are_refused(contest, client, change, message):
+    page = client.post("/contests/thi-132-nam/register", data={**GUEST, **change}).get_data(as_text=True)
+    assert message in page
+    assert db.session.scalar(db.select(db.func.count(Participant.id))) == 0
+
+
+def test_members_join_with_their_own_account(contest, login):
+    member = login("member")
+    member.post("/contests/thi-132-nam/join")
+    participant = db.session.scalars(db.select(Participant)).one()
+    assert participant.member_id is not None and participant.full_name == "Lò Thị Xuân"
+
+
+def test_rounds_keep_their_windows_and_attempt_limits(contest, login):
+    member = login("member")
+    member.post("/contests/thi-132-nam/join")
+    closed = member.post("/contests/thi-132-nam/rounds/1/start", follow_redirects=True)
+    assert "Tuần thi này đã kết thúc." in closed.get_data(as_text=True)
+    for _ in range(2):
+        response = member.post("/contests/thi-132-nam/rounds/2/start")
+        attempt_id = int(re.search(r"/attempts/(\d+)", response.headers["Location"]).group(1))
+        page = member.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+        assert "Câu hỏi phụ: Theo bạn, có bao nhiêu người dự thi tuần này?" in page
+        assert f'action="/contests/attempts/{attempt_id}/submit"' in page
+        member.post(f"/contests/attempts/{attempt_id}/submit", data={"prediction": "1.250"})
+    entries = db.session.scalars(db.select(Entry)).all()
+    assert [e.prediction for e in entries] == [1250, 1250]
+    third = member.post("/contests/thi-132-nam/rounds/2/start", follow_redirects=True)
+    assert "Bạn đã dùng hết 2 lượt làm bài." in third.get_data(as_text=True)
+
+
+def test_before_opening_nothing_starts(contest, login):
+    contest.rounds[1].quiz.opens_at = utcnow() + timedelta(days=1)
+    db.session.commit()
+    member = login("member")
+    member.post("/contests/thi-132-nam/join")
+    page = member.post("/contests/thi-132-nam/rounds/2/start", follow_redirects=True).get_data(as_text=True)
+    assert "Tuần thi này chưa mở." in page
+
+
+def test_rounds_draw_single_choice_questions_only(contest, world):
+    participant = services.join_as_member(contest, world.member_user, world.member_a)
+    attempt = services.start(contest.rounds[1], participant)
+    assert {entry["type"] for entry in attempt.paper} == {"single"}
+
+
+def test_answers_are_shown_only_after_the_round_closes(contest, login):
+    member = login("member")
+    member.post("/contests/thi-132-nam/join")
+    response = member.post("/contests/thi-132-nam/rounds/2/start")
+    attempt_id = int(re.search(r"/attempts/(\d+)", response.headers["Location"]).group(1))
+    member.post(f"/contests/attempts/{attempt_id}/submit", data={"prediction": "10"})
+    page = member.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert "(đáp án đúng)" not in page and "Về trang cuộc thi" in page
+    contest.rounds[1].quiz.closes_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    assert "(đáp án đúng)" in member.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+
+
+def test_the_public_leaderboard_masks_names_and_hides_phones(contest, world, client):
+    participant = services.join_as_member(contest, world.member_user, world.member_a)
+    attempt = services.start(contest.rounds[1], participant)
+    for entry in attempt.paper[:3]:
+        quizzes.save_answer(attempt, entry["id"], entry["correct"])
+    services.submit(attempt, 7)
+    db.session.commit()
+    page = client.get("/contests/thi-132-nam/leaderboard?round=2").get_data(as_text=True)
+    assert "Lò T. X." in page and "Lò Thị Xuân" not in page and "0912000001" not in page
+    assert "<td>3</td>" in page
+    overall = client.get("/contests/thi-132-nam/leaderboard").get_data(as_text=True)
+    assert "Lò T. X." in overall
+
+
+def test_a_frozen_board_stops_at_the_freeze(contest, world, client):
+    participant = services.join_as_member(contest, world.member_user, world.member_a)
+    contest.leaderboard_frozen_at = utcnow() - timedelta(minutes=5)
+    attempt = services.start(contest.rounds[1], participant)
+    services.submit(attempt, 7)
+    db.session.commit()
+    page = client.get("/contests/thi-132-nam/leaderboard?round=2").get_data(as_text=True)
+    assert "tạm dừng cập nhật" in page and "Lò T. X." not in page
+
+
+def test_unpublished_and_unknown_contests_are_404(contest, client):
+    contest.published = False
+    db.session.commit()
+    assert client.get("/contests/thi-132-nam").status_code == 404
+    assert client.get("/contests/khong-co").status_code == 404
+    assert db.session.scalar(db.select(db.func.count(Attempt.id))) == 0
