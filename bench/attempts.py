@@ -78,6 +78,25 @@ def make_app(database_url: str, secret_key: str, **extra):
                        "RATELIMIT_ENABLED": False, **extra})
 
 
+def distinct_unique_names(metadata) -> list[str]:
+    """The naming convention calls a unique constraint after its table and first column, so
+    two on (contest_id, user_id) and (contest_id, phone) get one name, which PostgreSQL
+    refuses ("relation ... already exists"). Name such a pair after all its columns, in
+    this process's metadata only, so the bench can build its schema; returns the names."""
+    from sqlalchemy import UniqueConstraint
+    from sqlalchemy.sql.elements import conv
+
+    renamed = []
+    for table in metadata.sorted_tables:
+        uniques = [c for c in table.constraints if isinstance(c, UniqueConstraint) and len(c.columns)]
+        names = [str(c.name) for c in uniques]
+        for constraint, name in zip(uniques, names):
+            if names.count(name) > 1:
+                constraint.name = conv(f"uq_{table.name}_" + "_".join(col.name for col in constraint.columns))
+                renamed.append(str(constraint.name))
+    return renamed
+
+
 def build_data(app, members: int) -> list[int]:
     """Empty the database and load what an attempt needs; return the members' user ids."""
     from sqlalchemy import text
@@ -99,6 +118,9 @@ def build_data(app, members: int) -> list[int]:
         db.drop_all()
         with db.engine.begin() as connection:
             connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        renamed = distinct_unique_names(db.metadata)
+        if renamed:
+            print(f"  note: renamed clashing unique constraints for PostgreSQL: {', '.join(renamed)}")
         db.create_all()
         units_demo.seed()
         content.sync(ROOT / "content")
@@ -699,6 +721,8 @@ def main() -> None:
                         help="a run during which other processes used more cores than this is done again")
     parser.add_argument("--retries", type=int, default=3, help="how many times to do such a run again")
     args = parser.parse_args()
+    # A plain `kill` ends the driver through its finally blocks, which stop gunicorn.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     args.database_name = urllib.parse.urlsplit(args.database_url).path.lstrip("/")
 
     # bench/ is not a package; let the driver import the baseline module by file.

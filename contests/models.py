@@ -106,8 +106,9 @@ class Participant(db.Model):
     division: Mapped[Division | None] = relationship()
 
     __table_args__ = (
-        UniqueConstraint("contest_id", "user_id"),
-        UniqueConstraint("contest_id", "phone"),  # one account per phone per contest
+        UniqueConstraint("contest_id", "user_id", name="uq_contest_participants_user"),
+        # One account per phone per contest.
+        UniqueConstraint("contest_id", "phone", name="uq_contest_participants_phone"),
         Index("ix_contest_participants_contest", "contest_id", "excluded_at"),
     )
 

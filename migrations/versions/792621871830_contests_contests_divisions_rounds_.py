@@ -92,8 +92,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_contest_participants_unit_id_units')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_contest_participants_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contest_participants')),
-    sa.UniqueConstraint('contest_id', 'phone', name=op.f('uq_contest_participants_contest_id')),
-    sa.UniqueConstraint('contest_id', 'user_id', name=op.f('uq_contest_participants_contest_id'))
+    sa.UniqueConstraint('contest_id', 'phone', name='uq_contest_participants_phone'),
+    sa.UniqueConstraint('contest_id', 'user_id', name='uq_contest_participants_user')
     )
     with op.batch_alter_table('contest_participants', schema=None) as batch_op:
         batch_op.create_index('ix_contest_participants_contest', ['contest_id', 'excluded_at'], unique=False)
