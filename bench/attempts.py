@@ -587,7 +587,7 @@ def run(target: str, args, concurrency: int, env: dict, secret_key: str, log: Pa
         recorders = [Recorder() for _ in range(concurrency)]
         if target == "app":
             # K real logins at once, through the form, before the clock starts.
-            threads = [threading.Thread(target=real_login, args=(port, firsts[n], logins)) for n in range(concurrency)]
+            threads = [threading.Thread(target=real_login, args=(port, firsts[n], logins), daemon=True) for n in range(concurrency)]
             for thread in threads:
                 thread.start()
             for thread in threads:
@@ -601,9 +601,9 @@ def run(target: str, args, concurrency: int, env: dict, secret_key: str, log: Pa
             rng = random.Random(n)
             if target == "app":
                 work = (port, pool, firsts[n], args.attempts_per_member, t1, recorders[n], rng)
-                threads.append(threading.Thread(target=attempt_loop, args=work))
+                threads.append(threading.Thread(target=attempt_loop, args=work, daemon=True))
             else:
-                threads.append(threading.Thread(target=hit_loop, args=(port, t1, recorders[n], rng)))
+                threads.append(threading.Thread(target=hit_loop, args=(port, t1, recorders[n], rng), daemon=True))
         for thread in threads:
             thread.start()
         time.sleep(max(0.0, t0 - time.perf_counter()))

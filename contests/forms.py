@@ -15,3 +15,7 @@ class RegistrationForm(Form):
     password = PasswordField("Mật khẩu", validators=[DataRequired("Hãy đặt mật khẩu."), Length(max=200)])
     confirm = PasswordField("Nhập lại mật khẩu", validators=[EqualTo("password", "Hai mật khẩu không khớp.")])
     submit = SubmitField("Đăng ký dự thi")
+
+
+class ActionForm(Form):
+    """An organiser's button: only the CSRF token is checked; the fields are read by the view."""

@@ -3,19 +3,23 @@
 Flush only: views and commands commit.
 """
 import hashlib
+import io
 import time
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
+from openpyxl import Workbook
 
 from accounts import services as accounts
 from accounts.forms import PASSWORD_MESSAGES
 from contests import ranking
 from contests.models import DIVISIONS_BY_KIND, Contest, Division, Entry, Participant, Round
-from core.clock import utcnow
+from core import audit
+from core.clock import to_local, utcnow
 from core.extensions import db
 from core.permissions import ORGANISER, is_admin
+from core.tabular import neutralise
 from core.text import clean_name
 from quizzes import services as quizzes
 from quizzes.models import IN_PROGRESS, REVIEW_SCORE, Attempt, Quiz
@@ -298,3 +302,82 @@ def can_organise(user, contest: Contest) -> bool:
         return True
     return any(role.name == ORGANISER and role.unit is not None
                and contest.organiser_unit.path.startswith(role.unit.path) for role in user.roles)
+
+
+# -- organisers --------------------------------------------------------------------------
+
+def set_actual_figure(contest_round: Round, figure: int, actor) -> None:
+    if figure < 0:
+        raise ContestError("Con số thực tế phải là số không âm.")
+    contest_round.actual_figure = figure
+    audit.record(actor, "contest_figure_set", "contest_round", contest_round.id,
+                 f"Con số thực tế tuần {contest_round.number}: {figure}")
+    forget_cache()
+
+
+def freeze(contest: Contest, actor, *, now: datetime | None = None) -> None:
+    contest.leaderboard_frozen_at = now or utcnow()
+    audit.record(actor, "contest_frozen", "contest", contest.slug, "Tạm dừng cập nhật bảng xếp hạng công khai")
+    forget_cache()
+
+
+def publish_results(contest: Contest, actor, *, now: datetime | None = None) -> None:
+    contest.results_published_at = now or utcnow()
+    audit.record(actor, "contest_results_published", "contest", contest.slug, "Công bố kết quả")
+    forget_cache()
+
+
+def exclude(participant: Participant, actor, reason: str, *, now: datetime | None = None) -> None:
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise ContestError("Hãy ghi lý do loại (ít nhất 5 ký tự).")
+    participant.excluded_at, participant.excluded_reason = now or utcnow(), reason
+    audit.record(actor, "contest_participant_excluded", "contest_participant", participant.id,
+                 f"Loại {participant.full_name} khỏi {participant.contest.title[:80]}: {reason}", {"reason": reason})
+    forget_cache()
+
+
+@dataclass(frozen=True)
+class JuryRow:
+    place: int
+    participant: Participant
+    result: ranking.Result
+    prediction_error: int | None
+    flagged_short: bool
+
+
+def jury_rows(contest_round: Round) -> list[JuryRow]:
+    """The full ranking of a round for the jury: every detail, excluded people left out."""
+    contest = contest_round.contest
+    ordered = ranking.rank_round(round_results(contest_round), contest_round.actual_figure, contest.tie_break)
+    people = {p.id: p for p in db.session.scalars(
+        db.select(Participant).where(Participant.id.in_([r.participant_id for r in ordered])))}
+    short = set(db.session.scalars(db.select(Attempt.id).where(
+        Attempt.id.in_([r.attempt_id for r in ordered]), Attempt.flagged_short)))
+    return [JuryRow(place, people[r.participant_id], r,
+                    None if contest_round.actual_figure is None or r.prediction is None
+                    else abs(r.prediction - contest_round.actual_figure), r.attempt_id in short)
+            for place, r in enumerate(ordered, start=1)]
+
+
+JURY_HEADERS = ["Hạng", "Họ và tên", "Năm sinh", "Số điện thoại", "Đơn vị / nơi làm việc", "Bảng", "Số câu đúng",
+                "Dự đoán", "Sai lệch dự đoán", "Thời gian làm bài (giây)", "Nộp lúc", "Làm quá nhanh"]
+
+
+def jury_workbook(contest_round: Round) -> io.BytesIO:
+    """The round's results as .xlsx for the jury (full data, cells neutralised), written row by row."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(f"Tuần {contest_round.number}")
+    sheet.append([neutralise(f"{contest_round.contest.title} · tuần {contest_round.number}")])
+    sheet.append(JURY_HEADERS)
+    for row in jury_rows(contest_round):
+        person = row.participant
+        sheet.append([row.place, neutralise(person.full_name), person.birth_year, person.phone,
+                      neutralise(person.unit.name if person.unit else person.workplace),
+                      neutralise(person.division.name if person.division else ""), row.result.score,
+                      row.result.prediction, row.prediction_error, row.result.duration_seconds,
+                      to_local(row.result.finished_at).replace(tzinfo=None), "Có" if row.flagged_short else ""])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    return buffer

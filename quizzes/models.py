@@ -36,7 +36,8 @@ class Quiz(db.Model):
     single_choice_only: Mapped[bool] = mapped_column(default=False)  # contests draw only these
     time_limit_seconds: Mapped[int] = mapped_column(default=15 * 60)
     pass_percent: Mapped[int] = mapped_column(SmallInteger, default=70)
-    max_attempts: Mapped[int | None] = mapped_column(SmallInteger, default=3)  # None: unlimited
+    # None: unlimited. No Python default: the ORM would put it in place of an explicit None.
+    max_attempts: Mapped[int | None] = mapped_column(SmallInteger)
     grading: Mapped[str] = mapped_column(String(8), default=GRADE_BEST)
     opens_at: Mapped[datetime | None]
     closes_at: Mapped[datetime | None]

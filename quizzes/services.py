@@ -11,6 +11,7 @@ from blinker import Namespace
 from sqlalchemy import func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from core.clock import utcnow
 from core.extensions import db
@@ -88,7 +89,8 @@ def window(quiz: Quiz, now: datetime) -> str:
 # -- the paper -----------------------------------------------------------------------
 
 def _draw(quiz: Quiz, rng: random.Random) -> list[Question]:
-    questions = list(db.session.scalars(_bank(quiz.topic_id, quiz.single_choice_only).order_by(Question.id)))
+    questions = list(db.session.scalars(_bank(quiz.topic_id, quiz.single_choice_only)
+                                        .options(selectinload(Question.choices)).order_by(Question.id)))
     if not quiz.balance_lessons:
         return rng.sample(questions, min(quiz.question_count, len(questions)))
     # Balanced: deal one question from each lesson in turn until the count is reached.
@@ -218,7 +220,7 @@ def _entry(attempt: Attempt, question_id: int) -> dict:
 
 
 def save_answer(attempt: Attempt, question_id: int, choice_ids: list[int], *,
-                now: datetime | None = None) -> Answer | None:
+                now: datetime | None = None) -> None:
     """Save the choices picked for one question (an empty list clears it)."""
     now = now or utcnow()
     if expire_if_due(attempt, now=now) or (attempt.is_open and _late(attempt, now)):
@@ -239,8 +241,6 @@ def save_answer(attempt: Attempt, question_id: int, choice_ids: list[int], *,
     statement = statement.on_conflict_do_update(index_elements=["attempt_id", "question_id"],
                                                 set_={"choice_ids": picked, "saved_at": now})
     db.session.execute(statement)
-    return db.session.scalars(db.select(Answer).filter_by(attempt_id=attempt.id, question_id=question_id)
-                              .execution_options(populate_existing=True)).one()
 
 
 def saved_answers(attempt: Attempt) -> dict[int, list[int]]:

@@ -1,13 +1,16 @@
 """Contests through services and the test client: windows, registration, attempts, boards."""
+import io
 import re
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from contests import services
 from contests.models import Contest, Division, Entry, Participant
 from core.clock import utcnow
+from core.models import AuditEntry
 from core.extensions import db
 from learning import content, editing
 from learning import services as learning
@@ -152,3 +155,54 @@ def test_unpublished_and_unknown_contests_are_404(contest, client):
     assert client.get("/contests/thi-132-nam").status_code == 404
     assert client.get("/contests/khong-co").status_code == 404
     assert db.session.scalar(db.select(db.func.count(Attempt.id))) == 0
+
+
+def test_organisers_set_the_figure_freeze_publish_and_exclude(contest, world, login, client):
+    organiser = login("organiser")
+    assert organiser.get("/contests/thi-132-nam/organise").status_code == 200
+    for who in ("member", "tinh", "editor"):
+        assert login(who).get("/contests/thi-132-nam/organise").status_code == 403
+    assert client.get("/contests/thi-132-nam/organise").status_code == 302
+
+    participant = services.join_as_member(contest, world.member_user, world.member_a)
+    attempt = services.start(contest.rounds[1], participant)
+    services.submit(attempt, 40)
+    db.session.commit()
+    page = organiser.post("/contests/thi-132-nam/organise/figure", data={"round": "2", "figure": "42"},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "Đã lưu con số thực tế của tuần 2." in page and contest.rounds[1].actual_figure == 42
+    assert "phải là một số nguyên" in organiser.post("/contests/thi-132-nam/organise/figure",
+                                                     data={"round": "2", "figure": "nhiều"},
+                                                     follow_redirects=True).get_data(as_text=True)
+
+    workbook = load_workbook(io.BytesIO(organiser.get("/contests/thi-132-nam/rounds/2/results.xlsx").data))
+    rows = list(workbook.active.values)
+    assert rows[1][0] == "Hạng" and rows[2][1] == "Lò Thị Xuân" and rows[2][8] == 2  # |40 - 42|
+    assert login("member").get("/contests/thi-132-nam/rounds/2/results.xlsx").status_code == 403
+
+    organiser.post("/contests/thi-132-nam/organise/freeze")
+    assert contest.leaderboard_frozen_at is not None
+    organiser.post("/contests/thi-132-nam/organise/publish")
+    assert contest.results_published_at is not None
+    assert "Lò T. X." in client.get("/contests/thi-132-nam/leaderboard?round=2").get_data(as_text=True)
+
+    page = organiser.post("/contests/thi-132-nam/organise/exclude",
+                          data={"phone": "0912000001", "reason": "Dùng nhiều tài khoản"},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "Đã loại Lò Thị Xuân" in page
+    entry = db.session.scalars(db.select(AuditEntry).filter_by(action="contest_participant_excluded")).one()
+    assert entry.actor_id == world.organiser.id and "Dùng nhiều tài khoản" in entry.summary
+    assert "Lò T. X." not in client.get("/contests/thi-132-nam/leaderboard?round=2").get_data(as_text=True)
+    refused = login("member").post("/contests/thi-132-nam/rounds/2/start", follow_redirects=True)
+    assert "Bạn đã bị loại khỏi cuộc thi: Dùng nhiều tài khoản" in refused.get_data(as_text=True)
+
+
+def test_jury_cells_are_neutralised(contest, world, login):
+    participant = services.register_guest(contest, services.Registration(
+        full_name="=Trần Thị Hoa", birth_year=1995, phone="0987654321", password="hoa-du-thi-2022",
+        workplace="@Công ty"))[1]
+    services.submit(services.start(contest.rounds[1], participant), 5)
+    db.session.commit()
+    rows = list(load_workbook(io.BytesIO(login("organiser").get(
+        "/contests/thi-132-nam/rounds/2/results.xlsx").data)).active.values)
+    assert rows[2][1] == "'=Trần Thị Hoa" and rows[2][4] == "'@Công ty"

@@ -258,3 +258,11 @@ def test_only_editors_set_quizzes(quiz, login, client):
         assert login(who).post(url, data=settings_form()).status_code == 403
     assert client.get(url).status_code == 302
     assert login("admin").get(url).status_code == 200
+
+
+def test_a_new_quiz_may_allow_unlimited_attempts(quiz, login):
+    url = "/editor/topics/chuyen-de-toan-khoa-xiii/quiz"
+    login("editor").post(url, data=settings_form(max_attempts="", question_count="10"))
+    topic = learning.get_topic("chuyen-de-toan-khoa-xiii")
+    created = services.final_quiz(topic)
+    assert created is not None and created.max_attempts is None
