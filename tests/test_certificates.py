@@ -17,7 +17,7 @@ from core.models import AuditEntry
 from learning import content
 from learning import services as learning
 from quizzes import services as quizzes
-from quizzes.models import Quiz, TopicCompletion
+from quizzes.models import TopicCompletion
 from tests.factories import make_member
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"

@@ -2,7 +2,6 @@
 and the QR code on it leads to the public page that confirms it."""
 import io
 import re
-from datetime import timedelta
 from pathlib import Path
 
 import zxingcpp
@@ -10,12 +9,11 @@ from PIL import Image
 from pypdf import PdfReader
 
 from certificates import services as certificates
-from core.clock import utcnow
 from core.extensions import db
 from learning import content
 from learning import services as learning
 from quizzes.models import Attempt, Quiz
-from tests.factories import PASSWORD, make_member, make_unit, make_user
+from tests.factories import make_member, make_unit, make_user, log_in_browser, study_everything
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 
@@ -31,17 +29,12 @@ def test_from_a_passed_quiz_to_the_download_to_the_verification_page(app, live_u
                              serial_suffix="GCN-LĐLĐ")
     content.sync(CONTENT)
     topic = learning.get_topic("chuyen-de-2022")
-    for lesson in learning.published_lessons(topic):
-        learning.open_lesson(member, lesson, now=utcnow() - timedelta(hours=1))
-        learning.mark_studied(member, lesson)
+    study_everything(member, topic)
     db.session.add(Quiz(topic=topic, title="Kiểm tra", question_count=2, time_limit_seconds=600, pass_percent=50,
                         max_attempts=None, min_duration_seconds=0, one_per_page=False))
     db.session.commit()
 
-    page.goto(live_url + "/accounts/login")
-    page.get_by_label("Tên đăng nhập, số điện thoại hoặc số thẻ đoàn viên").fill("0912099001")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
+    log_in_browser(page, live_url, "0912099001")
     page.goto(live_url + f"/learn/{topic.slug}/quiz")
     page.get_by_role("button", name=re.compile("Bắt đầu làm bài")).click()
     page.wait_for_url(re.compile(r"/attempts/\d+"))

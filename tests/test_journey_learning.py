@@ -5,7 +5,7 @@ from pathlib import Path
 from core.extensions import db
 from learning import content, services
 from learning.models import LessonProgress
-from tests.factories import PASSWORD, make_member, make_unit, make_user
+from tests.factories import make_member, make_unit, make_user, log_in_browser
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 
@@ -23,10 +23,7 @@ def test_member_reads_a_lesson_marks_it_and_the_progress_moves(app, live_url, pa
     first.min_read_seconds = 3  # the editor's per-lesson minimum, short enough to wait for here
     db.session.commit()
 
-    page.goto(live_url + "/accounts/login")
-    page.get_by_label("Tên đăng nhập, số điện thoại hoặc số thẻ đoàn viên").fill("0912099001")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
+    log_in_browser(page, live_url, "0912099001")
     page.get_by_role("link", name="Mở danh mục").or_(page.get_by_role("button", name="Mở danh mục")).click()
     page.get_by_role("link", name="Việc học của tôi").click()
 

@@ -2,7 +2,7 @@
 from openpyxl import Workbook
 
 from core.extensions import db
-from tests.factories import PASSWORD, make_member, make_unit, make_user
+from tests.factories import make_member, make_unit, make_user, log_in_browser
 from units.models import Member
 
 GIVEN = ["An", "Bình", "Chứ", "Dợ", "Hạnh", "Khăm", "Lử", "Mỷ", "Páo", "Xuân"]
@@ -29,10 +29,7 @@ def test_officer_imports_members_finds_them_and_sees_row_errors(app, live_url, p
         ["Sùng A Páo", "0912 345", 1990, "Nam"], ["", "0912000111", 1990, "Nam"],
         ["Lò Văn Ún", "0912000111", 1850, "Nam"]])
 
-    page.goto(live_url + "/accounts/login")
-    page.get_by_label("Tên đăng nhập, số điện thoại hoặc số thẻ đoàn viên").fill("coso")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
+    log_in_browser(page, live_url, "coso")
     page.get_by_role("heading", name="Xin chào").wait_for()
 
     page.goto(live_url + "/units/members/import")

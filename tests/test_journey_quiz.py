@@ -10,7 +10,7 @@ from core.extensions import db
 from learning import content
 from learning import services as learning
 from quizzes.models import Attempt, Quiz
-from tests.factories import PASSWORD, make_member, make_unit, make_user
+from tests.factories import make_member, make_unit, make_user, log_in_browser, study_everything
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 
@@ -22,17 +22,12 @@ def test_a_short_quiz_ends_by_itself_and_grades_the_saved_answers(app, live_url,
     content.sync(CONTENT)
     topic = learning.get_topic("chuyen-de-2022")
     learning.assign_topic(topic, province)
-    for lesson in learning.published_lessons(topic):
-        learning.open_lesson(member, lesson, now=utcnow() - timedelta(hours=1))
-        learning.mark_studied(member, lesson)
+    study_everything(member, topic)
     db.session.add(Quiz(topic=topic, title="Kiểm tra nhanh", question_count=3, time_limit_seconds=8,
                         pass_percent=60, max_attempts=None, min_duration_seconds=0, one_per_page=False))
     db.session.commit()
 
-    page.goto(live_url + "/accounts/login")
-    page.get_by_label("Tên đăng nhập, số điện thoại hoặc số thẻ đoàn viên").fill("doanvien")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
+    log_in_browser(page, live_url, "doanvien")
     page.goto(live_url + f"/learn/{topic.slug}/")
     page.get_by_role("link", name="Làm bài kiểm tra").click()
     page.get_by_role("button", name=re.compile("Bắt đầu làm bài")).click()
@@ -62,17 +57,12 @@ def test_an_answer_chosen_offline_is_saved_when_the_network_returns(app, live_ur
     member.user = make_user("doanvien", full_name="Lò Thị Xuân")
     content.sync(CONTENT)
     topic = learning.get_topic("chuyen-de-2022")
-    for lesson in learning.published_lessons(topic):
-        learning.open_lesson(member, lesson, now=utcnow() - timedelta(hours=1))
-        learning.mark_studied(member, lesson)
+    study_everything(member, topic)
     db.session.add(Quiz(topic=topic, title="Kiểm tra", question_count=3, time_limit_seconds=300,
                         pass_percent=60, max_attempts=None, min_duration_seconds=0, one_per_page=True))
     db.session.commit()
 
-    page.goto(live_url + "/accounts/login")
-    page.get_by_label("Tên đăng nhập, số điện thoại hoặc số thẻ đoàn viên").fill("doanvien")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
+    log_in_browser(page, live_url, "doanvien")
     page.goto(live_url + f"/learn/{topic.slug}/quiz")
     page.get_by_role("button", name=re.compile("Bắt đầu làm bài")).click()
     page.wait_for_url(re.compile(r"/attempts/\d+"))
