@@ -211,3 +211,18 @@ def round_results(slug: str, number: int):
     return send_file(services.jury_workbook(contest_round), as_attachment=True,
                      download_name=f"ket-qua-{contest.slug}-tuan-{number}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.get("/<slug>/units")
+def collective(slug: str):
+    """Collective results: participation per unit, rolled up, against each unit's members."""
+    contest = _contest_or_404(slug)
+    figures = services.collective(contest)
+    code = request.args.get("unit", "").strip()
+    chosen = units_services.get_unit(code) if code else contest.audience_unit
+    if chosen is None or chosen.id not in figures:
+        abort(404)
+    children = sorted((f for f in figures.values() if f.unit.parent_id == chosen.id),
+                      key=lambda f: (-f.participants, f.unit.name))
+    return render_template("contests/collective.html", contest=contest, chosen=figures[chosen.id],
+                           children=children, top=services.top_units(contest, figures))

@@ -206,3 +206,24 @@ def test_jury_cells_are_neutralised(contest, world, login):
     rows = list(load_workbook(io.BytesIO(login("organiser").get(
         "/contests/thi-132-nam/rounds/2/results.xlsx").data)).active.values)
     assert rows[2][1] == "'=Trần Thị Hoa" and rows[2][4] == "'@Công ty"
+
+
+def test_collective_results_roll_up_the_tree(contest, world, client):
+    grassroots = world.grassroots_a.kind
+    db.session.add(Division(contest=contest, name="Bảng công đoàn cơ sở", position=2, unit_kind_id=grassroots.id))
+    participant = services.join_as_member(contest, world.member_user, world.member_a)
+    services.submit(services.start(contest.rounds[1], participant), 5)
+    services.register_guest(contest, services.Registration(
+        full_name="Trần Thị Hoa", birth_year=1995, phone="0987654321", password="hoa-du-thi-2022", unit_code="GB"))
+    db.session.commit()
+    services.forget_cache()
+    figures = services.collective(contest)
+    province, district_a, school_b = (figures[u.id] for u in (world.province, world.district_a, world.grassroots_b))
+    assert (province.participants, province.attempts, province.members, province.rate) == (2, 1, 2, 100.0)
+    assert (district_a.participants, district_a.attempts, district_a.members) == (1, 1, 1)
+    assert (school_b.participants, school_b.attempts) == (1, 0)
+    page = client.get("/contests/thi-132-nam/units").get_data(as_text=True)
+    assert world.district_a.name in page and "tỷ lệ tham gia 100.0%" in page
+    assert "Bảng công đoàn cơ sở: đơn vị có nhiều người dự thi nhất" in page
+    assert world.grassroots_a.name in client.get("/contests/thi-132-nam/units?unit=DA").get_data(as_text=True)
+    assert client.get("/contests/thi-132-nam/units?unit=NOPE").status_code == 404
