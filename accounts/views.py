@@ -6,6 +6,7 @@ from accounts import services
 from accounts.forms import PASSWORD_MESSAGES, ChangePasswordForm, CreateUserForm, LoginForm, RoleForm
 from accounts.models import Role, User
 from core.extensions import db, limiter, login_manager
+from core.forms import flash_errors
 from core.permissions import ADMIN, EDITOR, OFFICER, ROLE_NAMES, roles_required
 from core.text import fold
 
@@ -107,9 +108,7 @@ def users():
 def create_user():
     form = CreateUserForm()
     if not form.validate_on_submit():
-        for messages in form.errors.values():
-            for message in messages:
-                flash(message, "danger")
+        flash_errors(form)
         return redirect(url_for(".users"))
     try:
         password = services.generate_initial_password()

@@ -55,7 +55,7 @@ def get_by_code(text: str) -> Certificate | None:
 
 def issuer_for(unit: Unit) -> Issuer | None:
     """The nearest unit at or above ``unit`` that issues certificates."""
-    ids = [int(part) for part in unit.path.strip("/").split("/") if part]
+    ids = units_services.path_ids(unit)
     return db.session.scalars(db.select(Issuer).join(Unit, Issuer.unit_id == Unit.id)
                               .where(Issuer.unit_id.in_(ids)).order_by(Unit.depth.desc())).first()
 

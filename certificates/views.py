@@ -12,6 +12,7 @@ from certificates import services
 from certificates.forms import IssuerForm, OfflineIssueForm, RevokeForm, VerifyForm
 from certificates.models import Certificate, Issuer
 from core.extensions import db, limiter
+from core.forms import flash_errors
 from core.permissions import ADMIN, OFFICER, can_manage_unit, ensure_unit_in_scope, roles_required
 from learning.models import Topic
 from units import services as units_services
@@ -105,9 +106,7 @@ def issue_offline():
     form = OfflineIssueForm()
     form.topic.choices = _topic_choices()
     if not form.validate_on_submit():
-        for messages in form.errors.values():
-            for message in messages:
-                flash(message, "danger")
+        flash_errors(form)
         return redirect(url_for(".manage"))
     member = units_services.member_by_identifier(form.member.data)
     if member is None or not can_manage_unit(current_user, member.unit):

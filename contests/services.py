@@ -10,6 +10,7 @@ from datetime import datetime
 
 from flask import current_app
 from openpyxl import Workbook
+from sqlalchemy.exc import IntegrityError
 
 from accounts import services as accounts
 from accounts.forms import PASSWORD_MESSAGES
@@ -119,7 +120,7 @@ def _add_participant(participant: Participant) -> Participant:
     try:
         with db.session.begin_nested():
             db.session.add(participant)
-    except Exception as error:  # the unique phone key: someone registered this phone a moment ago
+    except IntegrityError as error:  # the unique phone key: someone registered this phone a moment ago
         raise ContestError("Số điện thoại này đã đăng ký dự thi cuộc thi này.") from error
     return participant
 
@@ -408,9 +409,9 @@ def collective(contest: Contest) -> dict[int, UnitFigures]:
             unit = units_in.get(unit_id)
             if unit is None:
                 return
-            for ancestor in unit.path.strip("/").split("/"):
-                if int(ancestor) in figures:
-                    setattr(figures[int(ancestor)], field, getattr(figures[int(ancestor)], field) + amount)
+            for ancestor in units.path_ids(unit):
+                if ancestor in figures:
+                    setattr(figures[ancestor], field, getattr(figures[ancestor], field) + amount)
 
         people = db.select(Participant.unit_id, db.func.count(Participant.id)).where(
             Participant.contest_id == contest.id, Participant.unit_id.is_not(None)).group_by(Participant.unit_id)

@@ -3,6 +3,7 @@
 WTForms ships no Vietnamese catalogue, so the messages our forms can show are
 translated here and handed to WTForms through its translations hook.
 """
+from flask import flash
 from flask_wtf import FlaskForm
 
 VIETNAMESE = {
@@ -54,3 +55,10 @@ class Form(FlaskForm):
     class Meta:
         def get_translations(self, form):
             return _Translations()
+
+
+def flash_errors(form) -> None:
+    """Show every field error as a message, for forms that redirect instead of re-rendering."""
+    for messages in form.errors.values():
+        for message in messages:
+            flash(message, "danger")

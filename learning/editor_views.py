@@ -12,6 +12,7 @@ from wtforms import SelectChoice
 
 from core import markup
 from core.extensions import db
+from core.forms import flash_errors
 from core.permissions import ADMIN, EDITOR, roles_required
 from core.tabular import TableError
 from core.text import clean_name
@@ -43,18 +44,12 @@ def _question_or_404(topic: Topic, slug: str):
     return editing.get_question(topic, slug) or abort(404)
 
 
-def _flash_form_errors(form) -> None:
-    for messages in form.errors.values():
-        for message in messages:
-            flash(message, "danger")
-
-
 def _checked_action() -> bool:
     """A state-changing button: its form (the CSRF token) must be valid."""
     form = ActionForm()
     if form.validate_on_submit():
         return True
-    _flash_form_errors(form)
+    flash_errors(form)
     return False
 
 
@@ -136,7 +131,7 @@ def assign(topic_slug: str):
     topic = _topic_or_404(topic_slug)
     form = AssignForm()
     if not form.validate_on_submit():
-        _flash_form_errors(form)
+        flash_errors(form)
         return redirect(url_for(".topic", topic_slug=topic.slug, _anchor="assignments"))
     unit = units_services.get_unit(form.unit_code.data)
     if unit is None:
@@ -412,7 +407,7 @@ def import_questions(topic_slug: str):
             else:
                 db.session.rollback()
     elif request.method == "POST":
-        _flash_form_errors(form)
+        flash_errors(form)
     return render_template("learning/editor/import.html", topic=topic, form=form, result=result)
 
 

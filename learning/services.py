@@ -15,6 +15,7 @@ from core.text import fold, fold_aligned, like_escape
 from learning.models import (
     MULTIPLE, SINGLE, TRUE_FALSE, Choice, Lesson, LessonProgress, Question, Topic, TopicAssignment,
 )
+from units import services as units
 from units.models import Member, Unit
 
 MIN_READ_SHARE = 0.3  # a lesson can be marked after 30% of its estimated reading time
@@ -127,14 +128,10 @@ def published_lessons(topic: Topic) -> list[Lesson]:
                                    .order_by(Lesson.position, Lesson.id)))
 
 
-def _ancestor_ids(unit: Unit) -> list[int]:
-    return [int(part) for part in unit.path.strip("/").split("/") if part]
-
-
 def assigned_topics(member: Member) -> list[Topic]:
     """Published topics set for the member's unit or any unit above it, newest first."""
     query = (db.select(Topic).join(TopicAssignment)
-             .where(Topic.published, TopicAssignment.unit_id.in_(_ancestor_ids(member.unit)))
+             .where(Topic.published, TopicAssignment.unit_id.in_(units.path_ids(member.unit)))
              .distinct().order_by(Topic.year.desc(), Topic.due_on, Topic.id))
     return list(db.session.scalars(query))
 

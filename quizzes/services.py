@@ -151,7 +151,8 @@ def lessons_left(member: Member | None, topic: Topic) -> int:
     return progress.total - progress.studied
 
 
-def why_not_start(quiz: Quiz, user, member: Member | None, *, now: datetime) -> str | None:
+def why_not_start(quiz: Quiz, user, member: Member | None, *, now: datetime,
+                  attempts: list[Attempt] | None = None) -> str | None:
     """Why this person cannot start a new attempt now, or None."""
     state = window(quiz, now)
     if not quiz.published:
@@ -166,7 +167,7 @@ def why_not_start(quiz: Quiz, user, member: Member | None, *, now: datetime) -> 
         left = lessons_left(member, quiz.topic)
         if left:
             return f"Hãy học xong các bài học trước khi làm bài kiểm tra (còn {left} bài)."
-    finished = [a for a in attempts_of(quiz, user) if not a.is_open]
+    finished = [a for a in (attempts_of(quiz, user) if attempts is None else attempts) if not a.is_open]
     if quiz.max_attempts is not None and len(finished) >= quiz.max_attempts:
         return f"Bạn đã dùng hết {quiz.max_attempts} lượt làm bài."
     return None
@@ -319,9 +320,9 @@ def review_level(attempt: Attempt, *, now: datetime | None = None) -> str:
     return attempt.quiz.review_after_submit
 
 
-def graded_attempt(quiz: Quiz, user) -> Attempt | None:
+def graded_attempt(quiz: Quiz, user, attempts: list[Attempt] | None = None) -> Attempt | None:
     """The attempt that counts: the best or the last finished one, as the quiz says."""
-    finished = [a for a in attempts_of(quiz, user) if not a.is_open]
+    finished = [a for a in (attempts_of(quiz, user) if attempts is None else attempts) if not a.is_open]
     if not finished:
         return None
     if quiz.grading == GRADE_LAST:
@@ -369,6 +370,7 @@ def quiz_status(member: Member | None, topic: Topic, user, *, now: datetime | No
     if quiz is None:
         return None
     now = now or utcnow()
-    current = open_attempt(quiz, user, now=now)
-    return QuizStatus(quiz, attempts_of(quiz, user), current, graded_attempt(quiz, user), completion(member, topic),
-                      None if current else why_not_start(quiz, user, member, now=now))
+    current = open_attempt(quiz, user, now=now)  # first: it may close an expired attempt
+    attempts = attempts_of(quiz, user)  # read once for the three uses below
+    return QuizStatus(quiz, attempts, current, graded_attempt(quiz, user, attempts), completion(member, topic),
+                      None if current else why_not_start(quiz, user, member, now=now, attempts=attempts))

@@ -231,8 +231,13 @@ def unit_events(unit: Unit) -> list[UnitEvent]:
         .order_by(UnitEvent.occurred_on.desc(), UnitEvent.id.desc())).scalars())
 
 
+def path_ids(unit: Unit) -> list[int]:
+    """The ids on the unit's path, from the root down to the unit itself."""
+    return [int(part) for part in unit.path.strip("/").split("/") if part]
+
+
 def ancestors(unit: Unit) -> list[Unit]:
-    ids = [int(part) for part in unit.path.strip("/").split("/")[:-1]]
+    ids = path_ids(unit)[:-1]
     if not ids:
         return []
     by_id = {u.id: u for u in db.session.execute(db.select(Unit).where(Unit.id.in_(ids))).scalars()}
@@ -278,8 +283,8 @@ def tree(user, *, include_inactive=False) -> list[TreeNode]:
     own = dict(db.session.execute(counts_query).all())
     nodes = {u.id: TreeNode(u, 0, own.get(u.id, 0), 0, []) for u in units}
     for node in nodes.values():
-        for ancestor_id in node.unit.path.strip("/").split("/"):
-            ancestor = nodes.get(int(ancestor_id))
+        for ancestor_id in path_ids(node.unit):
+            ancestor = nodes.get(ancestor_id)
             if ancestor is not None:
                 ancestor.total_members += node.own_members
     roots = []

@@ -8,6 +8,7 @@ from openpyxl import Workbook
 from wtforms import SelectChoice
 
 from core.extensions import db
+from core.forms import flash_errors
 from core.permissions import ADMIN, OFFICER, ensure_unit_in_scope, is_admin, roles_required
 from core.tabular import TableError
 from units import importing, services
@@ -78,12 +79,6 @@ def _fail(error: services.UnitError) -> None:
     flash(UNIT_MESSAGES.get(error.code, error.code), "danger")
 
 
-def _flash_form_errors(form) -> None:
-    for messages in form.errors.values():
-        for message in messages:
-            flash(message, "danger")
-
-
 @bp.get("/")
 @staff_required
 def index():
@@ -101,7 +96,7 @@ def create():
     form = UnitForm()
     form.kind.choices = _kind_choices()
     if not form.validate_on_submit():
-        _flash_form_errors(form)
+        flash_errors(form)
         return redirect(url_for(".index"))
     kind = next(k for k in services.all_kinds() if k.id == form.kind.data)
     try:
@@ -136,7 +131,7 @@ def _admin_unit_action(code: str, form_class, action):
     if form_class is RenameForm:
         form.kind.choices = _kind_choices()
     if not form.validate_on_submit():
-        _flash_form_errors(form)
+        flash_errors(form)
         return redirect(url_for(".detail", code=unit.code))
     try:
         message = action(unit, form)
@@ -357,7 +352,7 @@ def import_members():
         result = _run_import(form, lambda path, name: importing.import_members(
             path, name, current_user, unit=unit, dry_run=form.dry_run.data, keep_outcomes=True))
     elif request.method == "POST":
-        _flash_form_errors(form)
+        flash_errors(form)
     return render_template("units/import_members.html", form=form, result=result,
                            units=services.units_for_choice(current_user)[:500])
 
@@ -371,7 +366,7 @@ def import_units():
         result = _run_import(form, lambda path, name: importing.import_units(
             path, name, current_user, dry_run=form.dry_run.data))
     elif request.method == "POST":
-        _flash_form_errors(form)
+        flash_errors(form)
     return render_template("units/import_units.html", form=form, result=result, kinds=services.all_kinds())
 
 
