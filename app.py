@@ -43,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from certificates import services as certificates_services
     from certificates import views as certificates_views
     from contests import demo as contests_demo
+    from contests import organising as contest_admin_views
     from contests import services as contests_services
     from contests import views as contests_views
     from core import views as core_views
@@ -69,6 +70,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(editor_views.bp)
     app.register_blueprint(certificates_views.bp)
     app.register_blueprint(contests_views.bp)
+    app.register_blueprint(contest_admin_views.bp)
     accounts_views.register_hooks(app)
 
     # Members log in with their phone or card number, which only units knows about.

@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text, UniqueCons
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from accounts.models import User
+from certificates.models import Certificate
 from core.clock import utcnow
 from core.extensions import db
 from learning.models import Topic
@@ -122,7 +123,41 @@ class Entry(db.Model):
     round_id: Mapped[int] = mapped_column(ForeignKey("contest_rounds.id"), index=True)
     participant_id: Mapped[int] = mapped_column(ForeignKey("contest_participants.id"), index=True)
     prediction: Mapped[int | None]
+    # A hash of the browser's long-lived device cookie: several accounts on one device get flagged.
+    device: Mapped[str | None] = mapped_column(String(32), index=True)
 
     attempt: Mapped[Attempt] = relationship()
     round: Mapped[Round] = relationship()
     participant: Mapped[Participant] = relationship()
+
+
+PRIZE_RANKS = {"first": "Giải Nhất", "second": "Giải Nhì", "third": "Giải Ba", "consolation": "Giải Khuyến khích"}
+
+
+class Prize(db.Model):
+    """An individual prize of a division, for one round or (round_number 0) the whole contest."""
+    __tablename__ = "contest_prizes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id"))
+    round_number: Mapped[int] = mapped_column(SmallInteger)  # 0: the whole contest
+    division_id: Mapped[int | None] = mapped_column(ForeignKey("contest_divisions.id"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("contest_participants.id"), index=True)
+    rank: Mapped[str] = mapped_column(String(12))  # a key of PRIZE_RANKS
+    place: Mapped[int]  # the place in the division's ranking
+    certificate_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
+    awarded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    awarded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    contest: Mapped[Contest] = relationship()
+    division: Mapped[Division | None] = relationship()
+    participant: Mapped[Participant] = relationship()
+    certificate: Mapped[Certificate | None] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("contest_id", "round_number", "participant_id", name="uq_contest_prizes_participant"),
+    )
+
+    @property
+    def rank_label(self) -> str:
+        return PRIZE_RANKS[self.rank]

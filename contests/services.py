@@ -183,7 +183,16 @@ def register_guest(contest: Contest, data: Registration) -> tuple[object, Partic
 
 # -- taking a round ----------------------------------------------------------------------
 
-def start(contest_round: Round, participant: Participant, *, now: datetime | None = None) -> Attempt:
+def device_mark(cookie_value: str | None) -> str | None:
+    """What is kept of the browser's device cookie: a keyed hash, enough to match two accounts on one device."""
+    if not cookie_value:
+        return None
+    key = current_app.config["SECRET_KEY"].encode()
+    return hashlib.blake2b(cookie_value.encode()[:64], key=key[:64], digest_size=16).hexdigest()
+
+
+def start(contest_round: Round, participant: Participant, *, device: str | None = None,
+          now: datetime | None = None) -> Attempt:
     now = now or utcnow()
     if participant.excluded_at is not None:
         raise ContestError("Bạn đã bị loại khỏi cuộc thi: " + participant.excluded_reason)
@@ -197,7 +206,8 @@ def start(contest_round: Round, participant: Participant, *, now: datetime | Non
     except quizzes.QuizError as error:
         raise ContestError(str(error)) from error
     if db.session.scalars(db.select(Entry.id).filter_by(attempt_id=attempt.id)).first() is None:
-        db.session.add(Entry(attempt_id=attempt.id, round_id=contest_round.id, participant_id=participant.id))
+        db.session.add(Entry(attempt_id=attempt.id, round_id=contest_round.id, participant_id=participant.id,
+                             device=device_mark(device)))
         db.session.flush()
     return attempt
 
