@@ -56,6 +56,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from quizzes import services as quizzes_services
     from quizzes import stats_views as quiz_stats_views
     from quizzes import views as quizzes_views
+    from reports import models as _reports_models  # noqa: F401  (its tables, until its views import it)
     from units import cli as units_cli
     from units import demo as units_demo
     from units import services as units_services

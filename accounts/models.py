@@ -53,3 +53,19 @@ class Role(db.Model):
 
     user: Mapped[User] = relationship(back_populates="roles")
     unit: Mapped["Unit"] = relationship(lazy="joined")  # noqa: F821 - defined in units
+
+
+class ApiToken(db.Model):
+    """A personal token for the JSON API: shown once, stored as a SHA-256 hash, scoped like its owner."""
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))  # the first characters, to tell tokens apart in lists
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()

@@ -151,3 +151,41 @@ class Choice(db.Model):
     question: Mapped[Question] = relationship(back_populates="choices")
 
     __table_args__ = (Index("ix_choices_question_position", "question_id", "position"),)
+
+
+SESSION_FORMS = {"in_person": "Trực tiếp", "online": "Trực tuyến", "combined": "Kết hợp trực tiếp và trực tuyến",
+                 "meeting": "Lồng ghép sinh hoạt định kỳ"}
+
+
+class StudySession(db.Model):
+    """An offline study session a unit held for a topic (hội nghị, sinh hoạt chuyên đề, tọa đàm)."""
+    __tablename__ = "study_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"), index=True)
+    held_on: Mapped[date]
+    form: Mapped[str] = mapped_column(String(12))  # a key of SESSION_FORMS
+    # Lượt: one person at two sessions is two attendances; distinct people come from the attendee list.
+    attendances: Mapped[int]
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+    topic: Mapped[Topic] = relationship()
+    attendees: Mapped[list["StudySessionMember"]] = relationship(back_populates="session",
+                                                                 cascade="all, delete-orphan")
+
+    __table_args__ = (Index("ix_study_sessions_unit_held_on", "unit_id", "held_on"),)
+
+
+class StudySessionMember(db.Model):
+    """A member who came to a session, when the unit lists them."""
+    __tablename__ = "study_session_members"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("study_sessions.id", ondelete="CASCADE"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True, index=True)
+
+    session: Mapped[StudySession] = relationship(back_populates="attendees")
+    member: Mapped[Member] = relationship()

@@ -1,7 +1,7 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, SmallInteger, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from accounts.models import User
@@ -109,3 +109,26 @@ class MemberMove(db.Model):
     reason: Mapped[str] = mapped_column(String(20))  # "move" or "merge"
     note: Mapped[str] = mapped_column(Text, default="")
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class Headcount(db.Model):
+    """The number of members a unit declares for a period: the denominator of its rates.
+
+    A declaration counts the members attached to the unit itself; a unit above adds up
+    its subtree. A unit with no declaration covering a report's date is counted instead.
+    """
+    __tablename__ = "headcounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    headcount: Mapped[int]
+    declared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    declared_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("unit_id", "period_start", "period_end", name="uq_headcounts_unit_period"),
+    )

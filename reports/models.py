@@ -1,0 +1,42 @@
+"""Period reports sent up the tree, frozen as they were submitted."""
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, SmallInteger, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from accounts.models import User
+from core.clock import utcnow
+from core.extensions import db
+from learning.models import Topic
+from units.models import Unit
+
+
+class ReportSubmission(db.Model):
+    """One version of a unit's period report: the figures as computed at submission, never recomputed."""
+    __tablename__ = "report_submissions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    # The unit above at the time of submission: the one that receives it.
+    to_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"))
+    period_from: Mapped[date]
+    period_to: Mapped[date]
+    version: Mapped[int] = mapped_column(SmallInteger)
+    results_text: Mapped[str] = mapped_column(Text, default="")
+    shortcomings_text: Mapped[str] = mapped_column(Text, default="")
+    proposals_text: Mapped[str] = mapped_column(Text, default="")
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
+    to_unit: Mapped[Unit | None] = relationship(foreign_keys=[to_unit_id])
+    topic: Mapped[Topic] = relationship()
+    submitted_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("unit_id", "topic_id", "period_from", "period_to", "version",
+                         name="uq_report_submissions_version"),
+    )
