@@ -50,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from learning import cli as learning_cli
     from learning import demo as learning_demo
     from learning import editor_views
+    from learning import session_views
     from learning import views as learning_views
     from quizzes import cli as quizzes_cli
     from quizzes import demo as quizzes_demo
@@ -59,16 +60,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     from reports import models as _reports_models  # noqa: F401  (its tables, until its views import it)
     from units import cli as units_cli
     from units import demo as units_demo
+    from units import headcount_views
     from units import services as units_services
     from units import views as units_views
 
     app.register_blueprint(core_views.bp)
     app.register_blueprint(accounts_views.bp)
     app.register_blueprint(units_views.bp)
+    app.register_blueprint(headcount_views.bp)
     app.register_blueprint(learning_views.bp)
     app.register_blueprint(quizzes_views.bp)
     app.register_blueprint(quiz_stats_views.bp)
     app.register_blueprint(editor_views.bp)
+    app.register_blueprint(session_views.bp)
     app.register_blueprint(certificates_views.bp)
     app.register_blueprint(contests_views.bp)
     app.register_blueprint(contest_admin_views.bp)

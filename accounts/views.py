@@ -7,7 +7,7 @@ from accounts.forms import PASSWORD_MESSAGES, ChangePasswordForm, CreateUserForm
 from accounts.models import Role, User
 from core.extensions import db, limiter, login_manager
 from core.forms import flash_errors
-from core.permissions import ADMIN, EDITOR, OFFICER, ROLE_NAMES, roles_required
+from core.permissions import ADMIN, EDITOR, OFFICER, ORGANISER, ROLE_NAMES, roles_required
 from core.text import fold
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
@@ -185,4 +185,5 @@ def register_hooks(app) -> None:
         user = current_user
         return {"is_admin": user.is_authenticated and ADMIN in user.role_names,
                 "is_officer": user.is_authenticated and OFFICER in user.role_names,
-                "is_editor": user.is_authenticated and EDITOR in user.role_names}
+                "is_editor": user.is_authenticated and EDITOR in user.role_names,
+                "is_organiser": user.is_authenticated and ORGANISER in user.role_names}

@@ -97,9 +97,12 @@ def participant_for(contest: Contest, user) -> Participant | None:
 
 
 def division_for(contest: Contest, unit: Unit | None) -> Division | None:
-    if contest.division_mode != DIVISIONS_BY_KIND or unit is None:
+    """By unit kind: the division of the unit's kind, else the open one (a guest with only a workplace
+    falls there too); otherwise the first division."""
+    if contest.division_mode != DIVISIONS_BY_KIND:
         return contest.divisions[0] if contest.divisions else None
-    return next((d for d in contest.divisions if d.unit_kind_id == unit.kind_id), None) \
+    kind_id = unit.kind_id if unit is not None else None
+    return next((d for d in contest.divisions if kind_id is not None and d.unit_kind_id == kind_id), None) \
         or next((d for d in contest.divisions if d.unit_kind_id is None), None)
 
 
@@ -307,12 +310,21 @@ def forget_cache() -> None:
     _cache.clear()
 
 
+def organiser_units(user) -> list[Unit] | None:
+    """The units over whose subtrees the user runs contests; None means anywhere (administrators)."""
+    if is_admin(user):
+        return None
+    return [role.unit for role in user.roles if role.name == ORGANISER and role.unit is not None]
+
+
+def may_organise_at(user, unit: Unit) -> bool:
+    roots = organiser_units(user)
+    return roots is None or any(unit.path.startswith(root.path) for root in roots)
+
+
 def can_organise(user, contest: Contest) -> bool:
     """Administrators, and organisers holding their role over the organising unit or above it."""
-    if is_admin(user):
-        return True
-    return any(role.name == ORGANISER and role.unit is not None
-               and contest.organiser_unit.path.startswith(role.unit.path) for role in user.roles)
+    return may_organise_at(user, contest.organiser_unit)
 
 
 # -- organisers --------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import secrets
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
 
-from contests import services
+from contests import prizes, services
 from contests.forms import RegistrationForm
 from contests.models import Round
 from core.clock import utcnow
@@ -46,7 +46,8 @@ def landing(slug: str):
     if participant is not None:
         for contest_round, _ in rounds:
             attempts[contest_round.id] = quizzes.attempts_of(contest_round.quiz, current_user)
-    return render_template("contests/landing.html", contest=contest, rounds=rounds, participant=participant,
+    won = prizes.prizes_of(participant) if participant is not None else []
+    return render_template("contests/landing.html", contest=contest, rounds=rounds, participant=participant, won=won,
                            member=member, attempts=attempts, counters=services.counters(contest),
                            can_organise=current_user.is_authenticated and services.can_organise(current_user, contest),
                            description=render_inline(contest.description_md), rules=render_inline(contest.rules_md))

@@ -23,7 +23,7 @@ def format_local_moment(moment: datetime | None) -> str:
     return to_local(moment).strftime(MOMENT_FORMAT) if moment else ""
 
 
-def _moment(form, field):
+def moment_validator(form, field):
     try:
         parse_local_moment(field.data)
     except ValueError:
@@ -43,8 +43,8 @@ class QuizSettingsForm(Form):
                                 validators=[Optional(), NumberRange(1, 100)])
     grading = SelectField("Điểm được tính", choices=[SelectChoice(GRADE_BEST, "Lần cao nhất"),
                                                      SelectChoice(GRADE_LAST, "Lần làm sau cùng")])
-    opens_at = StringField("Mở lúc (dd/mm/yyyy hh:mm, giờ Việt Nam; để trống: mở ngay)", validators=[_moment])
-    closes_at = StringField("Đóng lúc (dd/mm/yyyy hh:mm; để trống: không đóng)", validators=[_moment])
+    opens_at = StringField("Mở lúc (dd/mm/yyyy hh:mm, giờ Việt Nam; để trống: mở ngay)", validators=[moment_validator])
+    closes_at = StringField("Đóng lúc (dd/mm/yyyy hh:mm; để trống: không đóng)", validators=[moment_validator])
     review_after_submit = SelectField("Sau khi nộp, người làm được xem", choices=[
         SelectChoice(REVIEW_ANSWERS, "Điểm, đáp án đúng và lời giải"),
         SelectChoice(REVIEW_SCORE, "Chỉ điểm (đáp án công bố khi bài kiểm tra đóng)")])
@@ -60,4 +60,4 @@ class QuizSettingsForm(Form):
                 if parse_local_moment(field.data) <= parse_local_moment(self.opens_at.data):
                     raise ValidationError("Thời điểm đóng phải sau thời điểm mở.")
             except ValueError:
-                pass  # reported by _moment
+                pass  # reported by moment_validator

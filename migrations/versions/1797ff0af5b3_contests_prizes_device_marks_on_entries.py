@@ -1,4 +1,4 @@
-"""contests: prizes, device marks on entries
+"""contests: prizes, device marks on entries; audit targets as long as a slug
 
 Revision ID: 1797ff0af5b3
 Revises: 792621871830
@@ -43,8 +43,17 @@ def upgrade():
         batch_op.add_column(sa.Column('device', sa.String(length=32), nullable=True))
         batch_op.create_index(batch_op.f('ix_contest_entries_device'), ['device'], unique=False)
 
+    # A topic slug may be 80 characters, and a contest bank's slug is the contest's with a prefix.
+    with op.batch_alter_table('audit_entries', schema=None) as batch_op:
+        batch_op.alter_column('target_id', existing_type=sa.String(length=64), type_=sa.String(length=120),
+                              existing_nullable=False)
+
 
 def downgrade():
+    with op.batch_alter_table('audit_entries', schema=None) as batch_op:
+        batch_op.alter_column('target_id', existing_type=sa.String(length=120), type_=sa.String(length=64),
+                              existing_nullable=False)
+
     with op.batch_alter_table('contest_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contest_entries_device'))
         batch_op.drop_column('device')
