@@ -1,16 +1,22 @@
 """Demo contest: "132 năm Ngày sinh Chủ tịch Hồ Chí Minh", with last week's round closed
-(for the leaderboard) and this week's round open whenever the demo runs."""
+(played by demo workers, for the leaderboard and prizes) and this week's round open whenever
+the demo runs."""
+import random
 from datetime import timedelta
 
 from contests import services
-from contests.models import Contest, Division
+from accounts.models import User
+from accounts.services import hash_password
+from contests.models import Contest, Division, Participant, Round
 from core.clock import utcnow
 from core.extensions import db
 from learning import editing
 from learning import services as learning
 from learning.models import KIND_CONTEST
+from quizzes import services as quizzes
 from units import demo as units_demo
 from units import services as units_services
+from units.models import Unit, UnitKind
 
 SLUG = "132-nam-ngay-sinh-bac"
 BANK = "ngan-hang-cuoc-thi-132-nam"
@@ -42,12 +48,47 @@ def seed() -> list[str]:
                                      unit_kind_id=grassroots.id if grassroots else None),
                             Division(contest=contest, name="Bảng B: người lao động khác", position=2)])
         db.session.flush()
-        services.add_round(contest, 1, now - timedelta(days=8), now - timedelta(days=1))
+        last_week = services.add_round(contest, 1, now - timedelta(days=8), now - timedelta(days=1))
         services.add_round(contest, 2, now - timedelta(days=1), now + timedelta(days=6))
         db.session.flush()
-        return ["Cuộc thi mẫu: thêm, tuần 2 đang mở."]
+        played = _play(contest, last_week, province)
+        return [f"Cuộc thi mẫu: thêm, tuần 1 có {played} người dự thi, tuần 2 đang mở."]
     # Keep the last round open around today, however long ago the demo was loaded.
     last = contest.rounds[-1]
     if last.quiz.closes_at <= now + timedelta(hours=1):
         last.quiz.opens_at, last.quiz.closes_at = now - timedelta(days=1), now + timedelta(days=6)
     return [f"Cuộc thi mẫu: tuần {last.number} mở đến {last.quiz.closes_at:%d/%m/%Y}."]
+
+
+FAMILY = ["Nguyễn", "Trần", "Lò", "Vàng", "Giàng", "Lê", "Phạm", "Hoàng", "Tẩn", "Đỗ"]
+MIDDLE = ["Văn", "Thị", "A", "Thị Thu", "Minh", "Thị Hồng", "Đức", "Thị Mai"]
+GIVEN = ["Hùng", "Lan", "Páo", "Xuân", "Dũng", "Hoa", "Sinh", "Thảo", "Chiến", "Hằng", "Tuấn", "Nga"]
+
+
+def _play(contest: Contest, contest_round: Round, province: Unit, count: int = 36) -> int:
+    """Workers of the province's grassroots unions take last week's round, answering from 40 to 95 % right."""
+    rng = random.Random(132)
+    grassroots = list(db.session.scalars(db.select(Unit).join(UnitKind).where(
+        units_services.in_subtree(province), UnitKind.is_grassroots).order_by(Unit.code)))
+    password_hash = hash_password("hoctap2022")  # one hash for all: seeding stays quick
+    opens = contest_round.quiz.opens_at
+    for n in range(count):
+        name = f"{FAMILY[n % len(FAMILY)]} {MIDDLE[n % len(MIDDLE)]} {GIVEN[n % len(GIVEN)]}"
+        phone = f"0980{n:06d}"
+        unit = grassroots[n % len(grassroots)] if n % 6 else None  # one in six is not a member: a workplace only
+        user = User(username=phone, full_name=name, password_hash=password_hash)
+        db.session.add(user)
+        participant = Participant(contest=contest, user=user, full_name=name, birth_year=1970 + n % 30, phone=phone,
+                                  unit_id=unit.id if unit else None, workplace="" if unit else "Công ty Thủy điện Nậm Na",
+                                  division=services.division_for(contest, unit))
+        db.session.add(participant)
+        db.session.flush()
+        started = opens + timedelta(hours=2 + 3 * n)
+        attempt = services.start(contest_round, participant, now=started)
+        skill = rng.uniform(0.4, 0.95)
+        for entry in attempt.paper:
+            if rng.random() < skill:
+                quizzes.save_answer(attempt, entry["id"], entry["correct"], now=started)
+        services.submit(attempt, rng.randint(20, 60), now=started + timedelta(seconds=rng.randint(240, 1150)))
+    contest_round.actual_figure = count
+    return count
