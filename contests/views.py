@@ -1,7 +1,7 @@
 """Contest pages: the public landing page, registration, joining, taking a round, leaderboards."""
 import secrets
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user
 
 from contests import prizes, services
@@ -71,6 +71,7 @@ def register(slug: str):
             flash(str(error), "danger")
         else:
             db.session.commit()
+            session.clear()  # a new session at login: no fixation
             login_user(user)
             flash("Đăng ký thành công. Bạn đăng nhập lần sau bằng số điện thoại và mật khẩu vừa đặt.", "success")
             return redirect(url_for(".landing", slug=slug))

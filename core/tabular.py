@@ -57,27 +57,48 @@ def _sniff_delimiter(text: str) -> str:
     return max(counts, key=counts.get) if any(counts.values()) else ","
 
 
+OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls and other Office 97–2003 files
+
+
+def _is_workbook(path: Path) -> bool:
+    """An .xlsx is a zip holding xl/workbook.xml, whatever the file is called."""
+    import zipfile
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return "xl/workbook.xml" in archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
 def _raw_rows(path: Path, filename: str) -> Iterator[list]:
-    suffix = Path(filename).suffix.lower()
-    if suffix == ".xlsx":
+    """Rows of the first sheet of an .xlsx, or of a CSV: told apart by content, not by the name."""
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+    if head.startswith(b"PK\x03\x04"):
+        if not _is_workbook(path):
+            raise TableError("Không đọc được tệp .xlsx: tệp hỏng hoặc không phải bảng tính Excel.")
         from openpyxl import load_workbook
-        from zipfile import BadZipFile
-        try:
-            workbook = load_workbook(path, read_only=True, data_only=True)
-        except (BadZipFile, KeyError, OSError, ValueError):
-            raise TableError("Không đọc được tệp .xlsx: tệp hỏng hoặc không phải bảng tính Excel.") from None
-        try:
-            sheet = workbook.worksheets[0]
-            yield from sheet.iter_rows(values_only=True)
-        finally:
-            workbook.close()
-    elif suffix in (".csv", ".txt"):
+        with open(path, "rb") as handle:  # a handle, not the path: openpyxl would judge by the name
+            try:
+                workbook = load_workbook(handle, read_only=True, data_only=True)
+            except (KeyError, OSError, ValueError):
+                raise TableError("Không đọc được tệp .xlsx: tệp hỏng hoặc không phải bảng tính Excel.") from None
+            try:
+                sheet = workbook.worksheets[0]
+                yield from sheet.iter_rows(values_only=True)
+            finally:
+                workbook.close()
+    elif head.startswith(OLE2_SIGNATURE):
+        raise TableError("Tệp Excel 97–2003 (.xls) chưa được hỗ trợ: hãy mở bằng Excel và lưu lại dưới dạng .xlsx.")
+    elif Path(filename).suffix.lower() == ".xlsx":
+        raise TableError("Không đọc được tệp .xlsx: tệp hỏng hoặc không phải bảng tính Excel.")
+    elif Path(filename).suffix.lower() not in (".csv", ".txt"):
+        raise TableError("Chỉ nhận tệp .xlsx hoặc .csv.")
+    else:
         text = _decode_csv(path.read_bytes())
         if "\x00" in text:
-            raise TableError("Tệp CSV chứa ký tự lạ, không phải văn bản. Hãy lưu lại dưới dạng CSV UTF-8.")
+            raise TableError("Tệp không phải bảng tính .xlsx hay văn bản CSV. Hãy lưu lại dưới dạng .xlsx hoặc CSV UTF-8.")
         yield from csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
-    else:
-        raise TableError("Chỉ nhận tệp .xlsx hoặc .csv.")
 
 
 def read_table(path: Path, filename: str, columns: dict[str, tuple[str, ...]],

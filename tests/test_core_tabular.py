@@ -79,3 +79,23 @@ def test_a_file_that_is_not_a_spreadsheet(tmp_path):
         _rows(path, "x.xlsx")
     with pytest.raises(TableError, match=".xlsx hoặc .csv"):
         _rows(path, "x.pdf")
+
+
+def test_the_content_decides_not_the_name(tmp_path):
+    from openpyxl import Workbook
+    workbook = Workbook()
+    workbook.active.append(["Họ và tên", "Số điện thoại"])
+    workbook.active.append(["Lò Thị Xuân", "0912000001"])
+    renamed = tmp_path / "danh-sach.csv"  # an .xlsx saved under the wrong name still reads
+    workbook.save(renamed)
+    assert [row["name"] for row in _rows(renamed, "danh-sach.csv")[1]] == ["Lò Thị Xuân"]
+    old_excel = tmp_path / "cu.xls"
+    old_excel.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600))
+    with pytest.raises(TableError, match="Excel 97–2003"):
+        _rows(old_excel, "cu.xlsx")
+    archive = tmp_path / "anh.xlsx"
+    import zipfile
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.writestr("anh.jpg", b"jpeg")
+    with pytest.raises(TableError, match="không phải bảng tính Excel"):
+        _rows(archive, "anh.xlsx")
