@@ -30,6 +30,8 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # How many reverse proxies (nginx) stand in front and set X-Forwarded-For/-Proto; 0 without one.
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     RATELIMIT_HEADERS_ENABLED = True
 
     BABEL_DEFAULT_LOCALE = "vi"

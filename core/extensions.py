@@ -31,6 +31,12 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
+
+
+def person_or_address() -> str:
+    """Limits on what a logged-in person does count per person: a whole office shares one address."""
+    from flask_login import current_user
+    return f"user:{current_user.id}" if current_user.is_authenticated else get_remote_address()
 babel = Babel()
 
 

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user, login_required
 
 from core.clock import utcnow
-from core.extensions import db, limiter
+from core.extensions import db, limiter, person_or_address
 from core.markup import render_inline
 from core.permissions import ADMIN, EDITOR, roles_required
 from learning import services as learning
@@ -60,7 +60,7 @@ def landing(topic_slug: str):
 
 @bp.post("/learn/<topic_slug>/quiz/start")
 @login_required
-@limiter.limit("20/minute")
+@limiter.limit("20/minute", key_func=person_or_address)
 def start(topic_slug: str):
     topic, quiz = _quiz_of_topic_or_404(topic_slug)
     try:
@@ -107,7 +107,7 @@ def state(attempt_id: int):
 
 @bp.post("/attempts/<int:attempt_id>/answer")
 @login_required
-@limiter.limit("300/minute")
+@limiter.limit("300/minute", key_func=person_or_address)
 def answer(attempt_id: int):
     """Save one question (the script) or every question of the page (the plain form)."""
     attempt = _attempt_or_404(attempt_id)

@@ -110,3 +110,31 @@ def test_login_is_rate_limited_per_account(world, app):
     assert another_account.status_code == 302
     with limited.app_context():
         db.engine.dispose()
+
+
+def test_behind_a_proxy_each_client_has_its_own_login_budget(world, app):
+    """With PROXY_COUNT=1 the address is nginx's X-Forwarded-For, not 127.0.0.1 for everyone."""
+    limited = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": True, "PROXY_COUNT": 1,
+                          "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    client = limited.test_client()
+    for n in range(20):  # one client mistyping twenty different accounts' passwords
+        client.post("/accounts/login", data={"identifier": f"khong-co-{n}", "password": "sai"},
+                    headers={"X-Forwarded-For": "203.0.113.7"})
+    blocked = client.post("/accounts/login", data={"identifier": "admin", "password": PASSWORD},
+                          headers={"X-Forwarded-For": "203.0.113.7"})
+    assert blocked.status_code == 429
+    neighbour = client.post("/accounts/login", data={"identifier": "admin", "password": PASSWORD},
+                            headers={"X-Forwarded-For": "198.51.100.20"})
+    assert neighbour.status_code == 302
+    with limited.app_context():
+        db.engine.dispose()
+
+
+def test_limits_on_what_people_do_count_per_person_not_per_office(world, app):
+    from flask_login import login_user
+
+    from core.extensions import person_or_address
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "10.1.1.1"}):
+        assert person_or_address() == "10.1.1.1"
+        login_user(world.member_user)
+        assert person_or_address() == f"user:{world.member_user.id}"
