@@ -1,5 +1,11 @@
 """Vietnamese error pages."""
-from flask import render_template
+from flask import jsonify, render_template, request
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from core.extensions import db
+
+DATABASE_DOWN = ("Máy chủ dữ liệu tạm thời không trả lời",
+                 "Thao tác vừa rồi chưa được lưu; những gì đã lưu trước đó vẫn còn. Vui lòng thử lại sau ít giây.")
 
 MESSAGES = {
     400: ("Yêu cầu không hợp lệ", "Trình duyệt đã gửi dữ liệu không đúng. Hãy tải lại trang và thử lại."),
@@ -22,3 +28,15 @@ def register(app) -> None:
 
     for code in MESSAGES:
         app.register_error_handler(code, handler)
+
+    @app.errorhandler(DBAPIError)
+    def database_unavailable(error):
+        """A lost or refused database connection is a 503 the person can retry, not a crash; the pool
+        drops the dead connection and pre-ping checks the next one."""
+        if not (isinstance(error, OperationalError) or error.connection_invalidated):
+            raise error
+        db.session.rollback()
+        title, message = DATABASE_DOWN
+        if request.accept_mimetypes.best == "application/json":
+            return jsonify(saved=False, message=message), 503
+        return render_template("errors/error.html", code=503, title=title, message=message), 503
