@@ -6,3 +6,11 @@ def register(app) -> None:
     app.add_template_filter(clock.format_date, "date_vn")
     app.add_template_filter(clock.format_datetime, "datetime_vn")
     app.add_template_filter(lambda n: f"{n:,}".replace(",", "."), "number_vn")
+    app.add_template_filter(percent_vn, "percent_vn")
+
+
+def percent_vn(value, digits: int = 1) -> str:
+    """87.5 -> "87,5%": a decimal comma, as Vietnamese readers write it; nothing when unknown."""
+    if value is None:
+        return ""
+    return f"{value:.{digits}f}".replace(".", ",") + "%"

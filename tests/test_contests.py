@@ -223,7 +223,7 @@ def test_collective_results_roll_up_the_tree(contest, world, client):
     assert (district_a.participants, district_a.attempts, district_a.members) == (1, 1, 1)
     assert (school_b.participants, school_b.attempts) == (1, 0)
     page = client.get("/contests/thi-132-nam/units").get_data(as_text=True)
-    assert world.district_a.name in page and "tỷ lệ tham gia 100.0%" in page
+    assert world.district_a.name in page and "tỷ lệ tham gia 100,0%" in page
     assert "Bảng công đoàn cơ sở: đơn vị có nhiều người dự thi nhất" in page
     assert world.grassroots_a.name in client.get("/contests/thi-132-nam/units?unit=DA").get_data(as_text=True)
     assert client.get("/contests/thi-132-nam/units?unit=NOPE").status_code == 404

@@ -272,9 +272,9 @@ def test_editors_and_admins_see_the_report(data, login, username):
         assert label in body
     assert "Chuyên đề năm 2022 phải học xong trong thời gian nào?" in body
     assert "HYPERLINK(&#34;http://x&#34;" in body  # escaped, shown as text
-    assert "—" in body and "-55.9%" in body and "16.7%" in body and "40.8%" in body
+    assert "—" in body and "-55,9%" in body and "16,7%" in body and "40,8%" in body
     assert "19/05/2026 08:00" in body and "19/05/2026 08:13" in body  # P4: started 08:03, closed at 08:13
-    assert "10:00" in body and "0:30" in body and "1/4" in body and "25.0%" in body
+    assert "10:00" in body and "0:30" in body and "1/4" in body and "25,0%" in body
     assert data.world.grassroots_b.name in body
     assert "Người thử 5" in body and "Người đang làm" not in body
     assert 'class="table-responsive' in body and "style=" not in body
@@ -286,7 +286,7 @@ def test_all_attempts_filter_on_the_page(data, login):
     first = editor.get(url(data)).get_data(as_text=True)
     every = editor.get(url(data, "?all=1")).get_data(as_text=True)
     assert "Lượt làm bài (5)" in first and "Lượt làm bài (6)" in every
-    assert "33.3%" in every and "20.0%" in first
+    assert "33,3%" in every and "20,0%" in first
     assert "statistics.xlsx?all=1" in every
 
 
