@@ -25,6 +25,11 @@ instance/secret_key:
 	$(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
 	chmod 600 $@
 
+# axe-core, which the accessibility test runs in Chromium; pinned by package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
@@ -38,7 +43,7 @@ run: $(VENV)/.installed instance/secret_key
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # The suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL names one.
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev node_modules/.installed
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on $$TEST_DATABASE_URL"; \
@@ -46,4 +51,4 @@ test: $(VENV)/.installed-dev
 	fi
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache node_modules

@@ -3,9 +3,10 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import DEFAULT_SECRET_KEY, Config
-from core import demo, errors, security, templating
+from core import backup, demo, errors, security, templating
 from core.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -21,6 +22,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "hoctap.db")
     if app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY and not (app.debug or app.testing):
         raise RuntimeError("SECRET_KEY is the built-in development key: set SECRET_KEY in the environment.")
+    if app.config["PROXY_COUNT"]:
+        # Behind nginx every request comes from 127.0.0.1: without this, one person's failed
+        # logins would lock everyone out, and Secure cookies would not know the request was HTTPS.
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
@@ -37,6 +43,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     templating.register(app)
 
     from accounts import services as accounts_services
+    from accounts import audit_views
+    from accounts import cli as accounts_cli
+    from accounts import token_views
     from accounts import views as accounts_views
     from certificates import cli as certificates_cli
     from certificates import demo as certificates_demo
@@ -58,6 +67,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from quizzes import stats_views as quiz_stats_views
     from quizzes import views as quizzes_views
     from reports import models as _reports_models  # noqa: F401  (its tables, until its views import it)
+    from reports import api as reports_api
+    from reports import demo as reports_demo
+    from reports import submission_demo
+    from reports import submission_views
+    from reports import views as reports_views
     from units import cli as units_cli
     from units import demo as units_demo
     from units import headcount_views
@@ -66,6 +80,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.register_blueprint(core_views.bp)
     app.register_blueprint(accounts_views.bp)
+    app.register_blueprint(audit_views.bp)
+    app.register_blueprint(token_views.bp)
     app.register_blueprint(units_views.bp)
     app.register_blueprint(headcount_views.bp)
     app.register_blueprint(learning_views.bp)
@@ -76,6 +92,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(certificates_views.bp)
     app.register_blueprint(contests_views.bp)
     app.register_blueprint(contest_admin_views.bp)
+    app.register_blueprint(reports_views.bp)
+    app.register_blueprint(submission_views.bp)
+    app.register_blueprint(reports_api.bp)
     accounts_views.register_hooks(app)
 
     # Members log in with their phone or card number, which only units knows about.
@@ -87,9 +106,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.cli.add_command(learning_cli.content_cli)
     app.cli.add_command(quizzes_cli.quizzes_cli)
     app.cli.add_command(certificates_cli.certificates_cli)
+    app.cli.add_command(accounts_cli.api_token_cli)
     app.cli.add_command(demo.seed_demo)
+    app.cli.add_command(backup.backup_command)
     demo.seeders[:] = [units_demo.seed, learning_demo.seed, quizzes_demo.seed, certificates_demo.seed,
-                       contests_demo.seed]
+                       contests_demo.seed, reports_demo.seed, submission_demo.seed]
     app.add_template_global(contests_services.published_contests, "published_contests")
     # Contest rounds run on the attempt engine, which knows nothing of contests.
     quizzes_views.attempt_extras[:] = [contests_views.attempt_extras]

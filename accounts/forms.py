@@ -50,3 +50,9 @@ class RoleForm(FlaskForm):
     role = SelectField("Vai trò", validators=[DataRequired()])
     unit_code = StringField("Mã đơn vị (bắt buộc với cán bộ công đoàn)", validators=[Length(max=40)])
     submit = SubmitField("Cấp vai trò")
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField("Tên khóa (để nhớ hệ thống nào dùng nó)",
+                       validators=[DataRequired("Hãy đặt tên cho khóa."), Length(max=120)])
+    submit = SubmitField("Tạo khóa mới")

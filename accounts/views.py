@@ -1,5 +1,6 @@
 from flask import (Blueprint, abort, flash, redirect, render_template, request, session, url_for)
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.orm import lazyload
 from wtforms import SelectChoice
 
 from accounts import services
@@ -28,7 +29,9 @@ def load_user(user_id: str):
     ident, _, stamp = user_id.partition(":")
     if not ident.isdigit():
         return None
-    user = db.session.get(User, int(ident))
+    # Roles are read only when something asks (menus, permission checks), not on every request:
+    # a contestant's answer saves never do.
+    user = db.session.get(User, int(ident), options=[lazyload(User.roles)])
     if user is None or user.get_id() != user_id:
         return None
     return user

@@ -4,18 +4,24 @@ Flush only: views and commands commit.
 """
 import hashlib
 import io
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
 from openpyxl import Workbook
+from sqlalchemy import BigInteger, Integer, case, cast, extract, func, literal
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from accounts import services as accounts
 from accounts.forms import PASSWORD_MESSAGES
 from contests import ranking
-from contests.models import DIVISIONS_BY_KIND, Contest, Division, Entry, Participant, Round
+from contests.models import (
+    DIVISIONS_BY_KIND, DURATION_THEN_PREDICTION, Contest, Division, Entry, Participant, Round,
+)
 from core import audit
 from core.clock import to_local, utcnow
 from core.extensions import db
@@ -88,12 +94,32 @@ def get_round(contest: Contest, number: int) -> Round | None:
     return next((r for r in contest.rounds if r.number == number), None)
 
 
+def rounds_with_quizzes(contest: Contest) -> list[Round]:
+    """The contest's rounds with their quizzes, in one query however many rounds (the landing page)."""
+    rounds = list(db.session.scalars(db.select(Round).where(Round.contest_id == contest.id)
+                                     .options(joinedload(Round.quiz)).order_by(Round.number)))
+    set_committed_value(contest, "rounds", rounds)
+    return rounds
+
+
+def attempts_by_round(contest: Contest, user) -> dict[int, list[Attempt]]:
+    """Round id -> the person's attempts at it, in order, as quizzes.attempts_of gives them, in one query."""
+    quiz_to_round = {r.quiz_id: r.id for r in contest.rounds}
+    found: dict[int, list[Attempt]] = {round_id: [] for round_id in quiz_to_round.values()}
+    for attempt in db.session.scalars(db.select(Attempt).where(Attempt.quiz_id.in_(list(quiz_to_round)),
+                                                               Attempt.user_id == user.id)
+                                      .options(defer(Attempt.paper)).order_by(Attempt.quiz_id, Attempt.number)):
+        found[quiz_to_round[attempt.quiz_id]].append(attempt)
+    return found
+
+
 # -- who takes part --------------------------------------------------------------------
 
 def participant_for(contest: Contest, user) -> Participant | None:
     if not getattr(user, "is_authenticated", False):
         return None
-    return db.session.scalars(db.select(Participant).filter_by(contest_id=contest.id, user_id=user.id)).first()
+    return db.session.scalars(db.select(Participant).filter_by(contest_id=contest.id, user_id=user.id)
+                              .options(joinedload(Participant.division))).first()
 
 
 def division_for(contest: Contest, unit: Unit | None) -> Division | None:
@@ -176,7 +202,11 @@ def register_guest(contest: Contest, data: Registration) -> tuple[object, Partic
     problem = accounts.password_problem(data.password, phone)
     if problem:
         raise ContestError(PASSWORD_MESSAGES[problem])
-    user = accounts.create_user(phone, name, data.password)
+    try:
+        with db.session.begin_nested():
+            user = accounts.create_user(phone, name, data.password)
+    except (IntegrityError, accounts.AccountError) as error:  # the same phone a moment ago: a double tap
+        raise ContestError("Số điện thoại này đã có tài khoản: hãy đăng nhập rồi bấm “Tham gia”.") from error
     participant = Participant(contest=contest, user_id=user.id, full_name=name, birth_year=data.birth_year,
                               phone=phone, unit_id=unit.id if unit else None, workplace=data.workplace.strip()[:300],
                               citizen_id_hash=citizen_id_hash(digits) if digits else None,
@@ -216,7 +246,9 @@ def start(contest_round: Round, participant: Participant, *, device: str | None 
 
 
 def entry_for(attempt: Attempt) -> Entry | None:
-    return db.session.scalars(db.select(Entry).filter_by(attempt_id=attempt.id)).first()
+    # With its round and contest: the attempt pages show both, in one query.
+    return db.session.scalars(db.select(Entry).filter_by(attempt_id=attempt.id)
+                              .options(joinedload(Entry.round).joinedload(Round.contest))).first()
 
 
 def submit(attempt: Attempt, prediction: int | None, *, now: datetime | None = None) -> Attempt:
@@ -233,16 +265,31 @@ def submit(attempt: Attempt, prediction: int | None, *, now: datetime | None = N
 # -- counters and leaderboards -----------------------------------------------------------
 
 _cache: dict[tuple, tuple[float, object]] = {}
+_computing: dict[tuple, threading.Lock] = {}
+_computing_guard = threading.Lock()
 
 
 def _cached(key: tuple, compute):
-    """A few seconds of memory per worker: a crowd refreshing the page costs one query."""
+    """A few seconds of memory per worker: a crowd refreshing the page costs one query.
+
+    With threaded workers, one thread computes a key at a time; while it does, the others
+    answer with the value that just expired rather than computing it again beside it."""
     hit = _cache.get(key)
     if hit is not None and hit[0] > time.monotonic():
         return hit[1]
-    value = compute()
-    _cache[key] = (time.monotonic() + CACHE_SECONDS, value)
-    return value
+    with _computing_guard:
+        lock = _computing.setdefault(key, threading.Lock())
+    if not lock.acquire(blocking=hit is None):
+        return hit[1]
+    try:
+        again = _cache.get(key)
+        if again is not None and again is not hit and again[0] > time.monotonic():
+            return again[1]  # computed by another thread while this one waited
+        value = compute()
+        _cache[key] = (time.monotonic() + CACHE_SECONDS, value)
+        return value
+    finally:
+        lock.release()
 
 
 def counters(contest: Contest) -> dict[str, int]:
@@ -276,7 +323,8 @@ class BoardLine:
 
 def _lines(ordered, limit: int) -> list[BoardLine]:
     ids = [item.participant_id for item in ordered[:limit]]
-    people = {p.id: p for p in db.session.scalars(db.select(Participant).where(Participant.id.in_(ids)))}
+    people = {p.id: p for p in db.session.scalars(db.select(Participant).where(Participant.id.in_(ids))
+                                                  .options(joinedload(Participant.unit)))}
     lines = []
     for place, item in enumerate(ordered[:limit], start=1):
         person = people[item.participant_id]
@@ -285,14 +333,96 @@ def _lines(ordered, limit: int) -> list[BoardLine]:
     return lines
 
 
+# The ranking rule of contests/ranking.py, computed by the database: a board needs the first
+# hundred of 100,000 participants, not all of them in Python. ranking.py stays the reference;
+# tests/test_contests_ranking_sql.py checks that both give the same order.
+
+def _duration_sql():
+    """int((finished_at - started_at).total_seconds()), as ranking.Result has it: whole seconds, truncated."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return cast(func.floor(extract("epoch", Attempt.finished_at - Attempt.started_at)), BigInteger)
+
+    # SQLite keeps "YYYY-MM-DD HH:MM:SS.ffffff": the whole seconds of the first 19 characters (strftime
+    # would round .999999 up to the next second), then the microseconds of the text.
+    def micros(column):
+        return (cast(func.strftime("%s", func.substr(column, 1, 19)), Integer) * 1_000_000
+                + cast(func.substr(column, 21, 6), Integer))
+    # SQLite divides integers as integers, truncating; precedence 8 (that of "/") keeps the brackets.
+    return (micros(Attempt.finished_at) - micros(Attempt.started_at)).op("/", precedence=8)(
+        literal(1_000_000, Integer))
+
+
+def _error_sql(actual: int | None):
+    """ranking.error(prediction, actual)."""
+    if actual is None:
+        return literal(0, BigInteger)
+    return func.coalesce(func.abs(cast(Entry.prediction, BigInteger) - literal(actual, BigInteger)),
+                         literal(ranking.NO_PREDICTION, BigInteger))
+
+
+def _in_order(tie_break: str, score, error, duration, finished_at, tie) -> list:
+    """ranking._key as an ORDER BY."""
+    middle = [duration, error] if tie_break == DURATION_THEN_PREDICTION else [error, duration]
+    return [score.desc(), *middle, finished_at, tie]
+
+
+def _best_per_participant(rounds: list[Round], tie_break: str, frozen: datetime | None):
+    """Each participant's best finished attempt in each of ``rounds`` (ranking.best_per_participant),
+    excluded participants left out, as a subquery."""
+    score = func.coalesce(Attempt.score, 0)
+    error = case(*[(Entry.round_id == r.id, _error_sql(r.actual_figure)) for r in rounds],
+                 else_=literal(0, BigInteger)) if len(rounds) > 1 else _error_sql(rounds[0].actual_figure)
+    duration = _duration_sql()
+    rows = (db.select(Entry.participant_id, Attempt.id.label("attempt_id"), score.label("score"), Entry.prediction,
+                      duration.label("duration"), Attempt.finished_at, error.label("error"),
+                      func.row_number().over(partition_by=[Entry.round_id, Entry.participant_id],
+                                             order_by=_in_order(tie_break, score, error, duration,
+                                                                Attempt.finished_at, Attempt.id)).label("best"))
+            .join(Attempt, Entry.attempt_id == Attempt.id)
+            .where(Entry.round_id.in_([r.id for r in rounds]), Attempt.status != IN_PROGRESS,
+                   # The few excluded people, rather than a join with every participant.
+                   Entry.participant_id.not_in(db.select(Participant.id).where(
+                       Participant.contest_id == rounds[0].contest_id, Participant.excluded_at.is_not(None)))))
+    if frozen is not None:
+        rows = rows.where(Attempt.finished_at <= frozen)
+    return rows.subquery()
+
+
+def ranked_round(contest_round: Round, tie_break: str, *, frozen: datetime | None = None,
+                 limit: int | None = None) -> list[ranking.Result]:
+    """ranking.rank_round(round_results(contest_round), its actual figure, tie_break)[:limit], by the database."""
+    best = _best_per_participant([contest_round], tie_break, frozen)
+    query = (db.select(best.c.participant_id, best.c.attempt_id, best.c.score, best.c.prediction, best.c.duration,
+                       best.c.finished_at)
+             .where(best.c.best == 1)
+             .order_by(*_in_order(tie_break, best.c.score, best.c.error, best.c.duration, best.c.finished_at,
+                                  best.c.attempt_id))
+             .limit(limit))
+    return [ranking.Result(*row) for row in db.session.execute(query)]
+
+
+def ranked_overall(contest: Contest, tie_break: str, *, frozen: datetime | None = None,
+                   limit: int | None = None) -> list[ranking.Standing]:
+    """ranking.rank_overall over the contest's rounds[:limit], by the database."""
+    if not contest.rounds:
+        return []
+    best = _best_per_participant(contest.rounds, tie_break, frozen)
+    score, error = cast(func.sum(best.c.score), BigInteger), cast(func.sum(best.c.error), BigInteger)
+    duration, finished_at = cast(func.sum(best.c.duration), BigInteger), func.max(best.c.finished_at)
+    query = (db.select(best.c.participant_id, score, error, duration, finished_at, func.count())
+             .where(best.c.best == 1).group_by(best.c.participant_id)
+             .order_by(*_in_order(tie_break, score, error, duration, finished_at, best.c.participant_id))
+             .limit(limit))
+    return [ranking.Standing(*row) for row in db.session.execute(query)]
+
+
 def round_board(contest_round: Round, *, limit: int = 100, now: datetime | None = None) -> list[BoardLine]:
     """The public leaderboard of a round: masked names, never a phone number."""
     contest = contest_round.contest
     frozen = contest.leaderboard_frozen_at if not contest.results_published_at else None
 
     def compute():
-        results = [r for r in round_results(contest_round) if frozen is None or r.finished_at <= frozen]
-        return _lines(ranking.rank_round(results, contest_round.actual_figure, contest.tie_break), limit)
+        return _lines(ranked_round(contest_round, contest.tie_break, frozen=frozen, limit=limit), limit)
     return _cached(("round", contest_round.id, frozen, limit), compute)
 
 
@@ -300,9 +430,7 @@ def overall_board(contest: Contest, *, limit: int = 100) -> list[BoardLine]:
     frozen = contest.leaderboard_frozen_at if not contest.results_published_at else None
 
     def compute():
-        rounds = [([r for r in round_results(x) if frozen is None or r.finished_at <= frozen], x.actual_figure)
-                  for x in contest.rounds]
-        return _lines(ranking.rank_overall(rounds, contest.tie_break), limit)
+        return _lines(ranked_overall(contest, contest.tie_break, frozen=frozen, limit=limit), limit)
     return _cached(("overall", contest.id, frozen, limit), compute)
 
 

@@ -8,7 +8,7 @@ from contests import prizes, services
 from contests.forms import RegistrationForm
 from contests.models import Round
 from core.clock import utcnow
-from core.extensions import db, limiter
+from core.extensions import db, limiter, person_or_address
 from core.markup import render_inline
 from quizzes import services as quizzes
 from quizzes.models import Attempt
@@ -41,11 +41,8 @@ def landing(slug: str):
     now = utcnow()
     participant = services.participant_for(contest, current_user)
     member = units_services.member_for_user(current_user) if current_user.is_authenticated else None
-    rounds = [(r, services.round_state(r, now)) for r in contest.rounds]
-    attempts = {}
-    if participant is not None:
-        for contest_round, _ in rounds:
-            attempts[contest_round.id] = quizzes.attempts_of(contest_round.quiz, current_user)
+    rounds = [(r, services.round_state(r, now)) for r in services.rounds_with_quizzes(contest)]
+    attempts = services.attempts_by_round(contest, current_user) if participant is not None else {}
     won = prizes.prizes_of(participant) if participant is not None else []
     return render_template("contests/landing.html", contest=contest, rounds=rounds, participant=participant, won=won,
                            member=member, attempts=attempts, counters=services.counters(contest),
@@ -99,7 +96,7 @@ def join(slug: str):
 
 @bp.post("/<slug>/rounds/<int:number>/start")
 @login_required
-@limiter.limit("20/minute")
+@limiter.limit("20/minute", key_func=person_or_address)
 def start(slug: str, number: int):
     contest = _contest_or_404(slug)
     contest_round = services.get_round(contest, number) or abort(404)
@@ -114,8 +111,9 @@ def start(slug: str, number: int):
         db.session.commit()  # an expired attempt may just have been closed
         flash(str(error), "warning")
         return redirect(url_for(".landing", slug=slug))
+    attempt_id = attempt.id  # read before the commit expires it
     db.session.commit()
-    response = redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+    response = redirect(url_for("quizzes.attempt", attempt_id=attempt_id))
     if DEVICE_COOKIE not in request.cookies:
         # Outlives logging out, so two accounts taking rounds on one phone share it.
         response.set_cookie(DEVICE_COOKIE, device, max_age=400 * 24 * 3600, httponly=True, samesite="Lax",
@@ -135,7 +133,7 @@ def submit(attempt_id: int):
         flash("Số dự đoán phải là một số nguyên không âm.", "warning")
         return redirect(url_for("quizzes.attempt", attempt_id=attempt.id, _anchor="submit"))
     db.session.commit()
-    return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+    return redirect(url_for("quizzes.result", attempt_id=attempt_id))
 
 
 @bp.get("/<slug>/leaderboard")

@@ -5,6 +5,10 @@ translated here and handed to WTForms through its translations hook.
 """
 from flask import flash
 from flask_wtf import FlaskForm
+from wtforms import Field
+from wtforms.widgets import TextInput
+
+from core.clock import parse_vn_date
 
 VIETNAMESE = {
     "This field is required.": "Trường này không được để trống.",
@@ -62,3 +66,28 @@ def flash_errors(form) -> None:
     for messages in form.errors.values():
         for message in messages:
             flash(message, "danger")
+
+
+class VNDateField(Field):
+    """A date typed as dd/mm/yyyy (also d/m/yyyy, with - or .), shown the same way."""
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"})
+        super().__init__(label, validators, **kwargs)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.strftime("%d/%m/%Y") if self.data else ""
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "").strip()
+        if not text:
+            self.data = None
+            return
+        try:
+            self.data = parse_vn_date(text)
+        except ValueError:
+            self.data = None
+            raise ValueError("Ngày không hợp lệ: ghi theo dd/mm/yyyy, ví dụ 31/03/2024.") from None

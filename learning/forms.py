@@ -1,14 +1,14 @@
-"""The editor's forms. Fields are checked here; the rules (unique slugs, choices) in learning.editing."""
+"""Learning's forms: the editor's and the offline study sessions'. Fields are checked here; the rules
+(unique slugs, choices) in learning.editing, those of sessions in learning.sessions."""
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (BooleanField, Field, IntegerField, SelectChoice, SelectField, StringField, SubmitField,
                      TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
-from wtforms.widgets import TextInput
 
-from core.clock import parse_vn_date
-from core.forms import Form
+from core.forms import Form, VNDateField
 from learning.editing import LETTERS, MAX_YEAR, MIN_YEAR, SLUG_PATTERN, SLUG_RULE
-from learning.models import KIND_NAMES, QUESTION_TYPES
+from learning.models import KIND_NAMES, QUESTION_TYPES, SESSION_FORMS
+from learning.sessions import MAX_ATTENDANCES, MAX_NOTES
 
 SLUG_INPUT = {"autocapitalize": "none", "autocomplete": "off", "spellcheck": "false"}
 
@@ -16,31 +16,6 @@ SLUG_INPUT = {"autocapitalize": "none", "autocomplete": "off", "spellcheck": "fa
 def _slug_validators(required: bool) -> list:
     return [DataRequired("Hãy nhập mã (slug).") if required else Optional(), Length(max=80),
             Regexp(SLUG_PATTERN, message=f"Mã {SLUG_RULE}.")]
-
-
-class VNDateField(Field):
-    """A date typed as dd/mm/yyyy (also d/m/yyyy, with - or .), shown the same way."""
-    widget = TextInput()
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.setdefault("render_kw", {"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"})
-        super().__init__(label, validators, **kwargs)
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return self.data.strftime("%d/%m/%Y") if self.data else ""
-
-    def process_formdata(self, valuelist):
-        text = (valuelist[0] if valuelist else "").strip()
-        if not text:
-            self.data = None
-            return
-        try:
-            self.data = parse_vn_date(text)
-        except ValueError:
-            self.data = None
-            raise ValueError("Ngày không hợp lệ: ghi theo dd/mm/yyyy, ví dụ 31/03/2024.") from None
 
 
 def _year_field(label: str = "Năm") -> IntegerField:
@@ -162,3 +137,25 @@ class QuestionImportForm(Form):
     publish = BooleanField("Xuất bản ngay các câu hỏi được nhập", default=True)
     dry_run = BooleanField("Chỉ kiểm tra, chưa ghi")
     submit = SubmitField("Nhập câu hỏi")
+
+
+class SessionForm(Form):
+    unit_code = StringField("Mã đơn vị tổ chức", validators=[DataRequired("Hãy nhập mã đơn vị."), Length(max=40)],
+                            render_kw={"list": "unit-codes", "autocapitalize": "characters"})
+    held_on = VNDateField("Ngày tổ chức", validators=[InputRequired("Hãy nhập ngày tổ chức.")])
+    topic = SelectField("Chuyên đề", coerce=int)
+    form = SelectField("Hình thức", choices=[SelectChoice(key, name) for key, name in SESSION_FORMS.items()])
+    attendances = IntegerField("Số lượt tham dự", validators=[
+        InputRequired("Hãy nhập số lượt tham dự."),
+        NumberRange(1, MAX_ATTENDANCES, "Số lượt tham dự phải từ 1 trở lên.")], render_kw={"inputmode": "numeric"})
+    members = TextAreaField("Đoàn viên tham dự (không bắt buộc): số thẻ hoặc số điện thoại, mỗi dòng một người",
+                            validators=[Length(max=20000)], render_kw={"rows": 4})
+    notes = TextAreaField("Ghi chú", validators=[Length(max=MAX_NOTES)], render_kw={"rows": 3})
+    submit = SubmitField("Lưu buổi học tập")
+
+
+class SessionImportForm(Form):
+    file = FileField("Tệp danh sách buổi học tập (.xlsx hoặc .csv)", validators=[
+        FileRequired("Hãy chọn tệp."), FileAllowed(["xlsx", "csv"], "Chỉ nhận tệp .xlsx hoặc .csv.")])
+    dry_run = BooleanField("Chỉ kiểm tra, chưa ghi")
+    submit = SubmitField("Nhập danh sách")

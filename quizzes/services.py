@@ -11,7 +11,8 @@ from blinker import Namespace
 from sqlalchemy import func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.clock import utcnow
 from core.extensions import db
@@ -89,23 +90,32 @@ def window(quiz: Quiz, now: datetime) -> str:
 # -- the paper -----------------------------------------------------------------------
 
 def _draw(quiz: Quiz, rng: random.Random) -> list[Question]:
-    questions = list(db.session.scalars(_bank(quiz.topic_id, quiz.single_choice_only)
-                                        .options(selectinload(Question.choices)).order_by(Question.id)))
+    # Draw from the bank's ids (and lessons), then load only the drawn questions with their
+    # choices: a start reads 20 questions, not the whole bank. The same rng picks the same
+    # positions of the same id-ordered list, so the draw is what it was with whole rows.
+    questions = db.session.execute(_bank(quiz.topic_id, quiz.single_choice_only)
+                                   .with_only_columns(Question.id, Question.lesson_id).order_by(Question.id)).all()
     if not quiz.balance_lessons:
-        return rng.sample(questions, min(quiz.question_count, len(questions)))
+        return _questions_in_order([q.id for q in rng.sample(questions, min(quiz.question_count, len(questions)))])
     # Balanced: deal one question from each lesson in turn until the count is reached.
-    by_lesson: dict[int | None, list[Question]] = {}
+    by_lesson: dict[int | None, list] = {}
     for question in questions:
         by_lesson.setdefault(question.lesson_id, []).append(question)
     piles = [rng.sample(pile, len(pile)) for _, pile in sorted(by_lesson.items(), key=lambda kv: kv[0] or 0)]
     rng.shuffle(piles)
-    drawn: list[Question] = []
+    drawn: list = []
     while len(drawn) < quiz.question_count and any(piles):
         for pile in piles:
             if pile and len(drawn) < quiz.question_count:
                 drawn.append(pile.pop())
     rng.shuffle(drawn)
-    return drawn
+    return _questions_in_order([q.id for q in drawn])
+
+
+def _questions_in_order(ids: list[int]) -> list[Question]:
+    by_id = {q.id: q for q in db.session.scalars(db.select(Question).where(Question.id.in_(ids))
+                                                 .options(selectinload(Question.choices)))}
+    return [by_id[question_id] for question_id in ids]
 
 
 def make_paper(questions: list[Question], rng: random.Random) -> list[dict]:
@@ -133,8 +143,9 @@ def public_question(entry: dict) -> dict:
 # -- attempts ------------------------------------------------------------------------
 
 def attempts_of(quiz: Quiz, user) -> list[Attempt]:
+    # The papers (~20 KB each) stay in the database until something reads one.
     return list(db.session.scalars(db.select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user.id)
-                                   .order_by(Attempt.number)))
+                                   .options(defer(Attempt.paper)).order_by(Attempt.number)))
 
 
 def open_attempt(quiz: Quiz, user, *, now: datetime | None = None) -> Attempt | None:
@@ -177,10 +188,11 @@ def start_attempt(quiz: Quiz, user, member: Member | None, *, now: datetime | No
                   rng: random.Random | None = None) -> Attempt:
     """Start an attempt, or return the one already in progress (one per person per quiz)."""
     now = now or utcnow()
-    current = open_attempt(quiz, user, now=now)
-    if current is not None:
+    attempts = attempts_of(quiz, user)  # read once: the one in progress, the count, the next number
+    current = next((a for a in attempts if a.is_open), None)
+    if current is not None and not expire_if_due(current, now=now):
         return current
-    reason = why_not_start(quiz, user, member, now=now)
+    reason = why_not_start(quiz, user, member, now=now, attempts=attempts)
     if reason:
         raise QuizError(reason)
     rng = rng or random.SystemRandom()
@@ -188,8 +200,7 @@ def start_attempt(quiz: Quiz, user, member: Member | None, *, now: datetime | No
     deadline = now + timedelta(seconds=quiz.time_limit_seconds)
     if quiz.closes_at and deadline > quiz.closes_at:
         deadline = quiz.closes_at
-    number = (db.session.scalar(db.select(func.max(Attempt.number))
-                                .where(Attempt.quiz_id == quiz.id, Attempt.user_id == user.id)) or 0) + 1
+    number = max((a.number for a in attempts), default=0) + 1
     attempt = Attempt(quiz=quiz, user_id=user.id, member_id=member.id if member else None, number=number,
                       status=IN_PROGRESS, started_at=now, deadline=deadline, paper=paper, max_score=len(paper))
     try:
@@ -271,13 +282,17 @@ def finish(attempt: Attempt, *, now: datetime | None = None, status: str = SUBMI
     score = grade(attempt.paper, {row.question_id: (row.choice_ids, row.saved_at) for row in rows}, cutoff)
     percent = round(100 * score / attempt.max_score, 1) if attempt.max_score else 0.0
     quiz = attempt.quiz
+    values = {"status": status, "finished_at": finished_at, "score": score, "percent": percent,
+              "passed": percent >= quiz.pass_percent,
+              "flagged_short": (finished_at - attempt.started_at).total_seconds() < quiz.min_duration_seconds}
     result = db.session.execute(
-        update(Attempt).where(Attempt.id == attempt.id, Attempt.status == IN_PROGRESS)
-        .values(status=status, finished_at=finished_at, score=score, percent=percent,
-                passed=percent >= quiz.pass_percent,
-                flagged_short=(finished_at - attempt.started_at).total_seconds() < quiz.min_duration_seconds)
+        update(Attempt).where(Attempt.id == attempt.id, Attempt.status == IN_PROGRESS).values(**values)
         .execution_options(synchronize_session=False))
-    db.session.refresh(attempt)
+    if result.rowcount == 1:  # ours: the row now holds exactly these values
+        for key, value in values.items():
+            set_committed_value(attempt, key, value)
+    else:  # another tab or the sweep finished it first: read what they wrote
+        db.session.refresh(attempt, list(values))
     if result.rowcount == 1 and attempt.passed and attempt.member_id and quiz.purpose == PURPOSE_FINAL:
         _complete(attempt, now)
     return attempt

@@ -69,16 +69,17 @@ def start(topic_slug: str):
         db.session.commit()
         flash(str(error), "warning")
         return redirect(url_for(".landing", topic_slug=topic.slug))
+    attempt_id = attempt.id  # read before the commit expires it
     db.session.commit()
-    return redirect(url_for(".attempt", attempt_id=attempt.id))
+    return redirect(url_for(".attempt", attempt_id=attempt_id))
 
 
 @bp.get("/attempts/<int:attempt_id>")
 @login_required
 def attempt(attempt_id: int):
     attempt = _attempt_or_404(attempt_id)
-    services.expire_if_due(attempt)
-    db.session.commit()
+    if services.expire_if_due(attempt):
+        db.session.commit()  # only then is there anything to keep (a commit expires what was loaded)
     if not attempt.is_open:
         if attempt.status == "expired":
             flash("Đã hết giờ: bài làm đã được nộp tự động với các câu bạn đã lưu.", "info")
@@ -99,8 +100,8 @@ def attempt(attempt_id: int):
 def state(attempt_id: int):
     """Seconds left by the server's clock, and which questions have a saved answer."""
     attempt = _attempt_or_404(attempt_id)
-    services.expire_if_due(attempt)
-    db.session.commit()
+    if services.expire_if_due(attempt):
+        db.session.commit()
     return jsonify(status=attempt.status, remaining=services.remaining_seconds(attempt),
                    answered=sorted(q for q, picked in services.saved_answers(attempt).items() if picked))
 
@@ -128,9 +129,10 @@ def answer(attempt_id: int):
     except services.QuizError as error:
         db.session.rollback()
         return _refuse(attempt, str(error), 400)
+    remaining = services.remaining_seconds(attempt, now=now)  # before the commit expires the attempt
     db.session.commit()
     if _wants_json():
-        return jsonify(saved=True, remaining=services.remaining_seconds(attempt, now=now))
+        return jsonify(saved=True, remaining=remaining)
     go = request.form.get("go", type=int)
     if request.form.get("finish"):
         return redirect(url_for(".attempt", attempt_id=attempt.id, q=go or 1, _anchor="submit"))
@@ -155,15 +157,15 @@ def submit(attempt_id: int):
     if attempt.is_open:
         services.submit(attempt)
         db.session.commit()
-    return redirect(url_for(".result", attempt_id=attempt.id))
+    return redirect(url_for(".result", attempt_id=attempt_id))
 
 
 @bp.get("/attempts/<int:attempt_id>/result")
 @login_required
 def result(attempt_id: int):
     attempt = _attempt_or_404(attempt_id)
-    services.expire_if_due(attempt)
-    db.session.commit()
+    if services.expire_if_due(attempt):
+        db.session.commit()
     if attempt.is_open:
         return redirect(url_for(".attempt", attempt_id=attempt.id))
     topic = attempt.quiz.topic

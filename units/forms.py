@@ -1,9 +1,10 @@
-from core.forms import Form as FlaskForm
+from core.forms import Form as FlaskForm, VNDateField
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateField, IntegerField, SelectChoice, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from units import services
+from units.headcounts import MAX_HEADCOUNT
 
 NAME_REQUIRED = DataRequired("Hãy nhập tên.")
 CODE_FIELD = dict(validators=[DataRequired("Hãy nhập mã đơn vị."), Length(max=40)])
@@ -107,3 +108,28 @@ class UnitImportForm(FlaskForm):
 
 class ActivateForm(FlaskForm):
     submit = SubmitField("Cấp tài khoản cho đoàn viên chưa có")
+
+
+CUSTOM_PERIOD = "custom"
+
+
+class HeadcountForm(FlaskForm):
+    period = SelectField("Kỳ báo cáo")
+    start = VNDateField("Từ ngày (kỳ tùy chọn)", validators=[Optional()])
+    end = VNDateField("Đến ngày (kỳ tùy chọn)", validators=[Optional()])
+    headcount = IntegerField("Số đoàn viên khai báo", validators=[
+        InputRequired("Hãy nhập số đoàn viên."),
+        NumberRange(0, MAX_HEADCOUNT, "Số đoàn viên phải từ 0 trở lên.")], render_kw={"inputmode": "numeric"})
+    submit = SubmitField("Lưu khai báo")
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.period.data == CUSTOM_PERIOD:
+            for date_field in (self.start, self.end):
+                if date_field.data is None and not date_field.errors:
+                    date_field.errors.append("Kỳ tùy chọn cần cả ngày bắt đầu và ngày kết thúc (dd/mm/yyyy).")
+                    ok = False
+            if self.start.data and self.end.data and self.start.data > self.end.data:
+                self.end.errors.append("Ngày kết thúc không được trước ngày bắt đầu.")
+                ok = False
+        return ok

@@ -18,3 +18,16 @@ document.addEventListener("click", function (event) {
     window.print();
   }
 });
+// A table wider than the screen scrolls sideways in its own box: the keyboard must reach that
+// box to scroll it, so it joins the Tab order while (and only while) it overflows.
+function reachScrollingTables() {
+  document.querySelectorAll(".table-responsive").forEach(function (box) {
+    if (box.scrollWidth > box.clientWidth) {
+      box.setAttribute("tabindex", "0");
+    } else {
+      box.removeAttribute("tabindex");
+    }
+  });
+}
+document.addEventListener("DOMContentLoaded", reachScrollingTables);
+window.addEventListener("resize", reachScrollingTables);

@@ -11,6 +11,8 @@
   var status = root.querySelector("[data-save-status]");
   var submitForm = root.querySelector("[data-submit]");
   var pending = {};          // question id -> true while a save is unconfirmed
+  var sending = {};          // question id -> true while a request for it is on the way
+  var changedMeanwhile = {}; // question id -> true when it changed while that request was out
   var submitting = false;
 
   // performance.now() is monotonic: changing the phone's clock cannot stretch the time.
@@ -64,18 +66,28 @@
 
   function save(fieldset, attempt) {
     var id = fieldset.getAttribute("data-question");
-    var body = new URLSearchParams();
-    body.append("question_id", id);
-    fieldset.querySelectorAll("input:checked").forEach(function (input) { body.append("choice-" + id, input.value); });
     pending[id] = true;
     questionStatus(fieldset, "Đang lưu…", "text-secondary");
     refreshSummary();
+    // One request per question at a time: the arrow keys change a choice at every press, and
+    // an earlier choice arriving after a later one would be the one kept.
+    if (sending[id]) { changedMeanwhile[id] = true; return; }
+    sending[id] = true;
+    var body = new URLSearchParams();
+    body.append("question_id", id);
+    fieldset.querySelectorAll("input:checked").forEach(function (input) { body.append("choice-" + id, input.value); });
     fetch(answerUrl, { method: "POST", body: body, credentials: "same-origin",
                        headers: { "X-CSRFToken": token, Accept: "application/json" } })
       .then(function (response) {
         return response.json().then(function (data) { return { ok: response.ok, code: response.status, data: data }; });
       })
       .then(function (result) {
+        delete sending[id];
+        if (changedMeanwhile[id]) {
+          delete changedMeanwhile[id];
+          save(fieldset, 0);
+          return;
+        }
         delete pending[id];
         if (result.ok) {
           questionStatus(fieldset, "Đã lưu ✓", "text-success");
@@ -96,6 +108,8 @@
         }
       })
       .catch(function () {
+        delete sending[id];
+        delete changedMeanwhile[id];  // the next try sends the choice as it is then
         // No network: keep the choice on screen and try again, waiting longer each time.
         var wait = Math.min(30, Math.pow(2, attempt));
         questionStatus(fieldset, "Chưa lưu được (mất mạng?): thử lại sau " + wait + " giây…", "text-danger");

@@ -1,0 +1,192 @@
+"""The report as files: an .xlsx laid out as a report appendix, and .csv for other programs.
+
+Both stream. The workbook is written in openpyxl's write-only mode, row by row, into a
+temporary file that is then sent in chunks; the CSVs are generators. The member list
+is read from the database in batches as it is written, so memory does not grow with
+the number of members. Every text cell goes through ``neutralise``.
+"""
+import csv
+import io
+import tempfile
+from collections.abc import Iterable, Iterator
+from datetime import date
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+
+from core.clock import to_local
+from core.tabular import neutralise
+from learning.models import SESSION_FORMS
+from reports.services import Figures, MemberStatus, Report
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CHUNK_BYTES = 64 * 1024
+HEADCOUNT_SOURCES = {"declared": "Khai báo", "counted": "Đếm trên hệ thống", "mixed": "Khai báo một phần"}
+
+# (header, width, value of a Figures, Excel number format)
+COLUMNS = [
+    ("Số đoàn viên (mẫu số)", 12, lambda f: f.headcount, "#,##0"),
+    ("Nguồn số đoàn viên", 16, lambda f: HEADCOUNT_SOURCES[f.headcount_source], None),
+    ("Đoàn viên đang sinh hoạt", 12, lambda f: f.members, "#,##0"),
+    ("Đã bắt đầu học", 11, lambda f: f.started, "#,##0"),
+    ("Đã học hết bài", 11, lambda f: f.studied_all, "#,##0"),
+    ("Đạt bài kiểm tra", 11, lambda f: f.passed, "#,##0"),
+    ("Hoàn thành", 11, lambda f: f.completed, "#,##0"),
+    ("Tỷ lệ hoàn thành (%)", 11, lambda f: None if f.completion_rate is None else f.completion_rate / 100, "0.0%"),
+    ("Giấy chứng nhận đã cấp", 12, lambda f: f.certificates, "#,##0"),
+    ("Điểm cao nhất trung bình (%)", 12, lambda f: f.average_best_score, "0.0"),
+    ("Buổi học tập trực tiếp", 11, lambda f: f.sessions, "#,##0"),
+    *[(f"Trong đó: {name}", 12, lambda f, key=key: f.sessions_by_form.get(key, 0), "#,##0")
+      for key, name in SESSION_FORMS.items()],
+    ("Lượt người dự", 11, lambda f: f.attendances, "#,##0"),
+    ("Số người dự (không trùng)", 12, lambda f: f.attendees, "#,##0"),
+    ("Người dự thi", 11, lambda f: f.contest_participants, "#,##0"),
+    ("Lượt dự thi", 11, lambda f: f.contest_attempts, "#,##0"),
+]
+# (header, width, Excel number format)
+MEMBER_COLUMNS = [("STT", 6, "0"), ("Họ và tên", 30, None), ("Số thẻ đoàn viên", 16, None), ("Đơn vị", 40, None),
+                  ("Tình trạng", 22, None), ("Số bài đã học", 10, "0"), ("Tổng số bài", 10, "0"),
+                  ("Điểm cao nhất (%)", 12, "0.0"), ("Ngày hoàn thành", 14, None), ("Số giấy chứng nhận", 18, None),
+                  ("Ghi chú", 30, None)]
+TOTAL = "TỔNG CỘNG"
+BEHIND = "Chậm tiến độ"
+NOTES = [
+    "Số liệu tính đến hết ngày cuối kỳ; mỗi đoàn viên được tính một lần, tại đơn vị sinh hoạt vào ngày cuối kỳ.",
+    "Số đoàn viên (mẫu số): số đơn vị khai báo cho kỳ; đơn vị chưa khai báo thì lấy số đoàn viên đang sinh hoạt "
+    "trên hệ thống. Tỷ lệ hoàn thành = Hoàn thành / Số đoàn viên.",
+    "Đã bắt đầu học, Đạt bài kiểm tra, Hoàn thành, Giấy chứng nhận: tính những việc diễn ra trong kỳ.",
+    "Lượt người dự: tổng số người có mặt ở các buổi (một người dự hai buổi tính hai lượt); "
+    "Số người dự: số đoàn viên khác nhau có tên trong danh sách dự.",
+    "Chậm tiến độ: đã qua hạn hoàn thành của chuyên đề mà số đoàn viên hoàn thành (tính cả trước kỳ) còn ít hơn "
+    "số đoàn viên.",
+]
+
+
+def report_lines(report: Report) -> Iterator[tuple[str, str, Figures, str]]:
+    """(label, unit code, figures, "Chậm tiến độ" or "") of the table's rows: each child unit,
+    the unit itself without its children when it has anything of its own, then the total."""
+    for unit, figures in report.rows:
+        yield unit.name, unit.code, figures, BEHIND if unit.id in report.behind else ""
+    if report.own is not None:
+        yield f"Tại {report.unit.name} (không kể đơn vị trực thuộc)", report.unit.code, report.own, ""
+    yield TOTAL, report.unit.code, report.total, BEHIND if report.total_behind else ""
+
+
+def member_row(number: int, status: MemberStatus) -> list:
+    return [number, status.full_name, status.card_number or "", status.unit_name, status.status_name,
+            status.lessons_studied, status.lessons_total, status.best_score,
+            to_local(status.completed_at).date() if status.completed_at else None,
+            status.certificate_serial or "", "" if status.active else "Đã chuyển đi hoặc thôi sinh hoạt"]
+
+
+# -- xlsx -------------------------------------------------------------------------------
+
+def _cell(sheet, value, *, number_format=None, bold=False, size=None, wrap=False, border=False):
+    cell = WriteOnlyCell(sheet, value=neutralise(value))
+    if number_format and isinstance(value, (int, float)):
+        cell.number_format = number_format
+    if isinstance(value, date):
+        cell.number_format = "dd/mm/yyyy"
+    if bold or size:
+        cell.font = Font(bold=bold, size=size or 11)
+    if wrap:
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    if border:
+        cell.border = Border(*(Side(style="thin"),) * 4)
+    return cell
+
+
+def write_workbook(report: Report, members: Iterable[MemberStatus] | None, out) -> None:
+    """Write the appendix (and, when given, the member list as a second sheet) into ``out``."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Báo cáo")
+    sheet.column_dimensions["A"].width = 48
+    for index, (_, width, _, _) in enumerate(COLUMNS):
+        sheet.column_dimensions[get_column_letter(index + 2)].width = width
+    sheet.column_dimensions[get_column_letter(len(COLUMNS) + 2)].width = 13
+    period = report.period
+    sheet.append([_cell(sheet, "PHỤ LỤC: KẾT QUẢ HỌC TẬP, QUÁN TRIỆT CHUYÊN ĐỀ", bold=True, size=14)])
+    sheet.append([_cell(sheet, f"Đơn vị: {report.unit.name}", bold=True)])
+    sheet.append([_cell(sheet, f"Chuyên đề: {report.topic.title}")])
+    sheet.append([_cell(sheet, f"Kỳ báo cáo: {period.label} ({period.dates}); số liệu tính đến hết ngày "
+                               f"{period.end:%d/%m/%Y}")])
+    if report.topic.due_on:
+        sheet.append([_cell(sheet, f"Hạn hoàn thành: {report.topic.due_on:%d/%m/%Y}")])
+    sheet.append([])
+    sheet.append([_cell(sheet, "Đơn vị", bold=True, wrap=True, border=True)]
+                 + [_cell(sheet, header, bold=True, wrap=True, border=True) for header, _, _, _ in COLUMNS]
+                 + [_cell(sheet, BEHIND, bold=True, wrap=True, border=True)])
+    for label, _, figures, behind in report_lines(report):
+        total = figures is report.total
+        sheet.append([_cell(sheet, label, bold=total, border=True)]
+                     + [_cell(sheet, value(figures), number_format=number_format, bold=total, border=True)
+                        for _, _, value, number_format in COLUMNS]
+                     + [_cell(sheet, behind, bold=total, border=True)])
+    sheet.append([])
+    sheet.append([_cell(sheet, "Ghi chú:", bold=True)])
+    for note in NOTES:
+        sheet.append([_cell(sheet, f"• {note}")])  # not "-": that would be neutralised into "'-"
+    if members is not None:
+        _member_sheet(workbook, members)
+    workbook.save(out)
+
+
+def _member_sheet(workbook, members: Iterable[MemberStatus]) -> None:
+    sheet = workbook.create_sheet("Danh sách đoàn viên")
+    for index, (_, width, _) in enumerate(MEMBER_COLUMNS):
+        sheet.column_dimensions[get_column_letter(index + 1)].width = width
+    sheet.freeze_panes = "A2"
+    sheet.append([_cell(sheet, header, bold=True, wrap=True) for header, _, _ in MEMBER_COLUMNS])
+    for number, status in enumerate(members, start=1):
+        sheet.append([_cell(sheet, value, number_format=number_format)
+                      for value, (_, _, number_format) in zip(member_row(number, status), MEMBER_COLUMNS)])
+
+
+def workbook_chunks(report: Report, members: Iterable[MemberStatus] | None) -> Iterator[bytes]:
+    """The workbook, written to an anonymous temporary file, then read back in chunks."""
+    with tempfile.TemporaryFile() as out:
+        write_workbook(report, members, out)
+        out.seek(0)
+        while chunk := out.read(CHUNK_BYTES):
+            yield chunk
+
+
+# -- csv --------------------------------------------------------------------------------
+
+def _csv_lines(rows: Iterable[list]) -> Iterator[str]:
+    """Each row as one CSV line, starting with the byte-order mark Excel needs to read UTF-8."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    yield "\ufeff"
+    for row in rows:
+        writer.writerow([neutralise(value) for value in row])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def report_csv(report: Report) -> Iterator[str]:
+    def rows():
+        yield ["Đơn vị", "Mã đơn vị"] + [header for header, _, _, _ in COLUMNS] + [BEHIND]
+        for label, code, figures, behind in report_lines(report):
+            yield ([label, code] + [_csv_value(value(figures), number_format) for _, _, value, number_format in COLUMNS]
+                   + [behind])
+    return _csv_lines(rows())
+
+
+def _csv_value(value, number_format):
+    if number_format == "0.0%" and value is not None:
+        return round(100 * value, 1)  # the percentage as a plain number; the header says so
+    return "" if value is None else value
+
+
+def members_csv(members: Iterable[MemberStatus]) -> Iterator[str]:
+    def rows():
+        yield [header for header, _, _ in MEMBER_COLUMNS]
+        for number, status in enumerate(members, start=1):
+            row = member_row(number, status)
+            row[8] = row[8].strftime("%d/%m/%Y") if row[8] else ""
+            yield ["" if value is None else value for value in row]
+    return _csv_lines(rows())

@@ -1,0 +1,519 @@
+"""The completion report: a topic's figures for a unit and a period, rolled up the tree.
+
+A period is a span of local (Asia/Ho_Chi_Minh) calendar days, both ends included.
+Figures are "as of" its end: nothing dated after the end counts, and each member is
+placed where they stood at the end.
+
+Where a member is counted. Each member is placed at their unit as of the period end:
+the unit they left by their first move dated after the end (``MemberMove``), else
+their current unit. All of a member's figures (progress, quiz, completion,
+certificate, attendance) go to that one unit, wherever they did the studying, so a
+member who moved is counted once, where they belonged on the report's date: a unit
+takes credit for the people it has, and its rate compares them with its headcount.
+Units sit where they are in today's tree (merged units keep their place under their
+old parent, so a period before a merge still shows them with their members).
+A member who left (status other than active) after the period end still counts as
+a member; one who left before it is no longer among the members, but what they
+studied within the period still counts at their last unit.
+
+The columns (per unit, each rolled up over the unit's whole subtree):
+
+- ``headcount``: for each unit of the subtree, its declared headcount for a
+  declaration covering the period end (the one whose dates equal the period's, else
+  the shortest, else the latest declared), else its counted ``members`` attached to
+  it; summed. ``headcount_declared``: at least one unit declared and every unit with
+  members declared (``headcount_source`` tells declared, counted or mixed).
+- ``members``: members placed in the subtree and active at the period end.
+- ``started``: members with any activity on the topic within the period: a lesson of
+  the topic opened or marked studied, an attempt at a final quiz of the topic started
+  or finished, or a completion recorded.
+- ``studied_all``: of those started, the ones who had marked every published lesson
+  of the topic studied by the period end.
+- ``passed``: members with a passed attempt at a final quiz of the topic finished
+  within the period.
+- ``completed``: members whose completion of the topic (``TopicCompletion``: lessons
+  and quiz, or certified for offline study) is dated within the period; each member
+  completes a topic once, so completions of disjoint periods add up.
+- ``completion_rate``: ``completed`` / ``headcount`` in %, one decimal.
+- ``certificates``: completion certificates of the topic issued within the period to
+  members placed in the subtree and not revoked by its end.
+- ``average_best_score``: the mean, over members with an attempt at a final quiz
+  finished within the period, of each one's best percentage among those attempts.
+- ``sessions``, ``sessions_by_form``, ``attendances``: offline study sessions of the
+  topic held within the period by units of the subtree, by form, and their
+  attendances (lượt), as recorded.
+- ``attendees``: distinct members placed in the subtree who are listed at one or more
+  sessions of the topic held within the period (by any unit), each counted once however
+  many they came to.
+- ``contest_participants``, ``contest_attempts``: contest registrations naming a
+  unit of the subtree with at least one contest attempt started within the period,
+  and those attempts (all contests: they are not tied to a topic).
+
+A unit is behind the due date when the topic has one, the period ends on or after
+it, and the members who completed the topic by the period end (at any time before it,
+not only within the period) are fewer than its headcount.
+
+A fixed number of queries per report, whatever the number of members or units: one
+statement builds a row per placed member (each source table read once, joined to the
+placed members before it is grouped, so a drill-down to a small unit uses the member
+indexes) and sums those rows by unit; sessions, contests, headcounts and the units
+themselves are read grouped by unit too. The roll-up is Python over the units' paths.
+"""
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import Date, and_, case, false, func, or_, text
+
+from certificates.models import KIND_COMPLETION, Certificate
+from contests.models import Entry, Participant
+from core.clock import LOCAL_TZ
+from core.extensions import db
+from learning.models import KIND_CONTEST, SESSION_FORMS, Lesson, LessonProgress, StudySession, StudySessionMember, Topic
+from quizzes.models import EXPIRED, PURPOSE_FINAL, SUBMITTED, Attempt, Quiz, TopicCompletion
+from units import services as units
+from units.models import MEMBER_ACTIVE, UNIT_ACTIVE, Headcount, Member, MemberMove, Unit
+
+LOCAL_OFFSET = LOCAL_TZ.utcoffset(datetime(2000, 1, 1))  # Vietnam keeps no daylight saving time
+
+
+def _dmy(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+@dataclass
+class Period:
+    """Local calendar days ``start`` to ``end``, both included."""
+    start: date
+    end: date
+    label: str
+
+    @classmethod
+    def custom(cls, start: date, end: date) -> "Period":
+        return cls(start, end, f"Từ {_dmy(start)} đến {_dmy(end)}")
+
+    @property
+    def dates(self) -> str:
+        return f"{_dmy(self.start)} – {_dmy(self.end)}"
+
+    @property
+    def utc_bounds(self) -> tuple[datetime, datetime]:
+        """[from, to) in naive UTC, as times are stored."""
+        def utc(day: date) -> datetime:
+            return datetime.combine(day, time(), LOCAL_TZ).astimezone(timezone.utc).replace(tzinfo=None)
+        return utc(self.start), utc(self.end + timedelta(days=1))
+
+
+def report_topics() -> list[Topic]:
+    """The topics a report can be made for: published study topics (not contest banks), newest first."""
+    return list(db.session.scalars(db.select(Topic).where(Topic.published, Topic.kind != KIND_CONTEST)
+                                   .order_by(Topic.year.desc(), Topic.due_on, Topic.id)))
+
+
+def presets(topic: Topic, today: date) -> list[Period]:
+    """The topic's due period, then the halves and the whole of its year (and of this year if later)."""
+    periods = []
+    if topic.due_on:
+        start = topic.opens_on if topic.opens_on and topic.opens_on <= topic.due_on else date(topic.due_on.year, 1, 1)
+        periods.append(Period(start, topic.due_on, f"Đến hạn hoàn thành {_dmy(topic.due_on)}"))
+    for year in sorted({topic.year, max(topic.year, today.year)}):
+        periods += [Period(date(year, 1, 1), date(year, 6, 30), f"6 tháng đầu năm {year}"),
+                    Period(date(year, 7, 1), date(year, 12, 31), f"6 tháng cuối năm {year}"),
+                    Period(date(year, 1, 1), date(year, 12, 31), f"Năm {year}")]
+    return periods
+
+
+def _empty_forms() -> dict[str, int]:
+    return dict.fromkeys(SESSION_FORMS, 0)
+
+
+@dataclass
+class Figures:
+    headcount: int = 0
+    members: int = 0
+    started: int = 0
+    studied_all: int = 0
+    passed: int = 0
+    completed: int = 0
+    certificates: int = 0
+    sessions: int = 0
+    sessions_by_form: dict[str, int] = field(default_factory=_empty_forms)
+    attendances: int = 0
+    attendees: int = 0
+    contest_participants: int = 0
+    contest_attempts: int = 0
+    # What the roll-up needs beyond the columns.
+    score_sum: float = 0.0
+    scored: int = 0            # members with a best score
+    declared_units: int = 0    # units whose headcount was declared
+    undeclared_units: int = 0  # units with members whose headcount was counted
+    completed_to_date: int = 0  # completions up to the period end, from any time: for "behind"
+
+    SUMMED = ("headcount", "members", "started", "studied_all", "passed", "completed", "certificates", "sessions",
+              "attendances", "attendees", "contest_participants", "contest_attempts", "score_sum", "scored",
+              "declared_units", "undeclared_units", "completed_to_date")
+
+    def add(self, other: "Figures") -> None:
+        for name in self.SUMMED:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for form, count in other.sessions_by_form.items():
+            self.sessions_by_form[form] = self.sessions_by_form.get(form, 0) + count
+
+    @property
+    def headcount_declared(self) -> bool:
+        return self.declared_units > 0 and self.undeclared_units == 0
+
+    @property
+    def headcount_source(self) -> str:
+        """"declared", "counted" or "mixed" (some units declared, others counted)."""
+        if not self.declared_units:
+            return "counted"
+        return "mixed" if self.undeclared_units else "declared"
+
+    @property
+    def completion_rate(self) -> float | None:
+        return round(100 * self.completed / self.headcount, 1) if self.headcount else None
+
+    @property
+    def average_best_score(self) -> float | None:
+        return round(self.score_sum / self.scored, 1) if self.scored else None
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(getattr(self, name) for name in self.SUMMED)
+
+    def as_dict(self) -> dict:
+        return {
+            "headcount": self.headcount, "headcount_declared": self.headcount_declared, "members": self.members,
+            "started": self.started, "studied_all": self.studied_all, "passed": self.passed,
+            "completed": self.completed, "completion_rate": self.completion_rate,
+            "certificates": self.certificates, "average_best_score": self.average_best_score,
+            "sessions": self.sessions, "sessions_by_form": dict(self.sessions_by_form),
+            "attendances": self.attendances, "attendees": self.attendees,
+            "contest_participants": self.contest_participants, "contest_attempts": self.contest_attempts,
+        }
+
+
+@dataclass
+class Report:
+    unit: Unit
+    topic: Topic
+    period: Period
+    rows: list[tuple[Unit, Figures]]  # one per child unit, each over its whole subtree
+    total: Figures                    # the unit's whole subtree
+    behind: set[int]                  # ids of child units behind the due date
+    own: Figures | None = None        # the unit itself without its children (its members, sessions), if any
+    total_behind: bool = False
+
+
+# -- the building blocks: who is where, and what each member did -----------------------
+
+def _placement(root: Unit, period: Period):
+    """(member_id, unit_id, active) of every member placed in ``root``'s subtree at the period end."""
+    later = (db.select(MemberMove.member_id, MemberMove.from_unit_id,
+                       func.row_number().over(partition_by=MemberMove.member_id,
+                                              order_by=(MemberMove.moved_on, MemberMove.id)).label("rank"))
+             .where(MemberMove.moved_on > period.end).subquery())
+    unit_id = func.coalesce(later.c.from_unit_id, Member.unit_id)
+    active = or_(Member.status == MEMBER_ACTIVE, Member.status_changed_on > period.end)
+    return (db.select(Member.id.label("member_id"), unit_id.label("unit_id"),
+                      case((active, 1), else_=0).label("active"))
+            .outerjoin(later, and_(later.c.member_id == Member.id, later.c.rank == 1))
+            .join(Unit, Unit.id == unit_id)
+            .where(units.in_subtree(root)))
+
+
+def _within(column, period: Period):
+    low, high = period.utc_bounds
+    return and_(column >= low, column < high)
+
+
+def _flag(condition):
+    return case((condition, 1), else_=0)
+
+
+def _tune_for_reporting() -> None:
+    """On PostgreSQL, no JIT for this transaction: compiling these plans costs more (over a second)
+    than it ever saves."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL jit = off"))
+
+
+@dataclass
+class _PerMember:
+    rows: object       # the subquery: one row per member placed in the subtree
+    lesson_count: int  # published lessons of the topic
+
+
+def _per_member(root: Unit, topic: Topic, period: Period) -> _PerMember:
+    """One row per member placed in the subtree, with what they did for the topic in the period.
+
+    Each source table is read once, joined to the placed members before it is grouped, so a
+    small subtree is read through the member indexes and a large one in one pass.
+    """
+    _, high = period.utc_bounds
+    lessons = db.session.execute(db.select(Lesson.id, Lesson.published).where(Lesson.topic_id == topic.id)).all()
+    published = [lesson_id for lesson_id, is_published in lessons if is_published]
+    final_quizzes = list(db.session.scalars(db.select(Quiz.id).where(Quiz.topic_id == topic.id,
+                                                                      Quiz.purpose == PURPOSE_FINAL)))
+    placed = _placement(root, period).cte("placed")
+
+    progress = LessonProgress
+    reading = (db.select(progress.member_id,
+                         func.sum(_flag(and_(progress.lesson_id.in_(published), progress.studied_at < high)))
+                         .label("studied"),
+                         func.max(_flag(or_(_within(progress.opened_at, period),
+                                            _within(progress.studied_at, period)))).label("active"))
+               .join(placed, placed.c.member_id == progress.member_id)
+               .where(progress.lesson_id.in_([lesson_id for lesson_id, _ in lessons]))
+               .group_by(progress.member_id).subquery("reading"))
+    finished = and_(Attempt.status.in_((SUBMITTED, EXPIRED)), _within(Attempt.finished_at, period))
+    quiz = (db.select(Attempt.member_id,
+                      func.max(case((finished, Attempt.percent))).label("best"),
+                      func.max(_flag(and_(finished, Attempt.passed.is_(True)))).label("passed"),
+                      func.max(_flag(or_(_within(Attempt.started_at, period), _within(Attempt.finished_at, period))))
+                      .label("active"))
+            .join(placed, placed.c.member_id == Attempt.member_id)
+            .where(Attempt.quiz_id.in_(final_quizzes))
+            .group_by(Attempt.member_id).subquery("quiz"))
+    completion = (db.select(TopicCompletion.member_id, TopicCompletion.completed_at)
+                  .join(placed, placed.c.member_id == TopicCompletion.member_id)
+                  .where(TopicCompletion.topic_id == topic.id, TopicCompletion.completed_at < high)
+                  .subquery("completion"))
+    certificate = (db.select(Certificate.member_id, Certificate.serial, Certificate.issued_on)
+                   .join(placed, placed.c.member_id == Certificate.member_id)
+                   .where(Certificate.kind == KIND_COMPLETION, Certificate.topic_id == topic.id,
+                          Certificate.issued_on <= period.end,
+                          or_(Certificate.revoked_at.is_(None), Certificate.revoked_at >= high))
+                   .subquery("certificate"))
+    attended = (db.select(StudySessionMember.member_id)
+                .join(placed, placed.c.member_id == StudySessionMember.member_id)
+                .join(StudySession, StudySession.id == StudySessionMember.session_id)
+                .where(StudySession.topic_id == topic.id, StudySession.held_on >= period.start,
+                       StudySession.held_on <= period.end)
+                .distinct().subquery("attended"))
+
+    started = or_(reading.c.active == 1, quiz.c.active == 1, _within(completion.c.completed_at, period))
+    studied = func.coalesce(reading.c.studied, 0)
+    rows = (db.select(placed.c.member_id, placed.c.unit_id, placed.c.active,
+                      _flag(started).label("started"),
+                      studied.label("studied"),
+                      _flag(and_(started, studied >= len(published)) if published else false()).label("studied_all"),
+                      quiz.c.best,
+                      func.coalesce(quiz.c.passed, 0).label("passed"),
+                      completion.c.completed_at,
+                      _flag(_within(completion.c.completed_at, period)).label("completed"),
+                      certificate.c.serial,
+                      _flag(certificate.c.issued_on >= period.start).label("certified"),
+                      _flag(attended.c.member_id.is_not(None)).label("attended"))
+            .select_from(placed)
+            .outerjoin(reading, reading.c.member_id == placed.c.member_id)
+            .outerjoin(quiz, quiz.c.member_id == placed.c.member_id)
+            .outerjoin(completion, completion.c.member_id == placed.c.member_id)
+            .outerjoin(certificate, certificate.c.member_id == placed.c.member_id)
+            .outerjoin(attended, attended.c.member_id == placed.c.member_id)
+            .subquery("per_member"))
+    return _PerMember(rows, len(published))
+
+
+# -- the report -------------------------------------------------------------------------
+
+def _own_figures(root: Unit, topic: Topic, period: Period) -> dict[int, Figures]:
+    """Each unit's own figures (not rolled up), by unit id, for the units of the subtree."""
+    figures: dict[int, Figures] = {}
+
+    def of(unit_id: int) -> Figures:
+        return figures.setdefault(unit_id, Figures())
+
+    _tune_for_reporting()
+    m = _per_member(root, topic, period).rows.c
+    per_unit = (db.select(m.unit_id, func.sum(m.active), func.sum(m.started), func.sum(m.studied_all),
+                          func.sum(m.passed), func.sum(m.completed), func.count(m.completed_at), func.sum(m.certified),
+                          func.coalesce(func.sum(m.best), 0), func.count(m.best), func.sum(m.attended))
+                .group_by(m.unit_id))
+    for (unit_id, members, started, studied_all, passed, completed, to_date, certificates, score_sum, scored,
+         attendees) in db.session.execute(per_unit):
+        f = of(unit_id)
+        f.members, f.started, f.studied_all, f.passed = int(members), int(started), int(studied_all), int(passed)
+        f.completed, f.completed_to_date, f.certificates = int(completed), to_date, int(certificates)
+        f.score_sum, f.scored, f.attendees = float(score_sum), scored, int(attendees)
+
+    sessions = (db.select(StudySession.unit_id, StudySession.form, func.count(StudySession.id),
+                          func.coalesce(func.sum(StudySession.attendances), 0))
+                .join(Unit, Unit.id == StudySession.unit_id)
+                .where(units.in_subtree(root), StudySession.topic_id == topic.id,
+                       StudySession.held_on >= period.start, StudySession.held_on <= period.end)
+                .group_by(StudySession.unit_id, StudySession.form))
+    for unit_id, form, count, attendances in db.session.execute(sessions):
+        f = of(unit_id)
+        f.sessions += count
+        f.sessions_by_form[form] = f.sessions_by_form.get(form, 0) + count
+        f.attendances += attendances
+
+    contests = (db.select(Participant.unit_id, func.count(func.distinct(Participant.id)), func.count(Entry.id))
+                .join(Entry, Entry.participant_id == Participant.id)
+                .join(Attempt, Attempt.id == Entry.attempt_id)
+                .join(Unit, Unit.id == Participant.unit_id)
+                .where(units.in_subtree(root), _within(Attempt.started_at, period))
+                .group_by(Participant.unit_id))
+    for unit_id, participants, attempts in db.session.execute(contests):
+        f = of(unit_id)
+        f.contest_participants, f.contest_attempts = participants, attempts
+
+    for unit_id, headcount in _declared_headcounts(root, period).items():
+        f = of(unit_id)
+        f.headcount, f.declared_units = headcount, 1
+    for f in figures.values():
+        if not f.declared_units:
+            f.headcount = f.members
+            f.undeclared_units = 1 if f.members else 0
+    return figures
+
+
+def _declared_headcounts(root: Unit, period: Period) -> dict[int, int]:
+    """Each unit's declaration covering the period end: the period's own, else the shortest, else the latest."""
+    rows = db.session.execute(
+        db.select(Headcount.unit_id, Headcount.period_start, Headcount.period_end, Headcount.headcount,
+                  Headcount.declared_at)
+        .join(Unit, Unit.id == Headcount.unit_id)
+        .where(units.in_subtree(root), Headcount.period_start <= period.end, Headcount.period_end >= period.end))
+    chosen: dict[int, tuple] = {}
+    for unit_id, start, end, headcount, declared_at in rows:
+        rank = ((start, end) != (period.start, period.end), end - start, -declared_at.timestamp())
+        if unit_id not in chosen or rank < chosen[unit_id][0]:
+            chosen[unit_id] = (rank, headcount)
+    return {unit_id: headcount for unit_id, (_, headcount) in chosen.items()}
+
+
+def _existed_at(unit: Unit, day: date) -> bool:
+    return unit.status == UNIT_ACTIVE or (unit.status_changed_on is not None and unit.status_changed_on > day)
+
+
+def _is_behind(figures: Figures, topic: Topic, period: Period) -> bool:
+    return bool(topic.due_on and period.end >= topic.due_on and figures.headcount
+                and figures.completed_to_date < figures.headcount)
+
+
+def completion_report(unit: Unit, topic: Topic, period: Period) -> Report:
+    own = _own_figures(unit, topic, period)
+    depth = len(units.path_ids(unit))
+    total, own_row = Figures(), Figures()
+    by_child: dict[int, Figures] = {}
+    for unit_id, path in db.session.execute(db.select(Unit.id, Unit.path).where(units.in_subtree(unit))):
+        figures = own.get(unit_id)
+        if figures is None:
+            continue
+        total.add(figures)
+        ids = [int(part) for part in path.strip("/").split("/")]
+        if len(ids) > depth:
+            by_child.setdefault(ids[depth], Figures()).add(figures)
+        else:
+            own_row.add(figures)
+    rows = []
+    for child in units.children(unit, include_inactive=True):
+        figures = by_child.get(child.id, Figures())
+        if _existed_at(child, period.end) or not figures.is_empty:
+            rows.append((child, figures))
+    rows.sort(key=lambda row: (row[0].kind.position, row[0].name_folded))
+    return Report(unit=unit, topic=topic, period=period, rows=rows, total=total,
+                  behind={child.id for child, figures in rows if _is_behind(figures, topic, period)},
+                  own=None if own_row.is_empty or not rows else own_row, total_behind=_is_behind(total, topic, period))
+
+
+def completions_by_day(unit: Unit, topic: Topic, period: Period) -> list[tuple[date, int]]:
+    """Completions of members placed in the subtree, per local day of the period."""
+    _tune_for_reporting()
+    placement = _placement(unit, period).subquery()
+    if db.session.get_bind().dialect.name == "sqlite":
+        day = func.date(TopicCompletion.completed_at, f"+{int(LOCAL_OFFSET.total_seconds())} seconds", type_=Date)
+    else:
+        day = func.date(TopicCompletion.completed_at + LOCAL_OFFSET, type_=Date)
+    query = (db.select(day, func.count(TopicCompletion.id))
+             .join(placement, placement.c.member_id == TopicCompletion.member_id)
+             .where(TopicCompletion.topic_id == topic.id, _within(TopicCompletion.completed_at, period))
+             .group_by(day).order_by(day))
+    return [(d, n) for d, n in db.session.execute(query)]
+
+
+def report_as_dict(report: Report) -> dict:
+    """The API's shape: the unit, topic, period, its totals and one entry per child unit."""
+    return {
+        "unit": {"code": report.unit.code, "name": report.unit.name, "kind": report.unit.kind.code},
+        "topic": {"slug": report.topic.slug, "title": report.topic.title},
+        "period": {"from": report.period.start.isoformat(), "to": report.period.end.isoformat()},
+        "totals": report.total.as_dict(),
+        "children": [{"code": child.code, "name": child.name, "totals": figures.as_dict()}
+                     for child, figures in report.rows],
+    }
+
+
+# -- the member list --------------------------------------------------------------------
+
+NOT_STARTED, STUDYING, STUDIED_ALL, PASSED, COMPLETED, COMPLETED_BEFORE = (
+    "not_started", "studying", "studied_all", "passed", "completed", "completed_before")
+STATUS_NAMES = {
+    NOT_STARTED: "Chưa bắt đầu", STUDYING: "Đang học", STUDIED_ALL: "Đã học hết bài",
+    PASSED: "Đã đạt bài kiểm tra", COMPLETED: "Hoàn thành", COMPLETED_BEFORE: "Đã hoàn thành trước kỳ",
+}
+
+
+@dataclass
+class MemberStatus:
+    member_id: int
+    full_name: str
+    card_number: str | None
+    unit_name: str
+    active: bool               # False: left before the period end, listed for what they did within it
+    status: str                # a key of STATUS_NAMES
+    lessons_studied: int       # published lessons marked studied by the period end
+    lessons_total: int
+    best_score: float | None   # best final-quiz percentage among attempts finished within the period
+    completed_at: datetime | None
+    certificate_serial: str | None  # the completion certificate held at the period end
+
+    @property
+    def status_name(self) -> str:
+        return STATUS_NAMES[self.status]
+
+    @property
+    def completed(self) -> bool:
+        """Completed the topic by the period end, within the period or before it."""
+        return self.status in (COMPLETED, COMPLETED_BEFORE)
+
+
+def iter_member_statuses(unit: Unit, topic: Topic, period: Period, *,
+                         only_incomplete: bool = False) -> Iterator[MemberStatus]:
+    """Members placed in the subtree at the period end (and leavers with activity in it), by name, streamed.
+
+    The statuses follow the report's columns, so counting them gives the unit's figures:
+    completed, else passed, else studied all, else started (studying), else not started;
+    "completed before" a member whose completion predates the period. ``only_incomplete``
+    keeps those who have not completed the topic by the period end.
+    """
+    _tune_for_reporting()
+    per_member = _per_member(unit, topic, period)
+    m = per_member.rows.c
+    status = case(
+        (m.completed == 1, COMPLETED),
+        (m.completed_at.is_not(None), COMPLETED_BEFORE),
+        (m.passed == 1, PASSED),
+        (m.studied_all == 1, STUDIED_ALL),
+        (m.started == 1, STUDYING),
+        else_=NOT_STARTED)
+    query = (db.select(Member.id, Member.full_name, Member.card_number, Unit.name, m.active, status, m.studied, m.best,
+                       m.completed_at, m.serial)
+             .select_from(per_member.rows)
+             .join(Member, Member.id == m.member_id)
+             .join(Unit, Unit.id == m.unit_id)
+             .where(or_(m.active == 1, m.started == 1)))
+    if only_incomplete:
+        query = query.where(m.completed_at.is_(None))
+    query = query.order_by(Member.name_folded, Member.id).execution_options(yield_per=500)
+    for (member_id, full_name, card, unit_name, active, key, studied, best, completed_at,
+         serial) in db.session.execute(query):
+        yield MemberStatus(member_id, full_name, card, unit_name, bool(active), key, studied, per_member.lesson_count,
+                           None if best is None else float(best), completed_at, serial)
+
+
+def member_statuses(unit: Unit, topic: Topic, period: Period, *, only_incomplete=False) -> list[MemberStatus]:
+    return list(iter_member_statuses(unit, topic, period, only_incomplete=only_incomplete))

@@ -1,0 +1,181 @@
+"""The report pages: scoping, drill-down, the member list and its filter, exports, print view."""
+import csv
+import io
+from datetime import date, datetime
+
+import pytest
+from openpyxl import load_workbook
+
+from core.extensions import db
+from learning.models import Lesson, StudySession, Topic
+from quizzes.models import TopicCompletion
+from tests.factories import make_member, make_unit
+from units.models import Headcount
+
+Q1 = "topic=chuyen-de-thu&from=2022-01-01&to=2022-03-31"
+Q1_HTML = Q1.replace("&", "&amp;")  # as it appears in an href
+
+
+@pytest.fixture
+def topic(world):
+    topic = Topic(slug="chuyen-de-thu", title="Chuyên đề thử", kind="annual", year=2022, opens_on=date(2022, 1, 1),
+                  due_on=date(2022, 3, 31), published=True)
+    db.session.add_all([topic, Lesson(topic=topic, slug="bai-1", title="Bài 1", position=1)])
+    db.session.commit()
+    return topic
+
+
+@pytest.fixture
+def results(world, topic):
+    """In GA: Lò Thị Xuân completed on 10/02/2022, a member named like a formula has not; one more in GB."""
+    formula = make_member(world.grassroots_a, "=HYPERLINK(\"http://x\")")
+    db.session.add_all([
+        TopicCompletion(member_id=world.member_a.id, topic_id=topic.id, completed_at=datetime(2022, 2, 10, 3)),
+        StudySession(unit_id=world.grassroots_a.id, topic_id=topic.id, held_on=date(2022, 3, 1), form="in_person",
+                     attendances=12),
+        Headcount(unit_id=world.grassroots_a.id, period_start=date(2022, 1, 1), period_end=date(2022, 6, 30),
+                  headcount=4),
+    ])
+    db.session.commit()
+    return formula
+
+
+UNIT_URLS = ["/reports/{code}", "/reports/{code}/print", "/reports/{code}/export.xlsx", "/reports/{code}/export.csv",
+             "/reports/{code}/members.csv"]
+
+
+@pytest.mark.parametrize("url", UNIT_URLS)
+def test_an_officer_sees_nothing_of_another_district(world, topic, login, url):
+    officer_a = login("officer_a")
+    assert officer_a.get(url.format(code="DA") + "?" + Q1).status_code == 200
+    assert officer_a.get(url.format(code="GA") + "?" + Q1).status_code == 200
+    for code in ("DB", "GB", "P", "NOWHERE"):
+        assert officer_a.get(url.format(code=code) + "?" + Q1).status_code == 404
+
+
+@pytest.mark.parametrize("url", UNIT_URLS)
+def test_members_are_refused_and_strangers_sent_to_log_in(world, topic, login, client, url):
+    assert login("member").get(url.format(code="GA")).status_code == 403
+    response = client.get(url.format(code="GA"))
+    assert response.status_code == 302 and "/accounts/login" in response.headers["Location"]
+
+
+def test_the_report_opens_at_the_officers_own_unit(world, topic, login):
+    assert login("officer_b").get("/reports/").headers["Location"].startswith("/reports/DB")
+    assert login("admin").get("/reports/").headers["Location"].startswith("/reports/P")
+    assert login("tinh").get("/reports/").headers["Location"].startswith("/reports/P")
+
+
+def test_unit_names_go_down_a_level(world, topic, results, login):
+    page = login("tinh").get("/reports/P?" + Q1).get_data(as_text=True)
+    assert f'href="/reports/DA?{Q1_HTML}"' in page and f'href="/reports/DB?{Q1_HTML}"' in page
+    assert "TỔNG CỘNG" in page and "Danh sách đoàn viên" not in page
+    page = login("tinh").get("/reports/DA?" + Q1).get_data(as_text=True)
+    assert f'href="/reports/GA?{Q1_HTML}"' in page
+    assert f'href="/reports/P?{Q1_HTML}"' in page  # the breadcrumb goes back up
+    assert "Phong Thổ" not in page
+
+
+def test_headcount_and_delay_are_marked(world, topic, results, login):
+    page = login("tinh").get("/reports/DA?" + Q1).get_data(as_text=True)
+    assert "Khai báo" in page and "Chậm tiến độ" in page and "25,0%" in page  # 1 of a declared 4
+    page = login("tinh").get("/reports/DB?" + Q1).get_data(as_text=True)
+    assert "Đếm trên hệ thống" in page
+
+
+def test_the_grassroots_member_list_and_its_filter(world, topic, results, login):
+    officer = login("officer_a")
+    page = officer.get("/reports/GA?" + Q1).get_data(as_text=True)
+    assert "Lò Thị Xuân" in page and "Hoàn thành" in page and "Chưa bắt đầu" in page
+    assert "Tất cả (2)" in page and "Chưa hoàn thành (1)" in page
+    page = officer.get("/reports/GA?" + Q1 + "&only=incomplete").get_data(as_text=True)
+    assert "Lò Thị Xuân" not in page and "HYPERLINK" in page
+
+
+def test_the_form_sends_dates_as_shown_and_gets_iso_urls(world, topic, login):
+    officer = login("officer_a")
+    response = officer.get("/reports/DA?topic=chuyen-de-thu&ky=custom&tu=1/2/2022&den=15.03.2022")
+    assert response.headers["Location"] == "/reports/DA?topic=chuyen-de-thu&from=2022-02-01&to=2022-03-15"
+    page = officer.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Từ 01/02/2022 đến 15/03/2022" in page and 'value="01/02/2022"' in page
+    response = officer.get("/reports/DA?topic=chuyen-de-thu&ky=2022-01-01_2022-06-30")
+    assert response.headers["Location"] == "/reports/DA?topic=chuyen-de-thu&from=2022-01-01&to=2022-06-30"
+    response = officer.get("/reports/DA?topic=chuyen-de-thu&ky=custom&tu=31/02/2022&den=15/03/2022",
+                           follow_redirects=True)
+    assert "Ngày không hợp lệ" in response.get_data(as_text=True)
+    response = officer.get("/reports/DA?topic=chuyen-de-thu&ky=custom&tu=15/03/2022&den=1/03/2022",
+                           follow_redirects=True)
+    assert "Ngày bắt đầu kỳ phải trước ngày kết thúc" in response.get_data(as_text=True)
+    assert officer.get("/reports/DA?topic=khong-co").status_code == 404
+    page = officer.get("/reports/DA?topic=chuyen-de-thu&from=2022-13-01&to=x").get_data(as_text=True)
+    assert "kỳ mặc định" in page and "Đến hạn hoàn thành 31/03/2022" in page
+
+
+def test_the_xlsx_is_a_report_appendix(world, topic, results, login):
+    response = login("officer_a").get("/reports/GA/export.xlsx?" + Q1)
+    filename = "bao-cao-GA-chuyen-de-thu-20220101-20220331.xlsx"
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{filename}"'
+    workbook = load_workbook(io.BytesIO(response.data))
+    sheet = workbook["Báo cáo"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "PHỤ LỤC: KẾT QUẢ HỌC TẬP, QUÁN TRIỆT CHUYÊN ĐỀ"
+    assert rows[1][0] == f"Đơn vị: {world.grassroots_a.name}"
+    assert "01/01/2022 – 31/03/2022" in rows[3][0]
+    header = next(row for row in rows if row[0] == "Đơn vị")
+    total = next(row for row in sheet.iter_rows() if row[0].value == "TỔNG CỘNG")
+    values = dict(zip(header, (cell.value for cell in total)))
+    assert values["Số đoàn viên (mẫu số)"] == 4 and values["Hoàn thành"] == 1
+    assert values["Nguồn số đoàn viên"] == "Khai báo" and values["Buổi học tập trực tiếp"] == 1
+    assert values["Trong đó: Trực tiếp"] == 1 and values["Lượt người dự"] == 12
+    rate = total[header.index("Tỷ lệ hoàn thành (%)")]
+    assert rate.value == 0.25 and rate.number_format == "0.0%"
+    assert isinstance(values["Đoàn viên đang sinh hoạt"], int)
+    assert sheet.column_dimensions["A"].width == 48
+    assert any(str(row[0]).startswith("• Số liệu tính đến hết ngày cuối kỳ") for row in rows)
+    members = list(workbook["Danh sách đoàn viên"].iter_rows(values_only=True))
+    assert members[0][:2] == ("STT", "Họ và tên")
+    names = {row[1]: row for row in members[1:]}
+    assert names["Lò Thị Xuân"][4] == "Hoàn thành" and names["Lò Thị Xuân"][8] == datetime(2022, 2, 10)
+    assert "'=HYPERLINK(\"http://x\")" in names  # neutralised, never a formula
+
+
+def test_the_xlsx_of_a_district_has_no_member_sheet(world, topic, results, login):
+    workbook = load_workbook(io.BytesIO(login("tinh").get("/reports/P/export.xlsx?" + Q1).data))
+    assert workbook.sheetnames == ["Báo cáo"]
+    labels = [row[0] for row in workbook["Báo cáo"].iter_rows(values_only=True)]
+    assert world.district_a.name in labels and "TỔNG CỘNG" in labels
+
+
+def test_the_csv_files(world, topic, results, login):
+    officer = login("officer_a")
+    response = officer.get("/reports/DA/export.csv?" + Q1)
+    assert response.mimetype == "text/csv" and response.data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Đơn vị", "Mã đơn vị", "Số đoàn viên (mẫu số)"]
+    assert [row[0] for row in rows[1:]] == [world.grassroots_a.name, "TỔNG CỘNG"]
+    header = rows[0]
+    assert rows[-1][header.index("Tỷ lệ hoàn thành (%)")] == "25.0"
+    assert rows[-1][header.index("Chậm tiến độ")] == "Chậm tiến độ"
+    response = officer.get("/reports/GA/members.csv?" + Q1 + "&only=incomplete")
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert len(rows) == 2 and rows[1][1] == "'=HYPERLINK(\"http://x\")" and rows[1][4] == "Chưa bắt đầu"
+
+
+def test_a_unit_named_like_a_formula_is_neutralised(world, topic, login):
+    make_unit("XX", world.district_a, name="+Công đoàn cơ sở lạ")
+    rows = list(csv.reader(io.StringIO(login("officer_a").get("/reports/DA/export.csv?" + Q1)
+                                       .data.decode("utf-8-sig"))))
+    assert "'+Công đoàn cơ sở lạ" in [row[0] for row in rows]
+    workbook = load_workbook(io.BytesIO(login("officer_a").get("/reports/DA/export.xlsx?" + Q1).data))
+    assert "'+Công đoàn cơ sở lạ" in [row[0] for row in workbook["Báo cáo"].iter_rows(values_only=True)]
+
+
+def test_the_print_view(world, topic, results, login):
+    page = login("officer_a").get("/reports/GA/print?" + Q1).get_data(as_text=True)
+    assert "PHỤ LỤC: KẾT QUẢ HỌC TẬP, QUÁN TRIỆT CHUYÊN ĐỀ" in page and "<svg" in page
+    assert "Lò Thị Xuân" in page and "css/reports.css" in page and "style=" not in page
+
+
+def test_the_page_has_its_charts_and_no_inline_style(world, topic, results, login):
+    page = login("tinh").get("/reports/P?" + Q1).get_data(as_text=True)
+    assert page.count("<svg") == 2 and "style=" not in page
