@@ -861,6 +861,7 @@ def check_members(statuses, rows) -> None:
 # -- measuring --------------------------------------------------------------------------
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+QUIET, MAX_WAIT = 0.3, 120.0
 
 
 def machine_busy() -> tuple[float, float]:
@@ -977,7 +978,8 @@ def raw_connection(database_url: str):
     return connection
 
 
-def measure_app(app, database_url: str, repeat: int, cold: int, show_sql: bool, explain: bool) -> dict:
+def measure_app(app, database_url: str, repeat: int, cold: int, show_sql: bool, explain: bool,
+                targets: list[str]) -> dict:
     from sqlalchemy import event
 
     from core.extensions import db
@@ -989,8 +991,8 @@ def measure_app(app, database_url: str, repeat: int, cold: int, show_sql: bool, 
     print(f"\nunits measured: {scene.codes} members: {scene.sizes}; period {scene.period.dates}")
     if show_sql or explain:
         show_statements(app, scene, explain, database_url)
-    for key in ("province", "district", "school", "enterprise"):
-        others = wait_for_quiet(0.3, 300)
+    for key in targets:
+        others = wait_for_quiet(QUIET, MAX_WAIT)
         load_before = load_average()
         with app.app_context():
             unit = scene.unit(key)
@@ -1139,7 +1141,7 @@ def measure_http(app, database_url: str, repeat: int, cold: int) -> dict:
     client = admin_client(app)
     results = {}
     for key in ("province", "school"):
-        others = wait_for_quiet(0.3, 300)
+        others = wait_for_quiet(QUIET, MAX_WAIT)
         load_before = load_average()
         url = f"/reports/{scene.codes[key]}?{scene.query_string()}"
         response = client.get(url)
@@ -1170,7 +1172,7 @@ EXPORTS = [("province.xlsx", "province", "export.xlsx"), ("enterprise.xlsx", "en
 def measure_exports(app, database_url: str) -> dict:
     results = {}
     for name, key, path in EXPORTS:
-        others = wait_for_quiet(0.3, 300)
+        others = wait_for_quiet(QUIET, MAX_WAIT)
         out = subprocess.run([sys.executable, __file__, "--database-url", database_url, "--export-child",
                               f"{key}:{path}"], capture_output=True, text=True)
         if out.returncode:
@@ -1228,11 +1230,17 @@ def main() -> None:
     parser.add_argument("--only", default="load,app,http,exports")
     parser.add_argument("--show-sql", action="store_true")
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--targets", default="province,district,school,enterprise")
+    parser.add_argument("--quiet", type=float, default=0.3,
+                        help="wait (at most --max-wait s) until others use under this many cores")
+    parser.add_argument("--max-wait", type=float, default=120)
     parser.add_argument("--json")
     parser.add_argument("--cold-child", help=argparse.SUPPRESS)
     parser.add_argument("--export-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ["DATABASE_URL"] = args.database_url
+    global QUIET, MAX_WAIT
+    QUIET, MAX_WAIT = args.quiet, args.max_wait
     if args.cold_child:
         return cold_child(args.database_url, args.cold_child)
     if args.export_child:
@@ -1247,7 +1255,8 @@ def main() -> None:
     if "app" in only:
         print(f"\nreports in-process: median / max of {args.repeat} warm runs (after one untimed), "
               f"cold = {args.cold} fresh processes")
-        result["app"] = measure_app(app, args.database_url, args.repeat, args.cold, args.show_sql, args.explain)
+        result["app"] = measure_app(app, args.database_url, args.repeat, args.cold, args.show_sql, args.explain,
+                                    args.targets.split(","))
     if "http" in only:
         print(f"\nthe report page through the test client, as an administrator: median / max of {args.repeat}")
         result["http"] = measure_http(app, args.database_url, args.repeat, args.cold)
