@@ -711,10 +711,12 @@ WITH later AS (
     SELECT DISTINCT ON (member_id) member_id, from_unit_id FROM member_moves
     WHERE moved_on > %(end)s ORDER BY member_id, moved_on, id
 ), placed AS (
-    SELECT m.id AS member_id, u.id AS unit_id, (m.status = 'active' OR m.status_changed_on > %(end)s) AS active
-    FROM members m
-    LEFT JOIN later l ON l.member_id = m.id
-    JOIN units u ON u.id = coalesce(l.from_unit_id, m.unit_id)
+    SELECT m.id AS member_id, m.unit_id, (m.status = 'active' OR m.status_changed_on > %(end)s) AS active
+    FROM units u JOIN members m ON m.unit_id = u.id
+    WHERE u.path LIKE %(prefix)s AND NOT EXISTS (SELECT FROM later l WHERE l.member_id = m.id)
+    UNION ALL
+    SELECT m.id, l.from_unit_id, (m.status = 'active' OR m.status_changed_on > %(end)s)
+    FROM later l JOIN units u ON u.id = l.from_unit_id JOIN members m ON m.id = l.member_id
     WHERE u.path LIKE %(prefix)s
 )"""
 FLOOR_REPORT = """
