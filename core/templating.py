@@ -10,7 +10,7 @@ def register(app) -> None:
 
 
 def percent_vn(value, digits: int = 1) -> str:
-    """87.5 -> "87,5%": a decimal comma, as Vietnamese readers write it; nothing when unknown."""
+    """87.5 -> "87,5%": a decimal comma, as Vietnamese readers write it; "—" when unknown."""
     if value is None:
-        return ""
+        return "—"
     return f"{value:.{digits}f}".replace(".", ",") + "%"

@@ -23,12 +23,6 @@ PER_PAGE = 50
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _unit_or_404(code: str):
-    unit = units_services.get_unit(code)
-    ensure_unit_in_scope(current_user, unit)
-    return unit
-
-
 def _session_or_404(session_id: int) -> StudySession:
     session = db.get_or_404(StudySession, session_id)
     ensure_unit_in_scope(current_user, session.unit)
@@ -105,7 +99,7 @@ def _filter_date(name: str):
 @bp.get("/<code>")
 @staff_required
 def unit_sessions(code: str):
-    unit = _unit_or_404(code)
+    unit = units_services.unit_in_scope_or_404(current_user, code)
     topics = sessions.session_topics()
     topic = next((t for t in topics if t.id == request.args.get("topic", type=int)), None)
     form = request.args.get("form") if request.args.get("form") in SESSION_FORMS else None
@@ -124,7 +118,7 @@ def unit_sessions(code: str):
 @bp.route("/<code>/new", methods=["GET", "POST"])
 @staff_required
 def new(code: str):
-    unit = _unit_or_404(code)
+    unit = units_services.unit_in_scope_or_404(current_user, code)
     topics = sessions.session_topics()
     form = SessionForm(unit_code=unit.code, held_on=local_today())
     _prepare(form, topics)

@@ -10,14 +10,11 @@ from datetime import date, timedelta
 
 from markupsafe import Markup, escape
 
+from core.templating import percent_vn
+
 BAR_COLOUR, TRACK_COLOUR, INK, GREY = "#0b4f8a", "#e9ecef", "#212529", "#495057"
 LABEL_CHARS = 40  # what a 360-px phone shows at 13 px
 WEEKLY_UP_TO_DAYS = 92  # longer periods are drawn month by month
-
-
-def percent_vn(value: float | None) -> str:
-    """13.8 → "13,8%" (Vietnamese decimal comma); None → "—"."""
-    return "—" if value is None else f"{value:.1f}".replace(".", ",") + "%"
 
 
 def _number_vn(value: int) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.clock import local_today, parse_vn_date
 from core.extensions import db
-from core.permissions import ADMIN, OFFICER, can_manage_unit, ensure_unit_in_scope, roles_required, scope_paths
+from core.permissions import ADMIN, OFFICER, can_manage_unit, roles_required, scope_paths
 from learning.models import SESSION_FORMS
 from reports import charts, services, submissions
 from reports.forms import SubmissionForm
@@ -33,12 +33,6 @@ MESSAGES = {
 @bp.context_processor
 def formatting():
     return {"percent_vn": charts.percent_vn, "session_forms": SESSION_FORMS}
-
-
-def _unit(code: str) -> Unit:
-    unit = units.get_unit(code)
-    ensure_unit_in_scope(current_user, unit)
-    return unit
 
 
 def _topic_and_period():
@@ -99,7 +93,7 @@ def _chosen_period_redirect(unit: Unit):
 @bp.get("/<code>/submissions")
 @staff_required
 def unit_submissions(code: str):
-    unit = _unit(code)
+    unit = units.unit_in_scope_or_404(current_user, code)
     if "ky" in request.args:
         return _chosen_period_redirect(unit)
     topic, topics, period = _topic_and_period()
@@ -118,7 +112,7 @@ def unit_submissions(code: str):
 @bp.route("/<code>/submit", methods=["GET", "POST"])
 @staff_required
 def compose(code: str):
-    unit = _unit(code)
+    unit = units.unit_in_scope_or_404(current_user, code)
     topic, _, period = _topic_and_period()
     back = url_for(".unit_submissions", code=unit.code, **_args(topic, period))
     try:

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from core.clock import local_today, parse_vn_date
 from core.extensions import db
-from core.permissions import ADMIN, OFFICER, can_manage_unit, ensure_unit_in_scope, roles_required, scope_paths
+from core.permissions import ADMIN, OFFICER, can_manage_unit, roles_required, scope_paths
 from learning.models import SESSION_FORMS
 from reports import charts, exports, services
 from units import services as units
@@ -37,12 +37,6 @@ def _default_unit() -> Unit | None:
                                   .order_by(Unit.name_folded)).first()
     held = [role.unit for role in current_user.roles if role.name == OFFICER and role.unit]
     return min(held, key=lambda unit: (unit.depth, unit.name_folded), default=None)
-
-
-def _unit(code: str) -> Unit:
-    unit = units.get_unit(code)
-    ensure_unit_in_scope(current_user, unit)
-    return unit
 
 
 def _topic():
@@ -107,7 +101,7 @@ def _lists_members(report: services.Report) -> bool:
 
 
 def _context(code: str) -> dict:
-    unit = _unit(code)
+    unit = units.unit_in_scope_or_404(current_user, code)
     topic, topics = _topic()
     period, choices = _period(topic)
     report = services.completion_report(unit, topic, period)
@@ -140,7 +134,7 @@ def index():
 @staff_required
 def report(code: str):
     if "ky" in request.args:
-        return _chosen_period_redirect(_unit(code), _topic()[0])
+        return _chosen_period_redirect(units.unit_in_scope_or_404(current_user, code), _topic()[0])
     context = _context(code)
     context.update(_charts(context))
     if context["lists_members"]:
@@ -199,7 +193,7 @@ def export_csv(code: str):
 @bp.get("/<code>/members.csv")
 @staff_required
 def members_csv(code: str):
-    unit = _unit(code)
+    unit = units.unit_in_scope_or_404(current_user, code)
     topic, _ = _topic()
     period, _ = _period(topic)
     members = services.iter_member_statuses(unit, topic, period, only_incomplete=_only_incomplete())

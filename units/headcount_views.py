@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from core.clock import local_today
 from core.extensions import db
-from core.permissions import ADMIN, OFFICER, ensure_unit_in_scope, roles_required
+from core.permissions import ADMIN, OFFICER, roles_required
 from units import headcounts, services
 from units.forms import CUSTOM_PERIOD, HeadcountForm
 from units.models import Headcount
@@ -16,16 +16,10 @@ MESSAGES = {"parent_inactive": "Đơn vị đã sáp nhập hoặc giải thể,
             "bad_headcount": "Số đoàn viên không hợp lệ."}
 
 
-def _unit_or_404(code: str):
-    unit = services.get_unit(code)
-    ensure_unit_in_scope(current_user, unit)
-    return unit
-
-
 @bp.route("/<code>/headcounts", methods=["GET", "POST"])
 @staff_required
 def unit_headcounts(code: str):
-    unit = _unit_or_404(code)
+    unit = services.unit_in_scope_or_404(current_user, code)
     presets = headcounts.presets(local_today())
     form = HeadcountForm()
     form.period.choices = [(p.key, f"{p.label} ({p.start:%d/%m/%Y} – {p.end:%d/%m/%Y})") for p in presets] + [
@@ -51,7 +45,7 @@ def unit_headcounts(code: str):
 @bp.post("/<code>/headcounts/<int:headcount_id>/delete")
 @staff_required
 def delete(code: str, headcount_id: int):
-    unit = _unit_or_404(code)
+    unit = services.unit_in_scope_or_404(current_user, code)
     row = db.get_or_404(Headcount, headcount_id)
     if row.unit_id != unit.id:
         abort(404)

@@ -10,7 +10,7 @@ from accounts.models import User
 from core import audit
 from core.clock import local_today
 from core.extensions import db
-from core.permissions import scope_paths
+from core.permissions import ensure_unit_in_scope, scope_paths
 from core.text import clean_name, fold, like_escape
 from units.models import (
     MEMBER_ACTIVE, MEMBER_LEFT, MEMBER_MOVED, UNIT_ACTIVE, UNIT_DISSOLVED, UNIT_MERGED,
@@ -94,6 +94,13 @@ def normalise_code(code: str) -> str:
 
 def get_unit(code: str) -> Unit | None:
     return db.session.execute(db.select(Unit).where(Unit.code == normalise_code(code))).scalar_one_or_none()
+
+
+def unit_in_scope_or_404(user, code: str) -> Unit:
+    """The unit with this code, if ``user`` may act on it; otherwise a 404, as if it did not exist."""
+    unit = get_unit(code)
+    ensure_unit_in_scope(user, unit)
+    return unit
 
 
 def in_subtree(root: Unit):

@@ -51,12 +51,6 @@ def _kind_choices() -> list[SelectChoice]:
     return [SelectChoice(k.id, k.name) for k in services.all_kinds()]
 
 
-def _unit_or_404(code: str):
-    unit = services.get_unit(code)
-    ensure_unit_in_scope(current_user, unit)
-    return unit
-
-
 def _member_or_404(member_id: int) -> Member:
     member = db.get_or_404(Member, member_id)
     ensure_unit_in_scope(current_user, member.unit)
@@ -113,7 +107,7 @@ def create():
 @bp.get("/<code>")
 @staff_required
 def detail(code: str):
-    unit = _unit_or_404(code)
+    unit = services.unit_in_scope_or_404(current_user, code)
     rename = RenameForm(name=unit.name, kind=unit.kind_id)
     rename.kind.choices = _kind_choices()
     return render_template(
@@ -126,7 +120,7 @@ def detail(code: str):
 
 
 def _admin_unit_action(code: str, form_class, action):
-    unit = _unit_or_404(code)
+    unit = services.unit_in_scope_or_404(current_user, code)
     form = form_class()
     if form_class is RenameForm:
         form.kind.choices = _kind_choices()
@@ -206,7 +200,7 @@ def kinds():
 @bp.get("/<code>/members")
 @staff_required
 def members(code: str):
-    unit = _unit_or_404(code)
+    unit = services.unit_in_scope_or_404(current_user, code)
     text = request.args.get("q", "").strip()
     status = request.args.get("status", MEMBER_ACTIVE)
     if status not in services.MEMBER_STATUS_NAMES and status != "all":
@@ -220,7 +214,7 @@ def members(code: str):
 @bp.route("/<code>/members/new", methods=["GET", "POST"])
 @staff_required
 def new_member(code: str):
-    unit = _unit_or_404(code)
+    unit = services.unit_in_scope_or_404(current_user, code)
     form = MemberForm()
     if form.validate_on_submit():
         try:
@@ -300,7 +294,7 @@ def reset_member_password(member_id: int):
 @bp.post("/<code>/activate")
 @staff_required
 def activate(code: str):
-    unit = _unit_or_404(code)
+    unit = services.unit_in_scope_or_404(current_user, code)
     issued = services.activate_members(unit, current_user)
     db.session.commit()
     if not issued:
