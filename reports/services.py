@@ -54,16 +54,18 @@ it, and the members who completed the topic by the period end (at any time befor
 not only within the period) are fewer than its headcount.
 
 A fixed number of queries per report, whatever the number of members or units: one
-statement builds a row per placed member (each source table read once, joined to the
-placed members before it is grouped, so a drill-down to a small unit uses the member
-indexes) and sums those rows by unit; sessions, contests, headcounts and the units
-themselves are read grouped by unit too. The roll-up is Python over the units' paths.
+statement builds a row per placed member (each source table read once; for a subtree
+holding under half of the units, joined to the placed members before it is grouped, so a
+drill-down uses the member indexes; for a larger one, grouped whole and then joined,
+which is cheaper than probing for most members) and sums those rows by unit; sessions,
+contests, headcounts and the units themselves are read grouped by unit too. The roll-up
+is Python over the units' paths.
 """
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import Date, and_, case, false, func, or_, text
+from sqlalchemy import Date, and_, case, false, func, or_, text, union_all
 
 from certificates.models import KIND_COMPLETION, Certificate
 from contests.models import Entry, Participant
@@ -209,18 +211,27 @@ class Report:
 # -- the building blocks: who is where, and what each member did -----------------------
 
 def _placement(root: Unit, period: Period):
-    """(member_id, unit_id, active) of every member placed in ``root``'s subtree at the period end."""
-    later = (db.select(MemberMove.member_id, MemberMove.from_unit_id,
-                       func.row_number().over(partition_by=MemberMove.member_id,
-                                              order_by=(MemberMove.moved_on, MemberMove.id)).label("rank"))
-             .where(MemberMove.moved_on > period.end).subquery())
-    unit_id = func.coalesce(later.c.from_unit_id, Member.unit_id)
-    active = or_(Member.status == MEMBER_ACTIVE, Member.status_changed_on > period.end)
-    return (db.select(Member.id.label("member_id"), unit_id.label("unit_id"),
-                      case((active, 1), else_=0).label("active"))
-            .outerjoin(later, and_(later.c.member_id == Member.id, later.c.rank == 1))
-            .join(Unit, Unit.id == unit_id)
-            .where(units.in_subtree(root)))
+    """(member_id, unit_id, active) of every member placed in ``root``'s subtree at the period end.
+
+    Two disjoint parts, each filtered on a plain unit column so the subtree's units lead to
+    their members through ``members.unit_id``: members with no move after the period end,
+    at their current unit, and members who moved after it, at the unit their first such
+    move left (joining on ``coalesce(left unit, current unit)`` instead reads every member).
+    """
+    ranked = (db.select(MemberMove.member_id, MemberMove.from_unit_id,
+                        func.row_number().over(partition_by=MemberMove.member_id,
+                                               order_by=(MemberMove.moved_on, MemberMove.id)).label("rank"))
+              .where(MemberMove.moved_on > period.end).subquery())
+    later = db.select(ranked.c.member_id, ranked.c.from_unit_id).where(ranked.c.rank == 1).cte("later")
+    active = case((or_(Member.status == MEMBER_ACTIVE, Member.status_changed_on > period.end), 1), else_=0)
+    stayed = (db.select(Member.id.label("member_id"), Member.unit_id.label("unit_id"), active.label("active"))
+              .join(Unit, Unit.id == Member.unit_id)
+              .where(units.in_subtree(root), ~db.exists().where(later.c.member_id == Member.id)))
+    moved = (db.select(Member.id, later.c.from_unit_id, active)
+             .join(later, later.c.member_id == Member.id)
+             .join(Unit, Unit.id == later.c.from_unit_id)
+             .where(units.in_subtree(root)))
+    return union_all(stayed, moved)
 
 
 def _within(column, period: Period):
@@ -239,6 +250,13 @@ def _tune_for_reporting() -> None:
         db.session.execute(text("SET LOCAL jit = off"))
 
 
+def _holds_most_units(root: Unit) -> bool:
+    """Whether the subtree holds at least half of all units (the province, a root of the tree)."""
+    inside, total = db.session.execute(
+        db.select(func.coalesce(func.sum(case((units.in_subtree(root), 1), else_=0)), 0), func.count(Unit.id))).one()
+    return 2 * inside >= total
+
+
 @dataclass
 class _PerMember:
     rows: object       # the subquery: one row per member placed in the subtree
@@ -248,8 +266,12 @@ class _PerMember:
 def _per_member(root: Unit, topic: Topic, period: Period) -> _PerMember:
     """One row per member placed in the subtree, with what they did for the topic in the period.
 
-    Each source table is read once, joined to the placed members before it is grouped, so a
-    small subtree is read through the member indexes and a large one in one pass.
+    Each source table is read once. For a subtree with under half of the units, the grouped
+    sources (progress, attempts, attendance) are joined to the placed members before they are
+    grouped, so a drill-down is read through the member indexes; for a larger one they are
+    grouped whole and joined after, which saves building and probing a table of nearly every
+    member three times. Completions and certificates (one row per member and topic) are
+    only outer-joined to the placed members, so either way they are looked up once per member.
     """
     _, high = period.utc_bounds
     lessons = db.session.execute(db.select(Lesson.id, Lesson.published).where(Lesson.topic_id == topic.id)).all()
@@ -257,37 +279,38 @@ def _per_member(root: Unit, topic: Topic, period: Period) -> _PerMember:
     final_quizzes = list(db.session.scalars(db.select(Quiz.id).where(Quiz.topic_id == topic.id,
                                                                       Quiz.purpose == PURPOSE_FINAL)))
     placed = _placement(root, period).cte("placed")
+    whole = _holds_most_units(root)
+
+    def of_placed(query, member_id):
+        return query if whole else query.join(placed, placed.c.member_id == member_id)
 
     progress = LessonProgress
-    reading = (db.select(progress.member_id,
-                         func.sum(_flag(and_(progress.lesson_id.in_(published), progress.studied_at < high)))
-                         .label("studied"),
-                         func.max(_flag(or_(_within(progress.opened_at, period),
-                                            _within(progress.studied_at, period)))).label("active"))
-               .join(placed, placed.c.member_id == progress.member_id)
+    reading = (of_placed(db.select(progress.member_id,
+                                   func.sum(_flag(and_(progress.lesson_id.in_(published), progress.studied_at < high)))
+                                   .label("studied"),
+                                   func.max(_flag(or_(_within(progress.opened_at, period),
+                                                      _within(progress.studied_at, period)))).label("active")),
+                         progress.member_id)
                .where(progress.lesson_id.in_([lesson_id for lesson_id, _ in lessons]))
                .group_by(progress.member_id).subquery("reading"))
     finished = and_(Attempt.status.in_((SUBMITTED, EXPIRED)), _within(Attempt.finished_at, period))
-    quiz = (db.select(Attempt.member_id,
-                      func.max(case((finished, Attempt.percent))).label("best"),
-                      func.max(_flag(and_(finished, Attempt.passed.is_(True)))).label("passed"),
-                      func.max(_flag(or_(_within(Attempt.started_at, period), _within(Attempt.finished_at, period))))
-                      .label("active"))
-            .join(placed, placed.c.member_id == Attempt.member_id)
+    quiz = (of_placed(db.select(Attempt.member_id,
+                                func.max(case((finished, Attempt.percent))).label("best"),
+                                func.max(_flag(and_(finished, Attempt.passed.is_(True)))).label("passed"),
+                                func.max(_flag(or_(_within(Attempt.started_at, period),
+                                                   _within(Attempt.finished_at, period)))).label("active")),
+                      Attempt.member_id)
             .where(Attempt.quiz_id.in_(final_quizzes))
             .group_by(Attempt.member_id).subquery("quiz"))
     completion = (db.select(TopicCompletion.member_id, TopicCompletion.completed_at)
-                  .join(placed, placed.c.member_id == TopicCompletion.member_id)
                   .where(TopicCompletion.topic_id == topic.id, TopicCompletion.completed_at < high)
                   .subquery("completion"))
     certificate = (db.select(Certificate.member_id, Certificate.serial, Certificate.issued_on)
-                   .join(placed, placed.c.member_id == Certificate.member_id)
                    .where(Certificate.kind == KIND_COMPLETION, Certificate.topic_id == topic.id,
                           Certificate.issued_on <= period.end,
                           or_(Certificate.revoked_at.is_(None), Certificate.revoked_at >= high))
                    .subquery("certificate"))
-    attended = (db.select(StudySessionMember.member_id)
-                .join(placed, placed.c.member_id == StudySessionMember.member_id)
+    attended = (of_placed(db.select(StudySessionMember.member_id), StudySessionMember.member_id)
                 .join(StudySession, StudySession.id == StudySessionMember.session_id)
                 .where(StudySession.topic_id == topic.id, StudySession.held_on >= period.start,
                        StudySession.held_on <= period.end)
