@@ -1,6 +1,6 @@
 """Vietnamese error pages."""
 from flask import jsonify, render_template, request
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 
 from core.extensions import db
 
@@ -28,6 +28,16 @@ def register(app) -> None:
 
     for code in MESSAGES:
         app.register_error_handler(code, handler)
+
+    @app.errorhandler(DataError)
+    def refused_by_the_database(error):
+        """Input the database will not store (a NUL byte in a search, a number out of range) that slipped
+        past the forms: a 400 with a message, not a crash."""
+        db.session.rollback()
+        message = "Dữ liệu gửi lên có ký tự hoặc giá trị không hợp lệ. Hãy kiểm tra lại rồi gửi lại."
+        if request.accept_mimetypes.best == "application/json":
+            return jsonify(saved=False, message=message), 400
+        return render_template("errors/error.html", code=400, title=MESSAGES[400][0], message=message), 400
 
     @app.errorhandler(DBAPIError)
     def database_unavailable(error):

@@ -3,6 +3,8 @@
 WTForms ships no Vietnamese catalogue, so the messages our forms can show are
 translated here and handed to WTForms through its translations hook.
 """
+import re
+
 from flask import flash
 from flask_wtf import FlaskForm
 from wtforms import Field
@@ -55,10 +57,22 @@ class _Translations:
         return VIETNAMESE.get(singular, VIETNAMESE.get(_PLURALS.get(plural, plural), singular))
 
 
+# C0 control characters but tab and newlines: never meant in a form, and PostgreSQL refuses NUL outright.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _without_control_characters(value):
+    return _CONTROL.sub("", value) if isinstance(value, str) else value
+
+
 class Form(FlaskForm):
     class Meta:
         def get_translations(self, form):
             return _Translations()
+
+        def bind_field(self, form, unbound_field, options):
+            filters = (_without_control_characters, *unbound_field.kwargs.get("filters", ()))
+            return unbound_field.bind(form=form, filters=filters, **options)
 
 
 def flash_errors(form) -> None:

@@ -138,3 +138,11 @@ def test_limits_on_what_people_do_count_per_person_not_per_office(world, app):
         assert person_or_address() == "10.1.1.1"
         login_user(world.member_user)
         assert person_or_address() == f"user:{world.member_user.id}"
+
+
+def test_control_characters_never_reach_the_database(world, client, login):
+    """PostgreSQL refuses NUL bytes: forms strip control characters, and anything else is a 400, not a crash."""
+    page = client.post("/accounts/login", data={"identifier": "ad\x00min", "password": PASSWORD})
+    assert page.status_code == 302  # "admin" once the NUL is gone
+    member = login("member")
+    assert member.get("/search?q=b%00c").status_code in (200, 400)
