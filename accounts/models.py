@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.clock import utcnow
@@ -23,6 +23,9 @@ class User(UserMixin, db.Model):
 
     roles: Mapped[list["Role"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin")
+
+    # Logins and registrations find a user by lower(username): without this, a scan of every account.
+    __table_args__ = (Index("ix_users_username_lower", func.lower(username)),)
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses disabled accounts
