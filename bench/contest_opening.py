@@ -1,9 +1,10 @@
 """Benchmark: a contest round opens and N contestants arrive within one minute, against
 gunicorn + PostgreSQL on this machine, driven by locust (bench/locustfile_contest.py).
 
-    .venv/bin/python bench/contest_opening.py --users 500 1000 1500 [--register-share 0.05]
-                                              [--login-share 0.05] [--sustain MINUTES]
+    .venv/bin/python bench/contest_opening.py --users 1000 1250 1500 [--register-share 0.05]
+                                              [--login-share 0.10] [--sustain MINUTES] [--nice -10]
                                               [--statements] [--profile N] [--json out.json]
+    .venv/bin/python bench/contest_opening.py --only-statements [--replay 20] [--show-sql] [--profile N]
 
 For each N: the database (default postgresql+psycopg://root@127.0.0.1/bench) is emptied and
 built again (create_all, the demo union tree, content/ synced, the demo contest's bank cloned
@@ -18,15 +19,19 @@ A run passes when no request failed and every kind of request has p95 under 1 s.
 per kind of request, count, failures, p50/p95/p99/max (computed here from every request, not
 locust's rounded buckets; locust's own CSV is kept too), complete attempts and the busiest
 minute of them, the CPU of gunicorn, of the PostgreSQL backends, of locust and of the rest of
-the machine. Before each run the script waits until other processes use under 0.3 of a core.
+the machine, and a timeline per 10 s (requests/s, p95, cores used by the run and by others,
+iowait). Before each run the script waits (--max-wait seconds at most) until other processes
+use under --quiet-below cores; with --nice -10 (root) gunicorn's and locust's sessions and the
+bench database's backends run at a higher priority than other work on the machine.
 
 --sustain M: instead of one wave, each of the N users plays contestant after contestant for M
 minutes after the 60 s ramp; the figure is complete attempts per minute over the last M - 1
 minutes (the first is the ramp's contestants finishing).
 
---statements: replay contestants in-process (Flask test client, same database) and print the
-SQL statements and in-process milliseconds of each kind of request; --profile N also runs
-cProfile over N contestants and prints the functions that take the most time.
+--statements / --only-statements: replay contestants in-process (Flask test client, CSRF on,
+same database; --replay of them, plus one login and one registration) and print the SQL
+statements, in-process milliseconds and CPU milliseconds of each kind of request; --profile N
+also runs cProfile over N more contestants and prints the functions that take the most time.
 """
 import argparse
 import cProfile

@@ -1,6 +1,6 @@
 """Benchmark: contest leaderboards, counters and collective results at 100,000 participants.
 
-    .venv/bin/python bench/leaderboard.py [--participants 100000] [--database-url URL] [--repeat 5]
+    .venv/bin/python bench/leaderboard.py [--participants 100000] [--database-url URL] [--repeat 5] [--nice -10]
 
 The database (default postgresql+psycopg://root@127.0.0.1/bench) is emptied and built again
 as bench/contest_opening.py builds it (demo union tree, content, the contest's bank, two
