@@ -66,7 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from quizzes import services as quizzes_services
     from quizzes import stats_views as quiz_stats_views
     from quizzes import views as quizzes_views
-    from reports import models as _reports_models  # noqa: F401  (its tables, until its views import it)
+    from reports import progress as reports_progress
     from reports import api as reports_api
     from reports import demo as reports_demo
     from reports import submission_demo
@@ -107,6 +107,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.cli.add_command(quizzes_cli.quizzes_cli)
     app.cli.add_command(certificates_cli.certificates_cli)
     app.cli.add_command(accounts_cli.api_token_cli)
+    app.cli.add_command(reports_progress.reports_cli)
     app.cli.add_command(demo.seed_demo)
     app.cli.add_command(backup.backup_command)
     demo.seeders[:] = [units_demo.seed, learning_demo.seed, quizzes_demo.seed, certificates_demo.seed,
@@ -117,6 +118,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     # A completed topic earns its certificate (quizzes cannot import certificates).
     quizzes_services.topic_completed.connect(certificates_services.issue_for_completion)
+    # Reports keep each member's standing on a topic current (reports/progress.py).
+    quizzes_services.attempt_finished.connect(reports_progress.on_attempt_finished)
 
     # Learning pages show each topic's quiz, which learning cannot import: pass it in.
     app.add_template_global(quizzes_services.quiz_status, "quiz_status")

@@ -16,14 +16,17 @@ load      Empties the database and rebuilds it: `db.create_all()`, one province 
           entries, member moves and leavers, ten units merged after the deadline. The rows are
           generated into tab-separated files, then loaded with COPY (psycopg's `cursor.copy`,
           foreign-key triggers off for the load: the generator is consistent by construction),
-          then VACUUM ANALYZE, as autovacuum would have done on a table that has settled.
+          then `member_topics` is filled by `reports.progress.rebuild()` (what `flask reports
+          rebuild-progress` does after a bulk load), then VACUUM ANALYZE, as autovacuum would have
+          done on a table that has settled.
 app       In-process, in an app context: `completion_report` of the province, of the largest
           district, of a school of median size with `member_statuses` for it (the drill-down),
           and of the largest enterprise with its member list. Each --repeat times (median, max),
           plus --cold fresh processes (a new connection, nothing compiled or cached on the
           Python side: the first report after a deploy). Beside each, the hand-written SQL
-          (`FLOOR_SQL`: one statement, totals and per-child rows; `FLOOR_MEMBERS_SQL` for a member
-          list), timed the same way, its numbers asserted equal to the app's.
+          (`FLOOR_PLACED` + `FLOOR_PER_MEMBER` + `FLOOR_REPORT`: one statement, totals and per-child
+          rows; `FLOOR_MEMBERS` for a member list), timed the same way, its numbers asserted equal
+          to the app's.
 http      GET of the report page as an administrator (a session cookie made with the app's key),
           through the Flask test client: the province and the school.
 exports   The province's .xlsx, the largest enterprise's .xlsx (report + member sheet), its
@@ -615,6 +618,14 @@ def load(app, database_url: str, members: int, unit_count: int) -> dict:
             cursor.execute("SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT max(id) FROM users))")
         connection.commit()
     copied = time.perf_counter()
+    with app.app_context():  # COPY went past the ORM: member_topics is filled as after any bulk load
+        from reports import progress
+
+        progress_rows = progress.rebuild()
+        db.session.commit()
+        db.engine.dispose()
+    rebuilt = time.perf_counter()
+    print(f"  member_topics rebuilt: {progress_rows:,} rows in {rebuilt - copied:.1f} s")
     with psycopg.connect(dsn, autocommit=True) as connection:
         connection.execute("VACUUM ANALYZE")
     analysed = time.perf_counter()
@@ -622,10 +633,12 @@ def load(app, database_url: str, members: int, unit_count: int) -> dict:
         p.unlink()
     workdir.rmdir()
     print(f"  schema + fixed rows {schema_done - started:.1f} s, generate {generated - schema_done:.1f} s, "
-          f"COPY {copied - generated:.1f} s, VACUUM ANALYZE {analysed - copied:.1f} s: "
+          f"COPY {copied - generated:.1f} s, member_topics {rebuilt - copied:.1f} s, "
+          f"VACUUM ANALYZE {analysed - rebuilt:.1f} s: "
           f"total {analysed - started:.1f} s (loadavg {load_average()})")
     info["load_seconds"] = {"schema": schema_done - started, "generate": generated - schema_done,
-                            "copy": copied - generated, "vacuum_analyze": analysed - copied,
+                            "copy": copied - generated, "member_topics": rebuilt - copied,
+                            "vacuum_analyze": analysed - rebuilt,
                             "total": analysed - started}
     info["counts"] = dict(tables.counts)
     return info
@@ -633,125 +646,30 @@ def load(app, database_url: str, members: int, unit_count: int) -> dict:
 
 # -- the floor: the same figures by hand ---------------------------------------------------
 
-# One statement: the members placed in the subtree at the period end, what each did, summed by unit,
-# headcounts, sessions and contests by unit, then rolled up to the root's children (GROUPING SETS adds the
-# total, child NULL; child 0 is the root's own units). Two shapes of the per-member part: WHOLE reads each
-# source table in one pass and hash-joins its groups to the placed members (a province, a district), SMALL
-# reads each source through the member indexes for the placed members only (a school, an enterprise).
-FLOOR_PER_MEMBER = {
-    "whole": """
-, reading AS (
-    SELECT lp.member_id,
-           count(*) FILTER (WHERE lp.lesson_id = ANY(%(published)s) AND lp.studied_at < %(high)s) AS studied,
-           bool_or((lp.opened_at >= %(low)s AND lp.opened_at < %(high)s)
-                   OR (lp.studied_at >= %(low)s AND lp.studied_at < %(high)s)) AS active
-    FROM lesson_progress lp WHERE lp.lesson_id = ANY(%(lessons)s) GROUP BY lp.member_id
-), quiz AS (
-    SELECT a.member_id,
-           max(a.percent) FILTER (WHERE a.status IN ('submitted', 'expired')
-                                  AND a.finished_at >= %(low)s AND a.finished_at < %(high)s) AS best,
-           bool_or(a.passed AND a.status IN ('submitted', 'expired')
-                   AND a.finished_at >= %(low)s AND a.finished_at < %(high)s) AS passed,
-           bool_or((a.started_at >= %(low)s AND a.started_at < %(high)s)
-                   OR (a.finished_at >= %(low)s AND a.finished_at < %(high)s)) AS active
-    FROM attempts a WHERE a.quiz_id = ANY(%(quizzes)s) GROUP BY a.member_id
-), completion AS (
-    SELECT member_id, completed_at FROM topic_completions WHERE topic_id = %(topic)s AND completed_at < %(high)s
-), certificate AS (
-    SELECT member_id, issued_on, serial FROM certificates
-    WHERE kind = 'completion' AND topic_id = %(topic)s AND issued_on <= %(end)s
-      AND (revoked_at IS NULL OR revoked_at >= %(high)s)
-), attended AS (
+# One statement: the members placed in the subtree at the period end, their member_topics row read against
+# the period and whether they attended a session, summed by unit, with headcounts, sessions and contests by
+# unit, then rolled up to the root's children (GROUPING SETS adds the total, child NULL; child 0 is the
+# root's own units).
+FLOOR_PER_MEMBER = """
+, attended AS (
     SELECT DISTINCT sm.member_id FROM study_session_members sm JOIN study_sessions s ON s.id = sm.session_id
     WHERE s.topic_id = %(topic)s AND s.held_on BETWEEN %(start)s AND %(end)s
 ), per_member AS (
     SELECT p.member_id, p.unit_id, p.active,
-           coalesce(r.active, false) OR coalesce(q.active, false)
-             OR coalesce(c.completed_at >= %(low)s, false) AS started,
-           coalesce(r.studied, 0) AS studied, q.best, coalesce(q.passed, false) AS passed, c.completed_at,
-           ce.issued_on, ce.serial, at.member_id IS NOT NULL AS attended
+           coalesce(t.started_at >= %(low)s AND t.started_at < %(high)s, false) AS started,
+           coalesce(t.studied_all_at >= %(low)s AND t.studied_all_at < %(high)s, false) AS studied_all,
+           coalesce(t.passed_at >= %(low)s AND t.passed_at < %(high)s, false) AS passed,
+           CASE WHEN t.first_finished_at >= %(low)s AND t.first_finished_at < %(high)s THEN t.first_percent END
+             AS first_percent,
+           CASE WHEN t.completed_at < %(high)s THEN t.completed_at END AS completed_at,
+           coalesce(t.certified_on BETWEEN %(start)s AND %(end)s
+                    AND (t.certificate_revoked_at IS NULL OR t.certificate_revoked_at >= %(high)s), false) AS certified,
+           t.started_at < %(high)s AS started_by_end, t.studied_all_at < %(high)s AS studied_all_by_end,
+           t.passed_at < %(high)s AS passed_by_end, at.member_id IS NOT NULL AS attended
     FROM placed p
-    LEFT JOIN reading r ON r.member_id = p.member_id
-    LEFT JOIN quiz q ON q.member_id = p.member_id
-    LEFT JOIN completion c ON c.member_id = p.member_id
-    LEFT JOIN certificate ce ON ce.member_id = p.member_id
+    LEFT JOIN member_topics t ON t.member_id = p.member_id AND t.topic_id = %(topic)s
     LEFT JOIN attended at ON at.member_id = p.member_id
-)""",
-    "stream": """
-, src AS (
-    SELECT member_id, unit_id, active, 0 AS studied, false AS r_active, NULL::float AS best, false AS passed,
-           false AS q_active, NULL::timestamp AS completed_at, NULL::date AS issued_on, NULL::varchar AS serial,
-           false AS attended
-    FROM placed
-    UNION ALL
-    SELECT lp.member_id, NULL, NULL, (lp.lesson_id = ANY(%(published)s) AND lp.studied_at < %(high)s)::int,
-           (lp.opened_at >= %(low)s AND lp.opened_at < %(high)s)
-             OR (lp.studied_at >= %(low)s AND lp.studied_at < %(high)s),
-           NULL, false, false, NULL, NULL, NULL, false
-    FROM lesson_progress lp WHERE lp.lesson_id = ANY(%(lessons)s)
-    UNION ALL
-    SELECT a.member_id, NULL, NULL, 0, false,
-           CASE WHEN a.status IN ('submitted', 'expired') AND a.finished_at >= %(low)s AND a.finished_at < %(high)s
-                THEN a.percent END,
-           coalesce(a.passed AND a.status IN ('submitted', 'expired') AND a.finished_at >= %(low)s
-                    AND a.finished_at < %(high)s, false),
-           coalesce((a.started_at >= %(low)s AND a.started_at < %(high)s)
-                    OR (a.finished_at >= %(low)s AND a.finished_at < %(high)s), false),
-           NULL, NULL, NULL, false
-    FROM attempts a WHERE a.quiz_id = ANY(%(quizzes)s)
-    UNION ALL
-    SELECT member_id, NULL, NULL, 0, false, NULL, false, false, completed_at, NULL, NULL, false
-    FROM topic_completions WHERE topic_id = %(topic)s AND completed_at < %(high)s
-    UNION ALL
-    SELECT member_id, NULL, NULL, 0, false, NULL, false, false, NULL, issued_on, serial, false FROM certificates
-    WHERE kind = 'completion' AND topic_id = %(topic)s AND issued_on <= %(end)s
-      AND (revoked_at IS NULL OR revoked_at >= %(high)s)
-    UNION ALL
-    SELECT DISTINCT sm.member_id, NULL::int, NULL::bool, 0, false, NULL::float, false, false, NULL::timestamp,
-           NULL::date, NULL::varchar, true
-    FROM study_session_members sm JOIN study_sessions s ON s.id = sm.session_id
-    WHERE s.topic_id = %(topic)s AND s.held_on BETWEEN %(start)s AND %(end)s
-), grouped AS (
-    SELECT member_id, max(unit_id) AS unit_id, bool_or(active) AS active, sum(studied) AS studied,
-           bool_or(r_active) AS r_active, max(best) AS best, bool_or(passed) AS passed, bool_or(q_active) AS q_active,
-           max(completed_at) AS completed_at, max(issued_on) AS issued_on, max(serial) AS serial,
-           bool_or(attended) AS attended
-    FROM src GROUP BY member_id
-), per_member AS (
-    SELECT member_id, unit_id, active, r_active OR q_active OR coalesce(completed_at >= %(low)s, false) AS started,
-           studied, best, passed, completed_at, issued_on, serial, attended
-    FROM grouped WHERE unit_id IS NOT NULL
-)""",
-    "small": """
-, per_member AS (
-    SELECT p.member_id, p.unit_id, p.active,
-           coalesce(r.active, false) OR coalesce(q.active, false)
-             OR coalesce(c.completed_at >= %(low)s, false) AS started,
-           coalesce(r.studied, 0) AS studied, q.best, coalesce(q.passed, false) AS passed, c.completed_at,
-           ce.issued_on, ce.serial, at.attended
-    FROM placed p
-    LEFT JOIN LATERAL (
-        SELECT count(*) FILTER (WHERE lp.lesson_id = ANY(%(published)s) AND lp.studied_at < %(high)s) AS studied,
-               bool_or((lp.opened_at >= %(low)s AND lp.opened_at < %(high)s)
-                       OR (lp.studied_at >= %(low)s AND lp.studied_at < %(high)s)) AS active
-        FROM lesson_progress lp WHERE lp.member_id = p.member_id AND lp.lesson_id = ANY(%(lessons)s)) r ON true
-    LEFT JOIN LATERAL (
-        SELECT max(a.percent) FILTER (WHERE a.status IN ('submitted', 'expired')
-                                      AND a.finished_at >= %(low)s AND a.finished_at < %(high)s) AS best,
-               bool_or(a.passed AND a.status IN ('submitted', 'expired')
-                       AND a.finished_at >= %(low)s AND a.finished_at < %(high)s) AS passed,
-               bool_or((a.started_at >= %(low)s AND a.started_at < %(high)s)
-                       OR (a.finished_at >= %(low)s AND a.finished_at < %(high)s)) AS active
-        FROM attempts a WHERE a.member_id = p.member_id AND a.quiz_id = ANY(%(quizzes)s)) q ON true
-    LEFT JOIN topic_completions c ON c.member_id = p.member_id AND c.topic_id = %(topic)s AND c.completed_at < %(high)s
-    LEFT JOIN certificates ce ON ce.member_id = p.member_id AND ce.kind = 'completion' AND ce.topic_id = %(topic)s
-         AND ce.issued_on <= %(end)s AND (ce.revoked_at IS NULL OR ce.revoked_at >= %(high)s)
-    LEFT JOIN LATERAL (
-        SELECT true AS attended FROM study_session_members sm JOIN study_sessions s ON s.id = sm.session_id
-        WHERE sm.member_id = p.member_id AND s.topic_id = %(topic)s AND s.held_on BETWEEN %(start)s AND %(end)s
-        LIMIT 1) at ON true
-)""",
-}
+)"""
 FLOOR_PLACED = """
 WITH later AS (
     SELECT DISTINCT ON (member_id) member_id, from_unit_id FROM member_moves
@@ -768,10 +686,10 @@ WITH later AS (
 FLOOR_REPORT = """
 , per_unit AS (
     SELECT unit_id, count(*) FILTER (WHERE active) AS members, count(*) FILTER (WHERE started) AS started,
-           count(*) FILTER (WHERE started AND studied >= %(lesson_count)s) AS studied_all,
+           count(*) FILTER (WHERE studied_all) AS studied_all,
            count(*) FILTER (WHERE passed) AS passed, count(*) FILTER (WHERE completed_at >= %(low)s) AS completed,
-           count(completed_at) AS completed_to_date, count(*) FILTER (WHERE issued_on >= %(start)s) AS certificates,
-           sum(best) AS score_sum, count(best) AS scored, count(*) FILTER (WHERE attended) AS attendees
+           count(completed_at) AS completed_to_date, count(*) FILTER (WHERE certified) AS certificates,
+           sum(first_percent) AS score_sum, count(first_percent) AS scored, count(*) FILTER (WHERE attended) AS attendees
     FROM per_member GROUP BY unit_id
 ), declared AS (
     SELECT DISTINCT ON (h.unit_id) h.unit_id, h.headcount
@@ -816,11 +734,19 @@ GROUP BY GROUPING SETS ((child), ())
 FLOOR_MEMBERS = """
 SELECT m.id, m.full_name, m.card_number, u.name, pm.active,
        CASE WHEN pm.completed_at >= %(low)s THEN 'completed' WHEN pm.completed_at IS NOT NULL THEN 'completed_before'
-            WHEN pm.passed THEN 'passed' WHEN pm.started AND pm.studied >= %(lesson_count)s THEN 'studied_all'
-            WHEN pm.started THEN 'studying' ELSE 'not_started' END,
-       pm.studied, pm.best, pm.completed_at, pm.serial
+            WHEN pm.passed_by_end THEN 'passed' WHEN pm.studied_all_by_end THEN 'studied_all'
+            WHEN pm.started_by_end THEN 'studying' ELSE 'not_started' END,
+       (SELECT count(*) FROM lesson_progress lp WHERE lp.member_id = pm.member_id
+          AND lp.lesson_id = ANY(%(published)s) AND lp.studied_at < %(high)s),
+       (SELECT max(a.percent) FROM attempts a WHERE a.member_id = pm.member_id AND a.quiz_id = ANY(%(quizzes)s)
+          AND a.status IN ('submitted', 'expired') AND a.finished_at >= %(low)s AND a.finished_at < %(high)s),
+       pm.completed_at,
+       (SELECT ce.serial FROM certificates ce WHERE ce.member_id = pm.member_id AND ce.kind = 'completion'
+          AND ce.topic_id = %(topic)s AND ce.issued_on <= %(end)s
+          AND (ce.revoked_at IS NULL OR ce.revoked_at >= %(high)s))
 FROM per_member pm JOIN members m ON m.id = pm.member_id JOIN units u ON u.id = pm.unit_id
-WHERE pm.active OR pm.started
+WHERE pm.active OR pm.started OR pm.studied_all OR pm.passed OR pm.completed_at >= %(low)s
+   OR pm.first_percent IS NOT NULL OR pm.certified OR pm.attended
 ORDER BY m.name_folded, m.id
 """
 FIGURE_COLUMNS = ("headcount", "members", "started", "studied_all", "passed", "completed", "completed_to_date",
@@ -845,14 +771,14 @@ def floor_params(unit, topic, period) -> dict:
                                                                          Quiz.purpose == PURPOSE_FINAL)))}
 
 
-def floor_report(cursor, params: dict, shape: str) -> dict:
+def floor_report(cursor, params: dict) -> dict:
     """{child id (0: the unit's own, None: the total): {column: value}}"""
-    cursor.execute(FLOOR_PLACED + FLOOR_PER_MEMBER[shape] + FLOOR_REPORT, params)
+    cursor.execute(FLOOR_PLACED + FLOOR_PER_MEMBER + FLOOR_REPORT, params)
     return {row[0]: dict(zip(FIGURE_COLUMNS, row[1:])) for row in cursor.fetchall()}
 
 
-def floor_members(cursor, params: dict, shape: str) -> list[tuple]:
-    cursor.execute(FLOOR_PLACED + FLOOR_PER_MEMBER[shape] + FLOOR_MEMBERS, params)
+def floor_members(cursor, params: dict) -> list[tuple]:
+    cursor.execute(FLOOR_PLACED + FLOOR_PER_MEMBER + FLOOR_MEMBERS, params)
     return cursor.fetchall()
 
 
@@ -909,7 +835,6 @@ def check_members(statuses, rows) -> None:
 # -- measuring --------------------------------------------------------------------------
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-FLOOR_WORK_MEM = "64MB"
 QUIET, MAX_WAIT = 0.3, 120.0
 
 
@@ -1008,10 +933,16 @@ def app_call(scene: Scene, key: str):
         db.session.remove()  # closes the transaction (a rollback) and keeps the objects readable
 
 
-def floor_call(connection, params: dict, key: str, shape: str):
+# The floor is the faster of these: the statement as the app runs it (work_mem at PostgreSQL's default), and
+# with room for every hash table in memory, which the app does not ask for.
+FLOOR_CANDIDATES = ["4MB", "64MB"]
+
+
+def floor_call(connection, params: dict, key: str, work_mem: str):
     with connection.cursor() as cursor:
-        report = floor_report(cursor, params, shape)
-        members = floor_members(cursor, params, shape) if LISTS_MEMBERS[key] else None
+        cursor.execute(f"SET LOCAL jit = off; SET LOCAL work_mem = '{work_mem}'")
+        report = floor_report(cursor, params)
+        members = floor_members(cursor, params) if LISTS_MEMBERS[key] else None
     connection.rollback()
     return report, members
 
@@ -1021,12 +952,7 @@ def raw_connection(database_url: str):
     from sqlalchemy.engine import make_url
 
     dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
-    connection = psycopg.connect(dsn)
-    # No JIT, as the app does for its reports (SET LOCAL); and room for the hash tables of the whole-table
-    # shape, which the app does not ask for: the floor is the best this statement does.
-    connection.execute(f"SET jit = off; SET work_mem = '{FLOOR_WORK_MEM}'")
-    connection.commit()
-    return connection
+    return psycopg.connect(dsn)  # floor_call sets jit off (as the app does) and work_mem, per transaction
 
 
 def measure_app(app, database_url: str, repeat: int, cold: int, show_sql: bool, explain: bool,
@@ -1058,16 +984,18 @@ def measure_app(app, database_url: str, repeat: int, cold: int, show_sql: bool, 
                       f"({t.attendees:,} attendees listed), contest {t.contest_participants:,} / "
                       f"{t.contest_attempts:,}; {len(report.rows)} districts, {len(report.behind)} behind")
             connection = raw_connection(database_url)
-            shapes = {}
-            for shape in ("whole", "small"):
-                t0 = time.perf_counter()
-                floor, members = floor_call(connection, params, key, shape)
-                shapes[shape] = time.perf_counter() - t0
+            candidates = {}
+            for work_mem in FLOOR_CANDIDATES:
+                for _ in range(2):
+                    t0 = time.perf_counter()
+                    floor, members = floor_call(connection, params, key, work_mem)
+                    seconds = time.perf_counter() - t0
+                    candidates[work_mem] = min(seconds, candidates.get(work_mem, seconds))
                 compared = check_report(report, floor)
                 if statuses is not None:
                     check_members(statuses, members)
                 db.session.remove()
-            shape = min(shapes, key=shapes.get)
+            work_mem = min(candidates, key=candidates.get)
             app_times, floor_times = [], []
             statements = [0]
 
@@ -1080,20 +1008,21 @@ def measure_app(app, database_url: str, repeat: int, cold: int, show_sql: bool, 
                 app_call(scene, key)
                 app_times.append(time.perf_counter() - t0)
                 t0 = time.perf_counter()
-                floor_call(connection, params, key, shape)
+                floor_call(connection, params, key, work_mem)
                 floor_times.append(time.perf_counter() - t0)
             event.remove(db.engine, "before_cursor_execute", count)
             connection.close()
         cold_times = [cold_run(database_url, key) for _ in range(cold)] if cold else []
         entry = {"unit": scene.codes[key], "members": scene.sizes[key], "app": summary(app_times),
-                 "floor": summary(floor_times), "floor_shape": shape, "floor_first_runs": shapes,
+                 "floor": summary(floor_times), "floor_work_mem": work_mem,
+                 "floor_candidates": {f"work_mem {c}": t for c, t in candidates.items()},
                  "ratio": statistics.median(app_times) / statistics.median(floor_times),
                  "statements_per_call": statements[0] / repeat, "rows_compared": compared,
                  "members_listed": len(statuses) if statuses is not None else None,
                  "cold_app": summary(cold_times) if cold_times else None,
                  "others_cores_before": others, "loadavg": [load_before, load_average()]}
         results[key] = entry
-        print(f"  {key:<10} {entry['members']:>9,} members  app {ms(entry['app'])}  floor ({shape}) "
+        print(f"  {key:<10} {entry['members']:>9,} members  app {ms(entry['app'])}  floor (work_mem {work_mem}) "
               f"{ms(entry['floor'])}  ratio {entry['ratio']:.2f}"
               + (f"  cold app {ms(entry['cold_app'])}" if cold_times else "")
               + f"  [{entry['statements_per_call']:.0f} statements; numbers equal on {compared} rows"
@@ -1164,7 +1093,8 @@ def show_statements(app, scene: Scene, explain: bool, database_url: str) -> None
     if explain:
         connection = raw_connection(database_url)
         with connection.cursor() as cursor:
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + FLOOR_PLACED + FLOOR_PER_MEMBER["whole"] + FLOOR_REPORT,
+            cursor.execute("SET jit = off")
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + FLOOR_PLACED + FLOOR_PER_MEMBER + FLOOR_REPORT,
                            params)
             print("\n-- the floor, province\n" + "\n".join(row[0] for row in cursor.fetchall()))
         connection.close()

@@ -30,6 +30,8 @@ NO_REVIEW, SCORE_ONLY, FULL_REVIEW = "none", REVIEW_SCORE, REVIEW_ANSWERS
 
 signals = Namespace()
 topic_completed = signals.signal("topic-completed")  # sender: the TopicCompletion
+# Sent when finish() closes an attempt with its guarded UPDATE, which no ORM flush sees. Sender: the Attempt.
+attempt_finished = signals.signal("attempt-finished")
 
 
 class QuizError(Exception):
@@ -291,6 +293,7 @@ def finish(attempt: Attempt, *, now: datetime | None = None, status: str = SUBMI
     if result.rowcount == 1:  # ours: the row now holds exactly these values
         for key, value in values.items():
             set_committed_value(attempt, key, value)
+        attempt_finished.send(attempt)
     else:  # another tab or the sweep finished it first: read what they wrote
         db.session.refresh(attempt, list(values))
     if result.rowcount == 1 and attempt.passed and attempt.member_id and quiz.purpose == PURPOSE_FINAL:

@@ -36,7 +36,7 @@ COLUMNS = [
     ("Hoàn thành", 11, lambda f: f.completed, "#,##0"),
     ("Tỷ lệ hoàn thành (%)", 11, lambda f: None if f.completion_rate is None else f.completion_rate / 100, "0.0%"),
     ("Giấy chứng nhận đã cấp", 12, lambda f: f.certificates, "#,##0"),
-    ("Điểm cao nhất trung bình (%)", 12, lambda f: f.average_best_score, "0.0"),
+    ("Điểm bình quân lần làm bài đầu (%)", 12, lambda f: f.average_first_score, "0.0"),
     ("Buổi học tập trực tiếp", 11, lambda f: f.sessions, "#,##0"),
     *[(f"Trong đó: {name}", 12, lambda f, key=key: f.sessions_by_form.get(key, 0), "#,##0")
       for key, name in SESSION_FORMS.items()],

@@ -1,8 +1,8 @@
-"""Period reports sent up the tree, frozen as they were submitted."""
+"""Period reports sent up the tree, frozen as they were submitted; and where each member stands on each topic."""
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, SmallInteger, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, SmallInteger, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from accounts.models import User
@@ -40,3 +40,28 @@ class ReportSubmission(db.Model):
         UniqueConstraint("unit_id", "topic_id", "period_from", "period_to", "version",
                          name="uq_report_submissions_version"),
     )
+
+
+class MemberTopic(db.Model):
+    """Where one member stands on one topic: the moment of each step, derived from the lessons,
+    attempts, completion and certificate rows and kept current with them (reports/progress.py).
+
+    The completion report reads this one row per member instead of every row behind it, which
+    is what keeps a province of a million members under a second. Each column is the first
+    time a step was reached, so it never moves once reached: a report of a past period
+    stays what it was.
+    """
+    __tablename__ = "member_topics"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True)
+    started_at: Mapped[datetime | None]         # first activity: a lesson opened or studied, an attempt, completion
+    studied_all_at: Mapped[datetime | None]     # every published lesson marked studied (the last of them)
+    first_finished_at: Mapped[datetime | None]  # the first finished attempt at a final quiz of the topic
+    first_percent: Mapped[float | None]         # ... and its score
+    passed_at: Mapped[datetime | None]          # the first passed one
+    completed_at: Mapped[datetime | None]       # the TopicCompletion
+    certified_on: Mapped[date | None]           # the completion certificate
+    certificate_revoked_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_member_topics_topic_id", "topic_id"),)

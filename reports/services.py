@@ -24,21 +24,24 @@ The columns (per unit, each rolled up over the unit's whole subtree):
   it; summed. ``headcount_declared``: at least one unit declared and every unit with
   members declared (``headcount_source`` tells declared, counted or mixed).
 - ``members``: members placed in the subtree and active at the period end.
-- ``started``: members with any activity on the topic within the period: a lesson of
-  the topic opened or marked studied, an attempt at a final quiz of the topic started
-  or finished, or a completion recorded.
-- ``studied_all``: of those started, the ones who had marked every published lesson
-  of the topic studied by the period end.
-- ``passed``: members with a passed attempt at a final quiz of the topic finished
-  within the period.
+The four steps count each member once, in the period in which they first reached it (the
+moments kept in ``member_topics``, reports/progress.py): so the columns of two adjoining
+periods add up to those of both together, and a past period's figures never change later.
+
+- ``started``: members whose first activity on the topic (a lesson opened or marked
+  studied, an attempt at a final quiz started, a completion recorded) is in the period.
+- ``studied_all``: members who marked the last of the topic's published lessons studied
+  within the period, having studied every other one by then.
+- ``passed``: members whose first passed attempt at a final quiz finished within the period.
 - ``completed``: members whose completion of the topic (``TopicCompletion``: lessons
-  and quiz, or certified for offline study) is dated within the period; each member
-  completes a topic once, so completions of disjoint periods add up.
+  and quiz, or certified for offline study) is dated within the period.
 - ``completion_rate``: ``completed`` / ``headcount`` in %, one decimal.
 - ``certificates``: completion certificates of the topic issued within the period to
   members placed in the subtree and not revoked by its end.
-- ``average_best_score``: the mean, over members with an attempt at a final quiz
-  finished within the period, of each one's best percentage among those attempts.
+- ``average_first_score``: the mean score of first attempts, over members whose first
+  finished attempt at a final quiz is in the period. (Each one's best score within the
+  period is in the member list; a mean of bests would change after the period ends,
+  whenever someone retakes the quiz, so it is not a column.)
 - ``sessions``, ``sessions_by_form``, ``attendances``: offline study sessions of the
   topic held within the period by units of the subtree, by form, and their
   attendances (lượt), as recorded.
@@ -54,25 +57,24 @@ it, and the members who completed the topic by the period end (at any time befor
 not only within the period) are fewer than its headcount.
 
 A fixed number of queries per report, whatever the number of members or units: one
-statement builds a row per placed member (each source table read once; for a subtree
-holding under half of the units, joined to the placed members before it is grouped, so a
-drill-down uses the member indexes; for a larger one, grouped whole and then joined,
-which is cheaper than probing for most members) and sums those rows by unit; sessions,
-contests, headcounts and the units themselves are read grouped by unit too. The roll-up
-is Python over the units' paths.
+statement reads a row per placed member (their ``member_topics`` row, and whether they
+attended a session) and sums those rows by unit, and by day for the completions chart;
+sessions, contests, headcounts and the units themselves are read grouped by unit too. The
+roll-up is Python over the units' paths.
 """
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import Date, and_, case, false, func, or_, text, union_all
+from sqlalchemy import Date, and_, case, func, or_, text, union_all
 
 from certificates.models import KIND_COMPLETION, Certificate
 from contests.models import Entry, Participant
 from core.clock import LOCAL_TZ
 from core.extensions import db
 from learning.models import KIND_CONTEST, SESSION_FORMS, Lesson, LessonProgress, StudySession, StudySessionMember, Topic
-from quizzes.models import EXPIRED, PURPOSE_FINAL, SUBMITTED, Attempt, Quiz, TopicCompletion
+from quizzes.models import EXPIRED, PURPOSE_FINAL, SUBMITTED, Attempt, Quiz
+from reports.models import MemberTopic
 from units import services as units
 from units.models import MEMBER_ACTIVE, UNIT_ACTIVE, Headcount, Member, MemberMove, Unit
 
@@ -146,7 +148,7 @@ class Figures:
     contest_attempts: int = 0
     # What the roll-up needs beyond the columns.
     score_sum: float = 0.0
-    scored: int = 0            # members with a best score
+    scored: int = 0            # members whose first attempt was in the period
     declared_units: int = 0    # units whose headcount was declared
     undeclared_units: int = 0  # units with members whose headcount was counted
     completed_to_date: int = 0  # completions up to the period end, from any time: for "behind"
@@ -177,7 +179,7 @@ class Figures:
         return round(100 * self.completed / self.headcount, 1) if self.headcount else None
 
     @property
-    def average_best_score(self) -> float | None:
+    def average_first_score(self) -> float | None:
         return round(self.score_sum / self.scored, 1) if self.scored else None
 
     @property
@@ -189,7 +191,7 @@ class Figures:
             "headcount": self.headcount, "headcount_declared": self.headcount_declared, "members": self.members,
             "started": self.started, "studied_all": self.studied_all, "passed": self.passed,
             "completed": self.completed, "completion_rate": self.completion_rate,
-            "certificates": self.certificates, "average_best_score": self.average_best_score,
+            "certificates": self.certificates, "average_first_score": self.average_first_score,
             "sessions": self.sessions, "sessions_by_form": dict(self.sessions_by_form),
             "attendances": self.attendances, "attendees": self.attendees,
             "contest_participants": self.contest_participants, "contest_attempts": self.contest_attempts,
@@ -203,6 +205,7 @@ class Report:
     period: Period
     rows: list[tuple[Unit, Figures]]  # one per child unit, each over its whole subtree
     total: Figures                    # the unit's whole subtree
+    completions_by_day: list[tuple[date, int]]  # the subtree's completions per local day of the period
     behind: set[int]                  # ids of child units behind the due date
     own: Figures | None = None        # the unit itself without its children (its members, sessions), if any
     total_behind: bool = False
@@ -222,7 +225,9 @@ def _placement(root: Unit, period: Period):
                         func.row_number().over(partition_by=MemberMove.member_id,
                                                order_by=(MemberMove.moved_on, MemberMove.id)).label("rank"))
               .where(MemberMove.moved_on > period.end).subquery())
-    later = db.select(ranked.c.member_id, ranked.c.from_unit_id).where(ranked.c.rank == 1).cte("later")
+    # A subquery, read twice (a few thousand rows), rather than a CTE, which would keep PostgreSQL from
+    # running the member scans in parallel.
+    later = db.select(ranked.c.member_id, ranked.c.from_unit_id).where(ranked.c.rank == 1).subquery("later")
     active = case((or_(Member.status == MEMBER_ACTIVE, Member.status_changed_on > period.end), 1), else_=0)
     stayed = (db.select(Member.id.label("member_id"), Member.unit_id.label("unit_id"), active.label("active"))
               .join(Unit, Unit.id == Member.unit_id)
@@ -261,85 +266,62 @@ def _holds_most_units(root: Unit) -> bool:
 class _PerMember:
     rows: object       # the subquery: one row per member placed in the subtree
     lesson_count: int  # published lessons of the topic
+    published: list[int]
 
 
 def _per_member(root: Unit, topic: Topic, period: Period) -> _PerMember:
-    """One row per member placed in the subtree, with what they did for the topic in the period.
+    """One row per member placed in the subtree: their ``member_topics`` row read against the period.
 
-    Each source table is read once. For a subtree with under half of the units, the grouped
-    sources (progress, attempts, attendance) are joined to the placed members before they are
-    grouped, so a drill-down is read through the member indexes; for a larger one they are
-    grouped whole and joined after, which saves building and probing a table of nearly every
-    member three times. Completions and certificates (one row per member and topic) are
-    only outer-joined to the placed members, so either way they are looked up once per member.
+    Attendance is the one figure not in ``member_topics`` (a member may come to sessions in
+    any period): for a subtree with under half of the units it is joined to the placed
+    members before it is made distinct, so a drill-down reads it through the member index.
     """
     _, high = period.utc_bounds
-    lessons = db.session.execute(db.select(Lesson.id, Lesson.published).where(Lesson.topic_id == topic.id)).all()
-    published = [lesson_id for lesson_id, is_published in lessons if is_published]
-    final_quizzes = list(db.session.scalars(db.select(Quiz.id).where(Quiz.topic_id == topic.id,
-                                                                      Quiz.purpose == PURPOSE_FINAL)))
-    placed = _placement(root, period).cte("placed")
-    whole = _holds_most_units(root)
-
-    def of_placed(query, member_id):
-        return query if whole else query.join(placed, placed.c.member_id == member_id)
-
-    progress = LessonProgress
-    reading = (of_placed(db.select(progress.member_id,
-                                   func.sum(_flag(and_(progress.lesson_id.in_(published), progress.studied_at < high)))
-                                   .label("studied"),
-                                   func.max(_flag(or_(_within(progress.opened_at, period),
-                                                      _within(progress.studied_at, period)))).label("active")),
-                         progress.member_id)
-               .where(progress.lesson_id.in_([lesson_id for lesson_id, _ in lessons]))
-               .group_by(progress.member_id).subquery("reading"))
-    finished = and_(Attempt.status.in_((SUBMITTED, EXPIRED)), _within(Attempt.finished_at, period))
-    quiz = (of_placed(db.select(Attempt.member_id,
-                                func.max(case((finished, Attempt.percent))).label("best"),
-                                func.max(_flag(and_(finished, Attempt.passed.is_(True)))).label("passed"),
-                                func.max(_flag(or_(_within(Attempt.started_at, period),
-                                                   _within(Attempt.finished_at, period)))).label("active")),
-                      Attempt.member_id)
-            .where(Attempt.quiz_id.in_(final_quizzes))
-            .group_by(Attempt.member_id).subquery("quiz"))
-    completion = (db.select(TopicCompletion.member_id, TopicCompletion.completed_at)
-                  .where(TopicCompletion.topic_id == topic.id, TopicCompletion.completed_at < high)
-                  .subquery("completion"))
-    certificate = (db.select(Certificate.member_id, Certificate.serial, Certificate.issued_on)
-                   .where(Certificate.kind == KIND_COMPLETION, Certificate.topic_id == topic.id,
-                          Certificate.issued_on <= period.end,
-                          or_(Certificate.revoked_at.is_(None), Certificate.revoked_at >= high))
-                   .subquery("certificate"))
-    attended = (of_placed(db.select(StudySessionMember.member_id), StudySessionMember.member_id)
-                .join(StudySession, StudySession.id == StudySessionMember.session_id)
+    published = list(db.session.scalars(db.select(Lesson.id).where(Lesson.topic_id == topic.id, Lesson.published)))
+    placed = _placement(root, period).subquery("placed")
+    attended = db.select(StudySessionMember.member_id)
+    if not _holds_most_units(root):
+        attended = attended.join(placed, placed.c.member_id == StudySessionMember.member_id)
+    attended = (attended.join(StudySession, StudySession.id == StudySessionMember.session_id)
                 .where(StudySession.topic_id == topic.id, StudySession.held_on >= period.start,
                        StudySession.held_on <= period.end)
                 .distinct().subquery("attended"))
-
-    started = or_(reading.c.active == 1, quiz.c.active == 1, _within(completion.c.completed_at, period))
-    studied = func.coalesce(reading.c.studied, 0)
+    t = MemberTopic
+    completed_by_end = case((t.completed_at < high, t.completed_at))
     rows = (db.select(placed.c.member_id, placed.c.unit_id, placed.c.active,
-                      _flag(started).label("started"),
-                      studied.label("studied"),
-                      _flag(and_(started, studied >= len(published)) if published else false()).label("studied_all"),
-                      quiz.c.best,
-                      func.coalesce(quiz.c.passed, 0).label("passed"),
-                      completion.c.completed_at,
-                      _flag(_within(completion.c.completed_at, period)).label("completed"),
-                      certificate.c.serial,
-                      _flag(certificate.c.issued_on >= period.start).label("certified"),
-                      _flag(attended.c.member_id.is_not(None)).label("attended"))
+                      _flag(_within(t.started_at, period)).label("started"),
+                      _flag(_within(t.studied_all_at, period)).label("studied_all"),
+                      _flag(_within(t.passed_at, period)).label("passed"),
+                      case((_within(t.first_finished_at, period), t.first_percent)).label("first_percent"),
+                      completed_by_end.label("completed_at"),
+                      _flag(_within(t.completed_at, period)).label("completed"),
+                      _flag(and_(t.certified_on >= period.start, t.certified_on <= period.end,
+                                 or_(t.certificate_revoked_at.is_(None), t.certificate_revoked_at >= high)))
+                      .label("certified"),
+                      _flag(attended.c.member_id.is_not(None)).label("attended"),
+                      # As of the period end, for the member list.
+                      _flag(t.started_at < high).label("started_by_end"),
+                      _flag(t.studied_all_at < high).label("studied_all_by_end"),
+                      _flag(t.passed_at < high).label("passed_by_end"))
             .select_from(placed)
-            .outerjoin(reading, reading.c.member_id == placed.c.member_id)
-            .outerjoin(quiz, quiz.c.member_id == placed.c.member_id)
-            .outerjoin(completion, completion.c.member_id == placed.c.member_id)
-            .outerjoin(certificate, certificate.c.member_id == placed.c.member_id)
+            .outerjoin(t, and_(t.member_id == placed.c.member_id, t.topic_id == topic.id))
             .outerjoin(attended, attended.c.member_id == placed.c.member_id)
             .subquery("per_member"))
-    return _PerMember(rows, len(published))
+    return _PerMember(rows, len(published), published)
 
 
 # -- the report -------------------------------------------------------------------------
+
+def _local_day(moment):
+    """The Vietnam calendar day of a stored (naive UTC) time, in SQL."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return func.date(moment, f"+{int(LOCAL_OFFSET.total_seconds())} seconds", type_=Date)
+    return func.date(moment + LOCAL_OFFSET, type_=Date)
+
+
+def _as_date(value) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value  # SQLite's date() gives text
+
 
 def _own_figures(root: Unit, topic: Topic, period: Period) -> dict[int, Figures]:
     """Each unit's own figures (not rolled up), by unit id, for the units of the subtree."""
@@ -352,7 +334,8 @@ def _own_figures(root: Unit, topic: Topic, period: Period) -> dict[int, Figures]
     m = _per_member(root, topic, period).rows.c
     per_unit = (db.select(m.unit_id, func.sum(m.active), func.sum(m.started), func.sum(m.studied_all),
                           func.sum(m.passed), func.sum(m.completed), func.count(m.completed_at), func.sum(m.certified),
-                          func.coalesce(func.sum(m.best), 0), func.count(m.best), func.sum(m.attended))
+                          func.coalesce(func.sum(m.first_percent), 0), func.count(m.first_percent),
+                          func.sum(m.attended))
                 .group_by(m.unit_id))
     for (unit_id, members, started, studied_all, passed, completed, to_date, certificates, score_sum, scored,
          attendees) in db.session.execute(per_unit):
@@ -391,6 +374,17 @@ def _own_figures(root: Unit, topic: Topic, period: Period) -> dict[int, Figures]
             f.headcount = f.members
             f.undeclared_units = 1 if f.members else 0
     return figures
+
+
+def _completions_by_day(root: Unit, topic: Topic, period: Period) -> list[tuple[date, int]]:
+    """Completions within the period of the members placed in the subtree, per local day."""
+    placed = _placement(root, period).subquery("placed")
+    day = _local_day(MemberTopic.completed_at)
+    query = (db.select(day, func.count())
+             .join(placed, placed.c.member_id == MemberTopic.member_id)
+             .where(MemberTopic.topic_id == topic.id, _within(MemberTopic.completed_at, period))
+             .group_by(day).order_by(day))
+    return [(_as_date(d), n) for d, n in db.session.execute(query)]
 
 
 def _declared_headcounts(root: Unit, period: Period) -> dict[int, int]:
@@ -439,23 +433,9 @@ def completion_report(unit: Unit, topic: Topic, period: Period) -> Report:
             rows.append((child, figures))
     rows.sort(key=lambda row: (row[0].kind.position, row[0].name_folded))
     return Report(unit=unit, topic=topic, period=period, rows=rows, total=total,
+                  completions_by_day=_completions_by_day(unit, topic, period),
                   behind={child.id for child, figures in rows if _is_behind(figures, topic, period)},
                   own=None if own_row.is_empty or not rows else own_row, total_behind=_is_behind(total, topic, period))
-
-
-def completions_by_day(unit: Unit, topic: Topic, period: Period) -> list[tuple[date, int]]:
-    """Completions of members placed in the subtree, per local day of the period."""
-    _tune_for_reporting()
-    placement = _placement(unit, period).subquery()
-    if db.session.get_bind().dialect.name == "sqlite":
-        day = func.date(TopicCompletion.completed_at, f"+{int(LOCAL_OFFSET.total_seconds())} seconds", type_=Date)
-    else:
-        day = func.date(TopicCompletion.completed_at + LOCAL_OFFSET, type_=Date)
-    query = (db.select(day, func.count(TopicCompletion.id))
-             .join(placement, placement.c.member_id == TopicCompletion.member_id)
-             .where(TopicCompletion.topic_id == topic.id, _within(TopicCompletion.completed_at, period))
-             .group_by(day).order_by(day))
-    return [(d, n) for d, n in db.session.execute(query)]
 
 
 def report_as_dict(report: Report) -> dict:
@@ -506,36 +486,55 @@ class MemberStatus:
 
 def iter_member_statuses(unit: Unit, topic: Topic, period: Period, *,
                          only_incomplete: bool = False) -> Iterator[MemberStatus]:
-    """Members placed in the subtree at the period end (and leavers with activity in it), by name, streamed.
+    """Members placed in the subtree at the period end (and leavers counted in a column), by name, streamed.
 
-    The statuses follow the report's columns, so counting them gives the unit's figures:
-    completed, else passed, else studied all, else started (studying), else not started;
-    "completed before" a member whose completion predates the period. ``only_incomplete``
-    keeps those who have not completed the topic by the period end.
+    Each member's status is where they stood at the period end: completed within the period,
+    completed before it, else passed, else studied every lesson, else started (studying), else
+    not started; so the members "completed" are the report's completed column.
+    ``only_incomplete`` keeps those who have not completed the topic by the period end.
     """
     _tune_for_reporting()
+    _, high = period.utc_bounds
     per_member = _per_member(unit, topic, period)
     m = per_member.rows.c
     status = case(
         (m.completed == 1, COMPLETED),
         (m.completed_at.is_not(None), COMPLETED_BEFORE),
-        (m.passed == 1, PASSED),
-        (m.studied_all == 1, STUDIED_ALL),
-        (m.started == 1, STUDYING),
+        (m.passed_by_end == 1, PASSED),
+        (m.studied_all_by_end == 1, STUDIED_ALL),
+        (m.started_by_end == 1, STUDYING),
         else_=NOT_STARTED)
-    query = (db.select(Member.id, Member.full_name, Member.card_number, Unit.name, m.active, status, m.studied, m.best,
-                       m.completed_at, m.serial)
+    # Per listed member, through the member indexes: what the list shows beyond member_topics.
+    studied = (db.select(func.count()).where(LessonProgress.member_id == m.member_id,
+                                             LessonProgress.lesson_id.in_(per_member.published),
+                                             LessonProgress.studied_at < high)
+               .scalar_subquery())
+    best = (db.select(func.max(Attempt.percent))
+            .join(Quiz, Quiz.id == Attempt.quiz_id)
+            .where(Attempt.member_id == m.member_id, Quiz.topic_id == topic.id, Quiz.purpose == PURPOSE_FINAL,
+                   Attempt.status.in_((SUBMITTED, EXPIRED)), _within(Attempt.finished_at, period))
+            .scalar_subquery())
+    serial = (db.select(Certificate.serial)
+              .where(Certificate.member_id == m.member_id, Certificate.kind == KIND_COMPLETION,
+                     Certificate.topic_id == topic.id, Certificate.issued_on <= period.end,
+                     or_(Certificate.revoked_at.is_(None), Certificate.revoked_at >= high))
+              .scalar_subquery())
+    counted = or_(m.active == 1, m.started == 1, m.studied_all == 1, m.passed == 1, m.completed == 1,
+                  m.first_percent.is_not(None), m.certified == 1, m.attended == 1)
+    query = (db.select(Member.id, Member.full_name, Member.card_number, Unit.name, m.active, status, studied, best,
+                       m.completed_at, serial)
              .select_from(per_member.rows)
              .join(Member, Member.id == m.member_id)
              .join(Unit, Unit.id == m.unit_id)
-             .where(or_(m.active == 1, m.started == 1)))
+             .where(counted))
     if only_incomplete:
         query = query.where(m.completed_at.is_(None))
     query = query.order_by(Member.name_folded, Member.id).execution_options(yield_per=500)
-    for (member_id, full_name, card, unit_name, active, key, studied, best, completed_at,
-         serial) in db.session.execute(query):
-        yield MemberStatus(member_id, full_name, card, unit_name, bool(active), key, studied, per_member.lesson_count,
-                           None if best is None else float(best), completed_at, serial)
+    for (member_id, full_name, card, unit_name, active, key, lessons_studied, best_score, completed_at,
+         certificate_serial) in db.session.execute(query):
+        yield MemberStatus(member_id, full_name, card, unit_name, bool(active), key, lessons_studied,
+                           per_member.lesson_count, None if best_score is None else float(best_score), completed_at,
+                           certificate_serial)
 
 
 def member_statuses(unit: Unit, topic: Topic, period: Period, *, only_incomplete=False) -> list[MemberStatus]:

@@ -116,7 +116,7 @@ def _charts(context: dict) -> dict:
     report = context["report"]
     bars = charts.completion_bars([(child.name, figures.completion_rate, child.id in report.behind)
                                    for child, figures in report.rows]) if report.rows else None
-    line = charts.completion_line(services.completions_by_day(report.unit, report.topic, report.period),
+    line = charts.completion_line(report.completions_by_day,
                                   report.period.start, report.period.end, report.total.headcount)
     return {"bars": bars, "line": line}
 
