@@ -58,9 +58,9 @@ not only within the period) are fewer than its headcount.
 
 A fixed number of queries per report, whatever the number of members or units: one
 statement reads a row per placed member (their ``member_topics`` row, and whether they
-attended a session) and sums those rows by unit, and by day for the completions chart;
-sessions, contests, headcounts and the units themselves are read grouped by unit too. The
-roll-up is Python over the units' paths.
+attended a session) and sums those rows by unit; another counts the completions per day for
+the chart; sessions, contests, headcounts and the units themselves are read grouped by unit
+too. The roll-up is Python over the units' paths.
 """
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -225,9 +225,7 @@ def _placement(root: Unit, period: Period):
                         func.row_number().over(partition_by=MemberMove.member_id,
                                                order_by=(MemberMove.moved_on, MemberMove.id)).label("rank"))
               .where(MemberMove.moved_on > period.end).subquery())
-    # A subquery, read twice (a few thousand rows), rather than a CTE, which would keep PostgreSQL from
-    # running the member scans in parallel.
-    later = db.select(ranked.c.member_id, ranked.c.from_unit_id).where(ranked.c.rank == 1).subquery("later")
+    later = db.select(ranked.c.member_id, ranked.c.from_unit_id).where(ranked.c.rank == 1).cte("later")
     active = case((or_(Member.status == MEMBER_ACTIVE, Member.status_changed_on > period.end), 1), else_=0)
     stayed = (db.select(Member.id.label("member_id"), Member.unit_id.label("unit_id"), active.label("active"))
               .join(Unit, Unit.id == Member.unit_id)
@@ -264,9 +262,12 @@ def _holds_most_units(root: Unit) -> bool:
 
 @dataclass
 class _PerMember:
-    rows: object       # the subquery: one row per member placed in the subtree
-    lesson_count: int  # published lessons of the topic
-    published: list[int]
+    rows: object          # the subquery: one row per member placed in the subtree
+    published: list[int]  # ids of the topic's published lessons
+
+    @property
+    def lesson_count(self) -> int:
+        return len(self.published)
 
 
 def _per_member(root: Unit, topic: Topic, period: Period) -> _PerMember:
@@ -278,7 +279,7 @@ def _per_member(root: Unit, topic: Topic, period: Period) -> _PerMember:
     """
     _, high = period.utc_bounds
     published = list(db.session.scalars(db.select(Lesson.id).where(Lesson.topic_id == topic.id, Lesson.published)))
-    placed = _placement(root, period).subquery("placed")
+    placed = _placement(root, period).cte("placed")
     attended = db.select(StudySessionMember.member_id)
     if not _holds_most_units(root):
         attended = attended.join(placed, placed.c.member_id == StudySessionMember.member_id)
@@ -307,7 +308,7 @@ def _per_member(root: Unit, topic: Topic, period: Period) -> _PerMember:
             .outerjoin(t, and_(t.member_id == placed.c.member_id, t.topic_id == topic.id))
             .outerjoin(attended, attended.c.member_id == placed.c.member_id)
             .subquery("per_member"))
-    return _PerMember(rows, len(published), published)
+    return _PerMember(rows, published)
 
 
 # -- the report -------------------------------------------------------------------------
@@ -317,10 +318,6 @@ def _local_day(moment):
     if db.session.get_bind().dialect.name == "sqlite":
         return func.date(moment, f"+{int(LOCAL_OFFSET.total_seconds())} seconds", type_=Date)
     return func.date(moment + LOCAL_OFFSET, type_=Date)
-
-
-def _as_date(value) -> date:
-    return date.fromisoformat(value) if isinstance(value, str) else value  # SQLite's date() gives text
 
 
 def _own_figures(root: Unit, topic: Topic, period: Period) -> dict[int, Figures]:
@@ -384,7 +381,7 @@ def _completions_by_day(root: Unit, topic: Topic, period: Period) -> list[tuple[
              .join(placed, placed.c.member_id == MemberTopic.member_id)
              .where(MemberTopic.topic_id == topic.id, _within(MemberTopic.completed_at, period))
              .group_by(day).order_by(day))
-    return [(_as_date(d), n) for d, n in db.session.execute(query)]
+    return [(d, n) for d, n in db.session.execute(query)]
 
 
 def _declared_headcounts(root: Unit, period: Period) -> dict[int, int]:
