@@ -120,6 +120,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     quizzes_services.topic_completed.connect(certificates_services.issue_for_completion)
     # Reports keep each member's standing on a topic current (reports/progress.py).
     quizzes_services.attempt_finished.connect(reports_progress.on_attempt_finished)
+    units_services.members_moved.connect(reports_progress.on_members_moved)
 
     # Learning pages show each topic's quiz, which learning cannot import: pass it in.
     app.add_template_global(quizzes_services.quiz_status, "quiz_status")

@@ -24,7 +24,7 @@ app       In-process, in an app context: `completion_report` of the province, of
           and of the largest enterprise with its member list. Each --repeat times (median, max),
           plus --cold fresh processes (a new connection, nothing compiled or cached on the
           Python side: the first report after a deploy). Beside each, the hand-written SQL
-          (`FLOOR_PLACED` + `FLOOR_PER_MEMBER` + `FLOOR_REPORT`: one statement, totals and per-child
+          (`FLOOR_LATER` + `FLOOR_REPORT`: one statement, totals and per-child
           rows; `FLOOR_MEMBERS` for a member list), timed the same way, its numbers asserted equal
           to the app's.
 http      GET of the report page as an administrator (a session cookie made with the app's key),
@@ -646,10 +646,25 @@ def load(app, database_url: str, members: int, unit_count: int) -> dict:
 
 # -- the floor: the same figures by hand ---------------------------------------------------
 
-# One statement: the members placed in the subtree at the period end, their member_topics row read against
-# the period and whether they attended a session, summed by unit, with headcounts, sessions and contests by
-# unit, then rolled up to the root's children (GROUPING SETS adds the total, child NULL; child 0 is the
-# root's own units).
+# The placement rule: a member stands at the unit their first move after the period end left, else at
+# their current unit. Each figure is summed over rows by the member's current unit, minus the rows of
+# members who moved after the end, plus those rows again at the unit they left (the `sign`).
+FLOOR_LATER = """
+WITH later AS NOT MATERIALIZED (
+    SELECT DISTINCT ON (member_id) member_id, from_unit_id FROM member_moves
+    WHERE moved_on > %(end)s ORDER BY member_id, moved_on, id
+)"""
+# The member list: one row per placed member.
+FLOOR_PLACED = """
+, placed AS (
+    SELECT m.id AS member_id, m.unit_id, (m.status = 'active' OR m.status_changed_on > %(end)s) AS active
+    FROM units u JOIN members m ON m.unit_id = u.id
+    WHERE u.path LIKE %(prefix)s AND NOT EXISTS (SELECT FROM later l WHERE l.member_id = m.id)
+    UNION ALL
+    SELECT m.id, l.from_unit_id, (m.status = 'active' OR m.status_changed_on > %(end)s)
+    FROM later l JOIN units u ON u.id = l.from_unit_id JOIN members m ON m.id = l.member_id
+    WHERE u.path LIKE %(prefix)s
+)"""
 FLOOR_PER_MEMBER = """
 , attended AS (
     SELECT DISTINCT sm.member_id FROM study_session_members sm JOIN study_sessions s ON s.id = sm.session_id
@@ -670,27 +685,61 @@ FLOOR_PER_MEMBER = """
     LEFT JOIN member_topics t ON t.member_id = p.member_id AND t.topic_id = %(topic)s
     LEFT JOIN attended at ON at.member_id = p.member_id
 )"""
-FLOOR_PLACED = """
-WITH later AS (
-    SELECT DISTINCT ON (member_id) member_id, from_unit_id FROM member_moves
-    WHERE moved_on > %(end)s ORDER BY member_id, moved_on, id
-), placed AS (
-    SELECT m.id AS member_id, m.unit_id, (m.status = 'active' OR m.status_changed_on > %(end)s) AS active
-    FROM units u JOIN members m ON m.unit_id = u.id
-    WHERE u.path LIKE %(prefix)s AND NOT EXISTS (SELECT FROM later l WHERE l.member_id = m.id)
+# The report: one statement. Members, member_topics rows and attendees are each summed by their
+# current unit, minus the members who moved after the period end, plus those again at the unit
+# they left; with headcounts, sessions and contests by unit, then rolled up to the root's children
+# (GROUPING SETS adds the total, child NULL; child 0 is the root's own units).
+TOPIC_SUMS = """
+           count(*) FILTER (WHERE t.started_at >= %(low)s AND t.started_at < %(high)s) AS started,
+           count(*) FILTER (WHERE t.studied_all_at >= %(low)s AND t.studied_all_at < %(high)s) AS studied_all,
+           count(*) FILTER (WHERE t.passed_at >= %(low)s AND t.passed_at < %(high)s) AS passed,
+           count(*) FILTER (WHERE t.completed_at >= %(low)s AND t.completed_at < %(high)s) AS completed,
+           count(*) FILTER (WHERE t.completed_at < %(high)s) AS completed_to_date,
+           count(*) FILTER (WHERE t.certified_on BETWEEN %(start)s AND %(end)s
+                            AND (t.certificate_revoked_at IS NULL OR t.certificate_revoked_at >= %(high)s))
+             AS certificates,
+           sum(t.first_percent) FILTER (WHERE t.first_finished_at >= %(low)s AND t.first_finished_at < %(high)s)
+             AS score_sum,
+           count(t.first_percent) FILTER (WHERE t.first_finished_at >= %(low)s AND t.first_finished_at < %(high)s)
+             AS scored"""
+MEMBER_SUMS = """
+           count(*) FILTER (WHERE m.status = 'active' OR m.status_changed_on > %(end)s) AS members,
+           count(*) FILTER (WHERE m.id IN (SELECT member_id FROM attended)) AS attendees"""
+FLOOR_REPORT = f"""
+, subtree AS NOT MATERIALIZED (
+    SELECT id FROM units WHERE path LIKE %(prefix)s
+), moved AS NOT MATERIALIZED (
+    SELECT DISTINCT member_id FROM member_moves WHERE moved_on > %(end)s
+), attended AS NOT MATERIALIZED (
+    SELECT sm.member_id FROM study_session_members sm JOIN study_sessions s ON s.id = sm.session_id
+    WHERE s.topic_id = %(topic)s AND s.held_on BETWEEN %(start)s AND %(end)s
+), member_parts AS (
+    SELECT m.unit_id, 1 AS sign, {MEMBER_SUMS} FROM members m
+    WHERE m.unit_id IN (SELECT id FROM subtree) GROUP BY m.unit_id
     UNION ALL
-    SELECT m.id, l.from_unit_id, (m.status = 'active' OR m.status_changed_on > %(end)s)
-    FROM later l JOIN units u ON u.id = l.from_unit_id JOIN members m ON m.id = l.member_id
-    WHERE u.path LIKE %(prefix)s
-)"""
-FLOOR_REPORT = """
-, per_unit AS (
-    SELECT unit_id, count(*) FILTER (WHERE active) AS members, count(*) FILTER (WHERE started) AS started,
-           count(*) FILTER (WHERE studied_all) AS studied_all,
-           count(*) FILTER (WHERE passed) AS passed, count(*) FILTER (WHERE completed_at >= %(low)s) AS completed,
-           count(completed_at) AS completed_to_date, count(*) FILTER (WHERE certified) AS certificates,
-           sum(first_percent) AS score_sum, count(first_percent) AS scored, count(*) FILTER (WHERE attended) AS attendees
-    FROM per_member GROUP BY unit_id
+    SELECT m.unit_id, -1, {MEMBER_SUMS} FROM moved JOIN members m ON m.id = moved.member_id
+    WHERE m.unit_id IN (SELECT id FROM subtree) GROUP BY m.unit_id
+    UNION ALL
+    SELECT l.from_unit_id, 1, {MEMBER_SUMS} FROM later l JOIN members m ON m.id = l.member_id
+    WHERE l.from_unit_id IN (SELECT id FROM subtree) GROUP BY l.from_unit_id
+), topic_parts AS (
+    SELECT t.unit_id, 1 AS sign, {TOPIC_SUMS} FROM member_topics t
+    WHERE t.topic_id = %(topic)s AND t.unit_id IN (SELECT id FROM subtree) GROUP BY t.unit_id
+    UNION ALL
+    SELECT t.unit_id, -1, {TOPIC_SUMS} FROM moved JOIN member_topics t ON t.member_id = moved.member_id
+    WHERE t.topic_id = %(topic)s AND t.unit_id IN (SELECT id FROM subtree) GROUP BY t.unit_id
+    UNION ALL
+    SELECT l.from_unit_id, 1, {TOPIC_SUMS} FROM later l JOIN member_topics t ON t.member_id = l.member_id
+    WHERE t.topic_id = %(topic)s AND l.from_unit_id IN (SELECT id FROM subtree) GROUP BY l.from_unit_id
+), members_by_unit AS (
+    SELECT unit_id, sum(sign * members) AS members, sum(sign * attendees) AS attendees
+    FROM member_parts GROUP BY unit_id
+), topic_by_unit AS (
+    SELECT unit_id, sum(sign * started) AS started, sum(sign * studied_all) AS studied_all,
+           sum(sign * passed) AS passed, sum(sign * completed) AS completed,
+           sum(sign * completed_to_date) AS completed_to_date, sum(sign * certificates) AS certificates,
+           sum(sign * score_sum) AS score_sum, sum(sign * scored) AS scored
+    FROM topic_parts GROUP BY unit_id
 ), declared AS (
     SELECT DISTINCT ON (h.unit_id) h.unit_id, h.headcount
     FROM headcounts h JOIN units u ON u.id = h.unit_id
@@ -711,18 +760,20 @@ FLOOR_REPORT = """
     WHERE u.path LIKE %(prefix)s AND a.started_at >= %(low)s AND a.started_at < %(high)s
     GROUP BY p.unit_id
 ), by_unit AS (
-    SELECT u.id AS unit_id, u.path, coalesce(pu.members, 0) AS members,
-           coalesce(d.headcount, pu.members, 0) AS headcount,
+    SELECT u.id AS unit_id, u.path, coalesce(mu.members, 0) AS members,
+           coalesce(d.headcount, mu.members, 0) AS headcount,
            (d.unit_id IS NOT NULL)::int AS declared_units,
-           (d.unit_id IS NULL AND coalesce(pu.members, 0) > 0)::int AS undeclared_units,
-           pu.started, pu.studied_all, pu.passed, pu.completed, pu.completed_to_date, pu.certificates,
-           pu.score_sum, pu.scored, pu.attendees, s.sessions, s.in_person, s.online, s.combined, s.meeting,
+           (d.unit_id IS NULL AND coalesce(mu.members, 0) > 0)::int AS undeclared_units,
+           tu.started, tu.studied_all, tu.passed, tu.completed, tu.completed_to_date, tu.certificates,
+           tu.score_sum, tu.scored, mu.attendees, s.sessions, s.in_person, s.online, s.combined, s.meeting,
            s.attendances, c.participants, c.attempts
     FROM units u
-    LEFT JOIN per_unit pu ON pu.unit_id = u.id LEFT JOIN declared d ON d.unit_id = u.id
+    LEFT JOIN members_by_unit mu ON mu.unit_id = u.id LEFT JOIN topic_by_unit tu ON tu.unit_id = u.id
+    LEFT JOIN declared d ON d.unit_id = u.id
     LEFT JOIN sessions s ON s.unit_id = u.id LEFT JOIN contests c ON c.unit_id = u.id
     WHERE u.path LIKE %(prefix)s
-      AND (pu.unit_id IS NOT NULL OR d.unit_id IS NOT NULL OR s.unit_id IS NOT NULL OR c.unit_id IS NOT NULL)
+      AND (mu.unit_id IS NOT NULL OR tu.unit_id IS NOT NULL OR d.unit_id IS NOT NULL OR s.unit_id IS NOT NULL
+           OR c.unit_id IS NOT NULL)
 )
 SELECT child, sum(headcount), sum(members), sum(started), sum(studied_all), sum(passed), sum(completed),
        sum(completed_to_date), sum(certificates), sum(score_sum), sum(scored), sum(attendees), sum(sessions),
@@ -773,12 +824,12 @@ def floor_params(unit, topic, period) -> dict:
 
 def floor_report(cursor, params: dict) -> dict:
     """{child id (0: the unit's own, None: the total): {column: value}}"""
-    cursor.execute(FLOOR_PLACED + FLOOR_PER_MEMBER + FLOOR_REPORT, params)
+    cursor.execute(FLOOR_LATER + FLOOR_REPORT, params)
     return {row[0]: dict(zip(FIGURE_COLUMNS, row[1:])) for row in cursor.fetchall()}
 
 
 def floor_members(cursor, params: dict) -> list[tuple]:
-    cursor.execute(FLOOR_PLACED + FLOOR_PER_MEMBER + FLOOR_MEMBERS, params)
+    cursor.execute(FLOOR_LATER + FLOOR_PLACED + FLOOR_PER_MEMBER + FLOOR_MEMBERS, params)
     return cursor.fetchall()
 
 
@@ -940,7 +991,7 @@ FLOOR_CANDIDATES = ["4MB", "64MB"]
 
 def floor_call(connection, params: dict, key: str, work_mem: str):
     with connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL jit = off; SET LOCAL work_mem = '{work_mem}'")
+        cursor.execute(f"SET LOCAL jit = off; SET LOCAL random_page_cost = 1.1; SET LOCAL work_mem = '{work_mem}'")
         report = floor_report(cursor, params)
         members = floor_members(cursor, params) if LISTS_MEMBERS[key] else None
     connection.rollback()
@@ -952,7 +1003,7 @@ def raw_connection(database_url: str):
     from sqlalchemy.engine import make_url
 
     dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
-    return psycopg.connect(dsn)  # floor_call sets jit off (as the app does) and work_mem, per transaction
+    return psycopg.connect(dsn)  # floor_call sets what the app sets (jit, random_page_cost) and work_mem
 
 
 def measure_app(app, database_url: str, repeat: int, cold: int, show_sql: bool, explain: bool,
@@ -967,7 +1018,7 @@ def measure_app(app, database_url: str, repeat: int, cold: int, show_sql: bool, 
         db.session.remove()
     print(f"\nunits measured: {scene.codes} members: {scene.sizes}; period {scene.period.dates}")
     if show_sql or explain:
-        show_statements(app, scene, explain, database_url)
+        show_statements(app, scene, explain, database_url, targets[0])
     for key in targets:
         others = wait_for_quiet(QUIET, MAX_WAIT)
         load_before = load_average()
@@ -1055,8 +1106,8 @@ def cold_child(database_url: str, key: str) -> None:
         print(json.dumps({"seconds": time.perf_counter() - t0}))
 
 
-def show_statements(app, scene: Scene, explain: bool, database_url: str) -> None:
-    """Print the province report's statements (and their plans), then the floor's plan."""
+def show_statements(app, scene: Scene, explain: bool, database_url: str, key: str) -> None:
+    """Print the report's statements for the first of --targets (and their plans), then the floor's plan."""
     from sqlalchemy import event
 
     from core.extensions import db
@@ -1071,15 +1122,15 @@ def show_statements(app, scene: Scene, explain: bool, database_url: str) -> None
         seen.append((statement, parameters, time.perf_counter() - conn.info["t0"]))
 
     with app.app_context():
-        unit = scene.unit("province")
-        app_call(scene, "province")
+        unit = scene.unit(key)
+        app_call(scene, key)
         event.listen(db.engine, "before_cursor_execute", before)
         event.listen(db.engine, "after_cursor_execute", after)
-        unit = scene.unit("province")
+        unit = scene.unit(key)
         services.completion_report(unit, scene.topic, scene.period)
         event.remove(db.engine, "before_cursor_execute", before)
         event.remove(db.engine, "after_cursor_execute", after)
-        print(f"\n-- the province report: {len(seen)} statements")
+        print(f"\n-- the {key} report: {len(seen)} statements")
         for statement, parameters, seconds in seen:
             print(f"\n-- {1000 * seconds:.1f} ms\n{statement}\n-- {parameters}")
             if explain and statement.lstrip().upper().startswith(("SELECT", "WITH")):
@@ -1093,10 +1144,10 @@ def show_statements(app, scene: Scene, explain: bool, database_url: str) -> None
     if explain:
         connection = raw_connection(database_url)
         with connection.cursor() as cursor:
-            cursor.execute("SET jit = off")
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + FLOOR_PLACED + FLOOR_PER_MEMBER + FLOOR_REPORT,
+            cursor.execute("SET jit = off; SET random_page_cost = 1.1")
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + FLOOR_LATER + FLOOR_REPORT,
                            params)
-            print("\n-- the floor, province\n" + "\n".join(row[0] for row in cursor.fetchall()))
+            print(f"\n-- the floor, {key}\n" + "\n".join(row[0] for row in cursor.fetchall()))
         connection.close()
 
 

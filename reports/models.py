@@ -47,8 +47,8 @@ class MemberTopic(db.Model):
     attempts, completion and certificate rows and kept current with them (reports/progress.py).
 
     The completion report reads this one row per member instead of every row behind it
-    (bench/reports_province.py: a province of a million members, 5.2 s before, 2.5 s with it;
-    bench/README.md says what is left). Each column is the first
+    (bench/reports_province.py, bench/README.md: a province of a million members took 5.2 s
+    before it). Each column is the first
     time a step was reached, so it never moves once reached: a report of a past period
     stays what it was.
     """
@@ -56,13 +56,17 @@ class MemberTopic(db.Model):
 
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
     topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True)
+    # The member's current unit, kept equal to members.unit_id: the report sums these rows by unit
+    # without joining a million members.
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     started_at: Mapped[datetime | None]         # first activity: a lesson opened or studied, an attempt, completion
     studied_all_at: Mapped[datetime | None]     # every published lesson marked studied (the last of them)
     first_finished_at: Mapped[datetime | None]  # the first finished attempt at a final quiz of the topic
     first_percent: Mapped[float | None]         # ... and its score
     passed_at: Mapped[datetime | None]          # the first passed one
     completed_at: Mapped[datetime | None]       # the TopicCompletion
+    completed_on: Mapped[date | None]           # ... its day in Vietnam: the report's chart counts by it
     certified_on: Mapped[date | None]           # the completion certificate
     certificate_revoked_at: Mapped[datetime | None]
 
-    __table_args__ = (Index("ix_member_topics_topic_id", "topic_id"),)
+    __table_args__ = (Index("ix_member_topics_topic_id_unit_id", "topic_id", "unit_id"),)

@@ -6,9 +6,13 @@ member's row for that topic is recomputed whole from the sources, in the same tr
 So it cannot drift, whatever the order of events, and rebuilding a topic (``flask reports
 rebuild-progress``, after a bulk load) runs the very same statement for every member.
 
-Changes made through the ORM are caught after each flush. The one write that bypasses the
-ORM, an attempt closed by a guarded UPDATE (quizzes.services.finish), reports itself through
-the ``attempt_finished`` signal. Publishing or withdrawing a lesson changes what "studied
+Each row also carries the member's current unit, so the report sums rows by unit without
+joining every member; a member who changes unit (a move, a merge, an import) takes their rows along.
+
+Changes made through the ORM are caught after each flush. The two writes that bypass the
+ORM report themselves through a signal: an attempt closed by a guarded UPDATE
+(quizzes.services.finish, ``attempt_finished``) and members moved by the import's bulk UPDATE
+(units.services ``members_moved``). Publishing or withdrawing a lesson changes what "studied
 every lesson" means, so it recomputes the whole topic: at a million members, a few seconds.
 """
 from collections import defaultdict
@@ -16,15 +20,21 @@ from collections.abc import Iterable
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import Connection, and_, cast, delete, event, func, insert, literal, null, select, true, union_all
+from datetime import datetime
+
+from sqlalchemy import (Connection, Date, and_, cast, delete, event, func, insert, literal, null, select, true,
+                        union_all, update)
 from sqlalchemy.orm import Session, object_session
 
 from certificates.models import KIND_COMPLETION, Certificate
+from core.clock import LOCAL_TZ
 from core.extensions import db
 from learning.models import Lesson, LessonProgress, Topic
 from quizzes.models import EXPIRED, PURPOSE_FINAL, SUBMITTED, Attempt, Quiz, TopicCompletion
 from reports.models import MemberTopic
+from units.models import Member
 
+LOCAL_OFFSET = LOCAL_TZ.utcoffset(datetime(2000, 1, 1))  # Vietnam keeps no daylight saving time
 COLUMNS = ("started_at", "studied_all_at", "first_finished_at", "first_percent", "passed_at", "completed_at",
            "certified_on", "certificate_revoked_at")
 
@@ -35,6 +45,13 @@ def _part(member_id, **values):
     table = MemberTopic.__table__
     return [member_id.label("member_id")] + [values.get(name, cast(null(), table.c[name].type)).label(name)
                                              for name in COLUMNS]
+
+
+def local_day(moment, dialect: str):
+    """The Vietnam calendar day of a stored (naive UTC) time, in SQL."""
+    if dialect == "sqlite":
+        return func.date(moment, f"+{int(LOCAL_OFFSET.total_seconds())} seconds", type_=Date)
+    return func.date(moment + LOCAL_OFFSET, type_=Date)
 
 
 def refresh(connection: Connection, topic_id: int, member_ids: Iterable[int] | None = None) -> None:
@@ -82,12 +99,28 @@ def refresh(connection: Connection, topic_id: int, member_ids: Iterable[int] | N
                      .group_by(progress.member_id).having(func.count() == len(published)))
     sources = union_all(*parts).subquery("sources")
     earliest = {"started_at", "passed_at"}  # the others have one value per member, or NULL
-    rows = (select(sources.c.member_id, literal(topic_id),
-                   *[(func.min if name in earliest else func.max)(sources.c[name]) for name in COLUMNS])
-            .group_by(sources.c.member_id))
+    rows = (select(sources.c.member_id, literal(topic_id), Member.unit_id,
+                   *[(func.min if name in earliest else func.max)(sources.c[name]) for name in COLUMNS],
+                   local_day(func.max(sources.c.completed_at), connection.dialect.name))
+            .join(Member, Member.id == sources.c.member_id)
+            .group_by(sources.c.member_id, Member.unit_id))
     table = MemberTopic.__table__
     connection.execute(delete(table).where(table.c.topic_id == topic_id, of(table.c.member_id)))
-    connection.execute(insert(table).from_select(["member_id", "topic_id", *COLUMNS], rows))
+    connection.execute(insert(table).from_select(["member_id", "topic_id", "unit_id", *COLUMNS, "completed_on"],
+                                                 rows))
+
+
+FOLLOW_BATCH = 500  # member ids per UPDATE: a merge may move a 15,000-member enterprise
+
+
+def follow_members(connection: Connection, member_ids: Iterable[int]) -> None:
+    """Give these members' rows their current unit, after a move, a merge or an import."""
+    table = MemberTopic.__table__
+    current_unit = select(Member.unit_id).where(Member.id == table.c.member_id).scalar_subquery()
+    ids = sorted(set(member_ids))
+    for start in range(0, len(ids), FOLLOW_BATCH):
+        connection.execute(update(table).where(table.c.member_id.in_(ids[start:start + FOLLOW_BATCH]))
+                           .values(unit_id=current_unit))
 
 
 def rebuild(topic: Topic | None = None) -> int:
@@ -111,7 +144,7 @@ def _changed(obj, written: bool, *names: str) -> bool:
 def _after_flush(session: Session, _context) -> None:
     """Recompute the rows whose sources this flush wrote (the session still lists them)."""
     by_lesson, by_quiz, by_topic = defaultdict(set), defaultdict(set), defaultdict(set)
-    whole_topics = set()
+    whole_topics, moved = set(), set()
     written = {id(obj) for obj in (*session.new, *session.deleted)}
     for obj in (*session.new, *session.dirty, *session.deleted):
         new_or_gone = id(obj) in written
@@ -128,9 +161,13 @@ def _after_flush(session: Session, _context) -> None:
         elif isinstance(obj, Lesson) and obj.topic_id and (
                 obj.published if new_or_gone else _changed(obj, False, "published")):
             whole_topics.add(obj.topic_id)  # what "every published lesson" means has changed
-    if not (by_lesson or by_quiz or by_topic or whole_topics):
+        elif isinstance(obj, Member) and not new_or_gone and _changed(obj, False, "unit_id", "unit"):
+            moved.add(obj.id)
+    if not (by_lesson or by_quiz or by_topic or whole_topics or moved):
         return
     connection = session.connection()
+    if moved:
+        follow_members(connection, moved)
     if by_lesson:
         for lesson_id, topic_id in connection.execute(select(Lesson.id, Lesson.topic_id)
                                                       .where(Lesson.id.in_(by_lesson))):
@@ -151,6 +188,11 @@ def on_attempt_finished(attempt: Attempt) -> None:
     quiz = attempt.quiz
     if attempt.member_id and quiz.purpose == PURPOSE_FINAL and quiz.topic_id:
         refresh((object_session(attempt) or db.session).connection(), quiz.topic_id, [attempt.member_id])
+
+
+def on_members_moved(member_ids: Iterable[int]) -> None:
+    """Members moved by a bulk UPDATE, which no flush sees (connected in create_app)."""
+    follow_members(db.session.connection(), member_ids)
 
 
 # -- command line ---------------------------------------------------------------------------

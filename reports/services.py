@@ -56,17 +56,20 @@ A unit is behind the due date when the topic has one, the period ends on or afte
 it, and the members who completed the topic by the period end (at any time before it,
 not only within the period) are fewer than its headcount.
 
-A fixed number of queries per report, whatever the number of members or units: one
-statement reads a row per placed member (their ``member_topics`` row, and whether they
-attended a session) and sums those rows by unit; another counts the completions per day for
-the chart; sessions, contests, headcounts and the units themselves are read grouped by unit
-too. The roll-up is Python over the units' paths.
+A fixed number of queries per report, whatever the number of members or units, each
+grouped by unit: members (and attendees), ``member_topics`` rows (which carry the
+member's current unit, so no statement joins a million members), sessions, contests,
+headcounts; and the completions per day for the chart. Members who moved after the
+period end are few: each statement takes them out of their current unit and adds them
+back where they stood (``_by_placement``). Python adds each unit's figures into the row
+of the child it is under.
 """
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import Date, and_, case, func, or_, text, union_all
+from sqlalchemy import and_, case, func, or_, text, union_all
 
 from certificates.models import KIND_COMPLETION, Certificate
 from contests.models import Entry, Participant
@@ -77,8 +80,6 @@ from quizzes.models import EXPIRED, PURPOSE_FINAL, SUBMITTED, Attempt, Quiz
 from reports.models import MemberTopic
 from units import services as units
 from units.models import MEMBER_ACTIVE, UNIT_ACTIVE, Headcount, Member, MemberMove, Unit
-
-LOCAL_OFFSET = LOCAL_TZ.utcoffset(datetime(2000, 1, 1))  # Vietnam keeps no daylight saving time
 
 
 def _dmy(day: date) -> str:
@@ -213,6 +214,18 @@ class Report:
 
 # -- the building blocks: who is where, and what each member did -----------------------
 
+def _later_moves(period: Period):
+    """(member_id, from_unit_id) of each member's first move dated after the period end: the unit they left
+    is where they stood at the end. (Not a ranking: the planner sizes "no earlier such move" well, and a
+    drill-down's plan depends on knowing these are thousands of rows, not dozens.)"""
+    move, earlier = MemberMove, db.aliased(MemberMove)
+    first = ~db.exists().where(earlier.member_id == move.member_id, earlier.moved_on > period.end,
+                               or_(earlier.moved_on < move.moved_on,
+                                   and_(earlier.moved_on == move.moved_on, earlier.id < move.id)))
+    return (db.select(move.member_id, move.from_unit_id).where(move.moved_on > period.end, first)
+            .cte("later"))
+
+
 def _placement(root: Unit, period: Period):
     """(member_id, unit_id, active) of every member placed in ``root``'s subtree at the period end.
 
@@ -221,12 +234,8 @@ def _placement(root: Unit, period: Period):
     at their current unit, and members who moved after it, at the unit their first such
     move left (joining on ``coalesce(left unit, current unit)`` instead reads every member).
     """
-    ranked = (db.select(MemberMove.member_id, MemberMove.from_unit_id,
-                        func.row_number().over(partition_by=MemberMove.member_id,
-                                               order_by=(MemberMove.moved_on, MemberMove.id)).label("rank"))
-              .where(MemberMove.moved_on > period.end).subquery())
-    later = db.select(ranked.c.member_id, ranked.c.from_unit_id).where(ranked.c.rank == 1).cte("later")
-    active = case((or_(Member.status == MEMBER_ACTIVE, Member.status_changed_on > period.end), 1), else_=0)
+    later = _later_moves(period)
+    active = _flag(_active_at_end(period))
     stayed = (db.select(Member.id.label("member_id"), Member.unit_id.label("unit_id"), active.label("active"))
               .join(Unit, Unit.id == Member.unit_id)
               .where(units.in_subtree(root), ~db.exists().where(later.c.member_id == Member.id)))
@@ -235,6 +244,37 @@ def _placement(root: Unit, period: Period):
              .join(Unit, Unit.id == later.c.from_unit_id)
              .where(units.in_subtree(root)))
     return union_all(stayed, moved)
+
+
+def _active_at_end(period: Period):
+    """A member still active at the period end: active now, or left after it."""
+    return or_(Member.status == MEMBER_ACTIVE, Member.status_changed_on > period.end)
+
+
+def _by_placement(root: Unit, period: Period, *, source, member_id, unit_id, sums: list, where=(), key=None,
+                  filter_units: bool = True):
+    """``sums`` of the rows of ``source`` whose member stood in ``root``'s subtree at the period end, grouped
+    by that unit (or by ``key``): three parts whose rows the caller adds up.
+
+    The rows are summed by their member's current unit (``unit_id``); then the members who moved
+    after the period end are taken back out of it and summed at the unit their first later move
+    left. Those are a few thousand rows, so no statement joins every member to a computed unit, and a
+    drill-down reads its units' rows through the index on ``unit_id``. Without ``filter_units``
+    every unit's rows are summed, for a caller that keeps the subtree's own: for a subtree holding
+    most units that is cheaper than testing a million rows against the subtree.
+    """
+    later = _later_moves(period)
+    subtree = db.select(Unit.id).where(units.in_subtree(root))
+
+    def part(unit_column, negate=False):
+        group = unit_column if key is None else key
+        query = (db.select(group, *[-total if negate else total for total in sums]).select_from(source)
+                 .where(*where).group_by(group))
+        return query.where(unit_column.in_(subtree)) if filter_units else query
+
+    moved_out = part(unit_id, negate=True).join(later, later.c.member_id == member_id)
+    moved_back = part(later.c.from_unit_id).join(later, later.c.member_id == member_id)
+    return union_all(part(unit_id), moved_out, moved_back)
 
 
 def _within(column, period: Period):
@@ -247,17 +287,20 @@ def _flag(condition):
 
 
 def _tune_for_reporting() -> None:
-    """On PostgreSQL, no JIT for this transaction: compiling these plans costs more (over a second)
-    than it ever saves."""
+    """On PostgreSQL, for this transaction: no JIT, as compiling these plans costs more (over a second)
+    than it ever saves; and random reads priced as what they are for tables read this often, which
+    stay in memory. At the default price (4 sequential reads) the planner scans all of member_topics
+    to reach the few thousand members who moved after the period end, instead of looking them up."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SET LOCAL jit = off"))
+        db.session.execute(text("SET LOCAL random_page_cost = 1.1"))
 
 
-def _holds_most_units(root: Unit) -> bool:
-    """Whether the subtree holds at least half of all units (the province, a root of the tree)."""
+def _units_share(root: Unit) -> float:
+    """The share of all units that are in the subtree: 1 for the province, the root of the tree."""
     inside, total = db.session.execute(
         db.select(func.coalesce(func.sum(case((units.in_subtree(root), 1), else_=0)), 0), func.count(Unit.id))).one()
-    return 2 * inside >= total
+    return inside / total if total else 1.0
 
 
 @dataclass
@@ -281,7 +324,7 @@ def _per_member(root: Unit, topic: Topic, period: Period) -> _PerMember:
     published = list(db.session.scalars(db.select(Lesson.id).where(Lesson.topic_id == topic.id, Lesson.published)))
     placed = _placement(root, period).cte("placed")
     attended = db.select(StudySessionMember.member_id)
-    if not _holds_most_units(root):
+    if _units_share(root) < 0.5:
         attended = attended.join(placed, placed.c.member_id == StudySessionMember.member_id)
     attended = (attended.join(StudySession, StudySession.id == StudySessionMember.session_id)
                 .where(StudySession.topic_id == topic.id, StudySession.held_on >= period.start,
@@ -313,33 +356,51 @@ def _per_member(root: Unit, topic: Topic, period: Period) -> _PerMember:
 
 # -- the report -------------------------------------------------------------------------
 
-def _local_day(moment):
-    """The Vietnam calendar day of a stored (naive UTC) time, in SQL."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        return func.date(moment, f"+{int(LOCAL_OFFSET.total_seconds())} seconds", type_=Date)
-    return func.date(moment + LOCAL_OFFSET, type_=Date)
+def _add_unit_figures(root: Unit, topic: Topic, period: Period, row_of: dict[int, Figures],
+                      filter_units: bool) -> None:
+    """Add each unit's own figures to the report row it counts in: ``row_of`` maps every unit of the
+    subtree to that row (rows from units outside it are dropped). Headcounts are taken per unit."""
+    def by_placement(**parts):
+        return db.session.execute(_by_placement(root, period, filter_units=filter_units, **parts))
 
+    # Members, and those listed at a session of the topic within the period (by any unit).
+    attended = (db.select(StudySessionMember.member_id)
+                .join(StudySession, StudySession.id == StudySessionMember.session_id)
+                .where(StudySession.topic_id == topic.id, StudySession.held_on >= period.start,
+                       StudySession.held_on <= period.end)
+                .distinct().subquery("attended"))
+    members: dict[int, int] = {}
+    for unit_id, count, attendees in by_placement(
+            source=db.outerjoin(Member, attended, attended.c.member_id == Member.id), member_id=Member.id,
+            unit_id=Member.unit_id,
+            sums=[func.count().filter(_active_at_end(period)), func.count(attended.c.member_id)]):
+        members[unit_id] = members.get(unit_id, 0) + count
+        if (f := row_of.get(unit_id)) is not None:
+            f.attendees += attendees
 
-def _own_figures(root: Unit, topic: Topic, period: Period) -> dict[int, Figures]:
-    """Each unit's own figures (not rolled up), by unit id, for the units of the subtree."""
-    figures: dict[int, Figures] = {}
-
-    def of(unit_id: int) -> Figures:
-        return figures.setdefault(unit_id, Figures())
-
-    _tune_for_reporting()
-    m = _per_member(root, topic, period).rows.c
-    per_unit = (db.select(m.unit_id, func.sum(m.active), func.sum(m.started), func.sum(m.studied_all),
-                          func.sum(m.passed), func.sum(m.completed), func.count(m.completed_at), func.sum(m.certified),
-                          func.coalesce(func.sum(m.first_percent), 0), func.count(m.first_percent),
-                          func.sum(m.attended))
-                .group_by(m.unit_id))
-    for (unit_id, members, started, studied_all, passed, completed, to_date, certificates, score_sum, scored,
-         attendees) in db.session.execute(per_unit):
-        f = of(unit_id)
-        f.members, f.started, f.studied_all, f.passed = int(members), int(started), int(studied_all), int(passed)
-        f.completed, f.completed_to_date, f.certificates = int(completed), to_date, int(certificates)
-        f.score_sum, f.scored, f.attendees = float(score_sum), scored, int(attendees)
+    _, high = period.utc_bounds
+    t = MemberTopic
+    progress = by_placement(
+        source=t, member_id=t.member_id, unit_id=t.unit_id, where=[t.topic_id == topic.id],
+        sums=[func.count().filter(_within(t.started_at, period)),
+              func.count().filter(_within(t.studied_all_at, period)),
+              func.count().filter(_within(t.passed_at, period)),
+              func.count().filter(_within(t.completed_at, period)),
+              func.count().filter(t.completed_at < high),
+              func.count().filter(t.certified_on >= period.start, t.certified_on <= period.end,
+                                  or_(t.certificate_revoked_at.is_(None), t.certificate_revoked_at >= high)),
+              func.sum(t.first_percent).filter(_within(t.first_finished_at, period)),
+              func.count(t.first_percent).filter(_within(t.first_finished_at, period))])
+    for unit_id, started, studied_all, passed, completed, to_date, certificates, score_sum, scored in progress:
+        if (f := row_of.get(unit_id)) is not None:
+            f.started += started
+            f.studied_all += studied_all
+            f.passed += passed
+            f.completed += completed
+            f.completed_to_date += to_date
+            f.certificates += certificates
+            f.score_sum += float(score_sum or 0)
+            f.scored += scored
 
     sessions = (db.select(StudySession.unit_id, StudySession.form, func.count(StudySession.id),
                           func.coalesce(func.sum(StudySession.attendances), 0))
@@ -348,7 +409,7 @@ def _own_figures(root: Unit, topic: Topic, period: Period) -> dict[int, Figures]
                        StudySession.held_on >= period.start, StudySession.held_on <= period.end)
                 .group_by(StudySession.unit_id, StudySession.form))
     for unit_id, form, count, attendances in db.session.execute(sessions):
-        f = of(unit_id)
+        f = row_of[unit_id]
         f.sessions += count
         f.sessions_by_form[form] = f.sessions_by_form.get(form, 0) + count
         f.attendances += attendances
@@ -360,28 +421,33 @@ def _own_figures(root: Unit, topic: Topic, period: Period) -> dict[int, Figures]
                 .where(units.in_subtree(root), _within(Attempt.started_at, period))
                 .group_by(Participant.unit_id))
     for unit_id, participants, attempts in db.session.execute(contests):
-        f = of(unit_id)
-        f.contest_participants, f.contest_attempts = participants, attempts
+        f = row_of[unit_id]
+        f.contest_participants += participants
+        f.contest_attempts += attempts
 
-    for unit_id, headcount in _declared_headcounts(root, period).items():
-        f = of(unit_id)
-        f.headcount, f.declared_units = headcount, 1
-    for f in figures.values():
-        if not f.declared_units:
-            f.headcount = f.members
-            f.undeclared_units = 1 if f.members else 0
-    return figures
+    # A unit's declared headcount stands in for its counted members.
+    declared = _declared_headcounts(root, period)
+    for unit_id, f in row_of.items():
+        count = members.get(unit_id, 0)
+        f.members += count
+        if unit_id in declared:
+            f.headcount += declared[unit_id]
+            f.declared_units += 1
+        else:
+            f.headcount += count
+            f.undeclared_units += 1 if count else 0
 
 
-def _completions_by_day(root: Unit, topic: Topic, period: Period) -> list[tuple[date, int]]:
+def _completions_by_day(root: Unit, topic: Topic, period: Period, filter_units: bool) -> list[tuple[date, int]]:
     """Completions within the period of the members placed in the subtree, per local day."""
-    placed = _placement(root, period).subquery("placed")
-    day = _local_day(MemberTopic.completed_at)
-    query = (db.select(day, func.count())
-             .join(placed, placed.c.member_id == MemberTopic.member_id)
-             .where(MemberTopic.topic_id == topic.id, _within(MemberTopic.completed_at, period))
-             .group_by(day).order_by(day))
-    return [(d, n) for d, n in db.session.execute(query)]
+    t = MemberTopic
+    counts: dict[date, int] = {}
+    for completed_on, count in db.session.execute(_by_placement(
+            root, period, source=t, member_id=t.member_id, unit_id=t.unit_id, sums=[func.count()],
+            key=t.completed_on, where=[t.topic_id == topic.id, t.completed_on >= period.start,
+                                       t.completed_on <= period.end], filter_units=filter_units)):
+        counts[completed_on] = counts.get(completed_on, 0) + count
+    return sorted((completed_on, count) for completed_on, count in counts.items() if count)
 
 
 def _declared_headcounts(root: Unit, period: Period) -> dict[int, int]:
@@ -409,20 +475,19 @@ def _is_behind(figures: Figures, topic: Topic, period: Period) -> bool:
 
 
 def completion_report(unit: Unit, topic: Topic, period: Period) -> Report:
-    own = _own_figures(unit, topic, period)
+    _tune_for_reporting()
+    share = _units_share(unit)
+    # Each unit of the subtree counts in the row of the child it is under, or in the unit's own row.
     depth = len(units.path_ids(unit))
-    total, own_row = Figures(), Figures()
-    by_child: dict[int, Figures] = {}
+    own_row, by_child = Figures(), defaultdict(Figures)
+    row_of = {}
     for unit_id, path in db.session.execute(db.select(Unit.id, Unit.path).where(units.in_subtree(unit))):
-        figures = own.get(unit_id)
-        if figures is None:
-            continue
+        ids = path.strip("/").split("/")
+        row_of[unit_id] = by_child[int(ids[depth])] if len(ids) > depth else own_row
+    _add_unit_figures(unit, topic, period, row_of, filter_units=share < 0.5)
+    total = Figures()
+    for figures in (own_row, *by_child.values()):
         total.add(figures)
-        ids = [int(part) for part in path.strip("/").split("/")]
-        if len(ids) > depth:
-            by_child.setdefault(ids[depth], Figures()).add(figures)
-        else:
-            own_row.add(figures)
     rows = []
     for child in units.children(unit, include_inactive=True):
         figures = by_child.get(child.id, Figures())
@@ -430,7 +495,7 @@ def completion_report(unit: Unit, topic: Topic, period: Period) -> Report:
             rows.append((child, figures))
     rows.sort(key=lambda row: (row[0].kind.position, row[0].name_folded))
     return Report(unit=unit, topic=topic, period=period, rows=rows, total=total,
-                  completions_by_day=_completions_by_day(unit, topic, period),
+                  completions_by_day=_completions_by_day(unit, topic, period, filter_units=share < 1),
                   behind={child.id for child, figures in rows if _is_behind(figures, topic, period)},
                   own=None if own_row.is_empty or not rows else own_row, total_behind=_is_behind(total, topic, period))
 

@@ -17,6 +17,8 @@ from reports import progress, services
 from reports.models import MemberTopic
 from tests import member_topics
 from tests.factories import make_member, make_unit, make_user
+from units import importing
+from units import services as units
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 T0 = datetime(2026, 3, 2, 2, 0)  # 09:00 in Vietnam
@@ -140,6 +142,32 @@ def test_the_report_reads_the_steps_in_the_period_they_happened(setup):
     assert [s.status for s in statuses] == [services.STUDYING, services.STUDIED_ALL, services.COMPLETED]
     assert [s.best_score for s in statuses] == [None, 50.0, 100.0]
     assert [s.lessons_studied for s in statuses] == [0, len(lessons), len(lessons)]
+
+
+def test_a_members_rows_follow_them_to_another_unit(setup, tmp_path):
+    """A move, an import and a merge each take the member's row along: the report sums rows by unit."""
+    topic, _, member = setup
+    learning.open_lesson(member, learning.published_lessons(topic)[0], now=T0)
+    first, second, third = member.unit, make_unit("T"), make_unit("U")
+    member.card_number = "LC1"
+    db.session.commit()
+    year = services.Period.custom(date(2026, 1, 1), date(2026, 12, 31))
+
+    units.move_member(member, second, on=date(2026, 3, 3))
+    assert row(member, topic).unit_id == second.id
+
+    path = tmp_path / "ds.csv"
+    path.write_text("Họ và tên,Mã đơn vị,Số thẻ đoàn viên\nLò Thị Xuân,U,LC1\n", encoding="utf-8")
+    result = importing.import_members(path, "ds.csv", make_user("admin", "admin"))
+    db.session.commit()
+    assert result.updated == 1 and row(member, topic).unit_id == third.id  # moved by a bulk UPDATE
+    member_topics.assert_rebuild_the_same()
+
+    units.merge_unit(third, second)
+    assert row(member, topic).unit_id == second.id
+    assert [services.completion_report(unit, topic, year).total.started for unit in (first, second, third)] == [
+        0, 1, 0]
+    member_topics.assert_rebuild_the_same()
 
 
 def test_the_rebuild_command(setup, app):

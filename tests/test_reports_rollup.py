@@ -164,7 +164,6 @@ def build(parents, members_facts, sessions, headcounts):
         for (left, day), arrived in zip(facts.moves, stops):
             db.session.add(MemberMove(member_id=member.id, from_unit_id=tree[left].id, to_unit_id=tree[arrived].id,
                                       moved_on=day, reason="move"))
-        member.unit_id = tree[facts.unit].id
         for lesson, opened, studied in zip(lessons, facts.opened, facts.studied):
             if opened or studied:
                 db.session.add(LessonProgress(member_id=member.id, lesson_id=lesson.id, opened_at=opened or studied,
@@ -185,6 +184,9 @@ def build(parents, members_facts, sessions, headcounts):
                               finished_at=started + timedelta(minutes=10), paper=[], score=1, max_score=1,
                               percent=100.0, passed=True)
                 db.session.add(Entry(attempt=row, round=contest_round, participant=participant))
+        # Moved after studying where they started: their member_topics rows must follow them.
+        db.session.flush()
+        member.unit_id = tree[facts.unit].id
         people.append(member)
     db.session.flush()
     for unit_index, day, form, attendances, listed in sessions:

@@ -285,6 +285,7 @@ def import_members(path: Path, filename: str, actor, *, unit: Unit | None = None
             db.session.execute(update(Member), updates)
         if moves:
             db.session.execute(insert(MemberMove), moves)
+            services.members_moved.send([move["member_id"] for move in moves])
         if progress:
             progress(len(batch))
     audit.record(actor, "members_imported", "unit", unit.code if unit else "*",

@@ -3,6 +3,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from blinker import Namespace
 from sqlalchemy import func, or_, update
 
 from accounts import services as accounts
@@ -37,6 +38,10 @@ MEMBER_STATUS_NAMES = {MEMBER_ACTIVE: "Đang sinh hoạt", MEMBER_MOVED: "Đã c
 UNIT_STATUS_NAMES = {UNIT_ACTIVE: "Đang hoạt động", UNIT_MERGED: "Đã sáp nhập",
                      UNIT_DISSOLVED: "Đã giải thể"}
 GENDERS = {"nam": "Nam", "nu": "Nữ", "khac": "Khác"}
+
+signals = Namespace()
+# Sent when a bulk UPDATE, which no ORM flush sees, has moved members to other units. Sender: their ids.
+members_moved = signals.signal("members-moved")
 
 
 class UnitError(Exception):
