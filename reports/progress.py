@@ -17,11 +17,10 @@ every lesson" means, so it recomputes the whole topic: at a million members, a f
 """
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime
 
 import click
 from flask.cli import AppGroup
-from datetime import datetime
-
 from sqlalchemy import (Connection, Date, and_, cast, delete, event, func, insert, literal, null, select, true,
                         union_all, update)
 from sqlalchemy.orm import Session, object_session

@@ -282,6 +282,21 @@ def _within(column, period: Period):
     return and_(column >= low, column < high)
 
 
+def _certified_in(period: Period):
+    """A member_topics row whose completion certificate was issued within the period and held at its end."""
+    t, (_, high) = MemberTopic, period.utc_bounds
+    return and_(t.certified_on >= period.start, t.certified_on <= period.end,
+                or_(t.certificate_revoked_at.is_(None), t.certificate_revoked_at >= high))
+
+
+def _attendance(topic: Topic, period: Period):
+    """The member ids listed at sessions of the topic held within the period (by any unit)."""
+    return (db.select(StudySessionMember.member_id)
+            .join(StudySession, StudySession.id == StudySessionMember.session_id)
+            .where(StudySession.topic_id == topic.id, StudySession.held_on >= period.start,
+                   StudySession.held_on <= period.end))
+
+
 def _flag(condition):
     return case((condition, 1), else_=0)
 
@@ -323,13 +338,10 @@ def _per_member(root: Unit, topic: Topic, period: Period) -> _PerMember:
     _, high = period.utc_bounds
     published = list(db.session.scalars(db.select(Lesson.id).where(Lesson.topic_id == topic.id, Lesson.published)))
     placed = _placement(root, period).cte("placed")
-    attended = db.select(StudySessionMember.member_id)
+    attended = _attendance(topic, period)
     if _units_share(root) < 0.5:
         attended = attended.join(placed, placed.c.member_id == StudySessionMember.member_id)
-    attended = (attended.join(StudySession, StudySession.id == StudySessionMember.session_id)
-                .where(StudySession.topic_id == topic.id, StudySession.held_on >= period.start,
-                       StudySession.held_on <= period.end)
-                .distinct().subquery("attended"))
+    attended = attended.distinct().subquery("attended")
     t = MemberTopic
     completed_by_end = case((t.completed_at < high, t.completed_at))
     rows = (db.select(placed.c.member_id, placed.c.unit_id, placed.c.active,
@@ -339,9 +351,7 @@ def _per_member(root: Unit, topic: Topic, period: Period) -> _PerMember:
                       case((_within(t.first_finished_at, period), t.first_percent)).label("first_percent"),
                       completed_by_end.label("completed_at"),
                       _flag(_within(t.completed_at, period)).label("completed"),
-                      _flag(and_(t.certified_on >= period.start, t.certified_on <= period.end,
-                                 or_(t.certificate_revoked_at.is_(None), t.certificate_revoked_at >= high)))
-                      .label("certified"),
+                      _flag(_certified_in(period)).label("certified"),
                       _flag(attended.c.member_id.is_not(None)).label("attended"),
                       # As of the period end, for the member list.
                       _flag(t.started_at < high).label("started_by_end"),
@@ -363,12 +373,8 @@ def _add_unit_figures(root: Unit, topic: Topic, period: Period, row_of: dict[int
     def by_placement(**parts):
         return db.session.execute(_by_placement(root, period, filter_units=filter_units, **parts))
 
-    # Members, and those listed at a session of the topic within the period (by any unit).
-    attended = (db.select(StudySessionMember.member_id)
-                .join(StudySession, StudySession.id == StudySessionMember.session_id)
-                .where(StudySession.topic_id == topic.id, StudySession.held_on >= period.start,
-                       StudySession.held_on <= period.end)
-                .distinct().subquery("attended"))
+    # Members, and those listed at a session of the topic within the period.
+    attended = _attendance(topic, period).distinct().subquery("attended")
     members: dict[int, int] = {}
     for unit_id, count, attendees in by_placement(
             source=db.outerjoin(Member, attended, attended.c.member_id == Member.id), member_id=Member.id,
@@ -387,8 +393,7 @@ def _add_unit_figures(root: Unit, topic: Topic, period: Period, row_of: dict[int
               func.count().filter(_within(t.passed_at, period)),
               func.count().filter(_within(t.completed_at, period)),
               func.count().filter(t.completed_at < high),
-              func.count().filter(t.certified_on >= period.start, t.certified_on <= period.end,
-                                  or_(t.certificate_revoked_at.is_(None), t.certificate_revoked_at >= high)),
+              func.count().filter(_certified_in(period)),
               func.sum(t.first_percent).filter(_within(t.first_finished_at, period)),
               func.count(t.first_percent).filter(_within(t.first_finished_at, period))])
     for unit_id, started, studied_all, passed, completed, to_date, certificates, score_sum, scored in progress:
