@@ -66,8 +66,11 @@ def plain_text(fragment: str) -> str:
     return html.unescape(nh3.clean(fragment, tags=set())).strip()
 
 
+@functools.lru_cache(maxsize=256)
 def render(source: str) -> Rendered:
-    """Render a lesson: headings start at h2 (the page title is the h1), with ids for the contents list."""
+    """Render a lesson: headings start at h2 (the page title is the h1), with ids for the contents list.
+
+    Kept per text: every content sync renders the same lessons again (~30 ms each)."""
     md = markdown.Markdown(extensions=["extra", "sane_lists", "toc"], extension_configs={
         "toc": {"slugify": slugify, "toc_depth": "2-3", "permalink": False},
     }, output_format="html")

@@ -1,4 +1,5 @@
 """Vietnamese text helpers: folding for search without diacritics."""
+import functools
 import re
 import unicodedata
 
@@ -25,6 +26,7 @@ def like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+@functools.lru_cache(maxsize=8192)  # a lesson folds tens of thousands of characters drawn from a few hundred
 def _fold_char(ch: str) -> str:
     if ch.isspace():
         return " "

@@ -31,7 +31,7 @@ class ContentError(Exception):
         self.problems = problems
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml parses ten times faster
     """Remembers on which line each mapping starts, to point at the faulty question."""
 
     def construct_mapping(self, node, deep=False):
