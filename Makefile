@@ -6,7 +6,11 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test install install-dev clean
+# Test workers: one per core (pytest-xdist); WORKERS=0 runs in one process, which reads tracebacks best.
+WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -n $(WORKERS)
+
+.PHONY: run test test-fast install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,11 +48,15 @@ run: $(VENV)/.installed instance/secret_key
 
 # The suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL names one.
 test: $(VENV)/.installed-dev node_modules/.installed
-	env -u TEST_DATABASE_URL $(BIN)/python -m pytest
+	env -u TEST_DATABASE_URL $(PYTEST)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on $$TEST_DATABASE_URL"; \
-		$(BIN)/python -m pytest; \
+		$(PYTEST); \
 	fi
+
+# The quick loop while writing code: SQLite, no browser, no server in another process, nothing slow.
+test-fast: $(VENV)/.installed-dev
+	env -u TEST_DATABASE_URL $(PYTEST) -m "not browser and not subprocess and not slow"
 
 clean:
 	rm -rf $(VENV) .pytest_cache node_modules

@@ -2,7 +2,12 @@
 
 The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set.
 Tables are created once per run and emptied after each test, which is what keeps the
-PostgreSQL run fast.
+PostgreSQL run fast. Under pytest-xdist each worker has a database of its own: its own
+SQLite file, or a PostgreSQL database named after TEST_DATABASE_URL's with the worker's id.
+
+Tests are marked by what they need, from the fixtures they use, so a quick loop can leave
+them out (`make test-fast`): ``browser`` (Chromium), ``subprocess`` (a server or command
+in another process); ``slow`` is set by hand on the few tests that take seconds each.
 """
 import os
 import shutil
@@ -10,7 +15,8 @@ import threading
 
 import pytest
 from flask import g
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from app import create_app
@@ -18,9 +24,29 @@ from core.extensions import db
 from tests import factories
 
 
+BROWSER_FIXTURES = {"browser", "page"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory):
-    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+def database_url(tmp_path_factory, worker_id):
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    if worker_id == "master":
+        return url
+    name = f"{make_url(url).database}_{worker_id}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}):
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")

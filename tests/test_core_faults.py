@@ -110,6 +110,7 @@ def _workers(master: int) -> list[int]:
     return [int(pid) for pid in found]
 
 
+@pytest.mark.subprocess
 def test_a_killed_gunicorn_worker_loses_no_saved_answer(quiz, app, tmp_path):  # noqa: F811
     """State lives in the database, never in a worker: kill -9 the worker between two answers."""
     port = _free_port()
