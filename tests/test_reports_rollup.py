@@ -297,6 +297,7 @@ def actual(figures: services.Figures) -> dict:
     return values
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                  HealthCheck.too_slow])
 @given(worlds())
