@@ -9,6 +9,8 @@ from learning import services
 from units import services as units_services
 
 bp = Blueprint("learning", __name__)
+# A flash category that base.html leaves out: the lesson page shows it beside "Tôi đã học xong bài này".
+MARK_REFUSED = "mark"
 
 
 def _member():
@@ -58,10 +60,12 @@ def lesson(topic_slug: str, lesson_slug: str):
         progress = services.open_lesson(member, lesson)
         db.session.commit()
     previous, following = services.neighbours(lesson) if lesson.published else (None, None)
+    seconds_left = services.seconds_until_markable(progress, lesson) if progress and not progress.studied_at else 0
     return render_template("learning/lesson.html", topic=topic, lesson=lesson, member=member,
                            progress=progress, previous=previous, following=following,
                            reading_minutes=services.reading_minutes(lesson),
-                           required_seconds=services.required_read_seconds(lesson))
+                           required_seconds=services.required_read_seconds(lesson),
+                           seconds_left=seconds_left, wait=services.wait_text(seconds_left))
 
 
 @bp.get("/learn/<topic_slug>/<lesson_slug>/print")
@@ -99,7 +103,7 @@ def mark_studied(topic_slug: str, lesson_slug: str):
     try:
         services.mark_studied(member, lesson)
     except services.LearningError as error:
-        flash(str(error), "warning")
+        flash(str(error), MARK_REFUSED)  # shown next to the button, where the member is looking
         return redirect(url_for(".lesson", topic_slug=topic.slug, lesson_slug=lesson.slug, _anchor="mark"))
     db.session.commit()
     progress = services.topic_progress(member, topic)

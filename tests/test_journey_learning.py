@@ -2,6 +2,8 @@
 studied (too early first), and sees the progress bar move."""
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 from core.extensions import db
 from learning import content, services
 from learning.models import LessonProgress
@@ -23,6 +25,7 @@ def test_member_reads_a_lesson_marks_it_and_the_progress_moves(app, live_url, pa
     first.min_read_seconds = 3  # the editor's per-lesson minimum, short enough to wait for here
     db.session.commit()
 
+    page.set_viewport_size({"width": 390, "height": 844})
     log_in_browser(page, live_url, "0912099001")
     page.get_by_role("link", name="Mở danh mục").or_(page.get_by_role("button", name="Mở danh mục")).click()
     page.get_by_role("link", name="Việc học của tôi").click()
@@ -33,14 +36,16 @@ def test_member_reads_a_lesson_marks_it_and_the_progress_moves(app, live_url, pa
     page.get_by_role("link", name=f"Bắt đầu học: {first.title}").click()
     page.get_by_role("heading", level=1, name=first.title).wait_for()
     assert page.get_by_role("navigation", name="Mục lục bài học").is_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # nothing overflows the phone
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing overflows the phone
     page.screenshot(path=str(tmp_path / "lesson-top.png"))
 
-    page.get_by_role("button", name="Tôi đã học xong bài này").click()  # at once: refused
-    page.get_by_text("Bạn mở bài này chưa lâu").wait_for()
+    mark = page.get_by_role("button", name="Tôi đã học xong bài này")
+    expect(mark).to_be_disabled()  # too early: the button says how long is left
+    expect(mark).to_contain_text("còn")
     page.mouse.wheel(0, 3000)  # read on; the page remembers the place
-    page.wait_for_timeout(3200)
-    page.get_by_role("button", name="Tôi đã học xong bài này").click()
+    expect(mark).to_be_enabled(timeout=15000)
+    expect(mark).not_to_contain_text("còn")
+    mark.click()
     page.get_by_text(f"bạn đã học xong bài “{first.title}” (1/6 bài").wait_for()
 
     page.locator("main").get_by_role("link", name="Việc học của tôi").click()  # the breadcrumb: the menu is folded
@@ -50,3 +55,27 @@ def test_member_reads_a_lesson_marks_it_and_the_progress_moves(app, live_url, pa
     row = db.session.scalars(db.select(LessonProgress).filter_by(lesson_id=first.id)).one()
     db.session.refresh(row)
     assert row.studied_at is not None and row.resume_percent > 0
+
+
+def test_without_javascript_a_refusal_shows_next_to_the_button(app, live_url, browser):
+    """A phone with scripts off: pressed too early, the page comes back at the button with the reason."""
+    school = make_unit("CDCS-TD-THCS", make_unit("LDLD-LC", kind="province"))
+    member = make_member(school, "Lò Thị Xuân", phone="0912099001")
+    member.user = make_user("doanvien", full_name="Lò Thị Xuân")
+    content.sync(CONTENT)
+    topic = services.get_topic("chuyen-de-2022")
+    services.assign_topic(topic, school)
+    db.session.commit()
+    context = browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False, locale="vi-VN")
+    page = context.new_page()
+    try:
+        log_in_browser(page, live_url, "doanvien")
+        lesson = services.published_lessons(topic)[0]
+        page.goto(f"{live_url}/learn/{topic.slug}/{lesson.slug}")
+        page.get_by_role("button", name="Tôi đã học xong bài này").click()
+        refusal = page.locator("#mark").get_by_role("alert")
+        expect(refusal).to_contain_text("Bạn mở bài này chưa lâu")
+        expect(refusal).to_be_in_viewport()
+        expect(page.get_by_role("button", name="Tôi đã học xong bài này")).to_be_in_viewport()
+    finally:
+        context.close()

@@ -1,4 +1,5 @@
 """Member pages through the test client: my learning, topic, lesson, marking, place, print, search."""
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -76,6 +77,21 @@ def test_marking_too_soon_is_refused_then_accepted_later(topic, login, world):
     assert response.headers["Location"].endswith(lesson_url(topic, lessons[1]))
     page = member.get("/learn/").get_data(as_text=True)
     assert "1/6 bài · 17%" in page and f"Học tiếp: {lessons[1].title}" in page
+
+
+def test_the_refusal_and_the_time_left_are_next_to_the_button(topic, login):
+    """On a phone the page reloads at the button (#mark): the refusal must be there, not 4,000 px above."""
+    member = login("member")
+    lesson = services.published_lessons(topic)[0]
+    member.get(lesson_url(topic, lesson))
+    response = member.post(lesson_url(topic, lesson) + "/studied")
+    assert response.headers["Location"].endswith(lesson_url(topic, lesson) + "#mark")
+    page = member.get(response.headers["Location"]).get_data(as_text=True)
+    mark = page[page.index('<section id="mark"'):page.index("</section>", page.index('<section id="mark"'))]
+    assert "Bạn mở bài này chưa lâu" in mark and page.count("Bạn mở bài này chưa lâu") == 1
+    seconds = int(re.search(r'data-mark-seconds="(\d+)"', mark).group(1))
+    assert 0 < seconds <= services.required_read_seconds(lesson)
+    assert f"còn {services.wait_text(seconds)}" in mark
 
 
 def test_marking_a_lesson_never_opened_is_refused(topic, login):
