@@ -130,6 +130,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     quizzes_services.attempt_finished.connect(reports_progress.on_attempt_finished)
     units_services.members_moved.connect(reports_progress.on_members_moved)
 
-    # Learning pages show each topic's quiz, which learning cannot import: pass it in.
+    # Learning pages show each topic's quiz and certificate, which learning cannot import: pass them in.
     app.add_template_global(quizzes_services.quiz_status, "quiz_status")
+    app.add_template_global(certificates_services.completion_certificate, "completion_certificate")
+    learning_views.final_quiz_lookups[:] = [quizzes_services.final_quiz]
     return app

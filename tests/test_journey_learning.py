@@ -1,12 +1,16 @@
 """In Chromium, on a 360-px phone: doanvien opens the 2022 topic, reads a lesson, marks it
 studied (too early first), and sees the progress bar move."""
+from datetime import timedelta
 from pathlib import Path
 
 from playwright.sync_api import expect
 
+from certificates import services as certificates
+from core.clock import utcnow
 from core.extensions import db
 from learning import content, services
 from learning.models import LessonProgress
+from quizzes.models import Quiz
 from tests.factories import make_member, make_unit, make_user, log_in_browser
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
@@ -79,3 +83,38 @@ def test_without_javascript_a_refusal_shows_next_to_the_button(app, live_url, br
         expect(page.get_by_role("button", name="Tôi đã học xong bài này")).to_be_in_viewport()
     finally:
         context.close()
+
+
+def test_after_the_last_lesson_the_quiz_and_then_the_certificate_are_one_tap_away(app, live_url, page):
+    province = make_unit("LDLD-LC", kind="province", name="Liên đoàn Lao động tỉnh Lai Châu")
+    school = make_unit("CDCS-TD-THCS", province)
+    member = make_member(school, "Lò Thị Xuân", phone="0912099001")
+    member.user = make_user("doanvien", full_name="Lò Thị Xuân")
+    admin = make_user("quantri", "admin")
+    content.sync(CONTENT)
+    topic = services.get_topic("chuyen-de-2022")
+    services.assign_topic(topic, province)
+    *studied, last = services.published_lessons(topic)
+    for lesson in studied:
+        services.open_lesson(member, lesson, now=utcnow() - timedelta(hours=1))
+        services.mark_studied(member, lesson)
+    last.min_read_seconds = 0
+    db.session.add(Quiz(topic=topic, title="Bài kiểm tra cuối chuyên đề năm 2022", question_count=2,
+                        time_limit_seconds=600, pass_percent=50, min_duration_seconds=0))
+    db.session.commit()
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in_browser(page, live_url, "doanvien")
+    page.goto(f"{live_url}/learn/{topic.slug}/{last.slug}")
+    page.get_by_role("button", name="Tôi đã học xong bài này").click()
+    expect(page.get_by_role("status")).to_contain_text("6/6 bài")
+    page.get_by_role("status").get_by_role("link", name="Làm bài kiểm tra ngay").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Bài kiểm tra cuối chuyên đề năm 2022")
+
+    certificates.save_issuer(province, actor=None, body_lines="Liên đoàn Lao động tỉnh Lai Châu", place="Lai Châu",
+                             signer_title="PHÓ CHỦ TỊCH", signer_name="Đồng Thị Nghĩa", serial_suffix="GCN-LĐLĐ")
+    certificate = certificates.issue_offline(member, topic, admin, "Học tập trung ngày 15/3/2022 tại trường")
+    db.session.commit()
+    page.goto(f"{live_url}/learn/")
+    link = page.get_by_role("link", name="Tải giấy chứng nhận (PDF)")
+    expect(link).to_have_attribute("href", f"/certificates/{certificate.code}.pdf")
