@@ -38,9 +38,16 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 # A local server over plain HTTP: development cookies, a generated secret key, demo data.
+# Its choices go to instance/settings.env (with the key in instance/secret_key), which config.py
+# reads: a `flask` command typed later in another terminal uses the same database and environment.
 run: $(VENV)/.installed instance/secret_key
-	export SECRET_KEY=$$(cat instance/secret_key) HOCTAP_ENV=development \
-	       PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}; \
+	@if [ -f instance/settings.env ] && ! grep -q '^# make run' instance/settings.env; then \
+		echo "instance/settings.env holds a server's own settings: make run leaves it alone and stops." >&2; \
+		exit 1; fi
+	@umask 077; { echo "# make run: the settings of the local server, read by every flask command"; \
+	  echo "HOCTAP_ENV=development"; \
+	  echo "PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}"; \
+	  if [ -n "$$DATABASE_URL" ]; then echo "DATABASE_URL=$$DATABASE_URL"; fi; } > instance/settings.env
 	$(FLASK) db upgrade && \
 	$(FLASK) content sync && \
 	$(FLASK) seed-demo && \

@@ -2,6 +2,7 @@
 import os
 from pathlib import Path
 
+import click
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -21,7 +22,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "hoctap.db")
     if app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY and not (app.debug or app.testing):
-        raise RuntimeError("SECRET_KEY is the built-in development key: set SECRET_KEY in the environment.")
+        message = ("Chưa có SECRET_KEY: đặt biến môi trường SECRET_KEY hoặc ghi một khóa ngẫu nhiên vào "
+                   f"{os.path.join(app.instance_path, 'secret_key')} (README, mục Production).")
+        if click.get_current_context(silent=True) is not None:
+            raise SystemExit(message)  # a `flask` command: one line, no traceback
+        raise RuntimeError(message)
     if app.config["PROXY_COUNT"]:
         # Behind nginx every request comes from 127.0.0.1: without this, one person's failed
         # logins would lock everyone out, and Secure cookies would not know the request was HTTPS.
@@ -74,6 +79,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from reports import views as reports_views
     from units import cli as units_cli
     from units import demo as units_demo
+    from units import demo_guard
     from units import headcount_views
     from units import services as units_services
     from units import views as units_views
@@ -107,11 +113,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.cli.add_command(quizzes_cli.quizzes_cli)
     app.cli.add_command(certificates_cli.certificates_cli)
     app.cli.add_command(accounts_cli.api_token_cli)
+    app.cli.add_command(accounts_cli.users_cli)
     app.cli.add_command(reports_progress.reports_cli)
     app.cli.add_command(demo.seed_demo)
     app.cli.add_command(backup.backup_command)
     demo.seeders[:] = [units_demo.seed, learning_demo.seed, quizzes_demo.seed, certificates_demo.seed,
                        contests_demo.seed, reports_demo.seed, submission_demo.seed]
+    demo.refusals[:] = [demo_guard.real_data_reason]
     app.add_template_global(contests_services.published_contests, "published_contests")
     # Contest rounds run on the attempt engine, which knows nothing of contests.
     quizzes_views.attempt_extras[:] = [contests_views.attempt_extras]
@@ -122,6 +130,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     quizzes_services.attempt_finished.connect(reports_progress.on_attempt_finished)
     units_services.members_moved.connect(reports_progress.on_members_moved)
 
-    # Learning pages show each topic's quiz, which learning cannot import: pass it in.
+    # Learning pages show each topic's quiz and certificate, which learning cannot import: pass them in.
     app.add_template_global(quizzes_services.quiz_status, "quiz_status")
+    app.add_template_global(certificates_services.completion_certificate, "completion_certificate")
+    learning_views.final_quiz_lookups[:] = [quizzes_services.final_quiz]
     return app

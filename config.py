@@ -1,11 +1,39 @@
-"""Settings read from the environment, with defaults that are safe for local use."""
+"""Settings read from the environment, then from the instance folder, with defaults safe for local use.
+
+`make run` writes its choices to instance/settings.env and its key to instance/secret_key, so that
+a `flask` command typed in another terminal uses the same database, environment and key as the
+server; a production server may keep its settings there too. The process environment wins.
+"""
 import os
+from pathlib import Path
 
 DEFAULT_SECRET_KEY = "dev-only-not-secret"
+INSTANCE_DIR = Path(__file__).resolve().parent / "instance"  # Flask's instance_path for app.py
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ""
+
+
+def _instance_settings() -> dict[str, str]:
+    """NAME=value lines of instance/settings.env; blank lines and # comments skipped."""
+    pairs = (line.split("=", 1) for line in _read(INSTANCE_DIR / "settings.env").splitlines()
+             if "=" in line and not line.lstrip().startswith("#"))
+    return {name.strip(): value.strip() for name, value in pairs}
+
+
+_INSTANCE_SETTINGS = _instance_settings()
+
+
+def _setting(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(name, _INSTANCE_SETTINGS.get(name, default))
 
 
 def _database_url() -> str | None:
-    url = os.environ.get("DATABASE_URL")
+    url = _setting("DATABASE_URL")
     if url and url.startswith(("postgres://", "postgresql://")):
         # Heroku-style URLs name no driver; we ship psycopg 3.
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
@@ -13,13 +41,13 @@ def _database_url() -> str | None:
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+    SECRET_KEY = _setting("SECRET_KEY") or _read(INSTANCE_DIR / "secret_key").strip() or DEFAULT_SECRET_KEY
     # None means: a SQLite file in the instance folder (create_app fills it in).
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
     # "development" serves plain HTTP on a laptop; anything else is production.
-    ENVIRONMENT = os.environ.get("HOCTAP_ENV", "production")
+    ENVIRONMENT = _setting("HOCTAP_ENV", "production")
     SESSION_COOKIE_SECURE = ENVIRONMENT != "development"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -29,17 +57,17 @@ class Config:
     # A CSRF token must outlive the longest timed quiz, so tie it to the session only.
     WTF_CSRF_TIME_LIMIT = None
 
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_STORAGE_URI = _setting("RATELIMIT_STORAGE_URI", "memory://")
     # How many reverse proxies (nginx) stand in front and set X-Forwarded-For/-Proto; 0 without one.
-    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+    PROXY_COUNT = int(_setting("PROXY_COUNT", "0"))
     RATELIMIT_HEADERS_ENABLED = True
 
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 
-    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024
+    MAX_CONTENT_LENGTH = int(_setting("MAX_UPLOAD_MB", "20")) * 1024 * 1024
     MEMBERS_PER_PAGE = 50
     # Where the public can check a certificate; printed on certificates.
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    PUBLIC_BASE_URL = _setting("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     # Rendered certificate PDFs, kept so each is drawn once; None: instance/certificates.
-    CERTIFICATE_CACHE = os.environ.get("CERTIFICATE_CACHE")
+    CERTIFICATE_CACHE = _setting("CERTIFICATE_CACHE")

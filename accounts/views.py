@@ -144,7 +144,7 @@ def user_detail(user_id: int):
                 db.session.commit()
                 flash("Đã cấp vai trò.", "success")
                 return redirect(url_for(".user_detail", user_id=user.id))
-    return render_template("accounts/user_detail.html", user=user, form=form, role_names=ROLE_NAMES)
+    return render_template("accounts/user_detail.html", user=user, form=form)
 
 
 @bp.post("/users/<int:user_id>/roles/<int:role_id>/revoke")

@@ -15,12 +15,27 @@ ADMIN = "admin"
 OFFICER = "officer"
 EDITOR = "editor"
 ORGANISER = "organiser"
+# The one place roles are named for people: forms, lists, the audit log.
 ROLE_NAMES = {
-    ADMIN: "Quản trị hệ thống",
+    ADMIN: "Quản trị viên",
     OFFICER: "Cán bộ công đoàn",
     EDITOR: "Biên tập nội dung",
     ORGANISER: "Ban tổ chức cuộc thi",
 }
+# How unions write their names short: "LĐLĐ tỉnh Lai Châu", "CĐCS Trường THCS …".
+_SHORT_UNIT_WORDS = (("Liên đoàn Lao động", "LĐLĐ"), ("Công đoàn cơ sở", "CĐCS"))
+
+
+def short_unit_name(name: str) -> str:
+    for words, short in _SHORT_UNIT_WORDS:
+        name = name.replace(words, short)
+    return name
+
+
+def role_label(role) -> str:
+    """"Ban tổ chức cuộc thi · LĐLĐ tỉnh Lai Châu": the role in Vietnamese, then the unit it holds over."""
+    name = ROLE_NAMES.get(role.name, role.name)
+    return f"{name} · {short_unit_name(role.unit.name)}" if role.unit is not None else name
 
 
 def has_role(user, role: str) -> bool:

@@ -1,5 +1,6 @@
 """Jinja filters shared by every feature."""
 from core import clock
+from core.permissions import role_label
 
 
 def register(app) -> None:
@@ -7,6 +8,7 @@ def register(app) -> None:
     app.add_template_filter(clock.format_datetime, "datetime_vn")
     app.add_template_filter(lambda n: f"{n:,}".replace(",", "."), "number_vn")
     app.add_template_filter(percent_vn, "percent_vn")
+    app.add_template_filter(role_label, "role_label")
 
 
 def percent_vn(value, digits: int = 1) -> str:

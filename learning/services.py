@@ -27,11 +27,15 @@ class LearningError(Exception):
     """A refusal to show the member, in Vietnamese."""
 
 
+def wait_text(seconds_left: int) -> str:
+    """92 -> "1 phút 32 giây" (static/js/lesson.js counts down in the same words)."""
+    minutes, seconds = divmod(seconds_left, 60)
+    return f"{minutes} phút {seconds} giây" if minutes else f"{seconds} giây"
+
+
 class TooSoon(LearningError):
     def __init__(self, seconds_left: int):
-        minutes, seconds = divmod(seconds_left, 60)
-        wait = f"{minutes} phút {seconds} giây" if minutes else f"{seconds} giây"
-        super().__init__(f"Bạn mở bài này chưa lâu. Hãy đọc hết bài rồi đánh dấu lại sau {wait} nữa.")
+        super().__init__(f"Bạn mở bài này chưa lâu. Hãy đọc hết bài rồi đánh dấu lại sau {wait_text(seconds_left)} nữa.")
         self.seconds_left = seconds_left
 
 
@@ -223,6 +227,12 @@ def save_place(member: Member, lesson: Lesson, anchor: str, percent: int,
     return row
 
 
+def seconds_until_markable(row: LessonProgress, lesson: Lesson, *, now: datetime | None = None) -> int:
+    """How long the lesson must stay open before it may be marked studied; 0 once it may."""
+    elapsed = ((now or utcnow()) - row.opened_at).total_seconds()
+    return max(0, math.ceil(required_read_seconds(lesson) - elapsed))
+
+
 def mark_studied(member: Member, lesson: Lesson, *, now: datetime | None = None) -> LessonProgress:
     """Mark the lesson studied, unless it was opened too recently to have been read."""
     now = now or utcnow()
@@ -230,10 +240,9 @@ def mark_studied(member: Member, lesson: Lesson, *, now: datetime | None = None)
     if row is None:
         raise LearningError("Hãy mở và đọc bài học trước khi đánh dấu đã học.")
     if row.studied_at is None:
-        elapsed = (now - row.opened_at).total_seconds()
-        required = required_read_seconds(lesson)
-        if elapsed < required:
-            raise TooSoon(math.ceil(required - elapsed))
+        seconds_left = seconds_until_markable(row, lesson, now=now)
+        if seconds_left:
+            raise TooSoon(seconds_left)
         row.studied_at = now
         db.session.flush()
     return row

@@ -1,14 +1,22 @@
 """Member pages: my learning, a topic, a lesson (and its print view), search."""
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from core.clock import local_today
 from core.extensions import db, limiter
 from core.permissions import EDITOR, has_role, is_admin
 from learning import services
+from learning.models import Topic
 from units import services as units_services
 
 bp = Blueprint("learning", __name__)
+# The topic's final quiz, which learning cannot import (quizzes comes after it): app.py passes it in.
+final_quiz_lookups: list[Callable[[Topic], object | None]] = []
+# A flash category that base.html leaves out: the lesson page shows it beside "Tôi đã học xong bài này".
+MARK_REFUSED = "mark"
 
 
 def _member():
@@ -58,10 +66,12 @@ def lesson(topic_slug: str, lesson_slug: str):
         progress = services.open_lesson(member, lesson)
         db.session.commit()
     previous, following = services.neighbours(lesson) if lesson.published else (None, None)
+    seconds_left = services.seconds_until_markable(progress, lesson) if progress and not progress.studied_at else 0
     return render_template("learning/lesson.html", topic=topic, lesson=lesson, member=member,
                            progress=progress, previous=previous, following=following,
                            reading_minutes=services.reading_minutes(lesson),
-                           required_seconds=services.required_read_seconds(lesson))
+                           required_seconds=services.required_read_seconds(lesson),
+                           seconds_left=seconds_left, wait=services.wait_text(seconds_left))
 
 
 @bp.get("/learn/<topic_slug>/<lesson_slug>/print")
@@ -99,14 +109,19 @@ def mark_studied(topic_slug: str, lesson_slug: str):
     try:
         services.mark_studied(member, lesson)
     except services.LearningError as error:
-        flash(str(error), "warning")
+        flash(str(error), MARK_REFUSED)  # shown next to the button, where the member is looking
         return redirect(url_for(".lesson", topic_slug=topic.slug, lesson_slug=lesson.slug, _anchor="mark"))
     db.session.commit()
     progress = services.topic_progress(member, topic)
-    flash(f"Đã ghi nhận: bạn đã học xong bài “{lesson.title}” "
-          f"({progress.studied}/{progress.total} bài của chuyên đề).", "success")
+    message = Markup("Đã ghi nhận: bạn đã học xong bài “{}” ({}/{} bài của chuyên đề).").format(
+        lesson.title, progress.studied, progress.total)
     if progress.next_lesson is not None:
+        flash(message, "success")
         return redirect(url_for(".lesson", topic_slug=topic.slug, lesson_slug=progress.next_lesson.slug))
+    if any(lookup(topic) is not None for lookup in final_quiz_lookups):
+        message += Markup(' <a class="alert-link" href="{}">Làm bài kiểm tra ngay</a>').format(
+            url_for("quizzes.landing", topic_slug=topic.slug))
+    flash(message, "success")
     return redirect(url_for(".topic", topic_slug=topic.slug))
 
 

@@ -1,4 +1,5 @@
 """Member pages through the test client: my learning, topic, lesson, marking, place, print, search."""
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -78,6 +79,21 @@ def test_marking_too_soon_is_refused_then_accepted_later(topic, login, world):
     assert "1/6 bài · 17%" in page and f"Học tiếp: {lessons[1].title}" in page
 
 
+def test_the_refusal_and_the_time_left_are_next_to_the_button(topic, login):
+    """On a phone the page reloads at the button (#mark): the refusal must be there, not 4,000 px above."""
+    member = login("member")
+    lesson = services.published_lessons(topic)[0]
+    member.get(lesson_url(topic, lesson))
+    response = member.post(lesson_url(topic, lesson) + "/studied")
+    assert response.headers["Location"].endswith(lesson_url(topic, lesson) + "#mark")
+    page = member.get(response.headers["Location"]).get_data(as_text=True)
+    mark = page[page.index('<section id="mark"'):page.index("</section>", page.index('<section id="mark"'))]
+    assert "Bạn mở bài này chưa lâu" in mark and page.count("Bạn mở bài này chưa lâu") == 1
+    seconds = int(re.search(r'data-mark-seconds="(\d+)"', mark).group(1))
+    assert 0 < seconds <= services.required_read_seconds(lesson)
+    assert f"còn {services.wait_text(seconds)}" in mark
+
+
 def test_marking_a_lesson_never_opened_is_refused(topic, login):
     lesson = services.published_lessons(topic)[2]
     response = login("member").post(lesson_url(topic, lesson) + "/studied", follow_redirects=True)
@@ -131,3 +147,14 @@ def test_search_page_and_the_box_on_every_page(topic, login):
                                                                   "<mark>học tập và làm theo Bác</mark>")
     empty = member.get("/search?q=%3Cscript%3Ezzz").get_data(as_text=True)
     assert "Không tìm thấy kết quả nào cho “&lt;script&gt;zzz”" in empty
+
+
+def test_search_results_name_each_topic_so_two_of_one_year_differ(topic, login):
+    """Two annual topics of 2022 were both "Chuyên đề năm 2022" under their results."""
+    other = services.get_topic("ket-luan-01-kl-tw")
+    assert (other.kind, other.year) == (topic.kind, topic.year)
+    page = login("member").get("/search?q=neu+guong").get_data(as_text=True)
+    labels = [label.strip() for label in re.findall(r'<span class="small text-secondary">(?:Bài học · )?([^<·]+)', page)]
+    assert any(label.startswith(topic.title[:40]) for label in labels)
+    assert any(label.startswith(other.title[:40]) for label in labels)
+    assert f"{topic.kind_name} {topic.year}" not in labels

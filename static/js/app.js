@@ -1,4 +1,5 @@
-// The only script every page loads: the menu toggle on phones and confirmation prompts.
+// The only script every page loads: the menu toggle on phones, "Khác" closing on a click
+// elsewhere, and confirmation prompts.
 document.addEventListener("click", function (event) {
   var toggle = event.target.closest("[data-toggle-target]");
   if (toggle) {
@@ -6,6 +7,13 @@ document.addEventListener("click", function (event) {
     var open = target.classList.toggle("show");
     toggle.setAttribute("aria-expanded", open ? "true" : "false");
   }
+});
+document.addEventListener("click", function (event) {
+  document.querySelectorAll(".nav-more details[open]").forEach(function (menu) {
+    if (!menu.contains(event.target)) {
+      menu.removeAttribute("open");
+    }
+  });
 });
 document.addEventListener("submit", function (event) {
   var message = event.target.getAttribute("data-confirm");

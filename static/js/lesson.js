@@ -32,3 +32,26 @@
   }, { passive: true });
   document.addEventListener("visibilitychange", function () { if (document.visibilityState === "hidden") { send(); } });
 })();
+
+// "Tôi đã học xong bài này" waits, disabled, until the lesson has been open long enough; the
+// server said how long and still decides when the form is sent.
+(function () {
+  var button = document.querySelector("[data-mark-seconds]");
+  var wait = button && button.querySelector("[data-mark-wait]");
+  if (!wait) { return; }
+  var end = Date.now() + 1000 * parseInt(button.getAttribute("data-mark-seconds"), 10);
+
+  function tick() {
+    var left = Math.ceil((end - Date.now()) / 1000);
+    if (left <= 0) {
+      button.disabled = false;
+      wait.remove();
+      return;
+    }
+    var minutes = Math.floor(left / 60), seconds = left % 60;
+    wait.textContent = "còn " + (minutes ? minutes + " phút " + seconds + " giây" : seconds + " giây");
+    setTimeout(tick, 1000);
+  }
+  button.disabled = true;
+  tick();
+})();
