@@ -309,7 +309,8 @@ def sync(root: Path, *, now: datetime | None = None) -> SyncReport:
         changed = _assign(topic, {
             "title": meta["title"].strip(), "kind": meta["kind"], "year": meta["year"],
             "opens_on": meta["opens_on"], "due_on": meta["due_on"],
-            "guiding_document": meta["guiding_document"].strip(), "summary": meta["summary"].strip()})
+            "guiding_document": meta["guiding_document"].strip(), "summary": meta["summary"].strip(),
+            "federation_code": (meta.get("federation") or "").strip() or None})
         _restore(topic, report.topics, changed, added)
         db.session.flush()
         before = (report.lessons.added, report.lessons.changed, report.lessons.unpublished)
@@ -318,6 +319,9 @@ def sync(root: Path, *, now: datetime | None = None) -> SyncReport:
         after = (report.lessons.added, report.lessons.changed, report.lessons.unpublished)
         if added or changed or before != after:
             report.lines.append(f"{source.slug}: {'mới' if added else 'đã cập nhật'}")
+        placed = services.place_topic(topic)
+        if placed:
+            report.lines.append(f"{source.slug}: {placed}")
     present = {s.slug for s in sources}
     for topic in existing_topics.values():
         if topic.from_content and topic.slug not in present and topic.content_removed_at is None:
@@ -339,7 +343,8 @@ def _sync_lessons(topic: Topic, source: _TopicSource, counts: Counts, now: datet
             db.session.add(lesson)
             rows[item.slug] = lesson
         changed = _assign(lesson, {"title": item.title, "summary": item.summary, "position": item.position,
-                                   "min_read_seconds": item.min_read_seconds})
+                                   "min_read_seconds": item.min_read_seconds,
+                                   "compares_with": " ".join(item.compares_with) or None})
         if lesson.body_md != item.body:
             services.set_lesson_body(lesson, item.body)
             changed = True
