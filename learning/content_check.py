@@ -20,14 +20,16 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from itertools import combinations
 
+from sqlalchemy.orm import selectinload
+
+from core.extensions import db
 from core.text import fold
+from learning.models import KIND_CONTEST, SINGLE, Lesson, Question, Topic
 
 LONG_ANSWER_MARGIN = 0.30
 DUPLICATE_RATIO = 0.85
 BLIND_LIMIT = 0.35
-SINGLE = "single"
 
 # Number -> date of issue: the documents in the two seeds and the national line of
 # studying and following Hồ Chí Minh. Any other number is flagged as possibly invented.
@@ -263,14 +265,16 @@ def _duplicate_flags(topics: list[TopicItem]) -> list[Flag]:
     entries = [(topic.slug, question.slug, _comparable(question.text))
                for topic in topics if topic.compare_across for question in topic.questions]
     flags = []
-    for (topic_a, slug_a, text_a), (topic_b, slug_b, text_b) in combinations(entries, 2):
-        if topic_a == topic_b:
-            continue
-        matcher = difflib.SequenceMatcher(None, text_a, text_b, autojunk=False)
-        if matcher.real_quick_ratio() < DUPLICATE_RATIO or matcher.quick_ratio() < DUPLICATE_RATIO:
-            continue
-        ratio = matcher.ratio()
-        if ratio >= DUPLICATE_RATIO:
+    for index, (topic_b, slug_b, text_b) in enumerate(entries):
+        matcher = difflib.SequenceMatcher(None, autojunk=False)
+        matcher.set_seq2(text_b)  # difflib indexes the second text: once for all it is compared with
+        for topic_a, slug_a, text_a in entries[:index]:
+            lengths = len(text_a) + len(text_b)
+            if topic_a == topic_b or not lengths or 2 * min(len(text_a), len(text_b)) / lengths < DUPLICATE_RATIO:
+                continue
+            matcher.set_seq1(text_a)
+            if matcher.quick_ratio() < DUPLICATE_RATIO or (ratio := matcher.ratio()) < DUPLICATE_RATIO:
+                continue
             percent = int(ratio * 100)
             flags.append(Flag(topic_a, slug_a, "near_duplicate",
                               f"gần trùng với câu {topic_b}/{slug_b} (giống {percent} %)."))
@@ -304,3 +308,26 @@ def from_sources(sources) -> list[TopicItem]:
         [QuestionItem(question.slug, question.type, question.text, question.explanation, question.choices)
          for question in source.questions],
     ) for source in sources]
+
+
+def from_database() -> list[TopicItem]:
+    """Topics as the database holds them (what the editor sees), without rows whose file was removed."""
+    topics = db.session.scalars(db.select(Topic).where(Topic.content_removed_at.is_(None))
+                                .order_by(Topic.year.desc(), Topic.slug)).all()
+    lessons = db.session.scalars(db.select(Lesson).where(Lesson.content_removed_at.is_(None))
+                                 .order_by(Lesson.position, Lesson.id)).all()
+    questions = db.session.scalars(db.select(Question).where(Question.content_removed_at.is_(None))
+                                   .options(selectinload(Question.choices)).order_by(Question.position, Question.id))
+    items = {topic.id: TopicItem(topic.slug, topic.federation_code,
+                                 [topic.title, topic.guiding_document, topic.summary],
+                                 compare_across=topic.kind != KIND_CONTEST) for topic in topics}
+    for lesson in lessons:
+        if lesson.topic_id in items:
+            items[lesson.topic_id].lessons.append(LessonItem(lesson.slug, lesson.title, lesson.summary, lesson.body_md,
+                                                             tuple((lesson.compares_with or "").split())))
+    for question in questions:
+        if question.topic_id in items:
+            items[question.topic_id].questions.append(QuestionItem(
+                question.slug, question.type, question.text, question.explanation,
+                [(choice.text, choice.is_correct) for choice in question.choices]))
+    return list(items.values())
