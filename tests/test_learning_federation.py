@@ -120,3 +120,9 @@ def test_an_editor_cannot_set_a_topic_for_another_federation(provinces):
         editing.assign_unit(services.get_topic(LAO_CAI_TOPIC), provinces.lai_chau.district)
     editing.assign_unit(services.get_topic(LAO_CAI_TOPIC), provinces.lao_cai.district)
     assert assigned(LAO_CAI_TOPIC) == {LAO_CAI, "LCA-D"}
+
+
+def test_an_officer_issues_offline_certificates_for_the_topics_of_their_tree_only(provinces, login):
+    page = login("tinh-lc").get("/certificates/manage").get_data(as_text=True)
+    topic = services.get_topic(LAO_CAI_TOPIC)
+    assert f'value="{services.get_topic("chuyen-de-2022").id}"' in page and f'value="{topic.id}"' not in page
