@@ -64,6 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from learning import cli as learning_cli
     from learning import demo as learning_demo
     from learning import editor_views
+    from learning import services as learning_services
     from learning import session_views
     from learning import views as learning_views
     from quizzes import cli as quizzes_cli
@@ -129,6 +130,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Reports keep each member's standing on a topic current (reports/progress.py).
     quizzes_services.attempt_finished.connect(reports_progress.on_attempt_finished)
     units_services.members_moved.connect(reports_progress.on_members_moved)
+    # A topic waits for its federation's unit (content sync may run before the unit exists).
+    units_services.unit_created.connect(learning_services.on_unit_created)
 
     # Learning pages show each topic's quiz and certificate, which learning cannot import: pass them in.
     app.add_template_global(quizzes_services.quiz_status, "quiz_status")

@@ -1,4 +1,4 @@
-"""Demo certificates: the province issues them; a dozen members of the demo school have
+"""Demo certificates: each demo province issues its own; a dozen members of the demo school have
 completed the 2022 topic (doanvien has not, so the whole journey is left to try)."""
 from datetime import datetime, timedelta
 
@@ -12,14 +12,17 @@ from units import services as units_services
 from units.models import Member
 
 COMPLETED_BY = 12
+ISSUERS = [(units_demo.PROVINCE, "Liên đoàn Lao động tỉnh Lai Châu", "Lai Châu", "Đồng Thị Nghĩa"),
+           (units_demo.LAO_CAI, "Liên đoàn Lao động tỉnh Lào Cai", "Lào Cai", "Nguyễn Thị Thu Hà")]
 
 
 def seed() -> list[str]:
-    province = units_services.get_unit(units_demo.PROVINCE)
-    if db.session.scalars(db.select(Issuer).where(Issuer.unit_id == province.id)).first() is None:
-        services.save_issuer(province, actor=None, body_lines="Liên đoàn Lao động tỉnh Lai Châu", place="Lai Châu",
-                             signer_title="TM. BAN THƯỜNG VỤ\nPHÓ CHỦ TỊCH", signer_name="Đồng Thị Nghĩa",
-                             serial_suffix="GCN-LĐLĐ")
+    for code, name, place, signer in ISSUERS:
+        province = units_services.get_unit(code)
+        if db.session.scalars(db.select(Issuer).where(Issuer.unit_id == province.id)).first() is None:
+            services.save_issuer(province, actor=None, body_lines=name, place=place,
+                                 signer_title="TM. BAN THƯỜNG VỤ\nPHÓ CHỦ TỊCH", signer_name=signer,
+                                 serial_suffix="GCN-LĐLĐ")
     topic = learning.get_topic("chuyen-de-2022")
     school = units_services.get_unit(units_demo.GRASSROOTS_OF_COSO)
     members = db.session.scalars(db.select(Member).where(Member.unit_id == school.id, Member.user_id.is_(None))
@@ -33,4 +36,4 @@ def seed() -> list[str]:
             db.session.flush()
             services.issue_for_completion(completion)
             issued += 1
-    return [f"Giấy chứng nhận: cấu hình đơn vị cấp {province.code}; cấp thêm {issued}."]
+    return [f"Giấy chứng nhận: cấu hình đơn vị cấp {', '.join(code for code, *_ in ISSUERS)}; cấp thêm {issued}."]

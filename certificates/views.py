@@ -14,6 +14,7 @@ from certificates.models import Certificate, Issuer
 from core.extensions import db, limiter
 from core.forms import flash_errors
 from core.permissions import ADMIN, OFFICER, can_manage_unit, ensure_unit_in_scope, roles_required
+from learning import services as learning
 from learning.models import Topic
 from units import services as units_services
 from units.models import Unit
@@ -33,7 +34,10 @@ def _cache() -> Path:
 
 
 def _topic_choices() -> list[SelectChoice]:
-    topics = db.session.scalars(db.select(Topic).where(Topic.published).order_by(Topic.year.desc(), Topic.id))
+    """The published topics the officer's tree studies: another province's are not offered."""
+    query = db.select(Topic).where(Topic.published)
+    scope = learning.topic_scope(current_user, None)
+    topics = db.session.scalars((query if scope is None else query.where(scope)).order_by(Topic.year.desc(), Topic.id))
     return [SelectChoice(t.id, f"{t.kind_name} {t.year}: {t.title[:90]}") for t in topics]
 
 

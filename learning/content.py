@@ -4,8 +4,8 @@ Everything is read and checked first; one error anywhere and nothing is written.
 Rows are matched by slug and updated in place, so a member's progress (which points
 at lesson ids) survives any edit. A file that disappears unpublishes its row.
 
-    content/<topic-slug>/topic.yml
-    content/<topic-slug>/NN-<lesson-slug>.md    front matter: title, summary[, min_read_seconds]
+    content/<topic-slug>/topic.yml              [federation: the unit code of the province federation]
+    content/<topic-slug>/NN-<lesson-slug>.md    front matter: title, summary[, min_read_seconds, compares_with]
     content/<topic-slug>/questions.yml          a list of questions, each naming its lesson
 """
 import re
@@ -59,6 +59,7 @@ class _LessonSource:
     summary: str
     body: str
     min_read_seconds: int | None
+    compares_with: tuple[str, ...] = ()  # federations the lesson compares with on purpose
 
 
 @dataclass
@@ -140,6 +141,9 @@ class _Reader:
                 meta[key] = self._date(path, meta, key)
         if meta.get("opens_on") and meta.get("due_on") and meta["due_on"] < meta["opens_on"]:
             self.problem(path, meta["__line__"], "“due_on” không được trước “opens_on”.")
+        federation = meta.get("federation")
+        if federation is not None and (not isinstance(federation, str) or not federation.strip()):
+            self.problem(path, meta["__line__"], "“federation” phải là mã đơn vị của liên đoàn tỉnh, ví dụ LDLD-LC.")
         topic = _TopicSource(folder.name, meta)
         for lesson_path in sorted(folder.glob("*.md")):
             lesson = self.lesson(lesson_path)
@@ -187,6 +191,11 @@ class _Reader:
         if min_read is not None and (not isinstance(min_read, int) or min_read < 0):
             self.problem(path, 2, "“min_read_seconds” phải là số giây (số nguyên không âm).")
             ok = False
+        compares_with = meta.get("compares_with") or []
+        compares_with = [compares_with] if isinstance(compares_with, str) else compares_with
+        if not isinstance(compares_with, list) or not all(isinstance(code, str) for code in compares_with):
+            self.problem(path, 2, "“compares_with” phải là mã một liên đoàn tỉnh hoặc danh sách các mã.")
+            ok = False
         body = "\n".join(lines[end + 1:]).strip()
         if not body:
             self.problem(path, end + 2, "Bài học không có nội dung.")
@@ -194,7 +203,7 @@ class _Reader:
         if not ok:
             return None
         return _LessonSource(match.group(2), int(match.group(1)), meta["title"].strip(), meta["summary"].strip(),
-                             body, min_read)
+                             body, min_read, tuple(code.strip() for code in compares_with))
 
     def questions(self, path: Path, topic: _TopicSource, lesson_slugs: set[str]) -> None:
         items = self._yaml(path, path.read_text(encoding="utf-8"))
@@ -300,7 +309,8 @@ def sync(root: Path, *, now: datetime | None = None) -> SyncReport:
         changed = _assign(topic, {
             "title": meta["title"].strip(), "kind": meta["kind"], "year": meta["year"],
             "opens_on": meta["opens_on"], "due_on": meta["due_on"],
-            "guiding_document": meta["guiding_document"].strip(), "summary": meta["summary"].strip()})
+            "guiding_document": meta["guiding_document"].strip(), "summary": meta["summary"].strip(),
+            "federation_code": (meta.get("federation") or "").strip() or None})
         _restore(topic, report.topics, changed, added)
         db.session.flush()
         before = (report.lessons.added, report.lessons.changed, report.lessons.unpublished)
@@ -309,6 +319,9 @@ def sync(root: Path, *, now: datetime | None = None) -> SyncReport:
         after = (report.lessons.added, report.lessons.changed, report.lessons.unpublished)
         if added or changed or before != after:
             report.lines.append(f"{source.slug}: {'mới' if added else 'đã cập nhật'}")
+        placed = services.place_topic(topic)
+        if placed:
+            report.lines.append(f"{source.slug}: {placed}")
     present = {s.slug for s in sources}
     for topic in existing_topics.values():
         if topic.from_content and topic.slug not in present and topic.content_removed_at is None:
@@ -330,7 +343,8 @@ def _sync_lessons(topic: Topic, source: _TopicSource, counts: Counts, now: datet
             db.session.add(lesson)
             rows[item.slug] = lesson
         changed = _assign(lesson, {"title": item.title, "summary": item.summary, "position": item.position,
-                                   "min_read_seconds": item.min_read_seconds})
+                                   "min_read_seconds": item.min_read_seconds,
+                                   "compares_with": " ".join(item.compares_with) or None})
         if lesson.body_md != item.body:
             services.set_lesson_body(lesson, item.body)
             changed = True

@@ -15,6 +15,7 @@ from core.extensions import db
 from core.text import clean_name
 from learning import services
 from learning.models import KIND_NAMES, QUESTION_TYPES, Choice, Lesson, Question, Topic, TopicAssignment
+from units import services as units
 from units.models import Unit
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
@@ -135,6 +136,10 @@ def assign_unit(topic: Topic, unit: Unit, *, actor=None) -> None:
     """Set the topic for the unit and everyone below it."""
     if not unit.is_active:
         raise EditError(f"Đơn vị {unit.name} đã sáp nhập hoặc giải thể.")
+    federation = units.get_unit(topic.federation_code) if topic.federation_code else None
+    if federation is not None and not unit.path.startswith(federation.path):
+        raise EditError(f"Chuyên đề này dạy văn bản của {federation.name}: chỉ giao được cho các đơn vị thuộc "
+                        "liên đoàn đó.")
     services.assign_topic(topic, unit)
     audit.record(actor, "topic_assigned", "topic", topic.slug, f"Giao chuyên đề {topic.title} cho {unit.name}",
                  {"unit": unit.code})
@@ -273,13 +278,14 @@ def clone_topic(source: Topic, slug: str, title: str, year: int | None = None, *
     _check_topic_data(data)
     if _slug_taken(slug):
         raise EditError(f"Đã có chuyên đề mang mã “{slug}”.")
-    topic = Topic(slug=slug, published=False, from_content=False)
+    topic = Topic(slug=slug, published=False, from_content=False, federation_code=source.federation_code)
     _apply_topic_data(topic, data)
     db.session.add(topic)
     lessons: dict[int, Lesson] = {}
     for original in ordered_lessons(source):
         copy = Lesson(topic=topic, slug=original.slug, title=original.title, summary=original.summary,
-                      min_read_seconds=original.min_read_seconds, position=original.position,
+                      min_read_seconds=original.min_read_seconds, compares_with=original.compares_with,
+                      position=original.position,
                       published=original.published, from_content=False)
         services.set_lesson_body(copy, original.body_md)
         db.session.add(copy)

@@ -16,7 +16,7 @@ from core.forms import flash_errors
 from core.permissions import ADMIN, EDITOR, roles_required
 from core.tabular import TableError
 from core.text import clean_name
-from learning import editing, question_io, services
+from learning import content_check, editing, question_io, services
 from learning.forms import (ActionForm, AssignForm, CloneForm, LessonForm, NewLessonForm, NewQuestionForm,
                             NewTopicForm, QuestionForm, QuestionImportForm, TopicForm)
 from learning.models import Topic
@@ -297,8 +297,13 @@ def questions(topic_slug: str):
     wanted, lesson = _lesson_filter(topic)
     page = db.paginate(editing.questions_query(topic, lesson=lesson, without_lesson=wanted == NO_LESSON),
                        per_page=50, error_out=False)
+    flags = [flag for flag in content_check.check(content_check.from_database()) if flag.topic == topic.slug]
+    by_question: dict[str, list[content_check.Flag]] = {}
+    for flag in flags:
+        by_question.setdefault(flag.item, []).append(flag)
     return render_template("learning/editor/questions.html", topic=topic, page=page, wanted=wanted,
-                           lessons=editing.ordered_lessons(topic), no_lesson=NO_LESSON, letters=editing.LETTERS)
+                           lessons=editing.ordered_lessons(topic), no_lesson=NO_LESSON, letters=editing.LETTERS,
+                           flags=flags, flags_by_item=by_question)
 
 
 def _question_form(form_class, topic: Topic, **data):

@@ -31,6 +31,9 @@ class Topic(db.Model):
     due_on: Mapped[date | None]
     guiding_document: Mapped[str] = mapped_column(Text, default="")
     summary: Mapped[str] = mapped_column(Text, default="")
+    # The code of the province federation whose documents the topic teaches: it is set for that
+    # federation's tree only, as soon as a unit with this code exists (learning.services.place_topic).
+    federation_code: Mapped[str | None] = mapped_column(String(32))
     published: Mapped[bool] = mapped_column(default=False)
     # Rows loaded by `content sync`: only these are unpublished when their file goes away.
     from_content: Mapped[bool] = mapped_column(default=False)
@@ -77,6 +80,8 @@ class Lesson(db.Model):
     word_count: Mapped[int] = mapped_column(default=0)
     # None: 30% of the estimated reading time.
     min_read_seconds: Mapped[int | None]
+    # Codes of other federations the lesson compares with on purpose, space-separated (learning.content_check).
+    compares_with: Mapped[str | None] = mapped_column(String(200))
     position: Mapped[int] = mapped_column(SmallInteger, default=0)
     published: Mapped[bool] = mapped_column(default=True)
     # Rows loaded by `content sync`: only these are unpublished when their file goes away.

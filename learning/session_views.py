@@ -12,7 +12,7 @@ from core.extensions import db
 from core.forms import flash_errors
 from core.permissions import ADMIN, OFFICER, can_manage_unit, ensure_unit_in_scope, roles_required
 from core.tabular import TableError, neutralise
-from learning import sessions
+from learning import services, sessions
 from learning.forms import SessionForm, SessionImportForm
 from learning.models import SESSION_FORMS, StudySession, Topic
 from units import services as units_services
@@ -100,7 +100,7 @@ def _filter_date(name: str):
 @staff_required
 def unit_sessions(code: str):
     unit = units_services.unit_in_scope_or_404(current_user, code)
-    topics = sessions.session_topics()
+    topics = sessions.session_topics(services.topics_of_tree(unit))
     topic = next((t for t in topics if t.id == request.args.get("topic", type=int)), None)
     form = request.args.get("form") if request.args.get("form") in SESSION_FORMS else None
     date_from, date_to = _filter_date("from"), _filter_date("to")
@@ -119,7 +119,7 @@ def unit_sessions(code: str):
 @staff_required
 def new(code: str):
     unit = units_services.unit_in_scope_or_404(current_user, code)
-    topics = sessions.session_topics()
+    topics = sessions.session_topics(services.topics_of_tree(unit))
     form = SessionForm(unit_code=unit.code, held_on=local_today())
     _prepare(form, topics)
     created = []
@@ -133,7 +133,7 @@ def new(code: str):
 @staff_required
 def edit(session_id: int):
     session = _session_or_404(session_id)
-    topics = sessions.session_topics()
+    topics = sessions.session_topics(services.topics_of_tree(session.unit))
     if session.topic not in topics:
         topics.append(session.topic)  # an unpublished topic stays editable on its old sessions
     form = SessionForm(obj=session, unit_code=session.unit.code, topic=session.topic_id,
@@ -179,7 +179,8 @@ def import_sessions():
     elif request.method == "POST":
         flash_errors(form)
     return render_template("learning/sessions/import.html", form=form, result=result,
-                           topics=sessions.session_topics(), forms=SESSION_FORMS)
+                           topics=sessions.session_topics(services.topic_scope(current_user, None)),
+                           forms=SESSION_FORMS)
 
 
 @bp.get("/import-template.xlsx")
@@ -189,7 +190,7 @@ def import_template():
     sheet = workbook.active
     sheet.title = "Buổi học tập"
     sheet.append(sessions.TEMPLATE_HEADERS)
-    topics = sessions.session_topics()
+    topics = sessions.session_topics(services.topic_scope(current_user, None))
     example_topic = topics[0].slug if topics else "chuyen-de-2022"
     sheet.append(["CDCS-MAU", "15/03/2022", example_topic, "Trực tiếp", 34, "Hội nghị học tập tại hội trường"])
     sheet.append(["CDCS-MAU", "20/04/2022", example_topic, "Lồng ghép sinh hoạt định kỳ", 28, ""])

@@ -17,6 +17,7 @@ from core.extensions import db
 from core.permissions import can_manage_unit
 from core.tabular import ImportReport, read_table
 from core.text import clean_name, fold
+from learning import services as learning
 from learning.models import KIND_CONTEST, SESSION_FORMS, StudySession, StudySessionMember, Topic
 from units import services as units
 from units.models import Member, Unit
@@ -61,9 +62,11 @@ class SessionData:
     members: list[Member] = field(default_factory=list)
 
 
-def session_topics() -> list[Topic]:
-    """Topics a unit can hold a session for: published study topics, newest first."""
-    return list(db.session.scalars(db.select(Topic).where(Topic.published, Topic.kind != KIND_CONTEST)
+def session_topics(scope) -> list[Topic]:
+    """Published study topics within ``scope`` (an SQL condition on Topic, None for all), newest first:
+    `learning.topics_of_tree(unit)` for a unit's sessions, `learning.topic_scope(user, None)` for an officer's."""
+    query = db.select(Topic).where(Topic.published, Topic.kind != KIND_CONTEST)
+    return list(db.session.scalars((query if scope is None else query.where(scope))
                                    .order_by(Topic.year.desc(), Topic.id)))
 
 
@@ -109,6 +112,9 @@ def problems(data: SessionData, actor, *, today: date | None = None) -> dict[str
         found["unit"] = f"{data.unit.name} đã sáp nhập hoặc giải thể."
     if data.topic is None or data.topic.kind == KIND_CONTEST:
         found["topic"] = "Không có chuyên đề này."
+    elif "unit" not in found and not db.session.scalar(
+            db.select(Topic.id).where(Topic.id == data.topic.id, learning.topics_of_tree(data.unit))):
+        found["topic"] = f"Chuyên đề này không được giao cho {data.unit.name}."
     if data.held_on > today:
         found["held_on"] = f"Ngày {format_date(data.held_on)} chưa tới: chỉ ghi buổi học đã diễn ra."
     elif data.held_on.year < EARLIEST_YEAR:
@@ -229,7 +235,7 @@ def import_sessions(path: Path, filename: str, actor, *, dry_run=False, now=None
     result = SessionImportResult()
     titles, rows = read_table(path, filename, SESSION_COLUMNS, REQUIRED_COLUMNS)
     title = {key: titles.get(key, names[0]) for key, names in SESSION_COLUMNS.items()}
-    topics = session_topics()
+    topics = session_topics(learning.topic_scope(actor, None))
     unit_cache: dict[str, Unit | None] = {}
     seen: dict[tuple, int] = {}
     planned: list[tuple[int, SessionData, StudySession | None]] = []

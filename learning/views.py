@@ -28,8 +28,8 @@ def _can_edit() -> bool:
 
 
 def _topic_or_404(slug: str):
-    # Editors may look at unpublished topics the way members will see them.
-    return services.get_topic(slug, include_unpublished=_can_edit()) or abort(404)
+    # Editors may look at unpublished topics the way members will see them; another province's is not there.
+    return services.topic_for(slug, current_user, _member()) or abort(404)
 
 
 def _lesson_or_404(topic_slug: str, lesson_slug: str):
@@ -130,5 +130,6 @@ def mark_studied(topic_slug: str, lesson_slug: str):
 @limiter.limit("60/minute")
 def search():
     query = request.args.get("q", "").strip()[:200]
-    hits = services.search(query, limit=30, include_unpublished=_can_edit()) if query else []
+    hits = services.search(query, limit=30, include_unpublished=_can_edit(),
+                           scope=services.topic_scope(current_user, _member())) if query else []
     return render_template("learning/search.html", query=query, hits=hits)

@@ -39,7 +39,7 @@ def _attempt_or_404(attempt_id: int) -> Attempt:
 
 
 def _quiz_of_topic_or_404(topic_slug: str):
-    topic = learning.get_topic(topic_slug) or abort(404)
+    topic = learning.topic_for(topic_slug, current_user, _member()) or abort(404)
     return topic, services.final_quiz(topic) or abort(404)
 
 

@@ -14,7 +14,6 @@ from flask_limiter.util import get_remote_address
 from accounts import tokens
 from core.extensions import csrf, db, limiter
 from core.permissions import can_manage_unit, is_staff
-from learning import services as learning
 from reports import services
 from units import services as units
 
@@ -86,7 +85,7 @@ def completion(code: str):
     slug = request.args.get("topic", "").strip()
     if not slug:
         return _error(400, "Thiếu tham số topic (mã chuyên đề, ví dụ chuyen-de-2022).")
-    topic = learning.get_topic(slug)
+    topic = next((t for t in services.report_topics(unit) if t.slug == slug), None)
     if topic is None:
         return _error(400, f"Không có chuyên đề mã “{slug}”.")
     start, end = _date_arg("from"), _date_arg("to")

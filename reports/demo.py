@@ -1,13 +1,16 @@
-"""Demo study results for the 2022 topic across the demo province, so its report reads like a real one.
+"""Demo study results in both demo provinces, so that each one's report reads like a real one.
 
-Each district or sector studies at its own pace (Tam Đường well ahead, Mường Tè far
-behind); members read lessons between January and March 2022, take the quiz, and some
-finish after the 31/03 deadline. Units hold a few offline sessions, and three schools
-and clinics declare their headcount for the first half of 2022. The members who
-already completed in the certificates demo get the lessons and the attempt behind
-their completion. ``doanvien`` is left untouched, so the whole journey stays to try.
+Lai Châu studies the 2022 topic: each district or sector at its own pace (Tam Đường well
+ahead, Mường Tè far behind); members read lessons from ten days after the topic opens,
+take the quiz, and some finish after the due date. Lào Cai, smaller, studies its
+Kết luận 01 topic the same way. Units hold a few offline sessions, and a few schools and
+clinics declare their headcount for the first half of 2022. The members who already
+completed in the certificates demo get the lessons and the attempt behind their
+completion. ``doanvien`` and ``doanvien-laocai`` are left untouched, so the whole
+journey stays to try.
 """
 import random
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from accounts import services as accounts
@@ -22,22 +25,37 @@ from units import demo as units_demo
 from units import services as units
 from units.models import Headcount, Member, Unit
 
-TOPIC = "chuyen-de-2022"
-# How keen each second-level unit is: the share of its members who study at all.
-PACE = {"LDLD-TD": 0.9, "LDLD-TP": 0.75, "CDN-GD": 0.8, "CDN-YT": 0.6, "CDVC": 0.55, "LDLD-PT": 0.4,
-        "LDLD-MT": 0.2}
-EVERYONE = {"CDCS-TD-UBND", "CDCS-VC-STC"}  # units where every member completes on time
-SESSIONS = [  # unit, day, form, attendances, how many of its members are listed
-    ("CDCS-TD-THCS", date(2022, 2, 18), "in_person", 34, 30),
-    ("CDCS-TD-THCS", date(2022, 3, 11), "meeting", 31, 0),
-    ("CDCS-TD-TTYT", date(2022, 2, 25), "combined", 22, 18),
-    ("LDLD-TD", date(2022, 2, 10), "in_person", 85, 0),
-    ("CDCS-GD-LQD", date(2022, 3, 4), "in_person", 26, 24),
-    ("CDCS-TP-CHE", date(2022, 3, 15), "meeting", 24, 0),
-    ("CDCS-YT-BVDK", date(2022, 3, 22), "online", 41, 0),
-    ("CDCS-PT-SILO", date(2022, 4, 8), "in_person", 14, 12),
+
+@dataclass
+class Plan:
+    topic: str
+    name: str  # as a session's notes call the topic
+    pace: dict[str, float]  # how keen each second-level unit is: the share of its members who study at all
+    everyone: set[str]  # units where every member completes on time
+    sessions: list[tuple[str, date, str, int, int]]  # unit, day, form, attendances, members listed
+    headcounts: list[tuple[str, int]]
+
+
+PLANS = [
+    Plan("chuyen-de-2022", "Chuyên đề năm 2022",
+         {"LDLD-TD": 0.9, "LDLD-TP": 0.75, "CDN-GD": 0.8, "CDN-YT": 0.6, "CDVC": 0.55, "LDLD-PT": 0.4, "LDLD-MT": 0.2},
+         {"CDCS-TD-UBND", "CDCS-VC-STC"},
+         [("CDCS-TD-THCS", date(2022, 2, 18), "in_person", 34, 30),
+          ("CDCS-TD-THCS", date(2022, 3, 11), "meeting", 31, 0),
+          ("CDCS-TD-TTYT", date(2022, 2, 25), "combined", 22, 18),
+          ("LDLD-TD", date(2022, 2, 10), "in_person", 85, 0),
+          ("CDCS-GD-LQD", date(2022, 3, 4), "in_person", 26, 24),
+          ("CDCS-TP-CHE", date(2022, 3, 15), "meeting", 24, 0),
+          ("CDCS-YT-BVDK", date(2022, 3, 22), "online", 41, 0),
+          ("CDCS-PT-SILO", date(2022, 4, 8), "in_person", 14, 12)],
+         [("CDCS-TD-THCS", 36), ("CDCS-TD-TTYT", 22), ("CDCS-GD-LQD", 28)]),
+    Plan("ket-luan-01-kl-tw", "Kết luận số 01-KL/TW",
+         {"LDLD-LCA-TP": 0.8, "CDN-GD-LCA": 0.7, "LDLD-LCA-SAPA": 0.35},
+         {units_demo.GRASSROOTS_OF_COSO_LAO_CAI},
+         [(units_demo.GRASSROOTS_OF_COSO_LAO_CAI, date(2022, 3, 9), "in_person", 11, 10),
+          ("CDCS-SAPA-TTYT", date(2022, 3, 24), "meeting", 9, 0)],
+         [("CDCS-SAPA-TTYT", 11)]),
 ]
-HEADCOUNTS = [("CDCS-TD-THCS", 36), ("CDCS-TD-TTYT", 22), ("CDCS-GD-LQD", 28)]
 H1 = (date(2022, 1, 1), date(2022, 6, 30))
 
 
@@ -77,33 +95,34 @@ def _study(member: Member, lessons: list[Lesson], first_day: date, count: int, r
     return day
 
 
-def seed() -> list[str]:
-    topic = learning.get_topic(TOPIC)
+def _seed_plan(plan: Plan, password_hash: str) -> str:
+    topic = learning.get_topic(plan.topic)
     quiz = quizzes.final_quiz(topic) if topic else None
     if quiz is None:
-        return []
+        return ""
     lessons = learning.published_lessons(topic)
     if db.session.scalar(db.select(LessonProgress.id).where(LessonProgress.lesson_id.in_([l.id for l in lessons]))
                          .limit(1)) is not None:
-        return ["Kết quả học tập mẫu: đã có."]
+        return f"Kết quả học tập mẫu {plan.topic}: đã có."
     rng = random.Random(2022)
-    password_hash = accounts.hash_password(units_demo.DEMO_PASSWORD)
+    start = topic.opens_on + timedelta(days=9)
+    on_time = topic.due_on - timedelta(days=1)
     bank = list(db.session.scalars(db.select(Question).where(Question.topic_id == topic.id, Question.published)
                                    .order_by(Question.id)))
     completions = {c.member_id: c for c in db.session.scalars(
         db.select(TopicCompletion).where(TopicCompletion.topic_id == topic.id))}
     studied = completed = 0
-    for code, pace in PACE.items():
+    for code, pace in plan.pace.items():
         district = units.get_unit(code)
         members = db.session.scalars(
             db.select(Member).join(Unit, Member.unit_id == Unit.id)
             .where(units.in_subtree(district), Member.user_id.is_(None))
             .order_by(Member.id)).all()
         for member in members:
-            keen = member.unit.code in EVERYONE
+            keen = member.unit.code in plan.everyone
             done = completions.get(member.id)
             if done is not None:  # completed in the certificates demo: the lessons and the passing attempt
-                _study(member, lessons, date(2022, 2, 1), len(lessons), rng)
+                _study(member, lessons, topic.opens_on + timedelta(days=31), len(lessons), rng)
                 _account(member, password_hash)
                 finished = done.completed_at
                 attempt = _attempt(quiz, member, 1, finished, done.percent or 80.0, rng, bank)
@@ -114,7 +133,7 @@ def seed() -> list[str]:
             if rng.random() > pace and not keen:
                 continue
             studied += 1
-            first_day = date(2022, 1, 10) + timedelta(days=rng.randint(0, 40 if keen else 70))
+            first_day = start + timedelta(days=rng.randint(0, 40 if keen else 70))
             count = len(lessons) if keen or rng.random() < 0.5 + pace / 2 else rng.randint(1, len(lessons) - 1)
             last_day = _study(member, lessons, first_day, count, rng)
             if count < len(lessons) or (rng.random() > 0.85 and not keen):
@@ -122,7 +141,7 @@ def seed() -> list[str]:
             _account(member, password_hash)
             day, number = last_day + timedelta(days=rng.randint(0, 6)), 1
             if keen:
-                day = min(day, date(2022, 3, 30))
+                day = min(day, on_time)
             percent = rng.choice([70, 80, 90, 100] if keen else [50, 60, 70, 80, 80, 90, 90, 100])
             if percent < 70 and rng.random() < 0.7:  # tries again a few days later
                 _attempt(quiz, member, 1, _utc(day, rng.randint(8, 21)), percent, rng, bank)
@@ -136,17 +155,22 @@ def seed() -> list[str]:
                 db.session.flush()
                 certificates.issue_for_completion(completion)
                 completed += 1
-    for code, day, form, attendances, listed in SESSIONS:
+    for code, day, form, attendances, listed in plan.sessions:
         unit = units.get_unit(code)
         session = StudySession(unit_id=unit.id, topic_id=topic.id, held_on=day, form=form, attendances=attendances,
-                               notes="Hội nghị học tập, quán triệt Chuyên đề năm 2022 (dữ liệu mẫu).")
+                               notes=f"Hội nghị học tập, quán triệt {plan.name} (dữ liệu mẫu).")
         attendees = db.session.scalars(db.select(Member.id).where(Member.unit_id == unit.id)
                                        .order_by(Member.id).limit(listed)).all()
         session.attendees = [StudySessionMember(member_id=member_id) for member_id in attendees]
         db.session.add(session)
-    for code, headcount in HEADCOUNTS:
+    for code, headcount in plan.headcounts:
         unit = units.get_unit(code)
         db.session.add(Headcount(unit_id=unit.id, period_start=H1[0], period_end=H1[1], headcount=headcount))
     db.session.flush()
-    return [f"Kết quả học tập mẫu: {studied} đoàn viên học chuyên đề 2022, thêm {completed} người hoàn thành; "
-            f"{len(SESSIONS)} buổi học tập trực tiếp; {len(HEADCOUNTS)} đơn vị khai báo số đoàn viên."]
+    return (f"Kết quả học tập mẫu {plan.topic}: {studied} đoàn viên học, thêm {completed} người hoàn thành; "
+            f"{len(plan.sessions)} buổi học tập trực tiếp; {len(plan.headcounts)} đơn vị khai báo số đoàn viên.")
+
+
+def seed() -> list[str]:
+    password_hash = accounts.hash_password(units_demo.DEMO_PASSWORD)
+    return [line for plan in PLANS if (line := _seed_plan(plan, password_hash))]

@@ -75,6 +75,7 @@ from certificates.models import KIND_COMPLETION, Certificate
 from contests.models import Entry, Participant
 from core.clock import LOCAL_TZ
 from core.extensions import db
+from learning import services as learning
 from learning.models import KIND_CONTEST, SESSION_FORMS, Lesson, LessonProgress, StudySession, StudySessionMember, Topic
 from quizzes.models import EXPIRED, PURPOSE_FINAL, SUBMITTED, Attempt, Quiz
 from reports.models import MemberTopic
@@ -109,9 +110,11 @@ class Period:
         return utc(self.start), utc(self.end + timedelta(days=1))
 
 
-def report_topics() -> list[Topic]:
-    """The topics a report can be made for: published study topics (not contest banks), newest first."""
-    return list(db.session.scalars(db.select(Topic).where(Topic.published, Topic.kind != KIND_CONTEST)
+def report_topics(unit: Unit) -> list[Topic]:
+    """The topics a unit's report can be made for: published study topics (not contest banks)
+    set for the unit's tree (above, at or below it: another province's are not), newest first."""
+    return list(db.session.scalars(db.select(Topic).where(Topic.published, Topic.kind != KIND_CONTEST,
+                                                          learning.topics_of_tree(unit))
                                    .order_by(Topic.year.desc(), Topic.due_on, Topic.id)))
 
 

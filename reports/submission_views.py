@@ -35,9 +35,9 @@ def formatting():
     return {"percent_vn": charts.percent_vn, "session_forms": SESSION_FORMS}
 
 
-def _topic_and_period():
+def _topic_and_period(unit: Unit):
     """The topic and period in the address; the first topic and its first preset when absent."""
-    topics = services.report_topics()
+    topics = services.report_topics(unit)
     slug = request.args.get("topic")
     topic = next((t for t in topics if t.slug == slug), None) if slug else (topics[0] if topics else None)
     if topic is None:
@@ -96,7 +96,7 @@ def unit_submissions(code: str):
     unit = units.unit_in_scope_or_404(current_user, code)
     if "ky" in request.args:
         return _chosen_period_redirect(unit)
-    topic, topics, period = _topic_and_period()
+    topic, topics, period = _topic_and_period(unit)
     own = submissions.versions(unit.id, topic.id, period.start, period.end)
     children = submissions.received(unit, topic, period)
     return render_template(
@@ -113,7 +113,7 @@ def unit_submissions(code: str):
 @staff_required
 def compose(code: str):
     unit = units.unit_in_scope_or_404(current_user, code)
-    topic, _, period = _topic_and_period()
+    topic, _, period = _topic_and_period(unit)
     back = url_for(".unit_submissions", code=unit.code, **_args(topic, period))
     try:
         submissions.check_sendable(unit)

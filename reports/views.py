@@ -39,8 +39,8 @@ def _default_unit() -> Unit | None:
     return min(held, key=lambda unit: (unit.depth, unit.name_folded), default=None)
 
 
-def _topic():
-    topics = services.report_topics()
+def _topic(unit: Unit):
+    topics = services.report_topics(unit)
     slug = request.args.get("topic")
     if slug is None:
         if not topics:
@@ -102,7 +102,7 @@ def _lists_members(report: services.Report) -> bool:
 
 def _context(code: str) -> dict:
     unit = units.unit_in_scope_or_404(current_user, code)
-    topic, topics = _topic()
+    topic, topics = _topic(unit)
     period, choices = _period(topic)
     report = services.completion_report(unit, topic, period)
     return {"unit": unit, "topic": topic, "topics": topics, "period": period, "choices": choices,
@@ -134,7 +134,8 @@ def index():
 @staff_required
 def report(code: str):
     if "ky" in request.args:
-        return _chosen_period_redirect(units.unit_in_scope_or_404(current_user, code), _topic()[0])
+        unit = units.unit_in_scope_or_404(current_user, code)
+        return _chosen_period_redirect(unit, _topic(unit)[0])
     context = _context(code)
     context.update(_charts(context))
     if context["lists_members"]:
@@ -194,7 +195,7 @@ def export_csv(code: str):
 @staff_required
 def members_csv(code: str):
     unit = units.unit_in_scope_or_404(current_user, code)
-    topic, _ = _topic()
+    topic, _ = _topic(unit)
     period, _ = _period(topic)
     members = services.iter_member_statuses(unit, topic, period, only_incomplete=_only_incomplete())
     context = {"unit": unit, "topic": topic, "period": period}

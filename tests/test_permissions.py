@@ -87,7 +87,8 @@ TABLE = {
     "headcounts.delete": ("POST", "/units/GA/headcounts/{s.headcount_id}/delete", SCOPED),
 
     "learning.my_learning": ("GET", "/learn/", LOGGED_IN),
-    "learning.topic": ("GET", "/learn/{s.topic}/", LOGGED_IN),  # lessons are for reading, by anyone logged in
+    # Lessons are for reading by anyone logged in whose tree the topic is set for (here the whole province).
+    "learning.topic": ("GET", "/learn/{s.topic}/", LOGGED_IN),
     "learning.lesson": ("GET", "/learn/{s.topic}/{s.lesson}", LOGGED_IN),
     "learning.lesson_print": ("GET", "/learn/{s.topic}/{s.lesson}/print", LOGGED_IN),
     "learning.save_place": ("POST", "/learn/{s.topic}/{s.lesson}/place", {"member"}),  # others have no place

@@ -1,4 +1,5 @@
-"""Demo province: a union tree on four levels, 300+ members, and the demo accounts."""
+"""Demo provinces: Lai Châu's union tree on four levels with 300+ members, Lào Cai's smaller
+one beside it (each studies its own federation's topics), and the demo accounts."""
 import random
 
 from accounts import services as accounts
@@ -11,6 +12,8 @@ from units.models import Member
 DEMO_PASSWORD = "hoctap2022"
 PROVINCE = "LDLD-LC"
 GRASSROOTS_OF_COSO = "CDCS-TD-THCS"
+LAO_CAI = "LDLD-LAOCAI"
+GRASSROOTS_OF_COSO_LAO_CAI = "CDCS-LCA-THPT1"
 
 # (code, name, kind, parent, members)
 UNITS = [
@@ -44,8 +47,21 @@ UNITS = [
     ("CDCS-VC-SGD", "Công đoàn cơ sở Sở Giáo dục và Đào tạo", "grassroots", "CDVC", 18),
 ]
 
+# The second province: its own tree, cards LCA…, phones 0914…, so it never collides with Lai Châu's.
+LAO_CAI_UNITS = [
+    (LAO_CAI, "Liên đoàn Lao động tỉnh Lào Cai", "province", None, 0),
+    ("LDLD-LCA-TP", "Liên đoàn Lao động thành phố Lào Cai", "district", LAO_CAI, 0),
+    ("LDLD-LCA-SAPA", "Liên đoàn Lao động thị xã Sa Pa", "district", LAO_CAI, 0),
+    ("CDN-GD-LCA", "Công đoàn ngành Giáo dục tỉnh Lào Cai", "sector", LAO_CAI, 0),
+    (GRASSROOTS_OF_COSO_LAO_CAI, "Công đoàn cơ sở Trường THPT số 1 thành phố Lào Cai", "grassroots",
+     "LDLD-LCA-TP", 11),
+    ("CDCS-LCA-DIEN", "Công đoàn cơ sở Công ty Điện lực Lào Cai", "grassroots", "LDLD-LCA-TP", 10),
+    ("CDCS-SAPA-TTYT", "Công đoàn cơ sở Trung tâm Y tế thị xã Sa Pa", "grassroots", "LDLD-LCA-SAPA", 10),
+    ("CDCS-GD-LCA-CD", "Công đoàn cơ sở Trường Cao đẳng Lào Cai", "grassroots", "CDN-GD-LCA", 9),
+]
+
 # Family names, middle names and given names by people, so the list reads like a real
-# roll in Lai Châu: Kinh, Thái, Mông, Dao, Hà Nhì, Giáy.
+# roll in Lai Châu (and, near enough, Lào Cai): Kinh, Thái, Mông, Dao, Hà Nhì, Giáy.
 PEOPLES = [
     (40, ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô", "Dương", "Phan"],
      ["Văn", "Đức", "Minh", "Quang", "Xuân"], ["Thị", "Thu", "Thanh", "Ngọc", "Minh"],
@@ -70,6 +86,14 @@ ACCOUNTS = [
     ("coso", "Hoàng Văn Thắng", OFFICER, GRASSROOTS_OF_COSO),
     ("bientap", "Ban Tuyên giáo – Nữ công", EDITOR, None),
     ("bantochuc", "Ban Tổ chức cuộc thi", ORGANISER, PROVINCE),
+    ("laocai", "Nguyễn Thị Thu Hà", OFFICER, LAO_CAI),
+    ("coso-laocai", "Phạm Văn Hưng", OFFICER, GRASSROOTS_OF_COSO_LAO_CAI),
+]
+# username, name, union, card, phone, birth year, gender, position: a member account in each province.
+MEMBER_ACCOUNTS = [
+    ("doanvien", "Lò Thị Xuân", GRASSROOTS_OF_COSO, "LC099001", "0912099001", 1994, "Nữ", "Giáo viên"),
+    ("doanvien-laocai", "Hoàng Thị Mai", GRASSROOTS_OF_COSO_LAO_CAI, "LCA099001", "0914099001", 1990, "Nữ",
+     "Giáo viên"),
 ]
 
 
@@ -88,13 +112,12 @@ def _ensure_user(username: str, full_name: str) -> User:
     return user
 
 
-def seed() -> list[str]:
-    services.ensure_default_kinds()
-    kinds = {k.code: k for k in services.all_kinds()}
-    rng = random.Random(2022)
+def _seed_tree(rows, kinds, rng: random.Random, card_prefix: str, phone_base: int,
+               long_name_at: int | None = None) -> list[str]:
+    """Create the units of ``rows`` that do not exist yet, each with its members."""
     report = []
     serial = 0
-    for code, name, kind, parent_code, member_count in UNITS:
+    for code, name, kind, parent_code, member_count in rows:
         unit = services.get_unit(code)
         if unit is None:
             parent = services.get_unit(parent_code) if parent_code else None
@@ -102,13 +125,21 @@ def seed() -> list[str]:
             for _ in range(member_count):
                 serial += 1
                 full_name, gender = _name(rng)
-                if serial == 7:
+                if serial == long_name_at:
                     full_name, gender = LONG_NAME, "Nữ"
                 db.session.add(Member(
                     unit=unit, full_name=full_name, name_folded=services.fold(full_name),
-                    card_number=f"LC{100000 + serial}", phone=f"09{12000000 + serial * 7:08d}",
+                    card_number=f"{card_prefix}{100000 + serial}", phone=f"09{phone_base + serial * 7:08d}",
                     birth_year=rng.randint(1965, 2002), gender=gender, position=rng.choice(POSITIONS)))
             report.append(f"Thêm đơn vị {code} với {member_count} đoàn viên.")
+    return report
+
+
+def seed() -> list[str]:
+    services.ensure_default_kinds()
+    kinds = {k.code: k for k in services.all_kinds()}
+    report = _seed_tree(UNITS, kinds, random.Random(2022), "LC", 12000000, long_name_at=7)
+    report += _seed_tree(LAO_CAI_UNITS, kinds, random.Random(2021), "LCA", 14000000)
     db.session.flush()
     for username, full_name, role, unit_code in ACCOUNTS:
         user = _ensure_user(username, full_name)
@@ -116,13 +147,14 @@ def seed() -> list[str]:
         if not any(r.name == role and r.unit_id == (unit.id if unit else None) for r in user.roles):
             accounts.grant_role(user, role, unit, actor=None)
             report.append(f"Tài khoản {username}: {role}.")
-    member_user = _ensure_user("doanvien", "Lò Thị Xuân")
-    if services.member_for_user(member_user) is None:
-        coso_unit = services.get_unit(GRASSROOTS_OF_COSO)
-        member = services.create_member(coso_unit, services.MemberData(
-            full_name="Lò Thị Xuân", card_number="LC099001", phone="0912099001", birth_year=1994,
-            gender="Nữ", position="Giáo viên"))
-        member.user = member_user
-        report.append("Tài khoản doanvien: đoàn viên của " + coso_unit.name + ".")
+    for username, full_name, unit_code, card, phone, birth_year, gender, position in MEMBER_ACCOUNTS:
+        member_user = _ensure_user(username, full_name)
+        if services.member_for_user(member_user) is None:
+            union = services.get_unit(unit_code)
+            member = services.create_member(union, services.MemberData(
+                full_name=full_name, card_number=card, phone=phone, birth_year=birth_year, gender=gender,
+                position=position))
+            member.user = member_user
+            report.append(f"Tài khoản {username}: đoàn viên của {union.name}.")
     db.session.flush()
     return report

@@ -42,6 +42,8 @@ GENDERS = {"nam": "Nam", "nu": "Nữ", "khac": "Khác"}
 signals = Namespace()
 # Sent when a bulk UPDATE, which no ORM flush sees, has moved members to other units. Sender: their ids.
 members_moved = signals.signal("members-moved")
+# Sent when a unit is created, so that what waits for its code (a topic's federation) can attach. Sender: the unit.
+unit_created = signals.signal("unit-created")
 
 
 class UnitError(Exception):
@@ -147,6 +149,7 @@ def create_unit(code: str, name: str, kind: UnitKind, parent: Unit | None, *, ac
     unit.depth = parent.depth + 1 if parent else 0
     _record_event(unit, "created", on or local_today(), actor, parent=parent.code if parent else None)
     db.session.flush()
+    unit_created.send(unit)
     return unit
 
 
