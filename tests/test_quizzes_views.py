@@ -226,7 +226,7 @@ def settings_form(**changes):
 def test_the_editor_sets_the_quiz(quiz, login):
     editor = login("editor")
     url = f"/editor/topics/{quiz.topic.slug}/quiz"
-    assert "Ngân hàng có <strong>48</strong> câu hỏi" in editor.get(url).get_data(as_text=True)
+    assert "Ngân hàng có <strong>49</strong> câu hỏi" in editor.get(url).get_data(as_text=True)
     response = editor.post(url, data=settings_form(), follow_redirects=True)
     assert "Đã lưu cài đặt bài kiểm tra" in response.get_data(as_text=True)
     db.session.refresh(quiz)
@@ -239,7 +239,7 @@ def test_the_editor_sets_the_quiz(quiz, login):
 
 
 @pytest.mark.parametrize("changes,message", [
-    ({"question_count": "60"}, "Ngân hàng chỉ có 48 câu đang dùng"),
+    ({"question_count": "60"}, "Ngân hàng chỉ có 49 câu đang dùng"),
     ({"closes_at": "18/05/2022 08:00"}, "Thời điểm đóng phải sau thời điểm mở."),
     ({"opens_at": "2022-05-19"}, "ví dụ 19/05/2022 08:00"),
     ({"time_limit_minutes": "0"}, "Số phải trong khoảng 1 đến 360."),
