@@ -105,6 +105,7 @@ def test_every_readme_command_works_as_written_in_a_second_terminal(after_make_r
         "units import": [str(units_file), "--dry-run"],
         "members import": [str(members_file), "--unit", "CDCS-TD-THCS", "--dry-run"],
         "content sync": [],
+        "content check": [],
         "quizzes close-expired": [],
         "certificates export": ["--unit", "CDCS-TD-THCS", "--out", str(tmp_path / "gcn.zip")],
         "api-token create": ["tinh"],  # the demo officer: found only in make run's database
