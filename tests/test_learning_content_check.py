@@ -184,7 +184,6 @@ def test_the_bank_page_shows_the_same_report(world, login, tmp_path):
     assert "Có 1 điểm cần xem lại" in clean and "Lào Cai" not in clean  # the lesson compares on purpose
 
 
-@pytest.mark.xfail(strict=True, reason="the writer's rewrite of content/ (branch text) is not merged yet")
 def test_the_shipped_content_passes_the_check():
     flags = check.check(check.from_sources(content.read(CONTENT)))
     assert [str(flag) for flag in flags] == []
