@@ -8,7 +8,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from core import audit
 from core.clock import utcnow
 from core.extensions import db
-from core.permissions import OFFICER, ROLE_NAMES
+from core.permissions import OFFICER, ROLE_NAMES, may_manage_account
 from accounts.models import Role, User
 
 MIN_PASSWORD_LENGTH = 8
@@ -109,8 +109,19 @@ def set_password(user: User, new: str, *, now=None) -> None:
     user.password_changed_at = now or utcnow()
 
 
+def _ensure_may_manage(user: User, actor: User, refusal: str, summary: str, now) -> None:
+    """Refuse, and log the refusal, when ``actor`` may not take ``user`` over (see may_manage_account).
+
+    The caller commits even on refusal, so that the audit log keeps the attempt."""
+    if not may_manage_account(actor, user):
+        audit.record(actor, refusal, "user", user.id, f"{summary} {user.username}: chỉ quản trị hệ thống được làm",
+                     {"roles": sorted(user.role_names)}, now=now)
+        raise AccountError("admin_only")
+
+
 def issue_one_time_password(user: User, actor: User, *, now=None) -> str:
     """Give ``user`` a fresh password that must be changed at the next login."""
+    _ensure_may_manage(user, actor, "account_reset_refused", "Từ chối cấp lại mật khẩu cho", now)
     password = generate_initial_password()
     user.password_hash = hash_password(password)
     user.must_change_password = True
@@ -118,6 +129,14 @@ def issue_one_time_password(user: User, actor: User, *, now=None) -> str:
     audit.record(actor, "password_reset", "user", user.id,
                  f"Cấp mật khẩu dùng một lần cho {user.username}", now=now)
     return password
+
+
+def set_enabled(user: User, enabled: bool, actor: User, *, now=None) -> None:
+    """Allow or stop ``user`` logging in; an officer may do so only within their scope."""
+    if user.is_enabled == enabled:
+        return
+    _ensure_may_manage(user, actor, "account_disable_refused", "Từ chối khóa hoặc mở tài khoản", now)
+    user.is_enabled = enabled
 
 
 def grant_role(user: User, name: str, unit, actor: User, *, now=None) -> Role:

@@ -20,6 +20,8 @@ ACCOUNT_MESSAGES = {
     "unknown_role": "Vai trò không hợp lệ.",
     "officer_needs_unit": "Cán bộ công đoàn phải gắn với một đơn vị.",
     "role_exists": "Tài khoản đã có vai trò này.",
+    "admin_only": "Tài khoản này có quyền vượt ngoài phạm vi bạn quản lý: chỉ quản trị hệ thống mới được cấp lại "
+                  "mật khẩu hoặc khóa tài khoản này.",
     **PASSWORD_MESSAGES,
 }
 

@@ -86,8 +86,8 @@ def test_tree_counts_roll_up(tree):
     make_member(group)
     make_member(other)
     left = make_member(other)
-    services.set_member_status(left, "left")
     admin = make_user("admin", "admin")
+    services.set_member_status(left, "left", actor=admin)
     (root,) = services.tree(admin)
     assert root.unit.code == "P" and root.total_members == 3
     by_code = {n.unit.code: n for n in root.children}

@@ -432,12 +432,14 @@ def move_member(member: Member, unit: Unit, *, actor=None, on: date | None = Non
     db.session.flush()
 
 
-def set_member_status(member: Member, status: str, *, on: date | None = None) -> None:
+def set_member_status(member: Member, status: str, *, actor: User, on: date | None = None) -> None:
+    """Only an active member's account logs in; ``accounts.AccountError("admin_only")`` when
+    ``actor`` may not disable (or enable) that account."""
     if status not in MEMBER_STATUS_NAMES:
         raise UnitError("bad_status")
-    member.status, member.status_changed_on = status, on or local_today()
     if member.user is not None:
-        member.user.is_enabled = status == MEMBER_ACTIVE
+        accounts.set_enabled(member.user, status == MEMBER_ACTIVE, actor)
+    member.status, member.status_changed_on = status, on or local_today()
     db.session.flush()
 
 
