@@ -1,5 +1,6 @@
 """Accounts: passwords, authentication, roles. Plain functions; callers commit."""
 import secrets
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from core import audit
 from core.clock import utcnow
 from core.extensions import db
 from core.permissions import OFFICER, ROLE_NAMES, may_manage_account
+from core.text import normalise_phone
 from accounts.models import Role, User
 
 MIN_PASSWORD_LENGTH = 8
@@ -52,13 +54,20 @@ def generate_initial_password() -> str:
     return "".join(secrets.choice(_READABLE) for _ in range(10))
 
 
+def _by_username(username: str) -> User | None:
+    return db.session.execute(
+        db.select(User).where(db.func.lower(User.username) == username.lower())).scalar_one_or_none()
+
+
 def find_user(identifier: str) -> User | None:
-    identifier = identifier.strip()
+    """The account a person means, however they spelt it: a username, or a phone number in any
+    spelling that registration accepts (a contestant's username is their phone's canonical
+    form), or what ``login_lookups`` recognise (a member's phone or card)."""
+    identifier = unicodedata.normalize("NFKC", identifier).strip()
     if not identifier:
         return None
-    user = db.session.execute(
-        db.select(User).where(db.func.lower(User.username) == identifier.lower())
-    ).scalar_one_or_none()
+    phone = normalise_phone(identifier)
+    user = _by_username(identifier) or (_by_username(phone) if phone else None)
     for lookup in login_lookups:
         if user is not None:
             break

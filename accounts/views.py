@@ -9,7 +9,7 @@ from accounts.models import Role, User
 from core.extensions import db, limiter, login_manager
 from core.forms import flash_errors
 from core.permissions import ADMIN, EDITOR, OFFICER, ORGANISER, ROLE_NAMES, roles_required
-from core.text import fold
+from core.text import identifier, normalise_phone
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 
@@ -45,7 +45,10 @@ def _failed_login(response) -> bool:
 
 
 def _login_account_key() -> str:
-    return "login:" + fold(request.form.get("identifier", ""))
+    """Wrong passwords count against the account they try, however its identifier is spelt."""
+    typed = request.form.get("identifier", "")[:100]
+    user = services.find_user(typed)
+    return f"login:user:{user.id}" if user else "login:" + (normalise_phone(typed) or identifier(typed))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -16,7 +16,7 @@ from core.clock import format_date, local_today, parse_vn_date
 from core.extensions import db
 from core.permissions import can_manage_unit
 from core.tabular import ImportReport, read_table
-from core.text import clean_name, fold
+from core.text import clean_name, fold, identifier
 from learning.models import KIND_CONTEST, SESSION_FORMS, StudySession, StudySessionMember, Topic
 from units import services as units
 from units.models import Member, Unit
@@ -237,7 +237,7 @@ def import_sessions(path: Path, filename: str, actor, *, dry_run=False, now=None
         result.rows += 1
         v, n = row.values, row.number
         errors_before = result.error_count
-        code = units.normalise_code(v.get("unit_code", ""))
+        code = identifier(v.get("unit_code", ""))
         if code not in unit_cache:
             unit_cache[code] = units.get_unit(code) if code else None
         unit = unit_cache[code]

@@ -120,14 +120,6 @@ def test_members_search_by_folded_name_card_or_phone(tree):
     assert names("senh") == ["Lý A Sểnh"]
 
 
-def test_phone_normalisation():
-    assert services.normalise_phone("+84 912 345 678") == "0912345678"
-    assert services.normalise_phone("912345678") == "0912345678"
-    assert services.normalise_phone("0912.345.678") == "0912345678"
-    assert services.normalise_phone("0212345678") is None
-    assert services.normalise_phone("09123") is None
-
-
 def test_activation_issues_one_time_passwords_that_must_be_changed(tree, app):
     school = tree[3]
     member = make_member(school, "Sùng Thị Mỷ", phone="0987654321")
