@@ -116,6 +116,7 @@ def set_password(user: User, new: str, *, now=None) -> None:
     user.password_hash = hash_password(new)
     user.must_change_password = False
     user.password_changed_at = now or utcnow()
+    user.end_sessions()
 
 
 def _ensure_may_manage(user: User, actor: User, refusal: str, summary: str, now) -> None:
@@ -135,6 +136,7 @@ def issue_one_time_password(user: User, actor: User, *, now=None) -> str:
     user.password_hash = hash_password(password)
     user.must_change_password = True
     user.password_changed_at = now or utcnow()
+    user.end_sessions()
     audit.record(actor, "password_reset", "user", user.id,
                  f"Cấp mật khẩu dùng một lần cho {user.username}", now=now)
     return password
