@@ -40,6 +40,8 @@ UNIT_COLUMNS = {
     "parent_code": ("Mã đơn vị cấp trên",),
 }
 ADDED, UPDATED, UNCHANGED = "added", "updated", "unchanged"
+# All an importer learns of a member outside their scope.
+OUTSIDE = "thuộc một đoàn viên ngoài phạm vi quản lý"
 
 
 @dataclass
@@ -243,14 +245,18 @@ def import_members(path: Path, filename: str, actor, *, unit: Unit | None = None
             # The phone is someone else's: another member than the card names, or one with another card.
             if phone_owner is not None and (phone_owner is not found or (
                     p.data.card_number and found["card_number"] not in (None, p.data.card_number))):
-                result.error(n, titles["phone"], f"Số điện thoại {p.data.phone} đã thuộc về đoàn viên khác "
-                                                 f"({phone_owner['full_name']}).")
+                # Named only to an importer who may see them: elsewhere nothing beyond that they exist.
+                owner = (f"đã thuộc về đoàn viên khác ({phone_owner['full_name']})"
+                         if units.allowed(db.session.get(Unit, phone_owner["unit_id"])) else OUTSIDE)
+                result.error(n, titles["phone"], f"Số điện thoại {p.data.phone} {owner}.")
                 found = None
             if found is not None and p.unit is not None:
                 current = db.session.get(Unit, found["unit_id"])
                 if not units.allowed(current):
-                    result.error(n, titles["card_number"] if p.data.card_number else titles["phone"],
-                                 "Đoàn viên này đang thuộc đơn vị ngoài phạm vi bạn quản lý.")
+                    key = "card_number" if p.data.card_number else "phone"
+                    label = (f"Số thẻ {p.data.card_number}" if p.data.card_number
+                             else f"Số điện thoại {p.data.phone}")
+                    result.error(n, titles[key], f"{label} {OUTSIDE}.")
     if not result.ok or dry_run:
         return result
 
