@@ -70,7 +70,7 @@ def login():
             login_user(user, remember=form.remember.data)
             db.session.commit()
             return redirect(same_site_path(request.args.get("next", "")) or url_for("core.home"))
-        flash("Tên đăng nhập hoặc mật khẩu không đúng.", "danger")
+        flash("Số điện thoại, số thẻ, tên đăng nhập hoặc mật khẩu chưa đúng.", "danger")
     return render_template("accounts/login.html", form=form)
 
 
