@@ -130,7 +130,8 @@ def _ensure_may_manage(user: User, actor: User, refusal: str, summary: str, now)
 
 
 def issue_one_time_password(user: User, actor: User, *, now=None) -> str:
-    """Give ``user`` a fresh password that must be changed at the next login."""
+    """Give ``user`` a fresh password that must be changed at the next login; ``actor`` must
+    be allowed to take the account over (core.permissions.may_manage_account)."""
     _ensure_may_manage(user, actor, "account_reset_refused", "Từ chối cấp lại mật khẩu cho", now)
     password = generate_initial_password()
     user.password_hash = hash_password(password)
@@ -143,7 +144,7 @@ def issue_one_time_password(user: User, actor: User, *, now=None) -> str:
 
 
 def set_enabled(user: User, enabled: bool, actor: User, *, now=None) -> None:
-    """Allow or stop ``user`` logging in; an officer may do so only within their scope."""
+    """Allow or stop ``user`` logging in, if ``actor`` may (core.permissions.may_manage_account)."""
     if user.is_enabled == enabled:
         return
     _ensure_may_manage(user, actor, "account_disable_refused", "Từ chối khóa hoặc mở tài khoản", now)
