@@ -53,6 +53,7 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
 
     # A CSRF token must outlive the longest timed quiz, so tie it to the session only.
     WTF_CSRF_TIME_LIMIT = None

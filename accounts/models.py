@@ -1,3 +1,4 @@
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -6,6 +7,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.clock import utcnow
 from core.extensions import db
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(16)
 
 
 class User(UserMixin, db.Model):
@@ -20,6 +25,8 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime | None]
+    # Part of every session and remember-me cookie; a new one (logout, new password) voids them all.
+    session_token: Mapped[str | None] = mapped_column(String(32), default=new_session_token)
 
     roles: Mapped[list["Role"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin")
@@ -36,9 +43,11 @@ class User(UserMixin, db.Model):
         return {role.name for role in self.roles}
 
     def get_id(self) -> str:
-        # Changing the password invalidates sessions made with the old one.
-        stamp = int(self.password_changed_at.timestamp()) if self.password_changed_at else 0
-        return f"{self.id}:{stamp}"
+        return f"{self.id}:{self.session_token or ''}"
+
+    def end_sessions(self) -> None:
+        """Void every session and remember-me cookie issued so far, on every device."""
+        self.session_token = new_session_token()
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"

@@ -1,5 +1,6 @@
 """Accounts: passwords, authentication, roles. Plain functions; callers commit."""
 import secrets
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
@@ -8,7 +9,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from core import audit
 from core.clock import utcnow
 from core.extensions import db
-from core.permissions import OFFICER, ROLE_NAMES
+from core.permissions import OFFICER, ROLE_NAMES, may_manage_account
+from core.text import normalise_phone
 from accounts.models import Role, User
 
 MIN_PASSWORD_LENGTH = 8
@@ -52,13 +54,20 @@ def generate_initial_password() -> str:
     return "".join(secrets.choice(_READABLE) for _ in range(10))
 
 
+def _by_username(username: str) -> User | None:
+    return db.session.execute(
+        db.select(User).where(db.func.lower(User.username) == username.lower())).scalar_one_or_none()
+
+
 def find_user(identifier: str) -> User | None:
-    identifier = identifier.strip()
+    """The account a person means, however they spelt it: a username, or a phone number in any
+    spelling that registration accepts (a contestant's username is their phone's canonical
+    form), or what ``login_lookups`` recognise (a member's phone or card)."""
+    identifier = unicodedata.normalize("NFKC", identifier).strip()
     if not identifier:
         return None
-    user = db.session.execute(
-        db.select(User).where(db.func.lower(User.username) == identifier.lower())
-    ).scalar_one_or_none()
+    phone = normalise_phone(identifier)
+    user = _by_username(identifier) or (_by_username(phone) if phone else None)
     for lookup in login_lookups:
         if user is not None:
             break
@@ -107,17 +116,39 @@ def set_password(user: User, new: str, *, now=None) -> None:
     user.password_hash = hash_password(new)
     user.must_change_password = False
     user.password_changed_at = now or utcnow()
+    user.end_sessions()
+
+
+def _ensure_may_manage(user: User, actor: User, refusal: str, summary: str, now) -> None:
+    """Refuse, and log the refusal, when ``actor`` may not take ``user`` over (see may_manage_account).
+
+    The caller commits even on refusal, so that the audit log keeps the attempt."""
+    if not may_manage_account(actor, user):
+        audit.record(actor, refusal, "user", user.id, f"{summary} {user.username}: chỉ quản trị hệ thống được làm",
+                     {"roles": sorted(user.role_names)}, now=now)
+        raise AccountError("admin_only")
 
 
 def issue_one_time_password(user: User, actor: User, *, now=None) -> str:
-    """Give ``user`` a fresh password that must be changed at the next login."""
+    """Give ``user`` a fresh password that must be changed at the next login; ``actor`` must
+    be allowed to take the account over (core.permissions.may_manage_account)."""
+    _ensure_may_manage(user, actor, "account_reset_refused", "Từ chối cấp lại mật khẩu cho", now)
     password = generate_initial_password()
     user.password_hash = hash_password(password)
     user.must_change_password = True
     user.password_changed_at = now or utcnow()
+    user.end_sessions()
     audit.record(actor, "password_reset", "user", user.id,
                  f"Cấp mật khẩu dùng một lần cho {user.username}", now=now)
     return password
+
+
+def set_enabled(user: User, enabled: bool, actor: User, *, now=None) -> None:
+    """Allow or stop ``user`` logging in, if ``actor`` may (core.permissions.may_manage_account)."""
+    if user.is_enabled == enabled:
+        return
+    _ensure_may_manage(user, actor, "account_disable_refused", "Từ chối khóa hoặc mở tài khoản", now)
+    user.is_enabled = enabled
 
 
 def grant_role(user: User, name: str, unit, actor: User, *, now=None) -> Role:

@@ -1,3 +1,5 @@
+import secrets
+
 from flask import (Blueprint, abort, flash, redirect, render_template, request, session, url_for)
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.orm import lazyload
@@ -9,7 +11,8 @@ from accounts.models import Role, User
 from core.extensions import db, limiter, login_manager
 from core.forms import flash_errors
 from core.permissions import ADMIN, EDITOR, OFFICER, ORGANISER, ROLE_NAMES, roles_required
-from core.text import fold
+from core.security import same_site_path
+from core.text import identifier, normalise_phone
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 
@@ -20,19 +23,22 @@ ACCOUNT_MESSAGES = {
     "unknown_role": "Vai trò không hợp lệ.",
     "officer_needs_unit": "Cán bộ công đoàn phải gắn với một đơn vị.",
     "role_exists": "Tài khoản đã có vai trò này.",
+    "admin_only": "Tài khoản này có quyền vượt ngoài phạm vi bạn quản lý: chỉ quản trị hệ thống mới được cấp lại "
+                  "mật khẩu hoặc khóa tài khoản này.",
     **PASSWORD_MESSAGES,
 }
 
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    ident, _, stamp = user_id.partition(":")
-    if not ident.isdigit():
+    ident = user_id.partition(":")[0]
+    if not (ident.isascii() and ident.isdigit()):
         return None
     # Roles are read only when something asks (menus, permission checks), not on every request:
     # a contestant's answer saves never do.
     user = db.session.get(User, int(ident), options=[lazyload(User.roles)])
-    if user is None or user.get_id() != user_id:
+    # The id carries the user's session token: a cookie from before a logout or a new password fails.
+    if user is None or not secrets.compare_digest(user.get_id().encode(), user_id.encode()):
         return None
     return user
 
@@ -43,7 +49,10 @@ def _failed_login(response) -> bool:
 
 
 def _login_account_key() -> str:
-    return "login:" + fold(request.form.get("identifier", ""))
+    """Wrong passwords count against the account they try, however its identifier is spelt."""
+    typed = request.form.get("identifier", "")[:100]
+    user = services.find_user(typed)
+    return f"login:user:{user.id}" if user else "login:" + (normalise_phone(typed) or identifier(typed))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -57,20 +66,19 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.identifier.data, form.password.data)
         if user is not None:
-            next_url = request.args.get("next", "")
             session.clear()  # a new session at login: no fixation
             login_user(user, remember=form.remember.data)
             db.session.commit()
-            if not next_url.startswith("/") or next_url.startswith("//"):
-                next_url = url_for("core.home")
-            return redirect(next_url)
-        flash("Tên đăng nhập hoặc mật khẩu không đúng.", "danger")
+            return redirect(same_site_path(request.args.get("next", "")) or url_for("core.home"))
+        flash("Số điện thoại, số thẻ, tên đăng nhập hoặc mật khẩu chưa đúng.", "danger")
     return render_template("accounts/login.html", form=form)
 
 
 @bp.post("/logout")
 @login_required
 def logout():
+    current_user.end_sessions()
+    db.session.commit()
     logout_user()
     session.clear()
     flash("Bạn đã đăng xuất.", "info")
@@ -88,7 +96,7 @@ def change_password():
             flash(ACCOUNT_MESSAGES.get(error.code, error.code), "danger")
         else:
             db.session.commit()
-            login_user(current_user._get_current_object())  # the session id carries the password stamp
+            login_user(current_user._get_current_object())  # this session carries the new session token
             flash("Đã đổi mật khẩu.", "success")
             return redirect(url_for("core.home"))
     return render_template("accounts/password.html", form=form)

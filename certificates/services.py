@@ -13,7 +13,7 @@ from core import audit
 from core.clock import local_today, utcnow
 from core.extensions import db
 from core.permissions import can_manage_unit, scope_paths
-from core.text import fold
+from core.text import fold, identifier
 from certificates.models import KIND_COMPLETION, KIND_PRIZE, Certificate, Issuer
 from certificates.pdf import CertificateContent, render_pdf, vietnamese_date_line
 from learning.models import Topic
@@ -37,7 +37,7 @@ def new_code() -> str:
 
 def normalise_code(text: str) -> str:
     """What a person typed ("k7qm 2xpa-9dhn…", O for 0) to the stored form."""
-    return re.sub(r"[^0-9A-Z]", "", (text or "").upper()).translate(_READ_AS)
+    return re.sub(r"[^0-9A-Z]", "", identifier(text)).translate(_READ_AS)
 
 
 def grouped(code: str) -> str:

@@ -14,8 +14,8 @@ from core.clock import utcnow
 from core.extensions import db
 from core.forms import flash_errors
 from core.markup import slugify
+from core.text import normalise_phone
 from quizzes.forms import format_local_moment, parse_local_moment
-from units import services as units_services
 from units.models import UnitKind
 
 bp = Blueprint("contest_admin", __name__, url_prefix="/contests")
@@ -227,7 +227,7 @@ def organise_action(slug: str, action: str):
             services.publish_results(contest, current_user)
             message = "Đã công bố kết quả: bảng xếp hạng công khai hiện đầy đủ."
         elif action == "exclude":
-            phone = units_services.normalise_phone(request.form.get("phone", ""))
+            phone = normalise_phone(request.form.get("phone", ""))
             participant = db.session.scalars(db.select(Participant).filter_by(contest_id=contest.id, phone=phone)
                                              ).first() if phone else None
             if participant is None:

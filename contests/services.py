@@ -27,7 +27,7 @@ from core.clock import to_local, utcnow
 from core.extensions import db
 from core.permissions import ORGANISER, is_admin
 from core.tabular import neutralise
-from core.text import clean_name
+from core.text import citizen_id_digits, clean_name, normalise_phone
 from quizzes import services as quizzes
 from quizzes.models import IN_PROGRESS, REVIEW_SCORE, Attempt, Quiz
 from units import services as units
@@ -178,7 +178,7 @@ def register_guest(contest: Contest, data: Registration) -> tuple[object, Partic
     name = clean_name(data.full_name)
     if len(name) < 4 or len(name.split()) < 2:
         raise ContestError("Hãy nhập đầy đủ họ và tên.")
-    phone = units.normalise_phone(data.phone)
+    phone = normalise_phone(data.phone)
     if phone is None:
         raise ContestError("Số điện thoại di động không hợp lệ (10 số, bắt đầu bằng 0).")
     if data.birth_year is not None and not 1930 <= data.birth_year <= utcnow().year - 10:
@@ -196,7 +196,7 @@ def register_guest(contest: Contest, data: Registration) -> tuple[object, Partic
             raise ContestError("Không có đơn vị với mã này.")
     elif not data.workplace.strip():
         raise ContestError("Hãy chọn đơn vị hoặc ghi nơi làm việc.")
-    digits = "".join(ch for ch in data.citizen_id if ch.isdigit())
+    digits = citizen_id_digits(data.citizen_id)
     if data.citizen_id.strip() and len(digits) not in (9, 12):
         raise ContestError("Số CCCD/CMND phải có 12 (hoặc 9) chữ số.")
     problem = accounts.password_problem(data.password, phone)

@@ -25,6 +25,7 @@ ACTION_LABELS = {
     "units_imported": "Nhập đơn vị", "members_imported": "Nhập đoàn viên", "questions_imported": "Nhập câu hỏi",
     "study_sessions_imported": "Nhập buổi học tập", "unit_kind_created": "Thêm loại đơn vị",
     "role_granted": "Cấp quyền", "role_revoked": "Thu quyền", "password_reset": "Cấp lại mật khẩu",
+    "account_reset_refused": "Từ chối cấp lại mật khẩu", "account_disable_refused": "Từ chối khóa tài khoản",
     "members_activated": "Cấp tài khoản đoàn viên", "certificate_revoked": "Thu hồi giấy chứng nhận",
     "certificate_issued_offline": "Cấp giấy chứng nhận (học trực tiếp)",
     "certificate_issuer_saved": "Sửa mẫu giấy chứng nhận", "contest_participant_excluded": "Loại người dự thi",
@@ -47,7 +48,8 @@ ACTION_LABELS = {
 ACTION_GROUPS = {
     "imports": ("Nhập dữ liệu", ["units_imported", "members_imported", "questions_imported",
                                  "study_sessions_imported"]),
-    "roles": ("Phân quyền và tài khoản", ["role_granted", "role_revoked", "password_reset", "members_activated",
+    "roles": ("Phân quyền và tài khoản", ["role_granted", "role_revoked", "password_reset", "account_reset_refused",
+                                          "account_disable_refused", "members_activated",
                                           "api_token_created", "api_token_revoked"]),
     "certificates": ("Giấy chứng nhận", ["certificate_revoked", "certificate_issued_offline",
                                          "certificate_issuer_saved"]),

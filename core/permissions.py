@@ -62,6 +62,23 @@ def can_manage_unit(user, unit) -> bool:
     return any(unit.path.startswith(path) for path in paths)
 
 
+def may_manage_account(actor, account) -> bool:
+    """May ``actor`` reset the password of, or disable, ``account``?
+
+    An administrator may manage any account. Anyone else only an account whose every role is an
+    officer role over a unit in one of the actor's own subtrees (their own unit included): taking
+    it over gives them nothing they do not already hold. Any other role (admin, editor,
+    organiser, global or over a unit, even one inside the subtree) reaches beyond the officer's
+    powers, so only an administrator manages that account. An account without roles qualifies:
+    whether its member lies in the actor's scope is for the caller to check.
+    """
+    paths = scope_paths(actor)
+    if paths is None:
+        return True
+    return all(role.name == OFFICER and role.unit is not None and can_manage_unit(actor, role.unit)
+               for role in account.roles)
+
+
 def ensure_unit_in_scope(user, unit) -> None:
     if unit is None or not can_manage_unit(user, unit):
         abort(404)

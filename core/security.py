@@ -1,4 +1,5 @@
-"""Response headers that every page carries."""
+"""Response headers that every page carries, and where a redirect may lead."""
+from urllib.parse import urlsplit
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -12,6 +13,20 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "object-src 'none'",
     "frame-ancestors 'none'",
 ])
+
+
+def same_site_path(target: str) -> str | None:
+    r"""``target`` if it is a path on this site, else None.
+
+    Browsers drop tabs and newlines inside a URL and read a backslash as a slash, so
+    "/\t/host" or "/\host" lead to //host: any control character, space or backslash
+    refuses the target, and what remains must parse with no scheme and no host."""
+    if any(ch.isspace() or ch == "\\" or ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
 
 
 def register(app) -> None:

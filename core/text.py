@@ -1,4 +1,5 @@
-"""Vietnamese text helpers: folding for search without diacritics."""
+"""Vietnamese text helpers: folding for search without diacritics, and the one canonical
+form of every identifier a person types or a file carries (phone, card, code, citizen id)."""
 import functools
 import re
 import unicodedata
@@ -39,3 +40,36 @@ def fold_aligned(text: str | None) -> str:
     """Like `fold` but one character out for each character in, so a match found in the
     folded text can be highlighted at the same place in the original."""
     return "".join(_fold_char(ch) for ch in unicodedata.normalize("NFC", text or ""))
+
+
+_PHONE_SEPARATORS = re.compile(r"[.()/\-\u2010-\u2015\u2212]")
+_PHONE = re.compile(r"0[35789][0-9]{8}")
+
+
+def identifier(text: str | None) -> str:
+    """An identifier as it is checked and stored: NFKC (full-width letters and digits become
+    ASCII), every script's decimal digits as ASCII digits ("٠٩٨" -> "098"), no spaces or
+    invisible characters, upper case. Member cards and unit codes are this; phone numbers
+    and citizen ids start from it."""
+    text = unicodedata.normalize("NFKC", str(text or ""))
+    kept = (str(unicodedata.decimal(ch)) if ch.isdecimal() else ch
+            for ch in text if not ch.isspace() and unicodedata.category(ch) != "Cf")
+    return "".join(kept).upper()
+
+
+def normalise_phone(text: str | None) -> str | None:
+    """A Vietnamese mobile number as 0xxxxxxxxx, however typed (+84, 84, spaces, dots,
+    dashes, other digit scripts), or None when it is not one."""
+    digits = _PHONE_SEPARATORS.sub("", identifier(text))
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("84") and len(digits) == 11:
+        digits = "0" + digits[2:]
+    elif len(digits) == 9 and digits[0] in "35789":
+        digits = "0" + digits  # Excel drops the leading zero of a number typed as a number
+    return digits if _PHONE.fullmatch(digits) else None
+
+
+def citizen_id_digits(text: str | None) -> str:
+    """The digits of a citizen id (CCCD/CMND), as ASCII, separators dropped."""
+    return "".join(ch for ch in identifier(text) if "0" <= ch <= "9")

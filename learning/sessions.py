@@ -5,6 +5,7 @@ Attendances (lượt) and people are never mixed: a session carries its number o
 attendances; the members listed, when a unit lists them, are the distinct people.
 """
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -16,7 +17,7 @@ from core.clock import format_date, local_today, parse_vn_date
 from core.extensions import db
 from core.permissions import can_manage_unit
 from core.tabular import ImportReport, read_table
-from core.text import clean_name, fold
+from core.text import clean_name, fold, identifier
 from learning import services as learning
 from learning.models import KIND_CONTEST, SESSION_FORMS, StudySession, StudySessionMember, Topic
 from units import services as units
@@ -84,15 +85,15 @@ def resolve_members(text: str, unit: Unit) -> tuple[list[Member], list[str]]:
     """Members named by card numbers or phones (one a line, or separated by commas), and what went wrong."""
     members: dict[int, Member] = {}
     errors = []
-    for identifier in (part.strip() for part in _IDENTIFIER_SPLIT.split(text or "")):
-        if not identifier:
+    for typed in (part.strip() for part in _IDENTIFIER_SPLIT.split(unicodedata.normalize("NFKC", text or ""))):
+        if not typed:
             continue
-        member = units.member_by_identifier(identifier)
+        member = units.member_by_identifier(typed)
         if member is None:
-            errors.append(f"Không tìm thấy đoàn viên có số thẻ hoặc số điện thoại “{identifier}”.")
+            errors.append(f"Không tìm thấy đoàn viên có số thẻ hoặc số điện thoại “{typed}”.")
         elif not member.unit.path.startswith(unit.path):
             # Named without their unit: an officer must not learn where someone outside their unit is.
-            errors.append(f"“{identifier}” không phải đoàn viên của {unit.name} hoặc đơn vị trực thuộc.")
+            errors.append(f"“{typed}” không phải đoàn viên của {unit.name} hoặc đơn vị trực thuộc.")
         else:
             members[member.id] = member
     return list(members.values()), errors
@@ -243,7 +244,7 @@ def import_sessions(path: Path, filename: str, actor, *, dry_run=False, now=None
         result.rows += 1
         v, n = row.values, row.number
         errors_before = result.error_count
-        code = units.normalise_code(v.get("unit_code", ""))
+        code = identifier(v.get("unit_code", ""))
         if code not in unit_cache:
             unit_cache[code] = units.get_unit(code) if code else None
         unit = unit_cache[code]

@@ -16,7 +16,7 @@ def test_members_log_in_by_username_phone_or_card(world, client, identifier):
 def test_wrong_password_is_refused_in_vietnamese(world, client):
     response = client.post("/accounts/login", data={"identifier": "member", "password": "sai-mat-khau"})
     assert response.status_code == 200
-    assert "Tên đăng nhập hoặc mật khẩu không đúng." in response.get_data(as_text=True)
+    assert "Số điện thoại, số thẻ, tên đăng nhập hoặc mật khẩu chưa đúng." in response.get_data(as_text=True)
 
 
 def test_login_does_not_redirect_off_site(world, client):

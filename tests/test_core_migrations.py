@@ -41,3 +41,35 @@ def test_upgrade_on_an_empty_database_matches_the_models(empty_database_url):
             diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
         db.engine.dispose()
     assert diff == []
+
+
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
+def test_phones_stored_in_other_digits_are_made_canonical(empty_database_url):
+    """Rows written before identifiers were normalised: a phone in full-width or Arabic-Indic digits."""
+    from flask_migrate import downgrade
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="a7c2e9d4b813")
+        with db.engine.begin() as connection:
+            run = connection.execute
+            run(text("INSERT INTO unit_kinds (id, code, name, is_grassroots, position) VALUES (1, 'g', 'G', true, 1)"))
+            run(text("INSERT INTO units (id, code, name, name_folded, kind_id, path, depth, status, created_at) "
+                     "VALUES (1, 'GA', 'A', 'a', 1, '/1/', 0, 'active', CURRENT_TIMESTAMP)"))
+            for name, phone in (("a", "0981234567"), ("b", "098１234567"), ("c", "٠٩٨١٢٣٤٥٦٨"), ("d", "0981234569")):
+                run(text("INSERT INTO members (unit_id, full_name, name_folded, phone, status, created_at, updated_at) "
+                         "VALUES (1, :name, :name, :phone, 'active', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"),
+                    {"name": name, "phone": phone})
+            for username in ("admin", "０９７８１２３４５６", "ｍｅｍｂｅｒ"):
+                run(text("INSERT INTO users (username, full_name, password_hash, must_change_password, is_enabled, "
+                         "created_at) VALUES (:username, 'X', 'x', false, true, CURRENT_TIMESTAMP)"),
+                    {"username": username})
+        with pytest.warns(UserWarning, match="already held by id 1"):
+            upgrade()
+        with db.engine.connect() as connection:
+            phones = dict(connection.execute(text("SELECT full_name, phone FROM members")).all())
+            usernames = set(connection.execute(text("SELECT username FROM users")).scalars())
+        # "b" is "a" in other digits: a duplicate for an administrator to merge, never deleted.
+        assert phones == {"a": "0981234567", "b": "098１234567", "c": "0981234568", "d": "0981234569"}
+        assert usernames == {"admin", "0978123456", "ｍｅｍｂｅｒ"}
+        downgrade(revision="a7c2e9d4b813")
+        db.engine.dispose()

@@ -118,6 +118,32 @@ def test_a_member_of_another_subtree_cannot_be_taken_over(setting, tmp_path):
     assert not result.ok and "ngoài phạm vi" in result.errors[0].message
 
 
+OUT_OF_SCOPE = "thuộc một đoàn viên ngoài phạm vi quản lý"
+
+
+@pytest.mark.parametrize("row", [["Người Lạ", "S", "LC9999", "0912000055"],   # a new card, their phone
+                                 ["Người Lạ", "S", None, "+84 912 000 055"],  # their phone alone
+                                 ["Người Lạ", "S", "lc 55", None]])            # their card
+def test_an_import_names_no_member_outside_the_importers_scope(setting, tmp_path, row):
+    _, district, _, other = setting
+    make_member(other, "Người Huyện Khác", card_number="LC55", phone="0912000055")
+    officer = make_user("huyen", "officer", district)
+    path = write_xlsx(tmp_path / "ds.xlsx", [row + [None, None]])
+    result = importing.import_members(path, "ds.xlsx", officer, dry_run=True)
+    messages = " ".join(e.message for e in result.errors)
+    assert "Người Huyện Khác" not in messages and OUT_OF_SCOPE in messages
+
+
+def test_an_import_names_the_owner_of_a_phone_inside_the_scope(setting, tmp_path):
+    _, district, school, _ = setting
+    make_member(school, "Người Trong Huyện", card_number="LC56", phone="0912000056")
+    officer = make_user("huyen", "officer", district)
+    path = write_xlsx(tmp_path / "ds.xlsx", [["Người Khác", "S", "LC57", "0912000056", None, None]])
+    result = importing.import_members(path, "ds.xlsx", officer, dry_run=True)
+    assert [e.message for e in result.errors] == [
+        "Số điện thoại 0912000056 đã thuộc về đoàn viên khác (Người Trong Huyện)."]
+
+
 def test_fixed_unit_and_dry_run(setting, tmp_path):
     _, _, school, _ = setting
     admin = make_user("admin", "admin")

@@ -3,6 +3,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateField, IntegerField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from core.text import identifier, normalise_phone
 from units import services
 from units.headcounts import MAX_HEADCOUNT
 
@@ -61,18 +62,18 @@ class MemberForm(FlaskForm):
     submit = SubmitField("Lưu")
 
     def validate_phone(self, field):
-        if (field.data or "").strip() and services.normalise_phone(field.data) is None:
+        if (field.data or "").strip() and normalise_phone(field.data) is None:
             raise ValidationError("Không phải số di động Việt Nam (10 số, bắt đầu bằng 03, 05, 07, 08, 09).")
 
     def validate_card_number(self, field):
-        card = services.normalise_card(field.data)
+        card = identifier(field.data)
         if card and not services.CARD_PATTERN.match(card):
             raise ValidationError("Số thẻ chỉ gồm chữ không dấu, số và gạch ngang (3–32 ký tự).")
 
     def member_data(self) -> services.MemberData:
         return services.MemberData(
-            full_name=self.full_name.data, card_number=services.normalise_card(self.card_number.data) or None,
-            phone=services.normalise_phone(self.phone.data) if (self.phone.data or "").strip() else None,
+            full_name=self.full_name.data, card_number=identifier(self.card_number.data) or None,
+            phone=normalise_phone(self.phone.data) if (self.phone.data or "").strip() else None,
             birth_year=self.birth_year.data, gender=services.normalise_gender(self.gender.data or ""),
             email=(self.email.data or "").lower() or None, position=(self.position.data or "").strip() or None)
 

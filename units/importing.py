@@ -16,7 +16,7 @@ from core.clock import local_today, parse_vn_date
 from core.extensions import db
 from core.permissions import scope_paths
 from core.tabular import ImportReport, Row, read_table
-from core.text import clean_name, fold
+from core.text import clean_name, fold, identifier, normalise_phone
 from units import services
 from units.models import MEMBER_ACTIVE, Member, MemberMove, Unit
 
@@ -40,6 +40,8 @@ UNIT_COLUMNS = {
     "parent_code": ("Mã đơn vị cấp trên",),
 }
 ADDED, UPDATED, UNCHANGED = "added", "updated", "unchanged"
+# All an importer learns of a member outside their scope.
+OUTSIDE = "thuộc một đoàn viên ngoài phạm vi quản lý"
 
 
 @dataclass
@@ -57,7 +59,7 @@ class _UnitCache:
         self._by_code: dict[str, Unit | None] = {}
 
     def get(self, code: str) -> Unit | None:
-        code = services.normalise_code(code)
+        code = identifier(code)
         if code not in self._by_code:
             self._by_code[code] = services.get_unit(code)
         return self._by_code[code]
@@ -98,13 +100,13 @@ def _parse_member_row(row: Row, titles: dict[str, str], units: _UnitCache, fixed
         result.error(row.number, title("unit_code") or "Mã đơn vị", "Thiếu mã đơn vị.")
     data = services.MemberData(full_name=name)
     if v.get("card_number"):
-        card = services.normalise_card(v["card_number"])
+        card = identifier(v["card_number"])
         if services.CARD_PATTERN.match(card):
             data.card_number = card
         else:
             result.error(row.number, title("card_number"), f"Số thẻ “{v['card_number']}” không hợp lệ.")
     if v.get("phone"):
-        data.phone = services.normalise_phone(v["phone"])
+        data.phone = normalise_phone(v["phone"])
         if data.phone is None:
             result.error(row.number, title("phone"),
                          f"“{v['phone']}” không phải số di động Việt Nam (10 số, bắt đầu bằng 03, 05, 07, 08, 09).")
@@ -243,14 +245,18 @@ def import_members(path: Path, filename: str, actor, *, unit: Unit | None = None
             # The phone is someone else's: another member than the card names, or one with another card.
             if phone_owner is not None and (phone_owner is not found or (
                     p.data.card_number and found["card_number"] not in (None, p.data.card_number))):
-                result.error(n, titles["phone"], f"Số điện thoại {p.data.phone} đã thuộc về đoàn viên khác "
-                                                 f"({phone_owner['full_name']}).")
+                # Named only to an importer who may see them: elsewhere nothing beyond that they exist.
+                owner = (f"đã thuộc về đoàn viên khác ({phone_owner['full_name']})"
+                         if units.allowed(db.session.get(Unit, phone_owner["unit_id"])) else OUTSIDE)
+                result.error(n, titles["phone"], f"Số điện thoại {p.data.phone} {owner}.")
                 found = None
             if found is not None and p.unit is not None:
                 current = db.session.get(Unit, found["unit_id"])
                 if not units.allowed(current):
-                    result.error(n, titles["card_number"] if p.data.card_number else titles["phone"],
-                                 "Đoàn viên này đang thuộc đơn vị ngoài phạm vi bạn quản lý.")
+                    key = "card_number" if p.data.card_number else "phone"
+                    label = (f"Số thẻ {p.data.card_number}" if p.data.card_number
+                             else f"Số điện thoại {p.data.phone}")
+                    result.error(n, titles[key], f"{label} {OUTSIDE}.")
     if not result.ok or dry_run:
         return result
 
@@ -307,9 +313,9 @@ def import_units(path: Path, filename: str, actor, *, dry_run=False, now=None) -
     for row in rows:
         result.rows += 1
         v = row.values
-        code = services.normalise_code(v.get("code", ""))
+        code = identifier(v.get("code", ""))
         name = clean_name(v.get("name", ""))
-        parent_code = services.normalise_code(v.get("parent_code", ""))
+        parent_code = identifier(v.get("parent_code", ""))
         if not code:
             result.error(row.number, title["code"], "Thiếu mã đơn vị.")
         elif not services.CODE_PATTERN.match(code):

@@ -12,7 +12,7 @@ from core import audit
 from core.clock import local_today
 from core.extensions import db
 from core.permissions import ensure_unit_in_scope, scope_paths
-from core.text import clean_name, fold, like_escape
+from core.text import clean_name, fold, identifier, like_escape, normalise_phone
 from units.models import (
     MEMBER_ACTIVE, MEMBER_LEFT, MEMBER_MOVED, UNIT_ACTIVE, UNIT_DISSOLVED, UNIT_MERGED,
     Member, MemberMove, Unit, UnitEvent, UnitKind,
@@ -30,7 +30,6 @@ DEFAULT_KINDS = [
     ("group", "Tổ công đoàn", True),
 ]
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,39}$")
-PHONE_PATTERN = re.compile(r"^0[35789]\d{8}$")
 CARD_PATTERN = re.compile(r"^[A-Z0-9-]{3,32}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MEMBER_STATUS_NAMES = {MEMBER_ACTIVE: "Đang sinh hoạt", MEMBER_MOVED: "Đã chuyển đi",
@@ -95,12 +94,8 @@ def create_kind(code: str, name: str, *, is_grassroots: bool, actor: User) -> Un
 
 # -- units --------------------------------------------------------------------------
 
-def normalise_code(code: str) -> str:
-    return clean_name(code).upper().replace(" ", "")
-
-
 def get_unit(code: str) -> Unit | None:
-    return db.session.execute(db.select(Unit).where(Unit.code == normalise_code(code))).scalar_one_or_none()
+    return db.session.execute(db.select(Unit).where(Unit.code == identifier(code))).scalar_one_or_none()
 
 
 def unit_in_scope_or_404(user, code: str) -> Unit:
@@ -132,7 +127,7 @@ def _record_event(unit: Unit, action: str, on: date, actor, **details) -> None:
 
 def create_unit(code: str, name: str, kind: UnitKind, parent: Unit | None, *, actor=None,
                 on: date | None = None) -> Unit:
-    code = normalise_code(code)
+    code = identifier(code)
     name = clean_name(name)
     if not CODE_PATTERN.match(code):
         raise UnitError("bad_code")
@@ -322,7 +317,7 @@ def search_units(user, text: str, *, limit=50) -> list[Unit]:
         return []
     query = (db.select(Unit)
              .where(or_(Unit.name_folded.contains(wanted, autoescape=True),
-                        Unit.code == normalise_code(text)))
+                        Unit.code == identifier(text)))
              .order_by(Unit.depth, Unit.name_folded).limit(limit))
     condition = in_scope(user)
     if condition is not None:
@@ -343,22 +338,6 @@ def units_for_choice(user) -> list[Unit]:
 
 
 # -- members ------------------------------------------------------------------------
-
-def normalise_phone(text: str) -> str | None:
-    """A Vietnamese mobile number as 0xxxxxxxxx, or None when it is not one."""
-    digits = re.sub(r"[\s.\-()]", "", text or "")
-    if digits.startswith("+84"):
-        digits = "0" + digits[3:]
-    elif digits.startswith("84") and len(digits) == 11:
-        digits = "0" + digits[2:]
-    elif len(digits) == 9 and digits[0] in "35789":
-        digits = "0" + digits  # Excel drops the leading zero of a number typed as a number
-    return digits if PHONE_PATTERN.match(digits) else None
-
-
-def normalise_card(text: str) -> str:
-    return re.sub(r"\s", "", text or "").upper()
-
 
 def normalise_gender(text: str) -> str | None:
     return GENDERS.get(fold(text))
@@ -435,12 +414,14 @@ def move_member(member: Member, unit: Unit, *, actor=None, on: date | None = Non
     db.session.flush()
 
 
-def set_member_status(member: Member, status: str, *, on: date | None = None) -> None:
+def set_member_status(member: Member, status: str, *, actor: User, on: date | None = None) -> None:
+    """Only an active member's account logs in; ``accounts.AccountError("admin_only")`` when
+    ``actor`` may not disable (or enable) that account."""
     if status not in MEMBER_STATUS_NAMES:
         raise UnitError("bad_status")
-    member.status, member.status_changed_on = status, on or local_today()
     if member.user is not None:
-        member.user.is_enabled = status == MEMBER_ACTIVE
+        accounts.set_enabled(member.user, status == MEMBER_ACTIVE, actor)
+    member.status, member.status_changed_on = status, on or local_today()
     db.session.flush()
 
 
@@ -460,7 +441,7 @@ def members_query(unit: Unit, *, text: str = "", status: str | None = MEMBER_ACT
         pattern = f"%{like_escape(wanted)}%"
         phone = normalise_phone(text)
         query = query.where(or_(Member.name_folded.like(pattern, escape="\\"),
-                                Member.card_number == normalise_card(text),
+                                Member.card_number == identifier(text),
                                 Member.phone == (phone or "")))
     return query.order_by(Member.name_folded, Member.id)
 
@@ -471,16 +452,16 @@ def member_for_user(user: User) -> Member | None:
 
 # -- accounts for members -----------------------------------------------------------
 
-def member_by_identifier(identifier: str) -> Member | None:
+def member_by_identifier(text: str) -> Member | None:
     """The member with this phone number or card number, as a person would type either."""
-    phone = normalise_phone(identifier)
-    condition = Member.phone == phone if phone else Member.card_number == normalise_card(identifier)
+    phone = normalise_phone(text)
+    condition = Member.phone == phone if phone else Member.card_number == identifier(text)
     return db.session.execute(db.select(Member).where(condition)).scalar_one_or_none()
 
 
-def user_for_identifier(identifier: str) -> User | None:
+def user_for_identifier(text: str) -> User | None:
     """Login lookup: a member may type their phone number or card number."""
-    member = member_by_identifier(identifier)
+    member = member_by_identifier(text)
     return member.user if member is not None else None
 
 

@@ -7,6 +7,8 @@ from flask_login import current_user
 from openpyxl import Workbook
 from wtforms import SelectChoice
 
+from accounts.services import AccountError
+from accounts.views import ACCOUNT_MESSAGES
 from core.extensions import db
 from core.forms import flash_errors
 from core.permissions import ADMIN, OFFICER, ensure_unit_in_scope, is_admin, roles_required
@@ -71,6 +73,12 @@ def _in_scope(unit) -> bool:
 
 def _fail(error: services.UnitError) -> None:
     flash(UNIT_MESSAGES.get(error.code, error.code), "danger")
+
+
+def _refuse(error: AccountError) -> None:
+    """An account beyond the officer's scope: nothing changes but the audit log's record of the refusal."""
+    db.session.commit()
+    flash(ACCOUNT_MESSAGES[error.code], "danger")
 
 
 @bp.get("/")
@@ -271,9 +279,13 @@ def member_status(member_id: int):
     member = _member_or_404(member_id)
     form = MemberStatusForm()
     if form.validate_on_submit():
-        services.set_member_status(member, form.status.data)
-        db.session.commit()
-        flash("Đã cập nhật trạng thái.", "success")
+        try:
+            services.set_member_status(member, form.status.data, actor=current_user)
+        except AccountError as error:
+            _refuse(error)
+        else:
+            db.session.commit()
+            flash("Đã cập nhật trạng thái.", "success")
     return redirect(url_for(".edit_member", member_id=member.id))
 
 
@@ -285,6 +297,9 @@ def reset_member_password(member_id: int):
         issued = services.reset_member_password(member, current_user)
     except services.UnitError as error:
         _fail(error)
+        return redirect(url_for(".edit_member", member_id=member.id))
+    except AccountError as error:
+        _refuse(error)
         return redirect(url_for(".edit_member", member_id=member.id))
     db.session.commit()
     return (render_template("units/passwords.html", unit=member.unit, issued=[issued]), 200,
