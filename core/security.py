@@ -1,4 +1,5 @@
 """Response headers that every page carries."""
+from flask import request
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -21,4 +22,7 @@ def register(app) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        # Behind nginx, ProxyFix (PROXY_COUNT) makes a request that came over HTTPS secure here.
+        if request.is_secure and app.config["ENVIRONMENT"] != "development":
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
