@@ -8,10 +8,12 @@ from core.audit import ACTION_GROUPS, action_label
 from core.clock import LOCAL_TZ, parse_vn_date
 from core.extensions import db
 from core.models import AuditEntry
+from core.params import requested_page
 from core.permissions import ADMIN, roles_required
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 PER_PAGE = 50
+FILTERS = ("group", "actor", "q", "from", "to")  # what the pager passes on; never url_for's own "_method"
 
 
 def _utc_midnight(day) -> datetime:
@@ -46,9 +48,9 @@ def index():
             continue
         query = query.where(AuditEntry.at >= _utc_midnight(day)) if name == "from" else \
             query.where(AuditEntry.at < _utc_midnight(day + timedelta(days=1)))
-    page = db.paginate(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()), per_page=PER_PAGE,
-                       error_out=False)
+    page = db.paginate(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()), page=requested_page(),
+                       per_page=PER_PAGE, error_out=False)
     actors = {user.id: user for user in db.session.scalars(
         db.select(User).where(User.id.in_({entry.actor_id for entry in page.items})))}
     return render_template("accounts/audit.html", page=page, actors=actors, groups=ACTION_GROUPS, problems=problems,
-                           action_label=action_label, filters={k: v for k, v in request.args.items() if k != "page"})
+                           action_label=action_label, filters={k: request.args[k] for k in FILTERS if k in request.args})

@@ -10,6 +10,7 @@ from accounts.forms import PASSWORD_MESSAGES, ChangePasswordForm, CreateUserForm
 from accounts.models import Role, User
 from core.extensions import db, limiter, login_manager
 from core.forms import flash_errors
+from core.params import requested_page
 from core.permissions import ADMIN, EDITOR, OFFICER, ORGANISER, ROLE_NAMES, roles_required
 from core.security import same_site_path
 from core.text import identifier, normalise_phone
@@ -110,7 +111,7 @@ def users():
     if text:
         query = query.where(db.or_(User.username.contains(text, autoescape=True),
                                    User.full_name.contains(text, autoescape=True)))
-    page = db.paginate(query, per_page=50)
+    page = db.paginate(query, page=requested_page(), per_page=50)
     return render_template("accounts/users.html", page=page, q=text, form=CreateUserForm())
 
 

@@ -13,6 +13,7 @@ from certificates.forms import IssuerForm, OfflineIssueForm, RevokeForm, VerifyF
 from certificates.models import Certificate, Issuer
 from core.extensions import db, limiter
 from core.forms import flash_errors
+from core.params import requested_id, requested_page
 from core.permissions import ADMIN, OFFICER, can_manage_unit, ensure_unit_in_scope, roles_required
 from learning import services as learning
 from learning.models import Topic
@@ -70,7 +71,7 @@ def _filters():
         # An officer of a single unit starts on that unit, ready to download its zip.
         held = [role.unit for role in current_user.roles if role.name == OFFICER and role.unit]
         unit = held[0] if len(held) == 1 else None
-    topic = db.session.get(Topic, request.args.get("topic", type=int) or 0)
+    topic = db.session.get(Topic, requested_id("topic") or 0)
     return unit, topic
 
 
@@ -79,8 +80,8 @@ def _filters():
 def manage():
     unit, topic = _filters()
     text = request.args.get("q", "").strip()[:80]
-    page = db.paginate(services.in_scope(current_user, unit=unit, topic=topic, text=text), per_page=PER_PAGE,
-                       error_out=False)
+    page = db.paginate(services.in_scope(current_user, unit=unit, topic=topic, text=text),
+                       page=requested_page(), per_page=PER_PAGE, error_out=False)
     form = OfflineIssueForm()
     form.topic.choices = _topic_choices()
     return render_template("certificates/manage.html", page=page, unit=unit, topic=topic, q=text,

@@ -328,7 +328,8 @@ def _lines(ordered, limit: int) -> list[BoardLine]:
     lines = []
     for place, item in enumerate(ordered[:limit], start=1):
         person = people[item.participant_id]
-        unit = person.unit.name if person.unit else person.workplace
+        # A guest's workplace is free text: fine for the jury, not for a public page.
+        unit = person.unit.name if person.unit else ""
         lines.append(BoardLine(place, ranking.mask_name(person.full_name), unit, item.score, item.duration_seconds))
     return lines
 

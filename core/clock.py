@@ -31,7 +31,14 @@ def format_datetime(value: datetime | None) -> str:
     return to_local(value).strftime("%H:%M %d/%m/%Y")
 
 
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2200  # outside, a date typed here is a slip or a crafted value
+
+
 def parse_vn_date(text: str) -> date:
-    """Parse dd/mm/yyyy (also d/m/yyyy, with - or .); raises ValueError."""
+    """Parse dd/mm/yyyy (also d/m/yyyy, with - or .); raises ValueError, also for a year outside
+    EARLIEST_YEAR..LATEST_YEAR (01/01/0001 would overflow as soon as it met a time zone)."""
     cleaned = text.strip().replace("-", "/").replace(".", "/")
-    return datetime.strptime(cleaned, "%d/%m/%Y").date()
+    parsed = datetime.strptime(cleaned, "%d/%m/%Y").date()
+    if not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:
+        raise ValueError(f"year {parsed.year} out of range")
+    return parsed

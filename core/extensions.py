@@ -40,10 +40,21 @@ def person_or_address() -> str:
 babel = Babel()
 
 
+# How long a SQLite write waits for another's lock before failing. SQLite has one writer at a time:
+# an answer save during a member import waits for the import's writing (10 s for 100,000 rows on a
+# busy 2-core machine, bench/import_during_contest.py), where pysqlite's default 5 s made it fail.
+# Kept under gunicorn's 30-s worker timeout; README "SQLite or PostgreSQL" gives the sizes.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
 @event.listens_for(Engine, "connect")
-def _sqlite_foreign_keys(dbapi_connection, _record):
-    # SQLite ignores foreign keys unless every connection asks for them.
+def _sqlite_pragmas(dbapi_connection, _record):
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
+        # SQLite ignores foreign keys unless every connection asks for them.
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # Write-ahead log: readers never wait for a writer, nor a writer for readers, so pages and
+        # answer saves go on while an import writes (the default journal locks readers out).
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()

@@ -33,6 +33,10 @@ ALLOWED_ATTRIBUTES = {
     **{f"h{n}": {"id"} for n in range(2, 7)},
 }
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
+# What a browser drops from a URL before reading it (WHATWG URL parser), then what makes it leave our
+# host: a scheme ("https:", "javascript:") or an authority (two slashes, either way round: //host, /\host).
+_URL_IGNORED = re.compile(r"[\t\n\r]|^[\x00-\x20]+")
+_OTHER_ORIGIN = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*:|[/\\]{2})")
 _WORD = re.compile(r"\w+")
 
 
@@ -49,9 +53,14 @@ def slugify(value: str, separator: str = "-") -> str:
     return _NON_SLUG.sub(separator, fold(value)).strip(separator) or "muc"
 
 
+def same_origin_path(value: str) -> bool:
+    """A relative path or one starting with a single "/": the browser stays on our host."""
+    return not _OTHER_ORIGIN.match(_URL_IGNORED.sub("", value))
+
+
 def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
-    if tag == "img" and attribute == "src" and not value.startswith("/"):
-        return None  # only images served by us
+    if tag == "img" and attribute == "src" and not same_origin_path(value):
+        return None  # only images served by us; links may lead elsewhere (with rel="noopener noreferrer")
     return value
 
 

@@ -1,6 +1,8 @@
 """Response headers that every page carries, and where a redirect may lead."""
 from urllib.parse import urlsplit
 
+from flask import request
+
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
     "script-src 'self'",
@@ -36,4 +38,7 @@ def register(app) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        # Behind nginx, ProxyFix (PROXY_COUNT) makes a request that came over HTTPS secure here.
+        if request.is_secure and app.config["ENVIRONMENT"] != "development":
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

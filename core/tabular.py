@@ -2,10 +2,13 @@
 
 Rows are streamed, never loaded whole, so a 100,000-row file costs the memory of one row.
 Headers are matched without diacritics or case, in any order, and may sit below a title row.
+A workbook is judged by its zip directory before openpyxl reads a byte of it, and every file
+has a row cap, so a small upload cannot cost minutes or gigabytes.
 """
 import codecs
 import csv
 import io
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +16,14 @@ from pathlib import Path
 from core.text import clean_name, fold
 
 HEADER_SEARCH_ROWS = 10
+MAX_ROWS = 500_000  # data rows in one file: above the largest province's membership
+MAX_CSV_BYTES = 100 * 1024 * 1024  # a CSV is decoded whole
+# A 300,000-row member sheet expands to ~100 MB at a ratio of ~10. Worksheets are streamed; the
+# other parts (shared strings above all) are loaded whole, so they get a tighter cap.
+MAX_EXPANDED_BYTES = 250 * 1024 * 1024
+MAX_LOADED_PART_BYTES = 50 * 1024 * 1024
+MAX_RATIO = 100
+RATIO_CHECKED_ABOVE = 1024 * 1024
 
 
 class TableError(ValueError):
@@ -57,17 +68,36 @@ def _sniff_delimiter(text: str) -> str:
     return max(counts, key=counts.get) if any(counts.values()) else ","
 
 
+UNREADABLE_WORKBOOK = "Không đọc được tệp .xlsx: tệp hỏng hoặc không phải bảng tính Excel."
 OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls and other Office 97–2003 files
 
 
-def _is_workbook(path: Path) -> bool:
-    """An .xlsx is a zip holding xl/workbook.xml, whatever the file is called."""
-    import zipfile
+def _thousands(number: int) -> str:
+    return f"{number:,}".replace(",", ".")
+
+
+def check_workbook(path: Path) -> None:
+    """Refuse a zip that is not a workbook, or whose parts would expand beyond our caps.
+
+    Only the zip directory is read. The sizes it declares bound what zipfile will ever
+    inflate (it stops at the declared size), so they can be trusted as upper bounds.
+    """
     try:
         with zipfile.ZipFile(path) as archive:
-            return "xl/workbook.xml" in archive.namelist()
+            parts = archive.infolist()
     except (zipfile.BadZipFile, OSError):
-        return False
+        parts = []
+    if "xl/workbook.xml" not in {part.filename for part in parts}:
+        raise TableError(UNREADABLE_WORKBOOK)
+    total = sum(part.file_size for part in parts)
+    loaded = sum(part.file_size for part in parts if not part.filename.startswith("xl/worksheets/"))
+    squeezed = any(part.file_size > RATIO_CHECKED_ABOVE and part.file_size > MAX_RATIO * max(part.compress_size, 1)
+                   for part in parts)
+    if total > MAX_EXPANDED_BYTES or loaded > MAX_LOADED_PART_BYTES or squeezed:
+        raise TableError(
+            f"Tệp .xlsx khi giải nén quá lớn ({_thousands(total // (1024 * 1024))} MB) hoặc bị nén bất thường, "
+            "nên không được mở. Hãy xóa định dạng, ô thừa và trang tính không cần, hoặc lưu thành CSV UTF-8, "
+            "rồi tải lại.")
 
 
 def _raw_rows(path: Path, filename: str) -> Iterator[list]:
@@ -75,14 +105,13 @@ def _raw_rows(path: Path, filename: str) -> Iterator[list]:
     with open(path, "rb") as handle:
         head = handle.read(8)
     if head.startswith(b"PK\x03\x04"):
-        if not _is_workbook(path):
-            raise TableError("Không đọc được tệp .xlsx: tệp hỏng hoặc không phải bảng tính Excel.")
+        check_workbook(path)
         from openpyxl import load_workbook
         with open(path, "rb") as handle:  # a handle, not the path: openpyxl would judge by the name
             try:
                 workbook = load_workbook(handle, read_only=True, data_only=True)
-            except (KeyError, OSError, ValueError):
-                raise TableError("Không đọc được tệp .xlsx: tệp hỏng hoặc không phải bảng tính Excel.") from None
+            except (KeyError, OSError, ValueError, zipfile.BadZipFile):
+                raise TableError(UNREADABLE_WORKBOOK) from None
             try:
                 sheet = workbook.worksheets[0]
                 yield from sheet.iter_rows(values_only=True)
@@ -91,9 +120,12 @@ def _raw_rows(path: Path, filename: str) -> Iterator[list]:
     elif head.startswith(OLE2_SIGNATURE):
         raise TableError("Tệp Excel 97–2003 (.xls) chưa được hỗ trợ: hãy mở bằng Excel và lưu lại dưới dạng .xlsx.")
     elif Path(filename).suffix.lower() == ".xlsx":
-        raise TableError("Không đọc được tệp .xlsx: tệp hỏng hoặc không phải bảng tính Excel.")
+        raise TableError(UNREADABLE_WORKBOOK)
     elif Path(filename).suffix.lower() not in (".csv", ".txt"):
         raise TableError("Chỉ nhận tệp .xlsx hoặc .csv.")
+    elif path.stat().st_size > MAX_CSV_BYTES:
+        raise TableError(f"Tệp CSV quá lớn (tối đa {_thousands(MAX_CSV_BYTES // (1024 * 1024))} MB): "
+                         "hãy chia thành nhiều tệp.")
     else:
         text = _decode_csv(path.read_bytes())
         if "\x00" in text:
@@ -102,13 +134,15 @@ def _raw_rows(path: Path, filename: str) -> Iterator[list]:
 
 
 def read_table(path: Path, filename: str, columns: dict[str, tuple[str, ...]],
-               required: tuple[str, ...]) -> tuple[dict[str, str], Iterator[Row]]:
+               required: tuple[str, ...], max_rows: int | None = None) -> tuple[dict[str, str], Iterator[Row]]:
     """Find the header row and stream the data rows.
 
     ``columns`` maps a canonical key to the header titles it accepts. Returns the
     titles found (key -> header as written) and an iterator of ``Row``. Raises
-    ``TableError`` when the file cannot be read or a required column is missing.
+    ``TableError`` when the file cannot be read, a required column is missing, or
+    (while iterating) it holds more than ``max_rows`` data rows (default ``MAX_ROWS``).
     """
+    max_rows = max_rows or MAX_ROWS
     accepted = {fold(title): key for key, titles in columns.items() for title in titles}
     rows = _raw_rows(Path(path), filename)
     header_map: dict[int, str] = {}
@@ -132,14 +166,21 @@ def read_table(path: Path, filename: str, columns: dict[str, tuple[str, ...]],
                          + f". Dòng tiêu đề phải nằm trong {HEADER_SEARCH_ROWS} dòng đầu.")
 
     def data_rows() -> Iterator[Row]:
+        count = 0
         try:
             for number, raw in enumerate(rows, start=header_number + 1):
                 values = {key: _cell_text(raw[i]) if i < len(raw) else ""
                           for i, key in header_map.items()}
                 if any(values.values()):
+                    count += 1
+                    if count > max_rows:
+                        raise TableError(f"Tệp có quá {_thousands(max_rows)} dòng dữ liệu: "
+                                         "hãy chia thành nhiều tệp rồi nhập lần lượt.")
                     yield Row(number, values)
         except (csv.Error, UnicodeDecodeError) as exc:
             raise TableError(f"Không đọc được tệp: {exc}.") from None
+        except zipfile.BadZipFile:  # a part longer than the zip directory says, or a bad checksum
+            raise TableError(UNREADABLE_WORKBOOK) from None
 
     return found, data_rows()
 

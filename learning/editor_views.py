@@ -13,6 +13,7 @@ from wtforms import SelectChoice
 from core import markup
 from core.extensions import db
 from core.forms import flash_errors
+from core.params import requested_page
 from core.permissions import ADMIN, EDITOR, roles_required
 from core.tabular import TableError
 from core.text import clean_name
@@ -296,7 +297,7 @@ def questions(topic_slug: str):
     topic = _topic_or_404(topic_slug)
     wanted, lesson = _lesson_filter(topic)
     page = db.paginate(editing.questions_query(topic, lesson=lesson, without_lesson=wanted == NO_LESSON),
-                       per_page=50, error_out=False)
+                       page=requested_page(), per_page=50, error_out=False)
     flags = [flag for flag in content_check.check(content_check.from_database()) if flag.topic == topic.slug]
     by_question: dict[str, list[content_check.Flag]] = {}
     for flag in flags:

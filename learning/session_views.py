@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from core.clock import format_date, local_today, parse_vn_date
 from core.extensions import db
 from core.forms import flash_errors
+from core.params import requested_page
 from core.permissions import ADMIN, OFFICER, can_manage_unit, ensure_unit_in_scope, roles_required
 from core.tabular import TableError, neutralise
 from learning import services, sessions
@@ -106,7 +107,7 @@ def unit_sessions(code: str):
     date_from, date_to = _filter_date("from"), _filter_date("to")
     query = sessions.sessions_query(unit, topic=topic, form=form, date_from=date_from, date_to=date_to)
     count, attendances = sessions.totals(query)
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = db.paginate(query, page=requested_page(), per_page=PER_PAGE, error_out=False)
     filters = {"topic": topic.id if topic else None, "form": form,
                "from": request.args.get("from") if date_from else None,
                "to": request.args.get("to") if date_to else None}

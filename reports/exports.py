@@ -156,15 +156,21 @@ def workbook_chunks(report: Report, members: Iterable[MemberStatus] | None) -> I
 # -- csv --------------------------------------------------------------------------------
 
 def _csv_lines(rows: Iterable[list]) -> Iterator[str]:
-    """Each row as one CSV line, starting with the byte-order mark Excel needs to read UTF-8."""
+    """Each row as one CSV line, after the byte-order mark Excel needs to read UTF-8.
+
+    The first chunk carries the header and the first data row: whoever asks for it has run the
+    query behind the rows, while an error can still be an ordinary page (see reports.views._download)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    yield "\ufeff"
-    for row in rows:
+    buffer.write("\ufeff")
+    for number, row in enumerate(rows):
         writer.writerow([neutralise(value) for value in row])
+        if number > 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():  # a header with no rows below it
         yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
 
 
 def report_csv(report: Report) -> Iterator[str]:

@@ -5,8 +5,8 @@ the form shows dd/mm/yyyy and redirects to that canonical address.
 """
 from datetime import date
 
-from flask import (Blueprint, Response, abort, flash, redirect, render_template, request, stream_template,
-                   stream_with_context, url_for)
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
+                   stream_template, stream_with_context, url_for)
 from flask_login import current_user
 
 from core.clock import local_today, parse_vn_date
@@ -21,6 +21,7 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 staff_required = roles_required(ADMIN, OFFICER)
 MEMBERS_PER_PAGE = 100
 CUSTOM = "custom"
+REPORT_ARGS = ("topic", "from", "to", "only", "ky", "tu", "den", "page")
 SHORT_FORM_NAMES = {"in_person": "Trực tiếp", "online": "Trực tuyến", "combined": "Kết hợp", "meeting": "Lồng ghép"}
 
 
@@ -127,7 +128,9 @@ def index():
     unit = _default_unit()
     if unit is None:
         abort(404)
-    return redirect(url_for(".report", code=unit.code, **request.args))
+    # Only the report's own parameters: "code" or "_method" passed on to url_for would break it.
+    kept = {key: request.args[key] for key in REPORT_ARGS if key in request.args}
+    return redirect(url_for(".report", code=unit.code, **kept))
 
 
 @bp.get("/<code>")
@@ -178,9 +181,31 @@ def export_xlsx(code: str):
                      _filename(context, ".xlsx"))
 
 
+INCOMPLETE_CSV = ('\r\n"LỖI: tệp dừng giữa chừng do sự cố máy chủ, danh sách trên CHƯA ĐẦY ĐỦ. '
+                  'Hãy tải lại tệp sau ít phút."\r\n')
+
+
 def _download(chunks, mimetype: str, filename: str) -> Response:
-    """Stream a generated file; the generator runs inside the request, so it may read the database."""
-    return Response(stream_with_context(chunks), mimetype=mimetype,
+    """Stream a generated file; the generator runs inside the request, so it may read the database.
+
+    The first chunk (the whole workbook; a CSV's header and first row) is made before the response
+    starts, so a failure there is an ordinary error page. Once bytes have gone out the status cannot
+    change: a later failure is logged and a CSV ends with a line saying it is incomplete, so half a
+    list never passes for the whole one.
+    """
+    first = next(chunks, "")
+
+    def with_failure_line():
+        yield first
+        try:
+            yield from chunks
+        except Exception:  # noqa: BLE001 (whatever it was, the file must say it is incomplete)
+            current_app.logger.exception("Dừng giữa chừng khi tạo tệp %s", filename)
+            db.session.rollback()
+            if mimetype != "text/csv":
+                raise  # a binary file cannot carry a line: the server drops the connection
+            yield INCOMPLETE_CSV
+    return Response(stream_with_context(with_failure_line()), mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
 
 

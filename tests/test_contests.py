@@ -139,6 +139,23 @@ def test_the_public_leaderboard_masks_names_and_hides_phones(contest, world, cli
     assert "Lò T. X." in overall
 
 
+def test_a_guests_own_words_never_reach_the_public_board(contest, world, client):
+    """A workplace is free text the guest typed: on a public page it could carry anything (an
+    advert, someone's phone); the board shows a unit from our tree, or nothing."""
+    guest = services.register_guest(contest, services.Registration(
+        full_name="Trần Thị Hoa", birth_year=1995, phone="0987654321", password="hoa-du-thi-2022",
+        workplace="Gọi 0987654321 mua hàng"))[1]
+    member = services.join_as_member(contest, world.member_user, world.member_a)
+    for participant in (guest, member):
+        services.submit(services.start(contest.rounds[1], participant), 5)
+    db.session.commit()
+    for url in ("/contests/thi-132-nam/leaderboard?round=2", "/contests/thi-132-nam/leaderboard"):
+        page = client.get(url).get_data(as_text=True)
+        assert "Trần T. H." in page and "mua hàng" not in page and "0987654321" not in page
+        assert world.member_a.unit.name in page
+    assert [line.unit for line in services.round_board(contest.rounds[1]) if line.name == "Trần T. H."] == [""]
+
+
 def test_a_frozen_board_stops_at_the_freeze(contest, world, client):
     participant = services.join_as_member(contest, world.member_user, world.member_a)
     contest.leaderboard_frozen_at = utcnow() - timedelta(minutes=5)

@@ -40,6 +40,26 @@ def test_security_headers(client):
     assert response.headers["Referrer-Policy"]
 
 
+HSTS = "Strict-Transport-Security"
+
+
+@pytest.mark.parametrize("environment,headers,expected", [
+    ("production", {"X-Forwarded-Proto": "https"}, True),   # nginx ended TLS and said so
+    ("production", {}, False),                              # plain HTTP: the header would be ignored anyway
+    ("production", {"X-Forwarded-Proto": "http"}, False),
+    ("development", {"X-Forwarded-Proto": "https"}, False),  # a laptop must not pin HTTPS on localhost
+])
+def test_https_behind_the_proxy_pins_https(environment, headers, expected):
+    behind_nginx = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "PROXY_COUNT": 1,
+                               "ENVIRONMENT": environment})
+    response = behind_nginx.test_client().get("/healthz", headers=headers)
+    with behind_nginx.app_context():
+        db.engine.dispose()
+    assert (HSTS in response.headers) is expected
+    if expected:
+        assert "max-age=31536000" in response.headers[HSTS]
+
+
 def test_base_layout_uses_only_our_own_static_files(client):
     html = client.get("/").get_data(as_text=True)
     assert '<html lang="vi">' in html

@@ -4,6 +4,7 @@ Vietnamese message (a TableError or row errors) or a clean import; never an exce
 a partial write: after a refused file the tables hold exactly what they held before."""
 import codecs
 import io
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from core import tabular
 from core.extensions import db
 from core.tabular import TableError
 from learning import content, question_io, sessions
@@ -157,3 +159,85 @@ def test_the_member_form_takes_any_garbage(world, login, data):
 @given(data=st.fixed_dictionaries({name: FIELD for name in ("identifier", "password")}))
 def test_the_login_form_takes_any_garbage(world, client, data):
     assert client.post("/accounts/login", data=data).status_code in (200, 302)
+
+
+# -- decompression bombs and oversized files ------------------------------------------------
+
+def _bomb(kind: str, part: str, expanded_mb: int) -> bytes:
+    """A valid workbook with the importer's headers, one part of which expands to ``expanded_mb``:
+    a few hundred kilobytes on the wire, like the 600 KB file that took 820 MB."""
+    source = zipfile.ZipFile(io.BytesIO(_workbook([HEADERS[kind], ["x"] * len(HEADERS[kind])])))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bomb:
+        for info in source.infolist():
+            if info.filename != part:
+                bomb.writestr(info, source.read(info))
+        with bomb.open(part, "w") as stream:
+            stream.write(b"<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">")
+            chunk = b"<si><t>" + b"A" * 1000 + b"</t></si>"
+            for _ in range(expanded_mb * 1024 * 1024 // len(chunk)):
+                stream.write(chunk)
+            stream.write(b"</sst>")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def no_openpyxl(monkeypatch):
+    """The refusal must come from looking at the archive, before openpyxl reads any of it."""
+    import openpyxl
+
+    def opened(*args, **kwargs):
+        raise AssertionError("load_workbook was called on a refused archive")
+    monkeypatch.setattr(openpyxl, "load_workbook", opened)
+    monkeypatch.setattr(openpyxl.reader.excel, "load_workbook", opened)
+
+
+IMPORTERS = {
+    "members": lambda world, topic, path, name: importing.import_members(path, name, world.admin),
+    "units": lambda world, topic, path, name: importing.import_units(path, name, world.admin),
+    "questions": lambda world, topic, path, name: question_io.import_questions(topic, path, name, world.editor),
+    "sessions": lambda world, topic, path, name: sessions.import_sessions(path, name, world.officer_a),
+}
+
+
+@pytest.mark.parametrize("kind", IMPORTERS)
+@pytest.mark.parametrize("part,expanded_mb", [("xl/sharedStrings.xml", 60), ("xl/worksheets/sheet1.xml", 30)])
+def test_a_zip_bomb_is_refused_unopened(kind, part, expanded_mb, topic, world, tmp_path, no_openpyxl):
+    data = _bomb(kind, part, expanded_mb)
+    assert len(data) < 1024 * 1024
+    path = tmp_path / "bom.xlsx"
+    path.write_bytes(data)
+    before = _counts()
+    with pytest.raises(TableError, match="giải nén"):
+        IMPORTERS[kind](world, topic, path, path.name)
+    db.session.rollback()
+    assert _counts() == before
+
+
+@pytest.mark.parametrize("kind", IMPORTERS)
+def test_rows_beyond_the_cap_are_refused_by_name(kind, topic, world, tmp_path, monkeypatch):
+    monkeypatch.setattr(tabular, "MAX_ROWS", 3)
+    monkeypatch.setattr(question_io, "MAX_ROWS", 3)  # questions have their own, lower cap
+    rows = [HEADERS[kind]] + [[f"Dòng {n}"] * len(HEADERS[kind]) for n in range(4)]
+    path = tmp_path / "nhieu.csv"
+    path.write_bytes(_csv(rows, "utf-8-sig"))
+    before = _counts()
+    with pytest.raises(TableError, match="quá 3 dòng"):
+        IMPORTERS[kind](world, topic, path, path.name)
+    db.session.rollback()
+    assert _counts() == before
+
+
+def test_a_csv_beyond_the_size_cap_is_refused_unread(world, tmp_path, monkeypatch):
+    monkeypatch.setattr(tabular, "MAX_CSV_BYTES", 100)
+    path = tmp_path / "lon.csv"
+    path.write_bytes(_csv([HEADERS["members"]] + [["Lò Thị Xuân", "GA"]] * 20, "utf-8-sig"))
+    with pytest.raises(TableError, match="quá lớn"):
+        importing.import_members(path, path.name, world.admin)
+
+
+def test_the_command_line_refuses_a_bomb_before_counting_its_rows(world, runner, tmp_path, no_openpyxl):
+    path = tmp_path / "bom.xlsx"
+    path.write_bytes(_bomb("members", "xl/sharedStrings.xml", 60))
+    result = runner.invoke(args=["members", "import", str(path)])
+    assert result.exit_code == 1 and "giải nén" in result.output

@@ -103,6 +103,14 @@ HOSTILE = [
     ("<style>body{display:none}</style>", "display:none"),
     ('<svg onload="alert(1)"></svg>', "onload"),
     ('<a href="data:text/html,<script>alert(1)</script>">d</a>', "data:"),
+    # Images come from our host only: a protocol-relative or backslashed path is another host.
+    ('<img src="//tracker.example/p.gif">', "tracker.example"),
+    ("![a](//tracker.example/p.gif)", "tracker.example"),
+    ('<img src="/\\tracker.example/p.gif">', "tracker.example"),
+    ('<img src="\\\\tracker.example/p.gif">', "tracker.example"),
+    ('<img src="/&#9;/tracker.example/p.gif">', "tracker.example"),
+    ('<img src=" //tracker.example/p.gif">', "tracker.example"),
+    ('<img src="https:tracker.example/p.gif">', "tracker.example"),
 ]
 
 
@@ -115,9 +123,9 @@ def test_the_sanitiser_removes_hostile_markup(source, forbidden):
 
 def test_the_sanitiser_keeps_ordinary_lesson_markup():
     rendered = markup.render("## Mục một\n\n**Đậm** và *nghiêng*, [liên kết](https://laichau.gov.vn).\n\n"
-                             "| Năm | Việc |\n|---|---|\n| 2022 | Học |\n\n![Ảnh](/static/a.png)")
+                             "| Năm | Việc |\n|---|---|\n| 2022 | Học |\n\n![Ảnh](/static/a.png) ![Hình](hinh/b.png)")
     for kept in ("<strong>Đậm</strong>", "<em>nghiêng</em>", 'href="https://laichau.gov.vn"', "<table>",
-                 'src="/static/a.png"'):
+                 'src="/static/a.png"', 'src="hinh/b.png"', 'rel="noopener noreferrer"'):
         assert kept in rendered.html
     assert 'href="#muc-mot"' in rendered.toc_html
 

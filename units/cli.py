@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 from accounts.models import Role, User
 from core.extensions import db
 from core.permissions import ADMIN
-from core.tabular import TableError
+from core.tabular import TableError, check_workbook
 from units import importing, services
 
 
@@ -44,6 +44,7 @@ def _report(result: importing.ImportResult, dry_run: bool) -> None:
 
 def _count_rows(path: Path) -> int:
     if path.suffix.lower() == ".xlsx":
+        check_workbook(path)
         from openpyxl import load_workbook
         workbook = load_workbook(path, read_only=True)
         try:
@@ -90,16 +91,16 @@ def import_members_command(file: Path, unit_code: str | None, dry_run: bool):
         if unit is None:
             click.echo(f"Không có đơn vị mã “{unit_code}”.", err=True)
             sys.exit(1)
-    rows = _count_rows(file)
-    # Two passes over the file (check, then write): the bar covers both.
-    with click.progressbar(length=rows * (1 if dry_run else 2), label="Kiểm tra và ghi",
-                           file=sys.stderr) as bar:
-        try:
+    try:
+        rows = _count_rows(file)
+        # Two passes over the file (check, then write): the bar covers both.
+        with click.progressbar(length=rows * (1 if dry_run else 2), label="Kiểm tra và ghi",
+                               file=sys.stderr) as bar:
             result = importing.import_members(file, file.name, _AdminActor(_system_actor()), unit=unit,
                                               dry_run=dry_run, progress=bar.update)
-        except TableError as error:
-            click.echo(str(error), err=True)
-            sys.exit(1)
+    except TableError as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
     if result.ok and not dry_run:
         db.session.commit()
     else:

@@ -11,6 +11,7 @@ from accounts.services import AccountError
 from accounts.views import ACCOUNT_MESSAGES
 from core.extensions import db
 from core.forms import flash_errors
+from core.params import requested_page
 from core.permissions import ADMIN, OFFICER, ensure_unit_in_scope, is_admin, roles_required
 from core.tabular import TableError
 from units import importing, services
@@ -214,7 +215,7 @@ def members(code: str):
     if status not in services.MEMBER_STATUS_NAMES and status != "all":
         status = MEMBER_ACTIVE
     query = services.members_query(unit, text=text, status=None if status == "all" else status)
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = db.paginate(query, page=requested_page(), per_page=50, error_out=False)
     return render_template("units/members.html", unit=unit, page=page, q=text, status=status,
                            status_names=services.MEMBER_STATUS_NAMES)
 
