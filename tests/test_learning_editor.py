@@ -581,3 +581,29 @@ def test_forms_carry_a_csrf_token_and_posts_without_it_are_refused(app, as_role)
             app.config["WTF_CSRF_ENABLED"] = False
         for form in re.findall(r"<form method=\"post\".*?</form>", html, re.S):
             assert 'name="csrf_token"' in form, (path, form[:200])
+
+
+def test_rows_from_the_content_files_are_explained_without_commands(as_role):
+    topic = make_topic()
+    lesson = editing.ordered_lessons(topic)[0]
+    question = db.session.scalars(db.select(Question).where(Question.topic_id == topic.id)).first()
+    for row in (topic, lesson, question):
+        row.from_content = True
+    db.session.commit()
+    editor = as_role("editor")
+    for url in (f"/editor/topics/{topic.slug}/", f"/editor/topics/{topic.slug}/lessons/{lesson.slug}",
+                f"/editor/topics/{topic.slug}/questions/{question.slug}"):
+        page = editor.get(url).get_data(as_text=True)
+        assert "quản trị kỹ thuật" in page and "chỉnh sửa ở đây sẽ mất" in page, url
+        assert "flask" not in page.lower() and "content sync" not in page, url
+
+
+def test_no_template_speaks_to_the_user_in_commands():
+    """A developer's command (`flask …`, a backticked name) never appears in what users read."""
+    from pathlib import Path
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    offending = [f"{path.relative_to(templates)}:{number}"
+                 for path in sorted(templates.rglob("*.html"))
+                 for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+                 if re.search(r"\bflask\s|`", re.sub(r"\{#.*?#\}", "", line))]
+    assert offending == []
