@@ -52,9 +52,9 @@ COLUMNS = [
 ]
 # (header, width, Excel number format)
 MEMBER_COLUMNS = [("STT", 6, "0"), ("Họ và tên", 30, None), ("Số thẻ đoàn viên", 16, None),
-                  ("Số điện thoại", 14, None), ("Đơn vị", 40, None), ("Tình trạng", 22, None), ("Số bài đã học", 10, "0"), ("Tổng số bài", 10, "0"),
-                  ("Điểm cao nhất (%)", 12, "0.0"), ("Ngày hoàn thành", 14, None), ("Số giấy chứng nhận", 18, None),
-                  ("Ghi chú", 30, None)]
+                  ("Số điện thoại", 14, None), ("Đơn vị", 40, None), ("Tình trạng", 22, None),
+                  ("Số bài đã học", 10, "0"), ("Tổng số bài", 10, "0"), ("Điểm cao nhất (%)", 12, "0.0"),
+                  ("Ngày hoàn thành", 14, None), ("Số giấy chứng nhận", 18, None), ("Ghi chú", 30, None)]
 COMPLETED_ON = [header for header, _, _ in MEMBER_COLUMNS].index("Ngày hoàn thành")
 TOTAL = "TỔNG CỘNG"
 BEHIND = "Chậm tiến độ"
@@ -87,8 +87,7 @@ def report_lines(report: Report) -> Iterator[tuple[str, str, Figures, str]]:
 
 def member_row(number: int, status: MemberStatus) -> list:
     return [number, status.full_name, status.card_number or "", status.phone or "", status.unit_name,
-            status.status_name,
-            status.lessons_studied, status.lessons_total, status.best_score,
+            status.status_name, status.lessons_studied, status.lessons_total, status.best_score,
             to_local(status.completed_at).date() if status.completed_at else None,
             status.certificate_serial or "", "" if status.active else "Đã chuyển đi hoặc thôi sinh hoạt"]
 
