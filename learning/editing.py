@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlalchemy.orm import selectinload
 
 from core import audit
@@ -414,6 +414,16 @@ def questions_query(topic: Topic, *, lesson: Lesson | None = None, without_lesso
     elif without_lesson:
         query = query.where(Question.lesson_id.is_(None))
     return query
+
+
+def question_page(topic: Topic, question: Question, per_page: int, *, lesson: Lesson | None = None,
+                  without_lesson: bool = False) -> int:
+    """The page of ``questions_query`` (with the same filter) that lists ``question``."""
+    before = (questions_query(topic, lesson=lesson, without_lesson=without_lesson)
+              .where(or_(Question.position < question.position,
+                         and_(Question.position == question.position, Question.id < question.id))))
+    count = db.session.scalar(db.select(func.count()).select_from(before.order_by(None).subquery()))
+    return count // per_page + 1
 
 
 def question_count(topic: Topic) -> int:

@@ -25,6 +25,7 @@ from units import services as units_services
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
 NO_LESSON = "-"
+QUESTIONS_PER_PAGE = 50
 
 
 @bp.before_request
@@ -297,7 +298,7 @@ def questions(topic_slug: str):
     topic = _topic_or_404(topic_slug)
     wanted, lesson = _lesson_filter(topic)
     page = db.paginate(editing.questions_query(topic, lesson=lesson, without_lesson=wanted == NO_LESSON),
-                       page=requested_page(), per_page=50, error_out=False)
+                       page=requested_page(), per_page=QUESTIONS_PER_PAGE, error_out=False)
     flags = [flag for flag in content_check.check(content_check.from_database()) if flag.topic == topic.slug]
     by_question: dict[str, list[content_check.Flag]] = {}
     for flag in flags:
@@ -325,9 +326,14 @@ def _question_data(topic: Topic, form) -> editing.QuestionData:
                                 lesson=lesson, choices=form.choice_list())
 
 
-def _back_to_questions(topic: Topic):
-    wanted = request.args.get("lesson", "")
-    return redirect(url_for(".questions", topic_slug=topic.slug, lesson=wanted or None))
+def _show_question(topic: Topic, question):
+    """Back to the bank, on the page that lists ``question``, scrolled to it; the lesson filter kept if it lists it."""
+    wanted, lesson = _lesson_filter(topic)
+    if (lesson is not None and question.lesson_id != lesson.id) or (wanted == NO_LESSON and question.lesson_id):
+        wanted, lesson = "", None
+    page = editing.question_page(topic, question, QUESTIONS_PER_PAGE, lesson=lesson, without_lesson=wanted == NO_LESSON)
+    return redirect(url_for(".questions", topic_slug=topic.slug, lesson=wanted or None,
+                            page=page if page > 1 else None, _anchor=f"q-{question.slug}"))
 
 
 @bp.route("/topics/<topic_slug>/new-question", methods=["GET", "POST"])
@@ -340,14 +346,16 @@ def new_question(topic_slug: str):
         try:
             question = editing.create_question(topic, _question_data(topic, form), slug=form.slug.data or None,
                                                actor=current_user)
+            if form.publish.data:
+                editing.set_question_published(question, True, actor=current_user)
         except editing.EditError as exc:
             db.session.rollback()
             error = str(exc)
         else:
             db.session.commit()
-            flash(f"Đã thêm câu hỏi {question.slug} (bản nháp: chưa dùng để ra đề cho đến khi xuất bản).",
-                  "success")
-            return _back_to_questions(topic)
+            flash(f"Đã thêm và xuất bản câu hỏi {question.slug}." if question.published else
+                  f"Đã thêm câu hỏi {question.slug} (bản nháp: chưa dùng để ra đề cho đến khi xuất bản).", "success")
+            return _show_question(topic, question)
     return render_template("learning/editor/question_form.html", topic=topic, form=form, question=None,
                            error=error)
 
@@ -362,15 +370,19 @@ def edit_question(topic_slug: str, question_slug: str):
         form.load_choices(question)
     error = None
     if form.validate_on_submit():
+        published_before = question.published
         try:
             editing.update_question(question, _question_data(topic, form), actor=current_user)
+            if form.publish.data:
+                editing.set_question_published(question, True, actor=current_user)
         except editing.EditError as exc:
             db.session.rollback()
             error = str(exc)
         else:
             db.session.commit()
-            flash(f"Đã lưu câu hỏi {question.slug}.", "success")
-            return _back_to_questions(topic)
+            flash(f"Đã lưu và xuất bản câu hỏi {question.slug}." if question.published and not published_before
+                  else f"Đã lưu câu hỏi {question.slug}.", "success")
+            return _show_question(topic, question)
     return render_template("learning/editor/question_form.html", topic=topic, form=form, question=question,
                            error=error)
 
@@ -388,7 +400,7 @@ def publish_question(topic_slug: str, question_slug: str, action: str):
         else:
             db.session.commit()
             flash(f"Đã {'xuất bản' if question.published else 'gỡ xuất bản'} câu hỏi {question.slug}.", "success")
-    return _back_to_questions(topic)
+    return _show_question(topic, question)
 
 
 @bp.route("/topics/<topic_slug>/import-questions", methods=["GET", "POST"])

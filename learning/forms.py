@@ -98,6 +98,7 @@ class QuestionForm(Form):
     explanation = TextAreaField("Giải thích (hiện sau khi nộp bài)", validators=[Length(max=4000)],
                                 render_kw={"rows": 3})
     submit = SubmitField("Lưu câu hỏi")
+    publish = SubmitField("Lưu và xuất bản")  # offered on a new question and on a draft
 
     def choice_fields(self) -> list[tuple[str, Field, Field]]:
         return [(letter, self[f"choice_{letter.lower()}"], self[f"correct_{letter.lower()}"]) for letter in LETTERS]

@@ -1,5 +1,7 @@
 """The report as files: an .xlsx laid out as a report appendix, and .csv for other programs.
 
+Each sheet of a workbook prints as it is signed: A4 landscape, fit to the page width, the
+table's header row on every page, then the place-and-date line and the signature block.
 Both stream. The workbook is written in openpyxl's write-only mode, row by row, into a
 temporary file that is then sent in chunks; the CSVs are generators. The member list
 is read from the database in batches as it is written, so memory does not grow with
@@ -8,18 +10,21 @@ the number of members. Every text cell goes through ``neutralise``.
 import csv
 import io
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 
 from core.clock import to_local
 from core.tabular import neutralise
-from learning.models import SESSION_FORMS
-from reports.services import Figures, MemberStatus, Report
+from learning.models import SESSION_FORMS, Topic
+from reports.services import Figures, MemberStatus, Period, Report
+from units.models import Unit
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK_BYTES = 64 * 1024
@@ -46,12 +51,18 @@ COLUMNS = [
     ("Lượt dự thi", 11, lambda f: f.contest_attempts, "#,##0"),
 ]
 # (header, width, Excel number format)
-MEMBER_COLUMNS = [("STT", 6, "0"), ("Họ và tên", 30, None), ("Số thẻ đoàn viên", 16, None), ("Đơn vị", 40, None),
-                  ("Tình trạng", 22, None), ("Số bài đã học", 10, "0"), ("Tổng số bài", 10, "0"),
-                  ("Điểm cao nhất (%)", 12, "0.0"), ("Ngày hoàn thành", 14, None), ("Số giấy chứng nhận", 18, None),
-                  ("Ghi chú", 30, None)]
+MEMBER_COLUMNS = [("STT", 6, "0"), ("Họ và tên", 30, None), ("Số thẻ đoàn viên", 16, None),
+                  ("Số điện thoại", 14, None), ("Đơn vị", 40, None), ("Tình trạng", 22, None),
+                  ("Số bài đã học", 10, "0"), ("Tổng số bài", 10, "0"), ("Điểm cao nhất (%)", 12, "0.0"),
+                  ("Ngày hoàn thành", 14, None), ("Số giấy chứng nhận", 18, None), ("Ghi chú", 30, None)]
+COMPLETED_ON = [header for header, _, _ in MEMBER_COLUMNS].index("Ngày hoàn thành")
 TOTAL = "TỔNG CỘNG"
 BEHIND = "Chậm tiến độ"
+MEMBER_LIST_TITLE = "DANH SÁCH ĐOÀN VIÊN VÀ KẾT QUẢ HỌC TẬP CHUYÊN ĐỀ"
+INCOMPLETE_LIST_TITLE = "DANH SÁCH ĐOÀN VIÊN CHƯA HOÀN THÀNH CHUYÊN ĐỀ"
+INCOMPLETE_SUFFIX = "-chua-hoan-thanh"  # in the file name of a filtered member list
+UNKNOWN_PLACE = "……………"  # the place is then written by hand
+SIGNERS = (("NGƯỜI LẬP BIỂU", "(Ký, ghi rõ họ tên)"), ("TM. BAN THƯỜNG VỤ", "(Ký tên, đóng dấu)"))
 NOTES = [
     "Số liệu tính đến hết ngày cuối kỳ; mỗi đoàn viên được tính một lần, tại đơn vị sinh hoạt vào ngày cuối kỳ.",
     "Số đoàn viên (mẫu số): số đơn vị khai báo cho kỳ; đơn vị chưa khai báo thì lấy số đoàn viên đang sinh hoạt "
@@ -75,30 +86,75 @@ def report_lines(report: Report) -> Iterator[tuple[str, str, Figures, str]]:
 
 
 def member_row(number: int, status: MemberStatus) -> list:
-    return [number, status.full_name, status.card_number or "", status.unit_name, status.status_name,
-            status.lessons_studied, status.lessons_total, status.best_score,
+    return [number, status.full_name, status.card_number or "", status.phone or "", status.unit_name,
+            status.status_name, status.lessons_studied, status.lessons_total, status.best_score,
             to_local(status.completed_at).date() if status.completed_at else None,
             status.certificate_serial or "", "" if status.active else "Đã chuyển đi hoặc thôi sinh hoạt"]
 
 
 # -- xlsx -------------------------------------------------------------------------------
 
-def _cell(sheet, value, *, number_format=None, bold=False, size=None, wrap=False, border=False):
+def _cell(sheet, value, *, number_format=None, bold=False, italic=False, size=None, wrap=False, center=False,
+          border=False):
     cell = WriteOnlyCell(sheet, value=neutralise(value))
     if number_format and isinstance(value, (int, float)):
         cell.number_format = number_format
     if isinstance(value, date):
         cell.number_format = "dd/mm/yyyy"
-    if bold or size:
-        cell.font = Font(bold=bold, size=size or 11)
+    if bold or italic or size:
+        cell.font = Font(bold=bold, italic=italic, size=size or 11)
     if wrap:
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    elif center:
+        cell.alignment = Alignment(horizontal="center")
     if border:
         cell.border = Border(*(Side(style="thin"),) * 4)
     return cell
 
 
-def write_workbook(report: Report, members: Iterable[MemberStatus] | None, out) -> None:
+def _print_setup(sheet, header_row: int) -> None:
+    """A4 landscape, as wide as the page, the table's header row repeated on every page, pages numbered."""
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = "landscape"
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0  # as many pages down as the rows need
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.oddFooter.center.text = "Trang &P/&N"
+
+
+def _heading(sheet, lines: list[str], *, freeze: bool = False) -> None:
+    """The title lines above a table, then a blank row; the table's header follows."""
+    header_row = len(lines) + 2
+    # A write-only sheet writes its properties and panes with its first row: set them before.
+    _print_setup(sheet, header_row)
+    if freeze:
+        sheet.freeze_panes = f"A{header_row + 1}"
+    for index, line in enumerate(lines):
+        sheet.append([_cell(sheet, line, bold=index < 2, size=14 if index == 0 else None)])
+    sheet.append([])
+
+
+def _signatures(sheet, place: str, left: int, right: int) -> None:
+    """The place-and-date line, then who prepared the sheet (column ``left``) and who signs for the union."""
+    def at(cells: dict[int, object]) -> list:
+        return [cells.get(column) for column in range(1, right + 1)]
+    sheet.append([])
+    sheet.append(at({right: _cell(sheet, f"{place}, ngày …… tháng …… năm ……", italic=True, center=True)}))
+    (preparer, preparer_note), (signer, signer_note) = SIGNERS
+    sheet.append(at({left: _cell(sheet, preparer, bold=True, center=True),
+                     right: _cell(sheet, signer, bold=True, center=True)}))
+    sheet.append(at({left: _cell(sheet, preparer_note, italic=True, center=True),
+                     right: _cell(sheet, signer_note, italic=True, center=True)}))
+
+
+def _period_line(period: Period, counted: str) -> str:
+    return f"Kỳ báo cáo: {period.label} ({period.dates}); {counted} tính đến hết ngày {period.end:%d/%m/%Y}"
+
+
+def write_workbook(report: Report, members: Iterable[MemberStatus] | None, out, *, place: str = UNKNOWN_PLACE,
+                   only_incomplete: bool = False) -> None:
     """Write the appendix (and, when given, the member list as a second sheet) into ``out``."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Báo cáo")
@@ -106,15 +162,11 @@ def write_workbook(report: Report, members: Iterable[MemberStatus] | None, out) 
     for index, (_, width, _, _) in enumerate(COLUMNS):
         sheet.column_dimensions[get_column_letter(index + 2)].width = width
     sheet.column_dimensions[get_column_letter(len(COLUMNS) + 2)].width = 13
-    period = report.period
-    sheet.append([_cell(sheet, "PHỤ LỤC: KẾT QUẢ HỌC TẬP, QUÁN TRIỆT CHUYÊN ĐỀ", bold=True, size=14)])
-    sheet.append([_cell(sheet, f"Đơn vị: {report.unit.name}", bold=True)])
-    sheet.append([_cell(sheet, f"Chuyên đề: {report.topic.title}")])
-    sheet.append([_cell(sheet, f"Kỳ báo cáo: {period.label} ({period.dates}); số liệu tính đến hết ngày "
-                               f"{period.end:%d/%m/%Y}")])
+    lines = ["PHỤ LỤC: KẾT QUẢ HỌC TẬP, QUÁN TRIỆT CHUYÊN ĐỀ", f"Đơn vị: {report.unit.name}",
+             f"Chuyên đề: {report.topic.title}", _period_line(report.period, "số liệu")]
     if report.topic.due_on:
-        sheet.append([_cell(sheet, f"Hạn hoàn thành: {report.topic.due_on:%d/%m/%Y}")])
-    sheet.append([])
+        lines.append(f"Hạn hoàn thành: {report.topic.due_on:%d/%m/%Y}")
+    _heading(sheet, lines)
     sheet.append([_cell(sheet, "Đơn vị", bold=True, wrap=True, border=True)]
                  + [_cell(sheet, header, bold=True, wrap=True, border=True) for header, _, _, _ in COLUMNS]
                  + [_cell(sheet, BEHIND, bold=True, wrap=True, border=True)])
@@ -128,26 +180,42 @@ def write_workbook(report: Report, members: Iterable[MemberStatus] | None, out) 
     sheet.append([_cell(sheet, "Ghi chú:", bold=True)])
     for note in NOTES:
         sheet.append([_cell(sheet, f"• {note}")])  # not "-": that would be neutralised into "'-"
+    _signatures(sheet, place, left=1, right=len(COLUMNS) - 2)
     if members is not None:
-        _member_sheet(workbook, members)
+        _member_sheet(workbook, members, report.unit, report.topic, report.period, place=place,
+                      only_incomplete=only_incomplete)
     workbook.save(out)
 
 
-def _member_sheet(workbook, members: Iterable[MemberStatus]) -> None:
+def write_member_workbook(unit: Unit, topic: Topic, period: Period, members: Iterable[MemberStatus], out, *,
+                          place: str = UNKNOWN_PLACE, only_incomplete: bool = False) -> None:
+    """The member list of the report page on its own, ready to print and sign."""
+    workbook = Workbook(write_only=True)
+    _member_sheet(workbook, members, unit, topic, period, place=place, only_incomplete=only_incomplete)
+    workbook.save(out)
+
+
+def _member_sheet(workbook, members: Iterable[MemberStatus], unit: Unit, topic: Topic, period: Period, *,
+                  place: str, only_incomplete: bool) -> None:
     sheet = workbook.create_sheet("Danh sách đoàn viên")
     for index, (_, width, _) in enumerate(MEMBER_COLUMNS):
         sheet.column_dimensions[get_column_letter(index + 1)].width = width
-    sheet.freeze_panes = "A2"
-    sheet.append([_cell(sheet, header, bold=True, wrap=True) for header, _, _ in MEMBER_COLUMNS])
-    for number, status in enumerate(members, start=1):
-        sheet.append([_cell(sheet, value, number_format=number_format)
-                      for value, (_, _, number_format) in zip(member_row(number, status), MEMBER_COLUMNS)])
+    _heading(sheet, [INCOMPLETE_LIST_TITLE if only_incomplete else MEMBER_LIST_TITLE, f"Đơn vị: {unit.name}",
+                     f"Chuyên đề: {topic.title}", _period_line(period, "tình trạng học tập")], freeze=True)
+    sheet.append([_cell(sheet, header, bold=True, wrap=True, border=True) for header, _, _ in MEMBER_COLUMNS])
+    count = 0
+    for count, status in enumerate(members, start=1):
+        sheet.append([_cell(sheet, value, number_format=number_format, border=True)
+                      for value, (_, _, number_format) in zip(member_row(count, status), MEMBER_COLUMNS)])
+    sheet.append([])
+    sheet.append([_cell(sheet, f"Tổng số: {count:,} đoàn viên.".replace(",", "."), bold=True)])
+    _signatures(sheet, place, left=2, right=len(MEMBER_COLUMNS) - 2)
 
 
-def workbook_chunks(report: Report, members: Iterable[MemberStatus] | None) -> Iterator[bytes]:
-    """The workbook, written to an anonymous temporary file, then read back in chunks."""
+def workbook_chunks(write: Callable[[object], None]) -> Iterator[bytes]:
+    """The workbook ``write`` makes, written to an anonymous temporary file, then read back in chunks."""
     with tempfile.TemporaryFile() as out:
-        write_workbook(report, members, out)
+        write(out)
         out.seek(0)
         while chunk := out.read(CHUNK_BYTES):
             yield chunk
@@ -193,6 +261,6 @@ def members_csv(members: Iterable[MemberStatus]) -> Iterator[str]:
         yield [header for header, _, _ in MEMBER_COLUMNS]
         for number, status in enumerate(members, start=1):
             row = member_row(number, status)
-            row[8] = row[8].strftime("%d/%m/%Y") if row[8] else ""
+            row[COMPLETED_ON] = row[COMPLETED_ON].strftime("%d/%m/%Y") if row[COMPLETED_ON] else ""
             yield ["" if value is None else value for value in row]
     return _csv_lines(rows())

@@ -535,6 +535,7 @@ class MemberStatus:
     member_id: int
     full_name: str
     card_number: str | None
+    phone: str | None          # for the officers' lists only: never on a public page
     unit_name: str
     active: bool               # False: left before the period end, listed for what they did within it
     status: str                # a key of STATUS_NAMES
@@ -591,8 +592,8 @@ def iter_member_statuses(unit: Unit, topic: Topic, period: Period, *,
               .scalar_subquery())
     counted = or_(m.active == 1, m.started == 1, m.studied_all == 1, m.passed == 1, m.completed == 1,
                   m.first_percent.is_not(None), m.certified == 1, m.attended == 1)
-    query = (db.select(Member.id, Member.full_name, Member.card_number, Unit.name, m.active, status, studied, best,
-                       m.completed_at, serial)
+    query = (db.select(Member.id, Member.full_name, Member.card_number, Member.phone, Unit.name, m.active, status,
+                       studied, best, m.completed_at, serial)
              .select_from(per_member.rows)
              .join(Member, Member.id == m.member_id)
              .join(Unit, Unit.id == m.unit_id)
@@ -600,9 +601,9 @@ def iter_member_statuses(unit: Unit, topic: Topic, period: Period, *,
     if only_incomplete:
         query = query.where(m.completed_at.is_(None))
     query = query.order_by(Member.name_folded, Member.id).execution_options(yield_per=500)
-    for (member_id, full_name, card, unit_name, active, key, lessons_studied, best_score, completed_at,
+    for (member_id, full_name, card, phone, unit_name, active, key, lessons_studied, best_score, completed_at,
          certificate_serial) in db.session.execute(query):
-        yield MemberStatus(member_id, full_name, card, unit_name, bool(active), key, lessons_studied,
+        yield MemberStatus(member_id, full_name, card, phone, unit_name, bool(active), key, lessons_studied,
                            per_member.lesson_count, None if best_score is None else float(best_score), completed_at,
                            certificate_serial)
 

@@ -9,6 +9,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
                    stream_template, stream_with_context, url_for)
 from flask_login import current_user
 
+from certificates import services as certificates
 from core.clock import local_today, parse_vn_date
 from core.extensions import db
 from core.permissions import ADMIN, OFFICER, can_manage_unit, roles_required, scope_paths
@@ -164,9 +165,17 @@ def print_view(code: str):
     return Response(stream_template("reports/print.html", **context))  # the member list streams too
 
 
-def _filename(context: dict, suffix: str) -> str:
+def _filename(context: dict, extension: str, *, part: str = "", only_incomplete: bool = False) -> str:
+    """bao-cao-<unit>-<topic>-<from>-<to><part>[-chua-hoan-thanh]<extension>: a filtered list says so."""
     period = context["period"]
-    return f"bao-cao-{context['unit'].code}-{context['topic'].slug}-{period.start:%Y%m%d}-{period.end:%Y%m%d}{suffix}"
+    return (f"bao-cao-{context['unit'].code}-{context['topic'].slug}-{period.start:%Y%m%d}-{period.end:%Y%m%d}"
+            f"{part}{exports.INCOMPLETE_SUFFIX if only_incomplete else ''}{extension}")
+
+
+def _place(unit: Unit) -> str:
+    """The place of the date line: where the union above signs its certificates ("Lai Châu")."""
+    issuer = certificates.issuer_for(unit)
+    return issuer.place if issuer and issuer.place else exports.UNKNOWN_PLACE
 
 
 @bp.get("/<code>/export.xlsx")
@@ -177,8 +186,10 @@ def export_xlsx(code: str):
     if context["lists_members"]:
         members = services.iter_member_statuses(context["unit"], context["topic"], context["period"],
                                                 only_incomplete=context["only_incomplete"])
-    return _download(exports.workbook_chunks(context["report"], members), exports.XLSX_MIMETYPE,
-                     _filename(context, ".xlsx"))
+    only_incomplete = context["lists_members"] and context["only_incomplete"]
+    chunks = exports.workbook_chunks(lambda out: exports.write_workbook(
+        context["report"], members, out, place=_place(context["unit"]), only_incomplete=only_incomplete))
+    return _download(chunks, exports.XLSX_MIMETYPE, _filename(context, ".xlsx", only_incomplete=only_incomplete))
 
 
 INCOMPLETE_CSV = ('\r\n"LỖI: tệp dừng giữa chừng do sự cố máy chủ, danh sách trên CHƯA ĐẦY ĐỦ. '
@@ -216,12 +227,29 @@ def export_csv(code: str):
     return _download(exports.report_csv(context["report"]), "text/csv", _filename(context, ".csv"))
 
 
-@bp.get("/<code>/members.csv")
-@staff_required
-def members_csv(code: str):
+def _member_list_context(code: str) -> dict:
+    """What the member list needs, without the report's figures."""
     unit = units.unit_in_scope_or_404(current_user, code)
     topic, _ = _topic(unit)
     period, _ = _period(topic)
-    members = services.iter_member_statuses(unit, topic, period, only_incomplete=_only_incomplete())
-    context = {"unit": unit, "topic": topic, "period": period}
-    return _download(exports.members_csv(members), "text/csv", _filename(context, "-doan-vien.csv"))
+    return {"unit": unit, "topic": topic, "period": period, "only_incomplete": _only_incomplete(),
+            "members": services.iter_member_statuses(unit, topic, period, only_incomplete=_only_incomplete())}
+
+
+@bp.get("/<code>/members.csv")
+@staff_required
+def members_csv(code: str):
+    context = _member_list_context(code)
+    return _download(exports.members_csv(context["members"]), "text/csv",
+                     _filename(context, ".csv", part="-doan-vien", only_incomplete=context["only_incomplete"]))
+
+
+@bp.get("/<code>/members.xlsx")
+@staff_required
+def members_xlsx(code: str):
+    context = _member_list_context(code)
+    chunks = exports.workbook_chunks(lambda out: exports.write_member_workbook(
+        context["unit"], context["topic"], context["period"], context["members"], out, place=_place(context["unit"]),
+        only_incomplete=context["only_incomplete"]))
+    return _download(chunks, exports.XLSX_MIMETYPE,
+                     _filename(context, ".xlsx", part="-doan-vien", only_incomplete=context["only_incomplete"]))

@@ -9,6 +9,7 @@ from learning import demo as learning_demo
 from quizzes import demo as quizzes_demo
 from reports import demo as reports_demo
 from tests.factories import log_in_browser
+from tests.test_reports_views import member_list
 from units import demo as units_demo
 from core.extensions import db
 
@@ -54,7 +55,7 @@ def test_the_province_officer_drills_down_to_a_member_list_and_downloads_it(app,
     with page.expect_download() as download:
         page.get_by_role("link", name="Tải Excel (.xlsx)").click()
     name = download.value.suggested_filename
-    assert name == "bao-cao-CDCS-TD-THCS-chuyen-de-2022-20220101-20220331.xlsx"
+    assert name == "bao-cao-CDCS-TD-THCS-chuyen-de-2022-20220101-20220331-chua-hoan-thanh.xlsx"
     download.value.save_as(tmp_path / name)
     workbook = load_workbook(tmp_path / name)
     rows = list(workbook["Báo cáo"].iter_rows(values_only=True))
@@ -63,5 +64,17 @@ def test_the_province_officer_drills_down_to_a_member_list_and_downloads_it(app,
     completed = int(page.get_by_test_id("summary").locator("strong").first.inner_text())
     header = next(row for row in rows if row[0] == "Đơn vị")
     assert total[header.index("Hoàn thành")] == completed
-    listed = list(workbook["Danh sách đoàn viên"].iter_rows(values_only=True))[1:]
-    assert len(listed) == left and all(row[4] != "Hoàn thành" for row in listed)
+    listed = member_list(workbook)
+    assert len(listed) == left and all(row["Tình trạng"] != "Hoàn thành" for row in listed)
+    assert workbook["Danh sách đoàn viên"]["A1"].value == "DANH SÁCH ĐOÀN VIÊN CHƯA HOÀN THÀNH CHUYÊN ĐỀ"
+
+    # The list alone, as on the page, for the officer to print and sign.
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Tải danh sách (.xlsx)").click()
+    name = download.value.suggested_filename
+    assert name == "bao-cao-CDCS-TD-THCS-chuyen-de-2022-20220101-20220331-doan-vien-chua-hoan-thanh.xlsx"
+    download.value.save_as(tmp_path / name)
+    workbook = load_workbook(tmp_path / name)
+    assert workbook.sheetnames == ["Danh sách đoàn viên"] and len(member_list(workbook)) == left
+    text = [value for row in workbook.active.iter_rows(values_only=True) for value in row if value]
+    assert "Lai Châu, ngày …… tháng …… năm ……" in text and "TM. BAN THƯỜNG VỤ" in text

@@ -456,7 +456,7 @@ def test_create_questions_with_generated_slugs(as_role):
     lesson = services.get_lesson(topic, "bai-2")
     client = as_role("editor")
     response = client.post("/editor/topics/chuyen-de-2022/new-question", data=question_form(lesson=str(lesson.id)))
-    assert response.headers["Location"] == "/editor/topics/chuyen-de-2022/questions"
+    assert response.headers["Location"] == "/editor/topics/chuyen-de-2022/questions#q-q1"
     client.post("/editor/topics/chuyen-de-2022/new-question", data=question_form(
         type="multiple", text="Chọn các hình thức học tập", choice_a="Hội nghị", choice_b="Tọa đàm",
         correct_b="y", choice_c="Không học"))
@@ -519,7 +519,7 @@ def test_edit_question_and_publish(as_role):
     response = client.post("/editor/topics/chuyen-de-2022/questions/q2?lesson=bai-2", data=question_form(
         type="true_false", lesson=str(lesson.id), text="Học tập chuyên đề là bắt buộc.", choice_a="Đúng",
         choice_b="Sai", explanation="Theo hướng dẫn."))
-    assert response.headers["Location"] == "/editor/topics/chuyen-de-2022/questions?lesson=bai-2"
+    assert response.headers["Location"] == "/editor/topics/chuyen-de-2022/questions?lesson=bai-2#q-q2"
     db.session.refresh(question)
     assert (question.type, question.text, question.lesson_id, question.explanation) == (
         "true_false", "Học tập chuyên đề là bắt buộc.", lesson.id, "Theo hướng dẫn.")
@@ -532,6 +532,61 @@ def test_edit_question_and_publish(as_role):
     client.post("/editor/topics/chuyen-de-2022/questions/q2/unpublish")
     db.session.refresh(question)
     assert not question.published
+
+
+def test_save_and_publish_in_one_step(as_role):
+    make_topic(questions=False)
+    client = as_role("editor")
+    page = client.get("/editor/topics/chuyen-de-2022/new-question").get_data(as_text=True)
+    assert 'value="Lưu bản nháp"' in page and 'value="Lưu và xuất bản"' in page
+    response = client.post("/editor/topics/chuyen-de-2022/new-question",
+                           data=question_form(publish="Lưu và xuất bản"), follow_redirects=True)
+    assert "Đã thêm và xuất bản câu hỏi q1." in response.get_data(as_text=True)
+    assert db.session.scalars(db.select(Question).filter_by(slug="q1")).one().published
+    # A draft, edited later, is published with its last changes in one step too.
+    client.post("/editor/topics/chuyen-de-2022/new-question", data=question_form(text="Câu nháp"))
+    response = client.post("/editor/topics/chuyen-de-2022/questions/q2",
+                           data=question_form(text="Câu đã sửa", publish="Lưu và xuất bản"), follow_redirects=True)
+    assert "Đã lưu và xuất bản câu hỏi q2." in response.get_data(as_text=True)
+    question = db.session.scalars(db.select(Question).filter_by(slug="q2")).one()
+    assert question.published and question.text == "Câu đã sửa"
+    # A published question offers a plain save only.
+    page = client.get("/editor/topics/chuyen-de-2022/questions/q2").get_data(as_text=True)
+    assert 'value="Lưu và xuất bản"' not in page and 'value="Lưu câu hỏi"' in page
+
+
+def test_a_refused_publication_saves_nothing(as_role):
+    make_topic(questions=False)
+    response = as_role("editor").post("/editor/topics/chuyen-de-2022/new-question",
+                                      data=question_form(correct_a=None, publish="Lưu và xuất bản"))
+    assert "Chưa có đáp án đúng" in response.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Question)) == 0
+
+
+def test_the_saved_question_is_shown_on_its_page_of_the_bank(as_role):
+    topic = make_topic()  # q1 on lesson 1, q2 on no lesson
+    for n in range(3, 61):
+        editing.create_question(topic, editing.QuestionData(type="true_false", text=f"Câu {n}",
+                                                            choices=[("Đúng", True), ("Sai", False)]))
+    db.session.commit()
+    client = as_role("editor")
+    response = client.post("/editor/topics/chuyen-de-2022/new-question", data=question_form(text="Câu mới"))
+    assert response.headers["Location"] == "/editor/topics/chuyen-de-2022/questions?page=2#q-q61"
+    assert 'id="q-q61"' in client.get(response.headers["Location"]).get_data(as_text=True)
+    # Added from a lesson's list but for no lesson: the filter that would hide it is dropped.
+    response = client.post("/editor/topics/chuyen-de-2022/new-question?lesson=bai-1", data=question_form(text="Câu 62"))
+    assert response.headers["Location"] == "/editor/topics/chuyen-de-2022/questions?page=2#q-q62"
+    response = client.post("/editor/topics/chuyen-de-2022/questions/q1/unpublish?lesson=bai-1")
+    assert response.headers["Location"] == "/editor/topics/chuyen-de-2022/questions?lesson=bai-1#q-q1"
+
+
+def test_a_draft_is_marked_in_words_in_the_bank(as_role):
+    make_topic()  # q1 published, q2 a draft
+    page = as_role("editor").get("/editor/topics/chuyen-de-2022/questions").get_data(as_text=True)
+    draft = page[page.index('id="q-q2"'):]
+    published = page[page.index('id="q-q1"'):page.index('id="q-q2"')]
+    assert '<span class="badge text-bg-warning">Bản nháp</span>' in draft[:400]
+    assert "Bản nháp" not in published and 'class="list-group-item question-draft" id="q-q2"' in page
 
 
 def test_question_list_filters_by_lesson(as_role):
@@ -581,3 +636,29 @@ def test_forms_carry_a_csrf_token_and_posts_without_it_are_refused(app, as_role)
             app.config["WTF_CSRF_ENABLED"] = False
         for form in re.findall(r"<form method=\"post\".*?</form>", html, re.S):
             assert 'name="csrf_token"' in form, (path, form[:200])
+
+
+def test_rows_from_the_content_files_are_explained_without_commands(as_role):
+    topic = make_topic()
+    lesson = editing.ordered_lessons(topic)[0]
+    question = db.session.scalars(db.select(Question).where(Question.topic_id == topic.id)).first()
+    for row in (topic, lesson, question):
+        row.from_content = True
+    db.session.commit()
+    editor = as_role("editor")
+    for url in (f"/editor/topics/{topic.slug}/", f"/editor/topics/{topic.slug}/lessons/{lesson.slug}",
+                f"/editor/topics/{topic.slug}/questions/{question.slug}"):
+        page = editor.get(url).get_data(as_text=True)
+        assert "quản trị kỹ thuật" in page and "chỉnh sửa ở đây sẽ mất" in page, url
+        assert "flask" not in page.lower() and "content sync" not in page, url
+
+
+def test_no_template_speaks_to_the_user_in_commands():
+    """A developer's command (`flask …`, a backticked name) never appears in what users read."""
+    from pathlib import Path
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    offending = [f"{path.relative_to(templates)}:{number}"
+                 for path in sorted(templates.rglob("*.html"))
+                 for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+                 if re.search(r"\bflask\s|`", re.sub(r"\{#.*?#\}", "", line))]
+    assert offending == []

@@ -172,6 +172,7 @@ TABLE = {
     "reports.export_xlsx": ("GET", "/reports/GA/export.xlsx?topic={s.topic}", SCOPED),
     "reports.export_csv": ("GET", "/reports/GA/export.csv?topic={s.topic}", SCOPED),
     "reports.members_csv": ("GET", "/reports/GA/members.csv?topic={s.topic}", SCOPED),
+    "reports.members_xlsx": ("GET", "/reports/GA/members.xlsx?topic={s.topic}", SCOPED),
     "report_submissions.index": ("GET", "/reports/submissions", STAFF),
     "report_submissions.unit_submissions": ("GET", "/reports/GA/submissions", SCOPED),
     "report_submissions.compose": ("GET", "/reports/GA/submit?topic={s.topic}", SCOPED),

@@ -41,7 +41,19 @@ def results(world, topic):
 
 
 UNIT_URLS = ["/reports/{code}", "/reports/{code}/print", "/reports/{code}/export.xlsx", "/reports/{code}/export.csv",
-             "/reports/{code}/members.csv"]
+             "/reports/{code}/members.csv", "/reports/{code}/members.xlsx"]
+
+
+def member_list(workbook) -> list[dict]:
+    """The member sheet's rows below its header row, as header -> value, up to the first empty row."""
+    rows = list(workbook["Danh sách đoàn viên"].iter_rows(values_only=True))
+    start = next(i for i, row in enumerate(rows) if row[0] == "STT")
+    listed = []
+    for row in rows[start + 1:]:
+        if row[0] is None:
+            break
+        listed.append(dict(zip(rows[start], row)))
+    return listed
 
 
 @pytest.mark.parametrize("url", UNIT_URLS)
@@ -132,11 +144,11 @@ def test_the_xlsx_is_a_report_appendix(world, topic, results, login):
     assert isinstance(values["Đoàn viên đang sinh hoạt"], int)
     assert sheet.column_dimensions["A"].width == 48
     assert any(str(row[0]).startswith("• Số liệu tính đến hết ngày cuối kỳ") for row in rows)
-    members = list(workbook["Danh sách đoàn viên"].iter_rows(values_only=True))
-    assert members[0][:2] == ("STT", "Họ và tên")
-    names = {row[1]: row for row in members[1:]}
-    assert names["Lò Thị Xuân"][4] == "Hoàn thành" and names["Lò Thị Xuân"][8] == datetime(2022, 2, 10)
-    assert "'=HYPERLINK(\"http://x\")" in names  # neutralised, never a formula
+    members = member_list(workbook)
+    xuan = next(row for row in members if row["Họ và tên"] == "Lò Thị Xuân")
+    assert xuan["Tình trạng"] == "Hoàn thành" and xuan["Ngày hoàn thành"] == datetime(2022, 2, 10)
+    assert xuan["Số điện thoại"] == world.member_a.phone and xuan["Số thẻ đoàn viên"] == "LC0001"
+    assert "'=HYPERLINK(\"http://x\")" in [row["Họ và tên"] for row in members]  # neutralised, never a formula
 
 
 def test_the_xlsx_of_a_district_has_no_member_sheet(world, topic, results, login):
@@ -156,9 +168,13 @@ def test_the_csv_files(world, topic, results, login):
     header = rows[0]
     assert rows[-1][header.index("Tỷ lệ hoàn thành (%)")] == "25.0"
     assert rows[-1][header.index("Chậm tiến độ")] == "Chậm tiến độ"
+    response = officer.get("/reports/GA/members.csv?" + Q1)
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    xuan = dict(zip(rows[0], next(row for row in rows if row[1] == "Lò Thị Xuân")))
+    assert xuan["Số điện thoại"] == "0912000001" and xuan["Ngày hoàn thành"] == "10/02/2022"
     response = officer.get("/reports/GA/members.csv?" + Q1 + "&only=incomplete")
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
-    assert len(rows) == 2 and rows[1][1] == "'=HYPERLINK(\"http://x\")" and rows[1][4] == "Chưa bắt đầu"
+    assert len(rows) == 2 and rows[1][1] == "'=HYPERLINK(\"http://x\")" and rows[1][5] == "Chưa bắt đầu"
 
 
 def test_a_unit_named_like_a_formula_is_neutralised(world, topic, login):
@@ -179,3 +195,72 @@ def test_the_print_view(world, topic, results, login):
 def test_the_page_has_its_charts_and_no_inline_style(world, topic, results, login):
     page = login("tinh").get("/reports/P?" + Q1).get_data(as_text=True)
     assert page.count("<svg") == 2 and "style=" not in page
+
+
+def _sheet_text(sheet) -> list[str]:
+    return [str(value) for row in sheet.iter_rows(values_only=True) for value in row if value is not None]
+
+
+@pytest.mark.parametrize("url", ["/reports/GA/export.xlsx", "/reports/GA/members.xlsx"])
+def test_every_sheet_prints_on_a4_landscape_and_is_signed(world, topic, results, login, url):
+    from certificates import services as certificates
+    certificates.save_issuer(world.province, actor=None, body_lines="Liên đoàn Lao động tỉnh Thử", place="Lai Châu",
+                             signer_title="TM. BAN THƯỜNG VỤ", signer_name="Nguyễn Văn A", serial_suffix="GCN")
+    db.session.commit()
+    workbook = load_workbook(io.BytesIO(login("officer_a").get(url + "?" + Q1).data))
+    assert "Danh sách đoàn viên" in workbook.sheetnames
+    for sheet in workbook.worksheets:
+        setup = sheet.page_setup
+        assert setup.orientation == "landscape" and setup.paperSize == int(sheet.PAPERSIZE_A4)
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage and (setup.fitToWidth, setup.fitToHeight) == (1, 0)
+        header_row = next(row[0].row for row in sheet.iter_rows() if row[0].value in ("Đơn vị", "STT"))
+        assert sheet.print_title_rows == f"${header_row}:${header_row}"  # the table's header on every page
+        if sheet.title == "Danh sách đoàn viên":
+            assert sheet.freeze_panes == f"A{header_row + 1}"
+        text = _sheet_text(sheet)
+        assert "Lai Châu, ngày …… tháng …… năm ……" in text
+        assert "NGƯỜI LẬP BIỂU" in text and "TM. BAN THƯỜNG VỤ" in text
+        assert text.index("Lai Châu, ngày …… tháng …… năm ……") > text.index("Đơn vị" if sheet.title == "Báo cáo"
+                                                                               else "STT")
+
+
+def test_without_a_certificate_issuer_the_place_is_left_to_write_by_hand(world, topic, results, login):
+    workbook = load_workbook(io.BytesIO(login("officer_a").get("/reports/GA/members.xlsx?" + Q1).data))
+    assert "……………, ngày …… tháng …… năm ……" in _sheet_text(workbook.active)
+
+
+def test_a_filtered_member_list_says_so_in_its_title_and_file_name(world, topic, results, login):
+    officer = login("officer_a")
+    for url, name in (("/reports/GA/members.xlsx", "bao-cao-GA-chuyen-de-thu-20220101-20220331-doan-vien"),
+                      ("/reports/GA/export.xlsx", "bao-cao-GA-chuyen-de-thu-20220101-20220331")):
+        everyone = officer.get(url + "?" + Q1)
+        assert everyone.headers["Content-Disposition"] == f'attachment; filename="{name}.xlsx"'
+        title = load_workbook(io.BytesIO(everyone.data))["Danh sách đoàn viên"]["A1"].value
+        assert title == "DANH SÁCH ĐOÀN VIÊN VÀ KẾT QUẢ HỌC TẬP CHUYÊN ĐỀ"
+        filtered = officer.get(url + "?" + Q1 + "&only=incomplete")
+        assert filtered.headers["Content-Disposition"] == f'attachment; filename="{name}-chua-hoan-thanh.xlsx"'
+        workbook = load_workbook(io.BytesIO(filtered.data))
+        assert workbook["Danh sách đoàn viên"]["A1"].value == "DANH SÁCH ĐOÀN VIÊN CHƯA HOÀN THÀNH CHUYÊN ĐỀ"
+        assert [row["Họ và tên"] for row in member_list(workbook)] == ["'=HYPERLINK(\"http://x\")"]
+    response = officer.get("/reports/GA/members.csv?" + Q1 + "&only=incomplete")
+    assert response.headers["Content-Disposition"] == (
+        'attachment; filename="bao-cao-GA-chuyen-de-thu-20220101-20220331-doan-vien-chua-hoan-thanh.csv"')
+
+
+def test_no_cell_of_any_sheet_is_a_formula(world, topic, results, login):
+    make_member(world.grassroots_a, "@SUM(1+1)", card_number="LC-9")
+    make_unit("XX", world.district_a, name="+Công đoàn cơ sở lạ")
+    officer = login("officer_a")
+    for url in ("/reports/DA/export.xlsx", "/reports/GA/export.xlsx", "/reports/GA/members.xlsx"):
+        workbook = load_workbook(io.BytesIO(officer.get(url + "?" + Q1).data))
+        cells = [cell for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row]
+        assert cells and all(cell.data_type != "f" for cell in cells)
+        assert not [cell.value for cell in cells
+                    if isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@"))]
+
+
+def test_the_page_lists_phones_for_the_officer_and_links_the_xlsx(world, topic, results, login):
+    page = login("officer_a").get("/reports/GA?" + Q1 + "&only=incomplete").get_data(as_text=True)
+    assert f'href="/reports/GA/members.xlsx?{Q1_HTML}&amp;only=incomplete"' in page
+    page = login("officer_a").get("/reports/GA?" + Q1).get_data(as_text=True)
+    assert "LC0001 · 0912000001" in page

@@ -98,6 +98,39 @@ def test_every_bad_row_is_reported_and_nothing_is_written(setting, tmp_path):
     assert "dòng 2" in next(e.message for e in result.errors if e.row == 6)
 
 
+def test_errors_are_listed_in_row_order(setting, tmp_path):
+    """Checks against other rows (repeats, a phone already taken) come in their row, not after the rest."""
+    _, _, school, _ = setting
+    make_member(school, "Đã Có", card_number="LC9", phone="0912000009")
+    admin = make_user("admin", "admin")
+    path = write_xlsx(tmp_path / "bad.xlsx", [
+        ["Người Một", "S", "LC100", None, None, None],
+        ["Người Hai", "S", "LC100", None, None, None],
+        ["Người Ba", "S", "LC101", "0912000009", "31/02/1990", None],
+        [None, "S", None, None, None, None],
+    ])
+    result = importing.import_members(path, "bad.xlsx", admin)
+    assert [(e.row, e.column) for e in result.errors] == [
+        (3, "Số thẻ đoàn viên"), (4, "Ngày sinh"), (4, "Số điện thoại"), (5, "Họ và tên")]
+
+
+def test_the_template_examples_are_skipped_never_imported(setting, tmp_path):
+    """An officer who filled the list below the examples (older templates, or copied from the example sheet)."""
+    admin = make_user("admin", "admin")
+    headers, examples = importing.MEMBER_TEMPLATE
+    path = write_xlsx(tmp_path / "ds.xlsx", [*examples, ["Lò Văn Ún", "", "", "0912000111", "", "1990", "Nam", "",
+                                                         ""]], headers=headers)
+    result = importing.import_members(path, "ds.xlsx", admin, unit=setting[2], keep_outcomes=True)
+    db.session.commit()
+    assert result.ok and result.examples_skipped == [2, 3]
+    assert (result.rows, result.added) == (1, 1)
+    assert db.session.scalars(db.select(Member.full_name)).all() == ["Lò Văn Ún"]
+    # Only the exact example is skipped: the same name with another phone is a real member.
+    path = write_xlsx(tmp_path / "ds2.xlsx", [["Nguyễn Văn An", "", "", "0912000222"]], headers=headers)
+    result = importing.import_members(path, "ds2.xlsx", admin, unit=setting[2])
+    assert result.ok and result.examples_skipped == [] and result.added == 1
+
+
 def test_an_officer_cannot_import_into_a_unit_outside_their_subtree(setting, tmp_path):
     _, district, school, other = setting
     officer = make_user("huyen", "officer", district)

@@ -4,6 +4,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from core.extensions import db
+from tests.factories import make_user
 from units.models import Member, MemberMove, Unit
 
 ROLES = ["anonymous", "member", "officer_a", "officer_b", "province_officer", "editor", "organiser", "admin"]
@@ -166,6 +167,31 @@ def test_web_import_refuses_a_file_that_is_not_a_spreadsheet(world, as_role):
 
 def test_templates_download_as_workbooks(as_role):
     response = as_role("officer_a").get("/units/import/members-template.xlsx")
-    sheet = load_workbook(io.BytesIO(response.data)).active
-    assert [c.value for c in sheet[1]][:4] == ["Họ và tên", "Mã đơn vị", "Số thẻ đoàn viên", "Số điện thoại"]
+    workbook = load_workbook(io.BytesIO(response.data))
+    listing, sample = workbook.worksheets
+    # The sheet an import reads holds the headers only; the examples are on a sheet of their own.
+    assert listing.title == "Danh sách" and listing.max_row == 1
+    assert [c.value for c in listing[1]][:4] == ["Họ và tên", "Mã đơn vị", "Số thẻ đoàn viên", "Số điện thoại"]
+    assert "không đọc trang này" in sample["A1"].value and sample["A3"].value == "Nguyễn Văn An"
     assert as_role("officer_a").get("/units/import/other-template.xlsx").status_code == 404
+
+
+def test_the_import_unit_is_chosen_among_the_officers_units(world, as_role):
+    page = as_role("officer_a").get("/units/members/import").get_data(as_text=True)
+    assert 'class="form-select" id="unit_code" name="unit_code"' in page
+    assert '<option selected value="">— Theo cột “Mã đơn vị” trong tệp —</option>' in page
+    assert f'<option value="GA">{world.grassroots_a.name} (GA)</option>' in page
+    assert "(GB)" not in page and "(P)" not in page
+    # Another district's unit, sent by hand, is refused and nothing is written.
+    response = as_role("officer_a").post("/units/members/import", data={
+        "file": (_xlsx([["Lò Văn Pọm", "", "0912333444"]]), "ds.xlsx"), "unit_code": "GB"},
+        content_type="multipart/form-data")
+    assert "Lựa chọn không hợp lệ." in response.get_data(as_text=True)
+    assert db.session.execute(db.select(Member).filter_by(full_name="Lò Văn Pọm")).first() is None
+
+
+def test_a_grassroots_officer_finds_the_union_already_chosen(world, login):
+    make_user("coso", "officer", world.grassroots_a)
+    page = login("coso").get("/units/members/import").get_data(as_text=True)
+    assert f'<option selected value="GA">{world.grassroots_a.name} (GA)</option>' in page
+    assert "Theo cột" not in page

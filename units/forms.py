@@ -95,8 +95,7 @@ SPREADSHEET = FileAllowed(["xlsx", "csv"], "Chỉ nhận tệp .xlsx hoặc .csv
 
 class MemberImportForm(FlaskForm):
     file = FileField("Tệp danh sách (.xlsx hoặc .csv)", validators=[FileRequired("Hãy chọn tệp."), SPREADSHEET])
-    unit_code = StringField("Đơn vị cho mọi dòng (để trống nếu tệp có cột “Mã đơn vị”)",
-                            validators=[Length(max=40)], render_kw={"list": "unit-codes"})
+    unit_code = SelectField("Đơn vị của danh sách")  # the units in the officer's scope, set by the view
     dry_run = BooleanField("Chỉ kiểm tra, chưa ghi")
     submit = SubmitField("Nhập danh sách")
 

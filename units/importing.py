@@ -8,7 +8,7 @@ Memory therefore depends on the batch size, not on the file.
 import pickle
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -45,6 +45,27 @@ UNIT_COLUMNS = {
 ADDED, UPDATED, UNCHANGED = "added", "updated", "unchanged"
 # All an importer learns of a member outside their scope.
 OUTSIDE = "thuộc một đoàn viên ngoài phạm vi quản lý"
+# The downloadable templates: headers, and example rows shown on a sheet of their own.
+MEMBER_TEMPLATE = (["Họ và tên", "Mã đơn vị", "Số thẻ đoàn viên", "Số điện thoại", "Ngày sinh", "Năm sinh",
+                    "Giới tính", "Email", "Chức vụ"],
+                   [["Nguyễn Văn An", "CDCS-MAU", "LC000123", "0912345678", "15/03/1988", "", "Nam", "", "Giáo viên"],
+                    ["Lò Thị Xuân", "CDCS-MAU", "", "0387654321", "", "1995", "Nữ", "", "Nhân viên"]])
+UNIT_TEMPLATE = (["Mã đơn vị", "Tên đơn vị", "Loại", "Mã đơn vị cấp trên"],
+                 [["LDLD-MOI", "Liên đoàn Lao động huyện Mới", "Liên đoàn Lao động huyện", "LDLD-TINH"],
+                  ["CDCS-MOI-01", "Công đoàn cơ sở Trường Tiểu học Mới", "Công đoàn cơ sở", "LDLD-MOI"]])
+
+
+def _example_key(name: str, card: str, phone: str) -> tuple:
+    return fold(clean_name(name)), identifier(card), normalise_phone(phone)
+
+
+# Older templates had the examples on the list itself, and officers copy them along: never import them.
+_MEMBER_EXAMPLES = {_example_key(row[0], row[2], row[3]) for row in MEMBER_TEMPLATE[1]}
+
+
+def _is_template_example(row: Row) -> bool:
+    v = row.values
+    return _example_key(v.get("full_name", ""), v.get("card_number", ""), v.get("phone", "")) in _MEMBER_EXAMPLES
 
 
 @dataclass
@@ -52,6 +73,7 @@ class ImportResult(ImportReport):
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    examples_skipped: list[int] = field(default_factory=list)  # rows equal to the template's examples
 
 
 class _UnitCache:
@@ -76,10 +98,12 @@ class _Parsed:
     row: Row
     data: services.MemberData
     unit: Unit | None
+    issues: ImportReport  # this row's own errors, reported with the checks against other rows
 
 
 def _parse_member_row(row: Row, titles: dict[str, str], units: _UnitCache, fixed_unit: Unit | None,
-                      result: ImportResult, today: date) -> _Parsed:
+                      today: date) -> _Parsed:
+    result = ImportReport()
     v = row.values
     title = titles.get
     name = clean_name(v.get("full_name", ""))
@@ -139,7 +163,7 @@ def _parse_member_row(row: Row, titles: dict[str, str], units: _UnitCache, fixed
             result.error(row.number, title("email"), f"Email “{v['email']}” không hợp lệ.")
     if v.get("position"):
         data.position = v["position"][:200]
-    return _Parsed(row, data, unit)
+    return _Parsed(row, data, unit, result)
 
 
 def _batches(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
@@ -222,8 +246,14 @@ def import_members(path: Path, filename: str, actor, *, unit: Unit | None = None
     def parsed_batches(tick: bool) -> Iterator[list[_Parsed]]:
         titles, rows = read_table(path, filename, MEMBER_COLUMNS, required)
         for batch in _batches(rows, BATCH):
-            yield [_parse_member_row(row, titles, units, unit, result if tick else ImportResult(), today)
-                   for row in batch]
+            parsed = []
+            for row in batch:
+                if _is_template_example(row):
+                    if tick:
+                        result.examples_skipped.append(row.number)
+                else:
+                    parsed.append(_parse_member_row(row, titles, units, unit, today))
+            yield parsed
             if tick and progress:
                 progress(len(batch))
 
@@ -237,6 +267,8 @@ def import_members(path: Path, filename: str, actor, *, unit: Unit | None = None
         for p in batch:
             result.rows += 1
             n = p.row.number
+            for issue in p.issues.errors:
+                result.error(issue.row, issue.column, issue.message)
             for value, seen, key, label in ((p.data.card_number, seen_card, "card_number", "Số thẻ"),
                                             (p.data.phone, seen_phone, "phone", "Số điện thoại")):
                 if value and value in seen:

@@ -5,6 +5,7 @@ from pathlib import Path
 from flask import (Blueprint, abort, flash, redirect, render_template, request, send_file, url_for)
 from flask_login import current_user
 from openpyxl import Workbook
+from openpyxl.styles import Font
 from wtforms import SelectChoice
 
 from accounts.services import AccountError
@@ -39,15 +40,10 @@ UNIT_MESSAGES = {
     "out_of_scope": "Đơn vị không thuộc phạm vi bạn quản lý.",
     "unknown_unit": "Không có đơn vị với mã này hoặc đơn vị ngoài phạm vi bạn quản lý.",
 }
-TEMPLATE_EXAMPLES = {
-    "members": (["Họ và tên", "Mã đơn vị", "Số thẻ đoàn viên", "Số điện thoại", "Ngày sinh", "Năm sinh",
-                 "Giới tính", "Email", "Chức vụ"],
-                [["Nguyễn Văn An", "CDCS-MAU", "LC000123", "0912345678", "15/03/1988", "", "Nam", "", "Giáo viên"],
-                 ["Lò Thị Xuân", "CDCS-MAU", "", "0387654321", "", "1995", "Nữ", "", "Nhân viên"]]),
-    "units": (["Mã đơn vị", "Tên đơn vị", "Loại", "Mã đơn vị cấp trên"],
-              [["LDLD-MOI", "Liên đoàn Lao động huyện Mới", "Liên đoàn Lao động huyện", "LDLD-TINH"],
-               ["CDCS-MOI-01", "Công đoàn cơ sở Trường Tiểu học Mới", "Công đoàn cơ sở", "LDLD-MOI"]]),
-}
+TEMPLATES = {"members": (importing.MEMBER_TEMPLATE, "mau-nhap-doan-vien.xlsx"),
+             "units": (importing.UNIT_TEMPLATE, "mau-nhap-don-vi.xlsx")}
+EXAMPLES_NOTE = ("Trang này chỉ là ví dụ cách ghi, hệ thống không đọc trang này. "
+                 "Hãy ghi danh sách ở trang “Danh sách”, từ dòng 2, giữ nguyên dòng tiêu đề.")
 
 
 def _kind_choices() -> list[SelectChoice]:
@@ -346,14 +342,26 @@ def _run_import(form, run):
     return result
 
 
+FROM_FILE = SelectChoice("", "— Theo cột “Mã đơn vị” trong tệp —")
+
+
+def _member_import_form() -> MemberImportForm:
+    """The unit is chosen among those the officer manages; with a single one, it is already chosen."""
+    units = services.units_for_choice(current_user)
+    form = MemberImportForm(unit_code=units[0].code if len(units) == 1 else "")
+    form.unit_code.choices = ([] if len(units) == 1 else [FROM_FILE]) + [
+        SelectChoice(unit.code, f"{unit.name} ({unit.code})") for unit in units]
+    return form
+
+
 @bp.route("/members/import", methods=["GET", "POST"])
 @staff_required
 def import_members():
-    form = MemberImportForm()
+    form = _member_import_form()
     result = None
     if form.validate_on_submit():
         unit = None
-        if (form.unit_code.data or "").strip():
+        if form.unit_code.data:
             try:
                 unit = _scoped_unit_from_code(form.unit_code.data)
             except services.UnitError as error:
@@ -363,8 +371,7 @@ def import_members():
             path, name, current_user, unit=unit, dry_run=form.dry_run.data, keep_outcomes=True))
     elif request.method == "POST":
         flash_errors(form)
-    return render_template("units/import_members.html", form=form, result=result,
-                           units=services.units_for_choice(current_user)[:500])
+    return render_template("units/import_members.html", form=form, result=result)
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -383,20 +390,27 @@ def import_units():
 @bp.get("/import/<kind>-template.xlsx")
 @staff_required
 def import_template(kind: str):
-    if kind not in TEMPLATE_EXAMPLES:
+    """An empty list to fill (the only sheet an import reads), and the examples on a second sheet."""
+    if kind not in TEMPLATES:
         abort(404)
-    headers, examples = TEMPLATE_EXAMPLES[kind]
+    (headers, examples), filename = TEMPLATES[kind]
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Danh sách"
-    sheet.append(headers)
+    listing = workbook.active
+    listing.title = "Danh sách"
+    listing.append(headers)
+    listing.freeze_panes = "A2"
+    sample = workbook.create_sheet("Ví dụ (không nhập)")
+    sample.append([EXAMPLES_NOTE])
+    sample["A1"].font = Font(bold=True, color="C00000")
+    sample.append(headers)
     for example in examples:
-        sheet.append(example)
-    for column in sheet.columns:
-        sheet.column_dimensions[column[0].column_letter].width = 22
+        sample.append(example)
+    for sheet, header_row in ((listing, 1), (sample, 2)):
+        for cell in sheet[header_row]:
+            cell.font = Font(bold=True)
+            sheet.column_dimensions[cell.column_letter].width = 22
     buffer = io.BytesIO()
     workbook.save(buffer)
     buffer.seek(0)
-    names = {"members": "mau-nhap-doan-vien.xlsx", "units": "mau-nhap-don-vi.xlsx"}
-    return send_file(buffer, download_name=names[kind], as_attachment=True,
+    return send_file(buffer, download_name=filename, as_attachment=True,
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
