@@ -5,7 +5,7 @@ Each topic is set only for the tree of the province federation whose documents i
 topic is set as soon as that unit exists, in whatever order an install is made.
 
 Revision ID: c8f2a6e1d9b4
-Revises: a7c2e9d4b813
+Revises: 8d3f6a2b9c17
 Create Date: 2026-12-08 09:00:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c8f2a6e1d9b4'
-down_revision = 'a7c2e9d4b813'
+down_revision = '8d3f6a2b9c17'
 branch_labels = None
 depends_on = None
 
