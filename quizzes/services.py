@@ -3,11 +3,14 @@
 Every function takes ``now`` so tests (and the sweep) can say what time it is. Nothing
 here commits: views and commands do, once per request.
 """
+import hashlib
+import hmac
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from blinker import Namespace
+from flask import current_app
 from sqlalchemy import func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -136,10 +139,37 @@ def make_paper(questions: list[Question], rng: random.Random) -> list[dict]:
     return paper
 
 
-def public_question(entry: dict) -> dict:
-    """The part of a paper entry the browser may see while the attempt is open."""
-    return {"id": entry["id"], "type": entry["type"], "text": entry["text"],
-            "choices": [{"id": c["id"], "text": c["text"]} for c in entry["choices"]]}
+# -- what the browser sees -------------------------------------------------------------
+# Bank ids follow the order rows were written, and authors write the right choice first, so
+# the page never carries them. It names each question and choice by a key of the attempt's
+# own: a keyed hash of the attempt and the bank id, random-looking and different in every
+# attempt, mapped back here. The paper and the saved answers keep bank ids, so grading,
+# statistics and papers started before the keys existed are unchanged.
+
+def _key(attempt: Attempt, kind: str, bank_id: int) -> str:
+    secret = current_app.config["SECRET_KEY"].encode()
+    return kind + hmac.new(secret, f"{attempt.id}:{kind}:{bank_id}".encode(), hashlib.sha256).hexdigest()[:12]
+
+
+def question_key(attempt: Attempt, question_id: int) -> str:
+    return _key(attempt, "q", question_id)
+
+
+def choice_key(attempt: Attempt, choice_id: int) -> str:
+    return _key(attempt, "c", choice_id)
+
+
+def public_paper(attempt: Attempt) -> list[dict]:
+    """What the browser may see of the paper while the attempt is open, in the order shown."""
+    return [{"key": question_key(attempt, entry["id"]), "type": entry["type"], "text": entry["text"],
+             "choices": [{"key": choice_key(attempt, c["id"]), "text": c["text"]} for c in entry["choices"]]}
+            for entry in attempt.paper]
+
+
+def public_answers(attempt: Attempt) -> dict[str, list[str]]:
+    """The saved answers by question key, each the keys of the choices picked."""
+    return {question_key(attempt, question_id): [choice_key(attempt, c) for c in picked]
+            for question_id, picked in saved_answers(attempt).items()}
 
 
 # -- attempts ------------------------------------------------------------------------
@@ -255,6 +285,17 @@ def save_answer(attempt: Attempt, question_id: int, choice_ids: list[int], *,
     statement = statement.on_conflict_do_update(index_elements=["attempt_id", "question_id"],
                                                 set_={"choice_ids": picked, "saved_at": now})
     db.session.execute(statement)
+
+
+def save_public_answer(attempt: Attempt, key: str, picked_keys: list[str], *, now: datetime | None = None) -> None:
+    """save_answer for what the page sends: a question key and the keys of the choices picked."""
+    entry = next((e for e in attempt.paper if question_key(attempt, e["id"]) == key), None)
+    if entry is None:
+        raise QuizError("Câu hỏi này không thuộc bài làm của bạn.")
+    by_key = {choice_key(attempt, c["id"]): c["id"] for c in entry["choices"]}
+    if not set(picked_keys) <= set(by_key):
+        raise QuizError("Đáp án gửi lên không thuộc câu hỏi này.")
+    save_answer(attempt, entry["id"], [by_key[k] for k in picked_keys], now=now)
 
 
 def saved_answers(attempt: Attempt) -> dict[int, list[int]]:

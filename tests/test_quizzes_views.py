@@ -49,7 +49,9 @@ def secrets_of(attempt) -> list[str]:
 
 
 def save(client, attempt, entry, ids, json_=True):
-    data = {"question_id": str(entry["id"]), f"choice-{entry['id']}": [str(i) for i in ids]}
+    """Save through the page's form fields, which name the question and choices by the attempt's keys."""
+    question = services.question_key(attempt, entry["id"])
+    data = {"question_id": question, f"choice-{question}": [services.choice_key(attempt, i) for i in ids]}
     headers = {"Accept": "application/json"} if json_ else {}
     return client.post(f"/attempts/{attempt.id}/answer", data=data, headers=headers)
 
@@ -163,9 +165,10 @@ def test_too_many_attempts_are_refused(quiz, login):
 def test_the_plain_form_saves_every_question_of_the_page(quiz, login):
     member = login("member")
     attempt = start(member, quiz)
-    data = {"question_id": [str(e["id"]) for e in attempt.paper], "go": "1"}
+    data = {"question_id": [services.question_key(attempt, e["id"]) for e in attempt.paper], "go": "1"}
     for entry in attempt.paper:
-        data[f"choice-{entry['id']}"] = [str(i) for i in entry["correct"]]
+        data[f"choice-{services.question_key(attempt, entry['id'])}"] = [services.choice_key(attempt, i)
+                                                                           for i in entry["correct"]]
     response = member.post(f"/attempts/{attempt.id}/answer", data=data)
     assert response.status_code == 302
     assert len(services.saved_answers(attempt)) == 5
