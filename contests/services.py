@@ -24,7 +24,7 @@ from contests.models import (
 )
 from core import audit
 from core.clock import to_local, utcnow
-from core.extensions import db
+from core.extensions import db, insert_or_merge
 from core.permissions import ORGANISER, is_admin
 from core.tabular import neutralise
 from core.text import clean_name
@@ -238,10 +238,10 @@ def start(contest_round: Round, participant: Participant, *, device: str | None 
         attempt = quizzes.start_attempt(contest_round.quiz, participant.user, None, now=now)
     except quizzes.QuizError as error:
         raise ContestError(str(error)) from error
-    if db.session.scalars(db.select(Entry.id).filter_by(attempt_id=attempt.id)).first() is None:
-        db.session.add(Entry(attempt_id=attempt.id, round_id=contest_round.id, participant_id=participant.id,
-                             device=device_mark(device)))
-        db.session.flush()
+    # Once per attempt, whichever of two racing starts (both given the same open attempt) gets here first.
+    db.session.execute(insert_or_merge(Entry).values(
+        attempt_id=attempt.id, round_id=contest_round.id, participant_id=participant.id, device=device_mark(device))
+        .on_conflict_do_nothing(index_elements=["attempt_id"]))
     return attempt
 
 

@@ -77,6 +77,8 @@ class Attempt(db.Model):
 
     __table_args__ = (
         Index("ix_attempts_quiz_user", "quiz_id", "user_id"),
+        # A person's attempts are numbered 1, 2, ...: two starts racing past the try limit cannot both insert.
+        UniqueConstraint("quiz_id", "user_id", "number", name="uq_attempts_quiz_user_number"),
         # At most one attempt in progress per person per quiz, even with two tabs racing.
         Index("uq_attempts_one_open", "quiz_id", "user_id", unique=True,
               sqlite_where=text("status = 'in_progress'"), postgresql_where=text("status = 'in_progress'")),

@@ -12,13 +12,13 @@ from datetime import datetime, timedelta
 from blinker import Namespace
 from flask import current_app
 from sqlalchemy import func, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from accounts.models import User
 from core.clock import utcnow
-from core.extensions import db
+from core.extensions import db, insert_or_merge
 from learning import services as learning
 from learning.models import MULTIPLE, SINGLE, Question, Topic
 from quizzes.models import (
@@ -175,9 +175,21 @@ def public_answers(attempt: Attempt) -> dict[str, list[str]]:
 # -- attempts ------------------------------------------------------------------------
 
 def attempts_of(quiz: Quiz, user) -> list[Attempt]:
-    # The papers (~20 KB each) stay in the database until something reads one.
+    # The papers (~20 KB each) stay in the database until something reads one. Statuses as the
+    # database has them now, not as this session loaded them earlier: the try limit counts them.
     return list(db.session.scalars(db.select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user.id)
-                                   .options(defer(Attempt.paper)).order_by(Attempt.number)))
+                                   .options(defer(Attempt.paper)).order_by(Attempt.number)
+                                   .execution_options(populate_existing=True)))
+
+
+def _hold_starts(quiz: Quiz, user) -> None:
+    """Make this person's other starts at this quiz wait until this transaction ends, so the
+    attempts counted next are still all there are when the new one is inserted."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(db.select(func.pg_advisory_xact_lock(quiz.id, user.id)))
+    else:  # SQLite has one writer at a time: take the write lock now, as BEGIN IMMEDIATE would
+        db.session.execute(update(User).where(User.id == user.id).values(is_enabled=User.is_enabled)
+                           .execution_options(synchronize_session=False))
 
 
 def open_attempt(quiz: Quiz, user, *, now: datetime | None = None) -> Attempt | None:
@@ -220,6 +232,7 @@ def start_attempt(quiz: Quiz, user, member: Member | None, *, now: datetime | No
                   rng: random.Random | None = None) -> Attempt:
     """Start an attempt, or return the one already in progress (one per person per quiz)."""
     now = now or utcnow()
+    _hold_starts(quiz, user)
     attempts = attempts_of(quiz, user)  # read once: the one in progress, the count, the next number
     current = next((a for a in attempts if a.is_open), None)
     if current is not None and not expire_if_due(current, now=now):
@@ -241,7 +254,7 @@ def start_attempt(quiz: Quiz, user, member: Member | None, *, now: datetime | No
     except IntegrityError:  # another tab started one a moment ago: use that one
         current = open_attempt(quiz, user, now=now)
         if current is None:
-            raise
+            raise QuizError("Một lượt làm bài khác của bạn vừa bắt đầu cùng lúc: hãy tải lại trang.") from None
         return current
     return attempt
 
@@ -278,9 +291,8 @@ def save_answer(attempt: Attempt, question_id: int, choice_ids: list[int], *,
         raise QuizError("Đáp án gửi lên không thuộc câu hỏi này.")
     if entry["type"] != MULTIPLE and len(picked) > 1:
         raise QuizError("Câu này chỉ chọn một đáp án.")
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     # One statement, so two tabs saving the same question never collide on the unique key.
-    statement = dialect.insert(Answer).values(attempt_id=attempt.id, question_id=question_id,
+    statement = insert_or_merge(Answer).values(attempt_id=attempt.id, question_id=question_id,
                                               choice_ids=picked, saved_at=now)
     statement = statement.on_conflict_do_update(index_elements=["attempt_id", "question_id"],
                                                 set_={"choice_ids": picked, "saved_at": now})
