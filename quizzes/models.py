@@ -19,7 +19,11 @@ from learning.models import Topic
 from units.models import Member
 
 GRADE_BEST, GRADE_LAST = "best", "last"
-REVIEW_SCORE, REVIEW_ANSWERS = "score", "answers"
+# What a finished attempt's review shows before the quiz closes (afterwards: everything).
+# "answers": right/wrong per question while tries remain, the right answers and explanations once
+# the person has passed or used every try (Moodle's "after the quiz is closed" for that person);
+# "each_try": the right answers after every try; "score": the score only.
+REVIEW_SCORE, REVIEW_ANSWERS, REVIEW_EACH_TRY = "score", "answers", "each_try"
 IN_PROGRESS, SUBMITTED, EXPIRED = "in_progress", "submitted", "expired"
 PURPOSE_FINAL = "final"
 

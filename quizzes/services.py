@@ -6,11 +6,13 @@ here commits: views and commands do, once per request.
 import hashlib
 import hmac
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from blinker import Namespace
 from flask import current_app
+from markupsafe import Markup
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, selectinload
@@ -19,17 +21,21 @@ from sqlalchemy.orm.attributes import set_committed_value
 from accounts.models import User
 from core.clock import utcnow
 from core.extensions import db, insert_or_merge
+from core.markup import render_inline
 from learning import services as learning
 from learning.models import MULTIPLE, SINGLE, Question, Topic
 from quizzes.models import (
-    EXPIRED, GRADE_LAST, IN_PROGRESS, PURPOSE_FINAL, REVIEW_ANSWERS, REVIEW_SCORE, SUBMITTED,
+    EXPIRED, GRADE_LAST, IN_PROGRESS, PURPOSE_FINAL, REVIEW_EACH_TRY, REVIEW_SCORE, SUBMITTED,
     Answer, Attempt, Quiz, TopicCompletion,
 )
 from units.models import Member
 
 # Answers that left the phone just before the bell arrive a little late: they still count.
 GRACE_SECONDS = 5
-NO_REVIEW, SCORE_ONLY, FULL_REVIEW = "none", REVIEW_SCORE, REVIEW_ANSWERS
+NO_REVIEW, SCORE_ONLY, MARKS_ONLY, FULL_REVIEW = "none", "score", "marks", "answers"
+# Features built on the engine (contests) name questions whose answers a review must not show yet:
+# each hook takes the attempt and the time and returns bank question ids. app.py registers them.
+review_withheld: list[Callable[[Attempt, datetime], set[int]]] = []
 
 signals = Namespace()
 topic_completed = signals.signal("topic-completed")  # sender: the TopicCompletion
@@ -384,11 +390,50 @@ def get_attempt_for(attempt_id: int, user) -> Attempt | None:
 # -- results, review, completion -----------------------------------------------------
 
 def review_level(attempt: Attempt, *, now: datetime | None = None) -> str:
+    """How much of a finished attempt its review shows: the answers only once they can no longer
+    help this person (passed, no try left, quiz closed) unless the editor chose otherwise."""
+    quiz = attempt.quiz
     if attempt.is_open:
         return NO_REVIEW
-    if window(attempt.quiz, now or utcnow()) == "closed":
+    if window(quiz, now or utcnow()) == "closed" or quiz.review_after_submit == REVIEW_EACH_TRY:
         return FULL_REVIEW
-    return attempt.quiz.review_after_submit
+    if quiz.review_after_submit == REVIEW_SCORE:
+        return SCORE_ONLY
+    finished = [a for a in attempts_of(quiz, attempt.user) if not a.is_open]
+    if any(a.passed for a in finished) or (quiz.max_attempts is not None and len(finished) >= quiz.max_attempts):
+        return FULL_REVIEW
+    return MARKS_ONLY
+
+
+@dataclass
+class ReviewItem:
+    """One question of a review. ``right`` is None when not told; ``choices`` are (text, picked,
+    is a right answer), the last always False unless the answers are shown."""
+    text: str
+    choices: list[tuple[str, bool, bool]]
+    right: bool | None
+    explanation: Markup
+
+
+def review(attempt: Attempt, level: str, *, now: datetime | None = None) -> list[ReviewItem]:
+    """The questions of a finished attempt as its review level allows; questions another feature
+    withholds (a contest round still drawing them) show only what was picked."""
+    if level not in (MARKS_ONLY, FULL_REVIEW):
+        return []
+    now = now or utcnow()
+    withheld = set().union(*(hook(attempt, now) for hook in review_withheld))
+    answers = saved_answers(attempt)
+    items = []
+    for entry in attempt.paper:
+        picked = set(answers.get(entry["id"], []))
+        told = entry["id"] not in withheld
+        full = told and level == FULL_REVIEW
+        correct = set(entry["correct"]) if full else set()
+        items.append(ReviewItem(entry["text"], [(c["text"], c["id"] in picked, c["id"] in correct)
+                                                for c in entry["choices"]],
+                                picked == set(entry["correct"]) if told else None,
+                                render_inline(entry["explanation"] if full else "")))
+    return items
 
 
 def graded_attempt(quiz: Quiz, user, attempts: list[Attempt] | None = None) -> Attempt | None:

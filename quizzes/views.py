@@ -7,7 +7,6 @@ from flask_login import current_user, login_required
 
 from core.clock import utcnow
 from core.extensions import db, limiter, person_or_address
-from core.markup import render_inline
 from core.permissions import ADMIN, EDITOR, roles_required
 from learning import services as learning
 from quizzes import services
@@ -166,13 +165,7 @@ def result(attempt_id: int):
         return redirect(url_for(".attempt", attempt_id=attempt.id))
     topic = attempt.quiz.topic
     level = services.review_level(attempt)
-    review = []
-    if level == services.FULL_REVIEW:
-        answers = services.saved_answers(attempt)
-        for entry in attempt.paper:
-            picked = set(answers.get(entry["id"], []))
-            review.append({"entry": entry, "picked": picked, "right": picked == set(entry["correct"]),
-                           "explanation": render_inline(entry["explanation"])})
+    review = services.review(attempt, level)
     member = _member()
     return render_template("quizzes/result.html", attempt=attempt, quiz=attempt.quiz, topic=topic, level=level,
                            review=review, status=services.quiz_status(member, topic, current_user),
