@@ -67,6 +67,11 @@ def _bank(topic_id: int, single_choice_only: bool = False):
     return query.where(Question.type == SINGLE) if single_choice_only else query
 
 
+def drawable_question_ids(quiz: Quiz) -> set[int]:
+    """The questions an attempt at this quiz may draw."""
+    return set(db.session.scalars(_bank(quiz.topic_id, quiz.single_choice_only).with_only_columns(Question.id)))
+
+
 def bank_size(topic_id: int, *, single_choice_only: bool = False) -> int:
     return db.session.scalar(_bank(topic_id, single_choice_only).with_only_columns(func.count(Question.id))) or 0
 
