@@ -124,6 +124,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.add_template_global(contests_services.published_contests, "published_contests")
     # Contest rounds run on the attempt engine, which knows nothing of contests.
     quizzes_views.attempt_extras[:] = [contests_views.attempt_extras]
+    # A round's review keeps back the answers that a round still open or to come can draw.
+    quizzes_services.review_withheld[:] = [contests_services.withheld_questions]
 
     # A completed topic earns its certificate (quizzes cannot import certificates).
     quizzes_services.topic_completed.connect(certificates_services.issue_for_completion)

@@ -272,8 +272,8 @@ def count_statements(app, username: str, show_sql: bool, attempts: int = 3) -> d
 
 # -- HTTP ----------------------------------------------------------------------------
 
-QUESTION_RE = re.compile(r'data-question="(\d+)"')
-CHOICE_RE = re.compile(r'type="(radio|checkbox)"\s+name="choice-(\d+)" id="c\d+" value="(\d+)"')
+QUESTION_RE = re.compile(r'data-question="(\w+)"')
+CHOICE_RE = re.compile(r'type="(radio|checkbox)"\s+name="choice-(\w+)" id="\w+" value="(\w+)"')
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 

@@ -334,8 +334,8 @@ def replay(app, info: dict, contestants: int, show_sql: bool, profile: int) -> N
 
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
-QUESTION_RE = re.compile(r'data-question="(\d+)"')
-CHOICE_RE = re.compile(r'type="(radio|checkbox)"\s+name="choice-(\d+)" id="c\d+" value="(\d+)"')
+QUESTION_RE = re.compile(r'data-question="(\w+)"')
+CHOICE_RE = re.compile(r'type="(radio|checkbox)"\s+name="choice-(\w+)" id="\w+" value="(\w+)"')
 
 
 def csrf_of(page: str) -> str:

@@ -55,8 +55,8 @@ SLUG = DATA["slug"]
 LANDING = f"/contests/{SLUG}"
 START = f"/contests/{SLUG}/rounds/{DATA['round']}/start"
 
-QUESTION_RE = re.compile(r'data-question="(\d+)"')
-CHOICE_RE = re.compile(r'type="(radio|checkbox)"\s+name="choice-(\d+)" id="c\d+" value="(\d+)"')
+QUESTION_RE = re.compile(r'data-question="(\w+)"')
+CHOICE_RE = re.compile(r'type="(radio|checkbox)"\s+name="choice-(\w+)" id="\w+" value="(\w+)"')
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 DATA_CSRF_RE = re.compile(r'data-csrf="([^"]+)"')
 

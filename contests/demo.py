@@ -12,7 +12,7 @@ from core.clock import utcnow
 from core.extensions import db
 from learning import editing
 from learning import services as learning
-from learning.models import KIND_CONTEST
+from learning.models import KIND_CONTEST, Topic
 from quizzes import services as quizzes
 from units import demo as units_demo
 from units import services as units_services
@@ -20,6 +20,11 @@ from units.models import Unit, UnitKind
 
 SLUG = "132-nam-ngay-sinh-bac"
 BANK = "ngan-hang-cuoc-thi-132-nam"
+# The contest is run by the Lai Châu federation: its questions come from the province's own topics,
+# one topic per week, so the weeks share no question and last week's answers can be published.
+# (bank slug, source topic) for week 1, then week 2; week 2's is the contest's bank, for new rounds too.
+WEEK_BANKS = [(BANK + "-tuan-1", "chuyen-de-toan-khoa-xiii"), (BANK, "chuyen-de-2022")]
+QUESTIONS_PER_ROUND = 20
 DESCRIPTION = """Cuộc thi trực tuyến tìm hiểu về Chủ tịch Hồ Chí Minh và việc học tập, làm theo tư tưởng,
 đạo đức, phong cách của Người, nhân kỷ niệm **132 năm Ngày sinh Chủ tịch Hồ Chí Minh (19/5/1890 – 19/5/2022)**.
 Dành cho đoàn viên, công nhân, viên chức, lao động trong tỉnh; người lao động chưa là đoàn viên đăng ký bằng số điện thoại."""
@@ -35,21 +40,20 @@ def seed() -> list[str]:
     contest = services.get_contest(SLUG, include_unpublished=True)
     if contest is None:
         province = units_services.get_unit(units_demo.PROVINCE)
-        bank = learning.get_topic(BANK, include_unpublished=True) or editing.clone_topic(
-            learning.get_topic("ket-luan-01-kl-tw", include_unpublished=True), BANK,
-            "Ngân hàng câu hỏi Cuộc thi 132 năm Ngày sinh Chủ tịch Hồ Chí Minh", 2022)
-        bank.kind, bank.published = KIND_CONTEST, False  # never listed or searched by members
+        week_1, week_2 = [_bank(slug, source, week) for week, (slug, source) in enumerate(WEEK_BANKS, start=1)]
         contest = Contest(slug=SLUG, title="Cuộc thi trực tuyến tìm hiểu 132 năm Ngày sinh Chủ tịch Hồ Chí Minh",
                           anniversary="19/5/1890 – 19/5/2022", description_md=DESCRIPTION, rules_md=RULES,
-                          organiser_unit=province, audience_unit=province, bank=bank, published=True)
+                          organiser_unit=province, audience_unit=province, bank=week_2, published=True)
         db.session.add(contest)
         grassroots = units_services.find_kind("Công đoàn cơ sở")
         db.session.add_all([Division(contest=contest, name="Bảng A: đoàn viên công đoàn cơ sở", position=1,
                                      unit_kind_id=grassroots.id if grassroots else None),
                             Division(contest=contest, name="Bảng B: người lao động khác", position=2)])
         db.session.flush()
-        last_week = services.add_round(contest, 1, now - timedelta(days=8), now - timedelta(days=1))
-        services.add_round(contest, 2, now - timedelta(days=1), now + timedelta(days=6))
+        last_week = services.add_round(contest, 1, now - timedelta(days=8), now - timedelta(days=1), bank=week_1,
+                                       question_count=_round_size(week_1))
+        services.add_round(contest, 2, now - timedelta(days=1), now + timedelta(days=6), bank=week_2,
+                           question_count=_round_size(week_2))
         db.session.flush()
         played = _play(contest, last_week, province)
         return [f"Cuộc thi mẫu: thêm, tuần 1 có {played} người dự thi, tuần 2 đang mở."]
@@ -58,6 +62,20 @@ def seed() -> list[str]:
     if last.quiz.closes_at <= now + timedelta(hours=1):
         last.quiz.opens_at, last.quiz.closes_at = now - timedelta(days=1), now + timedelta(days=6)
     return [f"Cuộc thi mẫu: tuần {last.number} mở đến {last.quiz.closes_at:%d/%m/%Y}."]
+
+
+def _bank(slug: str, source: str, week: int) -> Topic:
+    bank = learning.get_topic(slug, include_unpublished=True) or editing.clone_topic(
+        learning.get_topic(source, include_unpublished=True), slug,
+        f"Ngân hàng câu hỏi Cuộc thi 132 năm Ngày sinh Chủ tịch Hồ Chí Minh · tuần {week}", 2022)
+    bank.kind, bank.published = KIND_CONTEST, False  # never listed or searched by members
+    return bank
+
+
+def _round_size(bank: Topic) -> int:
+    """20 questions a week, or as many single-choice questions as the topic holds if fewer."""
+    db.session.flush()
+    return min(QUESTIONS_PER_ROUND, quizzes.bank_size(bank.id, single_choice_only=True))
 
 
 FAMILY = ["Nguyễn", "Trần", "Lò", "Vàng", "Giàng", "Lê", "Phạm", "Hoàng", "Tẩn", "Đỗ"]

@@ -118,7 +118,7 @@ def organise(slug: str):
                            rounds=[(r, services.round_state(r, now)) for r in contest.rounds],
                            fast=flags.fast_attempts(contest), devices=flags.shared_devices(contest),
                            excluded=excluded, division_form=_division_form(), bank_size=setup.bank_size(contest),
-                           awarded=dict(awarded))
+                           awarded=dict(awarded), shared=services.shared_questions(contest))
 
 
 @bp.post("/<slug>/organise/divisions")
@@ -205,7 +205,7 @@ def edit_round(slug: str, number: int | None = None):
             return redirect(url_for(".organise", slug=slug))
     return render_template("contests/organise_round.html", contest=contest, contest_round=contest_round, form=form,
                            started=contest_round is not None and setup.has_entries(contest_round),
-                           bank_size=setup.bank_size(contest))
+                           bank_size=setup.bank_size(contest), shared=services.shared_questions(contest))
 
 
 @bp.post("/<slug>/organise/<action>")

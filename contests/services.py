@@ -24,10 +24,11 @@ from contests.models import (
 )
 from core import audit
 from core.clock import to_local, utcnow
-from core.extensions import db
+from core.extensions import db, insert_or_merge
 from core.permissions import ORGANISER, is_admin
 from core.tabular import neutralise
 from core.text import citizen_id_digits, clean_name, normalise_phone
+from learning.models import Topic
 from quizzes import services as quizzes
 from quizzes.models import IN_PROGRESS, REVIEW_SCORE, Attempt, Quiz
 from units import services as units
@@ -57,11 +58,13 @@ def published_contests() -> list[Contest]:
 def add_round(contest: Contest, number: int, opens_at: datetime, closes_at: datetime, *,
               question_count: int = 20, time_limit_seconds: int = 20 * 60, max_attempts: int | None = 2,
               prediction_question: str = "Theo bạn, có bao nhiêu người dự thi tuần này?",
-              answers_after_close: bool = True) -> Round:
+              answers_after_close: bool = True, bank: Topic | None = None) -> Round:
+    """A round drawing from the contest's bank, or from ``bank``: a part of its own, so that the
+    answers of the rounds before it can be published as each one closes."""
     if closes_at <= opens_at:
         raise ContestError("Thời điểm đóng vòng thi phải sau thời điểm mở.")
-    db.session.flush()  # the contest's bank id
-    quiz = Quiz(topic_id=contest.bank_topic_id, purpose="contest", title=f"{contest.title} · tuần {number}",
+    db.session.flush()  # the banks' ids
+    quiz = Quiz(topic_id=(bank or contest.bank).id, purpose="contest", title=f"{contest.title} · tuần {number}",
                 question_count=question_count, single_choice_only=True, time_limit_seconds=time_limit_seconds,
                 pass_percent=0, max_attempts=max_attempts, grading="best", opens_at=opens_at, closes_at=closes_at,
                 review_after_submit=REVIEW_SCORE if answers_after_close else "answers", one_per_page=False,
@@ -92,6 +95,27 @@ def current_round(contest: Contest, now: datetime) -> Round | None:
 
 def get_round(contest: Contest, number: int) -> Round | None:
     return next((r for r in contest.rounds if r.number == number), None)
+
+
+def withheld_questions(attempt: Attempt, now: datetime) -> set[int]:
+    """The questions of a contest attempt whose answers its review must not show yet: those any
+    round of the contest that has not closed can still draw (its own round too, while open)."""
+    if attempt.quiz.purpose != "contest":
+        return set()
+    contest_round = db.session.scalars(db.select(Round).where(Round.quiz_id == attempt.quiz_id)).first()
+    if contest_round is None:
+        return set()
+    return set().union(*(quizzes.drawable_question_ids(r.quiz) for r in contest_round.contest.rounds
+                         if round_state(r, now) != CLOSED))
+
+
+def shared_questions(contest: Contest) -> list[tuple[Round, Round, int]]:
+    """Pairs of rounds that can draw the same questions, with how many: the organiser is told, since
+    those answers stay unpublished until every round drawing them has closed."""
+    drawable = {r.id: quizzes.drawable_question_ids(r.quiz) for r in contest.rounds}
+    return [(first, second, len(drawable[first.id] & drawable[second.id]))
+            for n, first in enumerate(contest.rounds) for second in contest.rounds[n + 1:]
+            if drawable[first.id] & drawable[second.id]]
 
 
 def rounds_with_quizzes(contest: Contest) -> list[Round]:
@@ -238,10 +262,10 @@ def start(contest_round: Round, participant: Participant, *, device: str | None 
         attempt = quizzes.start_attempt(contest_round.quiz, participant.user, None, now=now)
     except quizzes.QuizError as error:
         raise ContestError(str(error)) from error
-    if db.session.scalars(db.select(Entry.id).filter_by(attempt_id=attempt.id)).first() is None:
-        db.session.add(Entry(attempt_id=attempt.id, round_id=contest_round.id, participant_id=participant.id,
-                             device=device_mark(device)))
-        db.session.flush()
+    # Once per attempt, whichever of two racing starts (both given the same open attempt) gets here first.
+    db.session.execute(insert_or_merge(Entry).values(
+        attempt_id=attempt.id, round_id=contest_round.id, participant_id=participant.id, device=device_mark(device))
+        .on_conflict_do_nothing(index_elements=["attempt_id"]))
     return attempt
 
 

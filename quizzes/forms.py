@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from core.clock import LOCAL_TZ, to_local
 from core.forms import Form
-from quizzes.models import GRADE_BEST, GRADE_LAST, REVIEW_ANSWERS, REVIEW_SCORE
+from quizzes.models import GRADE_BEST, GRADE_LAST, REVIEW_ANSWERS, REVIEW_EACH_TRY, REVIEW_SCORE
 
 MOMENT_FORMAT = "%d/%m/%Y %H:%M"
 
@@ -46,8 +46,10 @@ class QuizSettingsForm(Form):
     opens_at = StringField("Mở lúc (dd/mm/yyyy hh:mm, giờ Việt Nam; để trống: mở ngay)", validators=[moment_validator])
     closes_at = StringField("Đóng lúc (dd/mm/yyyy hh:mm; để trống: không đóng)", validators=[moment_validator])
     review_after_submit = SelectField("Sau khi nộp, người làm được xem", choices=[
-        SelectChoice(REVIEW_ANSWERS, "Điểm, đáp án đúng và lời giải"),
-        SelectChoice(REVIEW_SCORE, "Chỉ điểm (đáp án công bố khi bài kiểm tra đóng)")])
+        SelectChoice(REVIEW_ANSWERS, "Câu đúng, câu sai; đáp án đúng và lời giải khi đã đạt hoặc đã hết lượt "
+                                     "(khuyên dùng)"),
+        SelectChoice(REVIEW_EACH_TRY, "Đáp án đúng và lời giải ngay sau mỗi lượt (lượt sau có thể chép lại)"),
+        SelectChoice(REVIEW_SCORE, "Chỉ điểm; đáp án công bố khi bài kiểm tra đóng")])
     one_per_page = BooleanField("Mỗi trang một câu (bỏ chọn: tất cả câu trên một trang)")
     min_duration_seconds = IntegerField("Đánh dấu các lượt làm nhanh hơn (giây)",
                                         validators=[Optional(), NumberRange(0, 36000)])

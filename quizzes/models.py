@@ -19,7 +19,11 @@ from learning.models import Topic
 from units.models import Member
 
 GRADE_BEST, GRADE_LAST = "best", "last"
-REVIEW_SCORE, REVIEW_ANSWERS = "score", "answers"
+# What a finished attempt's review shows before the quiz closes (afterwards: everything).
+# "answers": right/wrong per question while tries remain, the right answers and explanations once
+# the person has passed or used every try (Moodle's "after the quiz is closed" for that person);
+# "each_try": the right answers after every try; "score": the score only.
+REVIEW_SCORE, REVIEW_ANSWERS, REVIEW_EACH_TRY = "score", "answers", "each_try"
 IN_PROGRESS, SUBMITTED, EXPIRED = "in_progress", "submitted", "expired"
 PURPOSE_FINAL = "final"
 
@@ -77,6 +81,8 @@ class Attempt(db.Model):
 
     __table_args__ = (
         Index("ix_attempts_quiz_user", "quiz_id", "user_id"),
+        # A person's attempts are numbered 1, 2, ...: two starts racing past the try limit cannot both insert.
+        UniqueConstraint("quiz_id", "user_id", "number", name="uq_attempts_quiz_user_number"),
         # At most one attempt in progress per person per quiz, even with two tabs racing.
         Index("uq_attempts_one_open", "quiz_id", "user_id", unique=True,
               sqlite_where=text("status = 'in_progress'"), postgresql_where=text("status = 'in_progress'")),

@@ -3,30 +3,39 @@
 Every function takes ``now`` so tests (and the sweep) can say what time it is. Nothing
 here commits: views and commands do, once per request.
 """
+import hashlib
+import hmac
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from blinker import Namespace
+from flask import current_app
+from markupsafe import Markup
 from sqlalchemy import func, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from accounts.models import User
 from core.clock import utcnow
-from core.extensions import db
+from core.extensions import db, insert_or_merge
+from core.markup import render_inline
 from learning import services as learning
 from learning.models import MULTIPLE, SINGLE, Question, Topic
 from quizzes.models import (
-    EXPIRED, GRADE_LAST, IN_PROGRESS, PURPOSE_FINAL, REVIEW_ANSWERS, REVIEW_SCORE, SUBMITTED,
+    EXPIRED, GRADE_LAST, IN_PROGRESS, PURPOSE_FINAL, REVIEW_EACH_TRY, REVIEW_SCORE, SUBMITTED,
     Answer, Attempt, Quiz, TopicCompletion,
 )
 from units.models import Member
 
 # Answers that left the phone just before the bell arrive a little late: they still count.
 GRACE_SECONDS = 5
-NO_REVIEW, SCORE_ONLY, FULL_REVIEW = "none", REVIEW_SCORE, REVIEW_ANSWERS
+NO_REVIEW, SCORE_ONLY, MARKS_ONLY, FULL_REVIEW = "none", "score", "marks", "answers"
+# Features built on the engine (contests) name questions whose answers a review must not show yet:
+# each hook takes the attempt and the time and returns bank question ids. app.py registers them.
+review_withheld: list[Callable[[Attempt, datetime], set[int]]] = []
 
 signals = Namespace()
 topic_completed = signals.signal("topic-completed")  # sender: the TopicCompletion
@@ -56,6 +65,11 @@ def final_quiz(topic: Topic, *, include_unpublished=False) -> Quiz | None:
 def _bank(topic_id: int, single_choice_only: bool = False):
     query = db.select(Question).where(Question.topic_id == topic_id, Question.published)
     return query.where(Question.type == SINGLE) if single_choice_only else query
+
+
+def drawable_question_ids(quiz: Quiz) -> set[int]:
+    """The questions an attempt at this quiz may draw."""
+    return set(db.session.scalars(_bank(quiz.topic_id, quiz.single_choice_only).with_only_columns(Question.id)))
 
 
 def bank_size(topic_id: int, *, single_choice_only: bool = False) -> int:
@@ -136,18 +150,57 @@ def make_paper(questions: list[Question], rng: random.Random) -> list[dict]:
     return paper
 
 
-def public_question(entry: dict) -> dict:
-    """The part of a paper entry the browser may see while the attempt is open."""
-    return {"id": entry["id"], "type": entry["type"], "text": entry["text"],
-            "choices": [{"id": c["id"], "text": c["text"]} for c in entry["choices"]]}
+# -- what the browser sees -------------------------------------------------------------
+# Bank ids follow the order rows were written, and authors write the right choice first, so
+# the page never carries them. It names each question and choice by a key of the attempt's
+# own: a keyed hash of the attempt and the bank id, random-looking and different in every
+# attempt, mapped back here. The paper and the saved answers keep bank ids, so grading,
+# statistics and papers started before the keys existed are unchanged.
+
+def _key(attempt: Attempt, kind: str, bank_id: int) -> str:
+    secret = current_app.config["SECRET_KEY"].encode()
+    return kind + hmac.new(secret, f"{attempt.id}:{kind}:{bank_id}".encode(), hashlib.sha256).hexdigest()[:12]
+
+
+def question_key(attempt: Attempt, question_id: int) -> str:
+    return _key(attempt, "q", question_id)
+
+
+def choice_key(attempt: Attempt, choice_id: int) -> str:
+    return _key(attempt, "c", choice_id)
+
+
+def public_paper(attempt: Attempt) -> list[dict]:
+    """What the browser may see of the paper while the attempt is open, in the order shown."""
+    return [{"key": question_key(attempt, entry["id"]), "type": entry["type"], "text": entry["text"],
+             "choices": [{"key": choice_key(attempt, c["id"]), "text": c["text"]} for c in entry["choices"]]}
+            for entry in attempt.paper]
+
+
+def public_answers(attempt: Attempt) -> dict[str, list[str]]:
+    """The saved answers by question key, each the keys of the choices picked."""
+    return {question_key(attempt, question_id): [choice_key(attempt, c) for c in picked]
+            for question_id, picked in saved_answers(attempt).items()}
 
 
 # -- attempts ------------------------------------------------------------------------
 
 def attempts_of(quiz: Quiz, user) -> list[Attempt]:
-    # The papers (~20 KB each) stay in the database until something reads one.
+    # The papers (~20 KB each) stay in the database until something reads one. Statuses as the
+    # database has them now, not as this session loaded them earlier: the try limit counts them.
     return list(db.session.scalars(db.select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user.id)
-                                   .options(defer(Attempt.paper)).order_by(Attempt.number)))
+                                   .options(defer(Attempt.paper)).order_by(Attempt.number)
+                                   .execution_options(populate_existing=True)))
+
+
+def _hold_starts(quiz: Quiz, user) -> None:
+    """Make this person's other starts at this quiz wait until this transaction ends, so the
+    attempts counted next are still all there are when the new one is inserted."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(db.select(func.pg_advisory_xact_lock(quiz.id, user.id)))
+    else:  # SQLite has one writer at a time: take the write lock now, as BEGIN IMMEDIATE would
+        db.session.execute(update(User).where(User.id == user.id).values(is_enabled=User.is_enabled)
+                           .execution_options(synchronize_session=False))
 
 
 def open_attempt(quiz: Quiz, user, *, now: datetime | None = None) -> Attempt | None:
@@ -190,6 +243,7 @@ def start_attempt(quiz: Quiz, user, member: Member | None, *, now: datetime | No
                   rng: random.Random | None = None) -> Attempt:
     """Start an attempt, or return the one already in progress (one per person per quiz)."""
     now = now or utcnow()
+    _hold_starts(quiz, user)
     attempts = attempts_of(quiz, user)  # read once: the one in progress, the count, the next number
     current = next((a for a in attempts if a.is_open), None)
     if current is not None and not expire_if_due(current, now=now):
@@ -211,7 +265,7 @@ def start_attempt(quiz: Quiz, user, member: Member | None, *, now: datetime | No
     except IntegrityError:  # another tab started one a moment ago: use that one
         current = open_attempt(quiz, user, now=now)
         if current is None:
-            raise
+            raise QuizError("Một lượt làm bài khác của bạn vừa bắt đầu cùng lúc: hãy tải lại trang.") from None
         return current
     return attempt
 
@@ -248,13 +302,23 @@ def save_answer(attempt: Attempt, question_id: int, choice_ids: list[int], *,
         raise QuizError("Đáp án gửi lên không thuộc câu hỏi này.")
     if entry["type"] != MULTIPLE and len(picked) > 1:
         raise QuizError("Câu này chỉ chọn một đáp án.")
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     # One statement, so two tabs saving the same question never collide on the unique key.
-    statement = dialect.insert(Answer).values(attempt_id=attempt.id, question_id=question_id,
+    statement = insert_or_merge(Answer).values(attempt_id=attempt.id, question_id=question_id,
                                               choice_ids=picked, saved_at=now)
     statement = statement.on_conflict_do_update(index_elements=["attempt_id", "question_id"],
                                                 set_={"choice_ids": picked, "saved_at": now})
     db.session.execute(statement)
+
+
+def save_public_answer(attempt: Attempt, key: str, picked_keys: list[str], *, now: datetime | None = None) -> None:
+    """save_answer for what the page sends: a question key and the keys of the choices picked."""
+    entry = next((e for e in attempt.paper if question_key(attempt, e["id"]) == key), None)
+    if entry is None:
+        raise QuizError("Câu hỏi này không thuộc bài làm của bạn.")
+    by_key = {choice_key(attempt, c["id"]): c["id"] for c in entry["choices"]}
+    if not set(picked_keys) <= set(by_key):
+        raise QuizError("Đáp án gửi lên không thuộc câu hỏi này.")
+    save_answer(attempt, entry["id"], [by_key[k] for k in picked_keys], now=now)
 
 
 def saved_answers(attempt: Attempt) -> dict[int, list[int]]:
@@ -331,11 +395,50 @@ def get_attempt_for(attempt_id: int, user) -> Attempt | None:
 # -- results, review, completion -----------------------------------------------------
 
 def review_level(attempt: Attempt, *, now: datetime | None = None) -> str:
+    """How much of a finished attempt its review shows: the answers only once they can no longer
+    help this person (passed, no try left, quiz closed) unless the editor chose otherwise."""
+    quiz = attempt.quiz
     if attempt.is_open:
         return NO_REVIEW
-    if window(attempt.quiz, now or utcnow()) == "closed":
+    if window(quiz, now or utcnow()) == "closed" or quiz.review_after_submit == REVIEW_EACH_TRY:
         return FULL_REVIEW
-    return attempt.quiz.review_after_submit
+    if quiz.review_after_submit == REVIEW_SCORE:
+        return SCORE_ONLY
+    finished = [a for a in attempts_of(quiz, attempt.user) if not a.is_open]
+    if any(a.passed for a in finished) or (quiz.max_attempts is not None and len(finished) >= quiz.max_attempts):
+        return FULL_REVIEW
+    return MARKS_ONLY
+
+
+@dataclass
+class ReviewItem:
+    """One question of a review. ``right`` is None when not told; ``choices`` are (text, picked,
+    is a right answer), the last always False unless the answers are shown."""
+    text: str
+    choices: list[tuple[str, bool, bool]]
+    right: bool | None
+    explanation: Markup
+
+
+def review(attempt: Attempt, level: str, *, now: datetime | None = None) -> list[ReviewItem]:
+    """The questions of a finished attempt as its review level allows; questions another feature
+    withholds (a contest round still drawing them) show only what was picked."""
+    if level not in (MARKS_ONLY, FULL_REVIEW):
+        return []
+    now = now or utcnow()
+    withheld = set().union(*(hook(attempt, now) for hook in review_withheld))
+    answers = saved_answers(attempt)
+    items = []
+    for entry in attempt.paper:
+        picked = set(answers.get(entry["id"], []))
+        told = entry["id"] not in withheld
+        full = told and level == FULL_REVIEW
+        correct = set(entry["correct"]) if full else set()
+        items.append(ReviewItem(entry["text"], [(c["text"], c["id"] in picked, c["id"] in correct)
+                                                for c in entry["choices"]],
+                                picked == set(entry["correct"]) if told else None,
+                                render_inline(entry["explanation"] if full else "")))
+    return items
 
 
 def graded_attempt(quiz: Quiz, user, attempts: list[Attempt] | None = None) -> Attempt | None:

@@ -7,7 +7,6 @@ from flask_login import current_user, login_required
 
 from core.clock import utcnow
 from core.extensions import db, limiter, person_or_address
-from core.markup import render_inline
 from core.permissions import ADMIN, EDITOR, roles_required
 from learning import services as learning
 from quizzes import services
@@ -84,8 +83,8 @@ def attempt(attempt_id: int):
         if attempt.status == "expired":
             flash("Đã hết giờ: bài làm đã được nộp tự động với các câu bạn đã lưu.", "info")
         return redirect(url_for(".result", attempt_id=attempt.id))
-    answers = services.saved_answers(attempt)
-    questions = [services.public_question(entry) for entry in attempt.paper]
+    answers = services.public_answers(attempt)
+    questions = services.public_paper(attempt)
     one_per_page = attempt.quiz.one_per_page and request.args.get("view") != "all" \
         or request.args.get("view") == "one"
     index = min(max(request.args.get("q", 1, type=int), 1), len(questions)) - 1
@@ -103,7 +102,7 @@ def state(attempt_id: int):
     if services.expire_if_due(attempt):
         db.session.commit()
     return jsonify(status=attempt.status, remaining=services.remaining_seconds(attempt),
-                   answered=sorted(q for q, picked in services.saved_answers(attempt).items() if picked))
+                   answered=sorted(q for q, picked in services.public_answers(attempt).items() if picked))
 
 
 @bp.post("/attempts/<int:attempt_id>/answer")
@@ -114,15 +113,11 @@ def answer(attempt_id: int):
     attempt = _attempt_or_404(attempt_id)
     now = utcnow()
     try:
-        question_ids = [int(value) for value in request.form.getlist("question_id")]
-        if not question_ids:
+        question_keys = request.form.getlist("question_id")
+        if not question_keys:
             raise services.QuizError("Thiếu câu hỏi.")
-        for question_id in question_ids:
-            picked = [int(value) for value in request.form.getlist(f"choice-{question_id}")]
-            services.save_answer(attempt, question_id, picked, now=now)
-    except ValueError:
-        db.session.rollback()
-        return _refuse(attempt, "Dữ liệu gửi lên không hợp lệ.", 400)
+        for key in question_keys:
+            services.save_public_answer(attempt, key, request.form.getlist(f"choice-{key}"), now=now)
     except services.TooLate as error:
         db.session.commit()  # the attempt has been closed and graded
         return _refuse(attempt, str(error), 409)
@@ -170,13 +165,7 @@ def result(attempt_id: int):
         return redirect(url_for(".attempt", attempt_id=attempt.id))
     topic = attempt.quiz.topic
     level = services.review_level(attempt)
-    review = []
-    if level == services.FULL_REVIEW:
-        answers = services.saved_answers(attempt)
-        for entry in attempt.paper:
-            picked = set(answers.get(entry["id"], []))
-            review.append({"entry": entry, "picked": picked, "right": picked == set(entry["correct"]),
-                           "explanation": render_inline(entry["explanation"])})
+    review = services.review(attempt, level)
     member = _member()
     return render_template("quizzes/result.html", attempt=attempt, quiz=attempt.quiz, topic=topic, level=level,
                            review=review, status=services.quiz_status(member, topic, current_user),

@@ -221,8 +221,9 @@ def test_a_member_takes_the_quiz_with_the_keyboard_alone(app, world, live_url, p
     questions = page.evaluate("""() => [...document.querySelectorAll('fieldset[data-question]')].map(f => ({
         id: f.dataset.question, choices: [...f.querySelectorAll('input')].filter(i => i.type !== 'hidden')
                                           .map(i => ({id: i.id, type: i.type}))}))""")
-    paper = {str(entry["id"]): {f"c{c}" for c in entry["correct"]}
-             for entry in quizzes.open_attempt(quiz, world.member_user).paper}
+    attempt = quizzes.open_attempt(quiz, world.member_user)
+    paper = {quizzes.question_key(attempt, entry["id"]): {quizzes.choice_key(attempt, c) for c in entry["correct"]}
+             for entry in attempt.paper}
     assert sorted(c["type"] for q in questions for c in q["choices"][:1]) == ["checkbox", "radio", "radio"]
     for question in questions:
         correct, choices = paper[question["id"]], question["choices"]

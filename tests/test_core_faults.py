@@ -142,20 +142,23 @@ def test_a_killed_gunicorn_worker_loses_no_saved_answer(quiz, app, tmp_path):  #
         token = re.search(r'data-csrf="([^"]+)"', page).group(1)
         attempt = db.session.get(Attempt, attempt_id)
         first, second = attempt.paper[0], attempt.paper[1]
+        # The page names questions and choices by the attempt's own keys: the first choice shown of each.
+        keys = re.findall(r'data-question="(\w+)".*?value="\1".*?value="(\w+)"',
+                          call(f"/attempts/{attempt_id}?view=all")[1], re.S)
 
-        def answer(entry):
-            return json.loads(call(f"/attempts/{attempt_id}/answer",
-                                   {"question_id": entry["id"], f"choice-{entry['id']}": entry["choices"][0]["id"]},
+        def answer(position):
+            question, choice = keys[position]
+            return json.loads(call(f"/attempts/{attempt_id}/answer", {"question_id": question, f"choice-{question}": choice},
                                    {"Accept": "application/json", "X-CSRFToken": token})[1])
 
-        assert answer(first)["saved"] is True
+        assert answer(0)["saved"] is True
         (worker,) = _workers(server.pid)
         os.kill(worker, signal.SIGKILL)
         for _ in range(100):  # the master forks a new worker
             if _workers(server.pid) not in ([], [worker]):
                 break
             time.sleep(0.1)
-        assert answer(second)["saved"] is True
+        assert answer(1)["saved"] is True
         state = json.loads(call(f"/attempts/{attempt_id}/state", headers={"Accept": "application/json"})[1])
         assert state["status"] == "in_progress"
         db.session.expire_all()

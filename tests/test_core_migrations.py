@@ -73,3 +73,39 @@ def test_phones_stored_in_other_digits_are_made_canonical(empty_database_url):
         assert usernames == {"admin", "0978123456", "ｍｅｍｂｅｒ"}
         downgrade(revision="a7c2e9d4b813")
         db.engine.dispose()
+
+
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
+def test_attempts_numbered_twice_by_the_old_race_are_renumbered(empty_database_url):
+    """e8b4d1f07a92 adds a unique (quiz, user, number): the numbers 1, 2, 2, 2 the try-limit race left
+    become 1, 2, 3, 4 in the order the attempts started, and nobody else's change."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="a7c2e9d4b813")
+        now = "2022-05-19 08:00:00"
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO users (id, username, full_name, password_hash, must_change_password, is_enabled, "
+                "created_at) VALUES (1, 'hoa', 'Trần Thị Hoa', 'x', false, true, :now), "
+                "(2, 'xuan', 'Lò Thị Xuân', 'x', false, true, :now)"), {"now": now})
+            connection.execute(text(
+                "INSERT INTO topics (id, slug, title, kind, year, guiding_document, summary, published, from_content, "
+                "created_at, updated_at) VALUES (1, 'ngan-hang', 'Ngân hàng', 'contest', 2022, '', '', false, false, "
+                ":now, :now)"), {"now": now})
+            connection.execute(text(
+                "INSERT INTO quizzes (id, topic_id, purpose, title, question_count, balance_lessons, "
+                "time_limit_seconds, pass_percent, grading, review_after_submit, one_per_page, min_duration_seconds, "
+                "published, created_at) VALUES (1, 1, 'contest', 'Tuần 1', 20, false, 1200, 0, 'best', 'score', "
+                "false, 60, true, :now)"), {"now": now})
+            for attempt_id, user_id, number, minute in [(1, 1, 1, 1), (2, 1, 2, 5), (3, 1, 2, 3), (4, 1, 2, 4),
+                                                        (5, 2, 1, 1), (6, 2, 2, 2)]:
+                connection.execute(text(
+                    "INSERT INTO attempts (id, quiz_id, user_id, number, status, started_at, deadline, paper, "
+                    "max_score, flagged_short) VALUES (:id, 1, :user, :number, 'submitted', :started, :started, "
+                    "'[]', 20, false)"),
+                    {"id": attempt_id, "user": user_id, "number": number, "started": f"2022-05-19 08:0{minute}:00"})
+        upgrade()
+        with db.engine.connect() as connection:
+            numbers = dict(connection.execute(text("SELECT id, number FROM attempts")).all())
+        db.engine.dispose()
+    assert numbers == {1: 1, 3: 2, 4: 3, 2: 4, 5: 1, 6: 2}

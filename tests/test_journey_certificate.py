@@ -12,6 +12,7 @@ from certificates import services as certificates
 from core.extensions import db
 from learning import content
 from learning import services as learning
+from quizzes import services as quizzes
 from quizzes.models import Attempt, Quiz
 from tests.factories import make_member, make_unit, make_user, log_in_browser, study_everything
 
@@ -41,7 +42,7 @@ def test_from_a_passed_quiz_to_the_download_to_the_verification_page(app, live_u
     attempt = db.session.scalars(db.select(Attempt)).one()
     for entry in attempt.paper:
         for choice_id in entry["correct"]:
-            page.locator(f"#c{choice_id}").check()
+            page.locator("#" + quizzes.choice_key(attempt, choice_id)).check()
     page.get_by_text("Đã lưu tất cả câu trả lời").wait_for()
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Nộp bài").click()

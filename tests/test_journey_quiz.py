@@ -9,6 +9,7 @@ from core.clock import utcnow
 from core.extensions import db
 from learning import content
 from learning import services as learning
+from quizzes import services as quizzes
 from quizzes.models import Attempt, Quiz
 from tests.factories import make_member, make_unit, make_user, log_in_browser, study_everything
 
@@ -37,8 +38,8 @@ def test_a_short_quiz_ends_by_itself_and_grades_the_saved_answers(app, live_url,
     assert page.locator("[data-countdown]").inner_text() in ("0:08", "0:07")
     for entry in attempt.paper[:2]:
         for choice_id in entry["correct"]:  # several boxes for a multiple-choice question
-            page.locator(f"#c{choice_id}").check()
-            page.locator(f"[data-question='{entry['id']}'] [data-question-status]").get_by_text("Đã lưu ✓").wait_for()
+            page.locator("#" + quizzes.choice_key(attempt, choice_id)).check()
+            page.locator(f"[data-question='{quizzes.question_key(attempt, entry['id'])}'] [data-question-status]").get_by_text("Đã lưu ✓").wait_for()
     page.screenshot(path=str(tmp_path / "attempt.png"), full_page=True)
 
     # no click on "Nộp bài": at 0:00 the page hands the paper in and shows the result
@@ -72,7 +73,7 @@ def test_an_answer_chosen_offline_is_saved_when_the_network_returns(app, live_ur
 
     page.context.set_offline(True)
     for choice_id in entry["correct"]:
-        page.locator(f"#c{choice_id}").check()
+        page.locator("#" + quizzes.choice_key(attempt, choice_id)).check()
     page.get_by_text("Chưa lưu được (mất mạng?)").wait_for()
     page.context.set_offline(False)
     page.get_by_text("Đã lưu ✓").wait_for(timeout=15000)
@@ -81,7 +82,7 @@ def test_an_answer_chosen_offline_is_saved_when_the_network_returns(app, live_ur
     attempt.deadline = utcnow() + timedelta(seconds=100)
     db.session.commit()
     page.reload()
-    assert page.locator(f"#c{choice}").is_checked()
+    assert page.locator("#" + quizzes.choice_key(attempt, choice)).is_checked()
     minutes, seconds = page.locator("[data-countdown]").inner_text().split(":")
     assert 90 <= int(minutes) * 60 + int(seconds) <= 100
     page.once("dialog", lambda dialog: dialog.accept())  # "Nộp bài?" confirmation

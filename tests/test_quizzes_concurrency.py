@@ -34,10 +34,10 @@ def ready(app):
     return app, quiz.id, member.id
 
 
-def run_twice(app, action):
-    """Run ``action`` in two threads that start together; return what each returned."""
-    barrier = threading.Barrier(2)
-    results, errors = [None, None], []
+def run_together(app, action, count=2):
+    """Run ``action`` in ``count`` threads that start together; return what each returned."""
+    barrier = threading.Barrier(count)
+    results, errors = [None] * count, []
 
     def worker(slot):
         with app.app_context():
@@ -51,7 +51,7 @@ def run_twice(app, action):
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=worker, args=(slot,)) for slot in (0, 1)]
+    threads = [threading.Thread(target=worker, args=(slot,)) for slot in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -72,7 +72,7 @@ def test_two_tabs_starting_at_once_share_one_attempt(ready):
         quiz, user, member = _load(quiz_id, member_id)
         return services.start_attempt(quiz, user, member).id
 
-    first, second = run_twice(app, start)
+    first, second = run_together(app, start)
     assert first == second
     assert db.session.scalar(db.select(db.func.count(Attempt.id))) == 1
 
@@ -91,6 +91,27 @@ def test_two_tabs_submitting_at_once_give_one_result(ready):
         services.submit(mine)
         return (mine.status, mine.score, mine.finished_at)
 
-    first, second = run_twice(app, submit)
+    first, second = run_together(app, submit)
     assert first == second and first[1] == 3
     assert db.session.scalar(db.select(db.func.count(TopicCompletion.id))) == 1
+
+
+def test_racing_starts_and_submits_never_pass_the_try_limit(ready):
+    app, quiz_id, member_id = ready
+    quiz = db.session.get(Quiz, quiz_id)
+    quiz.max_attempts = 2
+    db.session.commit()
+
+    def start_then_submit():
+        quiz, user, member = _load(quiz_id, member_id)
+        try:
+            attempt = services.start_attempt(quiz, user, member)
+        except services.QuizError as refusal:
+            return str(refusal)
+        services.submit(attempt)
+        return attempt.number
+
+    results = run_together(app, start_then_submit, count=8)
+    numbers = db.session.scalars(db.select(Attempt.number).where(Attempt.quiz_id == quiz_id)).all()
+    assert sorted(numbers) == [1, 2]
+    assert set(results) <= {1, 2, "Bạn đã dùng hết 2 lượt làm bài."}, results

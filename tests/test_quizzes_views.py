@@ -11,7 +11,7 @@ from learning import content
 from learning import services as learning
 from quizzes import services
 from learning.models import LessonProgress
-from quizzes.models import REVIEW_SCORE, Attempt, Quiz
+from quizzes.models import REVIEW_EACH_TRY, REVIEW_SCORE, Attempt, Quiz
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 
@@ -49,7 +49,9 @@ def secrets_of(attempt) -> list[str]:
 
 
 def save(client, attempt, entry, ids, json_=True):
-    data = {"question_id": str(entry["id"]), f"choice-{entry['id']}": [str(i) for i in ids]}
+    """Save through the page's form fields, which name the question and choices by the attempt's keys."""
+    question = services.question_key(attempt, entry["id"])
+    data = {"question_id": question, f"choice-{question}": [services.choice_key(attempt, i) for i in ids]}
     headers = {"Accept": "application/json"} if json_ else {}
     return client.post(f"/attempts/{attempt.id}/answer", data=data, headers=headers)
 
@@ -163,9 +165,10 @@ def test_too_many_attempts_are_refused(quiz, login):
 def test_the_plain_form_saves_every_question_of_the_page(quiz, login):
     member = login("member")
     attempt = start(member, quiz)
-    data = {"question_id": [str(e["id"]) for e in attempt.paper], "go": "1"}
+    data = {"question_id": [services.question_key(attempt, e["id"]) for e in attempt.paper], "go": "1"}
     for entry in attempt.paper:
-        data[f"choice-{entry['id']}"] = [str(i) for i in entry["correct"]]
+        data[f"choice-{services.question_key(attempt, entry['id'])}"] = [services.choice_key(attempt, i)
+                                                                           for i in entry["correct"]]
     response = member.post(f"/attempts/{attempt.id}/answer", data=data)
     assert response.status_code == 302
     assert len(services.saved_answers(attempt)) == 5
@@ -266,3 +269,45 @@ def test_a_new_quiz_may_allow_unlimited_attempts(quiz, login):
     topic = learning.get_topic("chuyen-de-toan-khoa-xiii")
     created = services.final_quiz(topic)
     assert created is not None and created.max_attempts is None
+
+
+def _submit_with(client, attempt, right: int):
+    """Answer the first ``right`` questions right and the others wrong, then hand in; the result page."""
+    for n, entry in enumerate(attempt.paper):
+        wrong = [c["id"] for c in entry["choices"] if c["id"] not in entry["correct"]][:1]
+        save(client, attempt, entry, entry["correct"] if n < right else wrong)
+    client.post(f"/attempts/{attempt.id}/submit")
+    return client.get(f"/attempts/{attempt.id}/result").get_data(as_text=True)
+
+
+def _shows_answers(page: str, attempt) -> bool:
+    return "(đáp án đúng)" in page or any(e["explanation"][:60] in page for e in attempt.paper if e["explanation"])
+
+
+def test_a_failed_try_with_tries_left_shows_right_and_wrong_but_no_answer(quiz, login):
+    member = login("member")
+    first = start(member, quiz)
+    page = _submit_with(member, first, right=1)
+    assert "1/5 câu đúng" in page and "Chưa đạt" in page
+    assert page.count(">Đúng</span>") == 1 and page.count(">Sai</span>") == 4
+    assert not _shows_answers(page, first)
+    # the last try: now the answers can no longer help, and both reviews show them
+    second = start(member, quiz)
+    page = _submit_with(member, second, right=2)
+    assert "Chưa đạt" in page and _shows_answers(page, second)
+    assert _shows_answers(member.get(f"/attempts/{first.id}/result").get_data(as_text=True), first)
+
+
+def test_a_pass_shows_the_answers(quiz, login):
+    member = login("member")
+    attempt = start(member, quiz)
+    page = _submit_with(member, attempt, right=3)
+    assert "3/5 câu đúng" in page and "Đạt" in page and _shows_answers(page, attempt)
+
+
+def test_the_editor_may_show_the_answers_after_every_try(quiz, login):
+    quiz.review_after_submit = REVIEW_EACH_TRY
+    db.session.commit()
+    member = login("member")
+    attempt = start(member, quiz)
+    assert _shows_answers(_submit_with(member, attempt, right=0), attempt)

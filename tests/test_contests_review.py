@@ -1,0 +1,95 @@
+"""A closed round's review never hands over the answers of questions that a round still open
+(or to come) can draw; the organiser is told when rounds share questions; the demo's don't."""
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from contests import demo as contests_demo
+from contests import services
+from contests.models import Contest, Division
+from core.clock import utcnow
+from core.extensions import db
+from learning import content, editing
+from learning import services as learning
+from learning.models import SINGLE, Question, Topic
+from quizzes import services as quizzes
+from units import demo as units_demo
+
+CONTENT = Path(__file__).resolve().parent.parent / "content"
+
+
+@pytest.fixture
+def contest(world):
+    """Week 1 closed yesterday; week 2 is open. Both draw from the contest's one bank."""
+    content.sync(CONTENT)
+    bank = editing.clone_topic(learning.get_topic("chuyen-de-2022"), "ngan-hang", "Ngân hàng thi", 2022)
+    contest = Contest(slug="thi", title="Cuộc thi 132 năm Ngày sinh Bác", organiser_unit=world.province,
+                      audience_unit=world.province, bank=bank, published=True)
+    db.session.add_all([contest, Division(contest=contest, name="Bảng A", position=1)])
+    now = utcnow()
+    services.add_round(contest, 1, now - timedelta(days=8), now - timedelta(days=1), question_count=5)
+    services.add_round(contest, 2, now - timedelta(days=1), now + timedelta(days=6), question_count=5)
+    db.session.commit()
+    return contest
+
+
+def _played_week_1(contest, world):
+    """The member's attempt at week 1, made while it was open, every answer right."""
+    participant = services.join_as_member(contest, world.member_user, world.member_a)
+    started = contest.rounds[0].quiz.opens_at + timedelta(hours=1)
+    attempt = services.start(contest.rounds[0], participant, now=started)
+    for entry in attempt.paper:
+        quizzes.save_answer(attempt, entry["id"], entry["correct"], now=started)
+    services.submit(attempt, 10, now=started + timedelta(minutes=5))
+    db.session.commit()
+    return attempt
+
+
+def test_a_closed_round_keeps_back_the_answers_an_open_round_can_still_draw(contest, world, login):
+    attempt = _played_week_1(contest, world)
+    page = login("member").get(f"/attempts/{attempt.id}/result").get_data(as_text=True)
+    assert "5/5 câu đúng" in page and "Xem lại bài làm" in page
+    assert "(đáp án đúng)" not in page and ">Đúng</span>" not in page
+    assert "sẽ công bố khi các vòng ấy kết thúc" in page
+    # once week 2 has closed too, nothing is left to protect
+    contest.rounds[1].quiz.closes_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    page = login("member").get(f"/attempts/{attempt.id}/result").get_data(as_text=True)
+    assert page.count("(đáp án đúng)") == 5
+
+
+def test_a_round_with_its_own_part_of_the_bank_publishes_its_answers_when_it_closes(contest, world, login):
+    own = editing.clone_topic(learning.get_topic("chuyen-de-toan-khoa-xiii"), "ngan-hang-2", "Phần 2", 2022)
+    contest.rounds[1].quiz.topic = own
+    db.session.commit()
+    attempt = _played_week_1(contest, world)
+    page = login("member").get(f"/attempts/{attempt.id}/result").get_data(as_text=True)
+    assert page.count("(đáp án đúng)") == 5
+
+
+def test_the_organiser_sees_how_many_questions_the_rounds_share(contest, login, world):
+    shared = quizzes.bank_size(contest.bank_topic_id, single_choice_only=True)
+    assert services.shared_questions(contest) == [(contest.rounds[0], contest.rounds[1], shared)]
+    admin = login("admin")
+    for url in ("/contests/thi/organise", "/contests/thi/organise/rounds/2"):
+        page = admin.get(url).get_data(as_text=True)
+        assert f"Tuần 1 và tuần 2 dùng chung {shared} câu hỏi." in page, url
+
+
+def test_the_demo_weeks_draw_from_lai_chau_topics_and_share_no_question(app):
+    units_demo.seed()
+    content.sync(CONTENT)
+    db.session.commit()
+    contests_demo.seed()
+    db.session.commit()
+    contest = services.get_contest(contests_demo.SLUG)
+    assert services.shared_questions(contest) == []
+    lai_chau = {"chuyen-de-toan-khoa-xiii", "chuyen-de-2022"}
+    allowed = set(db.session.scalars(db.select(Question.text).where(
+        Question.topic.has(Topic.slug.in_(lai_chau)), Question.type == SINGLE)))
+    for contest_round in contest.rounds:
+        drawable = quizzes.drawable_question_ids(contest_round.quiz)
+        texts = set(db.session.scalars(db.select(Question.text).where(Question.id.in_(drawable))))
+        assert texts and texts <= allowed
+        assert contest_round.quiz.question_count == min(20, len(drawable))

@@ -1,0 +1,149 @@
+"""Nothing the browser sees tells the right choice: not the values, ids or order of the inputs.
+
+Authors write the right choice first (or last), so its database id is the lowest (or highest)
+of its question. Over many such questions, guessing by any structural feature of the page
+must score at chance (25 % with four choices); the bar is 40 %, some five standard deviations
+above chance with 200 questions, so a leak fails it and luck does not.
+"""
+import random
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from core.extensions import db
+from learning.models import SINGLE, Choice, Question, Topic
+from quizzes import services
+from quizzes.models import Attempt, Quiz
+from tests.factories import make_member, make_unit, make_user
+
+QUESTIONS = 200
+CHANCE_BAR = 0.40
+
+
+def _natural(value: str):
+    return (0, int(value), "") if value.isdigit() else (1, 0, value)
+
+
+STRATEGIES = {
+    "lowest value": lambda choices: min(choices, key=lambda c: _natural(c["value"])),
+    "highest value": lambda choices: max(choices, key=lambda c: _natural(c["value"])),
+    "lowest id": lambda choices: min(choices, key=lambda c: _natural(c["id"].lstrip("c"))),
+    "first shown": lambda choices: choices[0],
+    "last shown": lambda choices: choices[-1],
+}
+
+
+@pytest.fixture(params=["first", "last"])
+def bank(request, app):
+    """A topic of 200 four-choice questions, each with its right choice written ``request.param``."""
+    rng = random.Random(15)
+    topic = Topic(slug="ngan-hang-thu", title="Ngân hàng thử", kind="annual", year=2022, published=True)
+    db.session.add(topic)
+    for n in range(QUESTIONS):
+        texts = [f"Phương án {rng.randrange(10**6)}" for _ in range(4)]
+        right = 0 if request.param == "first" else 3
+        # Added one by one, in the order written, so the ids follow it.
+        db.session.add(Question(topic=topic, slug=f"cau-{n}", type=SINGLE, text=f"Câu hỏi số {n}?", position=n,
+                                choices=[Choice(position=i, text=text, is_correct=i == right)
+                                         for i, text in enumerate(texts)]))
+        db.session.flush()
+    quiz = Quiz(topic=topic, title="Kiểm tra", question_count=QUESTIONS, time_limit_seconds=6 * 3600,
+                pass_percent=0, max_attempts=None, min_duration_seconds=0, one_per_page=False)
+    db.session.add(quiz)
+    member = make_member(make_unit("CDCS"), "Lò Thị Xuân")
+    member.user = make_user("member")
+    db.session.commit()
+    return quiz, member
+
+
+class _Inputs(HTMLParser):
+    """The questions of an attempt page, each with its choice inputs in the order shown."""
+
+    def __init__(self):
+        super().__init__()
+        self.questions: list[dict] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "fieldset" and "data-question" in attrs:
+            self.questions.append({"key": attrs["data-question"], "choices": []})
+        elif tag == "input" and attrs.get("type") in ("radio", "checkbox"):
+            self.questions[-1]["choices"].append({"name": attrs["name"], "value": attrs["value"], "id": attrs["id"]})
+
+
+def _page_questions(client, attempt_id: int) -> list[dict]:
+    parser = _Inputs()
+    parser.feed(client.get(f"/attempts/{attempt_id}?view=all").get_data(as_text=True))
+    assert len(parser.questions) == QUESTIONS
+    return parser.questions
+
+
+def _start(client, quiz) -> int:
+    response = client.post(f"/learn/{quiz.topic.slug}/quiz/start")
+    return int(re.search(r"/attempts/(\d+)", response.headers["Location"]).group(1))
+
+
+@pytest.mark.parametrize("strategy", list(STRATEGIES))
+def test_guessing_from_the_attempt_page_scores_at_chance(bank, login, strategy):
+    quiz, _ = bank
+    client = login("member")
+    attempt_id = _start(client, quiz)
+    data: dict = {"question_id": []}
+    for question in _page_questions(client, attempt_id):
+        picked = STRATEGIES[strategy](question["choices"])
+        data["question_id"].append(question["key"])
+        data[picked["name"]] = picked["value"]
+    assert client.post(f"/attempts/{attempt_id}/answer", data=data).status_code == 302
+    client.post(f"/attempts/{attempt_id}/submit")
+    attempt = db.session.get(Attempt, attempt_id)
+    assert attempt.status == "submitted" and len(services.saved_answers(attempt)) == QUESTIONS
+    assert attempt.score / QUESTIONS <= CHANCE_BAR, f"{strategy}: {attempt.score}/{QUESTIONS}"
+
+
+@pytest.mark.parametrize("strategy", ["lowest value", "highest value", "first shown", "last shown"])
+def test_guessing_from_the_public_paper_scores_at_chance(bank, strategy):
+    quiz, member = bank
+    attempt = services.start_attempt(quiz, member.user, member)
+    for question in services.public_paper(attempt):
+        choices = [{"value": c["key"], "id": c["key"]} for c in question["choices"]]
+        services.save_public_answer(attempt, question["key"], [STRATEGIES[strategy](choices)["value"]])
+    services.submit(attempt)
+    assert attempt.score / QUESTIONS <= CHANCE_BAR, f"{strategy}: {attempt.score}/{QUESTIONS}"
+
+
+def test_two_attempts_at_the_same_questions_name_them_differently(bank, login):
+    quiz, _ = bank
+    client = login("member")
+    first = _start(client, quiz)
+    first_page = _page_questions(client, first)
+    client.post(f"/attempts/{first}/submit")
+    second = _start(client, quiz)
+    second_page = _page_questions(client, second)
+    assert second != first
+    keys = [{q["key"] for q in page} | {c["value"] for q in page for c in q["choices"]}
+            | {c["id"] for q in page for c in q["choices"]} for page in (first_page, second_page)]
+    assert not keys[0] & keys[1]
+    # Neither are they the bank's ids in another dress: none is a number.
+    assert not any(key.isdigit() for key in keys[0])
+
+
+def test_the_state_and_a_saved_answer_speak_in_the_attempts_keys(bank, login):
+    quiz, _ = bank
+    client = login("member")
+    attempt_id = _start(client, quiz)
+    question = _page_questions(client, attempt_id)[0]
+    choice = question["choices"][1]
+    saved = client.post(f"/attempts/{attempt_id}/answer", headers={"Accept": "application/json"},
+                        data={"question_id": question["key"], choice["name"]: choice["value"]})
+    assert saved.json["saved"] is True
+    assert client.get(f"/attempts/{attempt_id}/state").json["answered"] == [question["key"]]
+    # Shown checked again on reload; a bank id in place of a key is refused.
+    again = _page_questions(client, attempt_id)[0]
+    page = client.get(f"/attempts/{attempt_id}?view=all").get_data(as_text=True)
+    assert re.search(rf'id="{choice["id"]}"[^>]*checked', page) and again["key"] == question["key"]
+    attempt = db.session.get(Attempt, attempt_id)
+    entry = attempt.paper[0]
+    forged = client.post(f"/attempts/{attempt_id}/answer", headers={"Accept": "application/json"},
+                         data={"question_id": str(entry["id"]), f"choice-{entry['id']}": str(entry["correct"][0])})
+    assert forged.status_code == 400
