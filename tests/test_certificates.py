@@ -27,7 +27,7 @@ CONTENT = Path(__file__).resolve().parent.parent / "content"
 def setting(world):
     content.sync(CONTENT)
     topic = learning.get_topic("chuyen-de-2022")
-    learning.assign_topic(topic, world.province)  # Lai Châu's topic, studied here by the test province
+    learning.assign_topic(topic, world.province)  # its federation, LDLD-LC, is not in this small world
     services.save_issuer(world.province, actor=world.admin, body_lines="Liên đoàn Lao động tỉnh Thử",
                          place="Lai Châu", signer_title="TM. BAN THƯỜNG VỤ\nPHÓ CHỦ TỊCH",
                          signer_name="Đồng Thị Nghĩa", serial_suffix="GCN-LĐLĐ")
