@@ -50,7 +50,7 @@ babel = Babel()
 # How long a SQLite write waits for another's lock before failing. SQLite has one writer at a time:
 # an answer save during a member import waits for the import's writing (10 s for 100,000 rows on a
 # busy 2-core machine, bench/import_during_contest.py), where pysqlite's default 5 s made it fail.
-# Kept under gunicorn's 30-s worker timeout; README "SQLite or PostgreSQL" gives the sizes.
+# Longer would leave a person staring at a spinner; README "SQLite or PostgreSQL" gives the sizes.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
