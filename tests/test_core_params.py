@@ -115,6 +115,7 @@ def _walk(app, samples, noted, endpoint, role) -> list[str]:  # noqa: F811
     return [f"GET {url.path} as {role} {sorted(walked)}: {crash}" for crash in crashes]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("blueprint", sorted(ROUTES))
 def test_hostile_query_parameters_never_crash_a_page(blueprint, app, samples, noted):  # noqa: F811
     crashes = [crash for endpoint, role in ROUTES[blueprint] for crash in _walk(app, samples, noted, endpoint, role)]
