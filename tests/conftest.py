@@ -5,9 +5,9 @@ Tables are created once per run and emptied after each test, which is what keeps
 PostgreSQL run fast. Under pytest-xdist each worker has a database of its own: its own
 SQLite file, or a PostgreSQL database named after TEST_DATABASE_URL's with the worker's id.
 
-Tests are marked by what they need, from the fixtures they use, so a quick loop can leave
-them out (`make test-fast`): ``browser`` (Chromium), ``subprocess`` (a server or command
-in another process); ``slow`` is set by hand on the few tests that take seconds each.
+Tests are marked by what they need, so a quick loop can leave them out (`make test-fast`):
+``browser`` (Chromium) is set here from the fixtures a test uses; ``subprocess`` (a server
+or command in another process) and ``slow`` (a minute or more alone) are set by hand.
 """
 import os
 import shutil
