@@ -1,7 +1,6 @@
 """Extension objects, created unbound so that no module needs to import the app."""
 import sqlite3
 
-from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -44,7 +43,6 @@ def person_or_address() -> str:
     """Limits on what a logged-in person does count per person: a whole office shares one address."""
     from flask_login import current_user
     return f"user:{current_user.id}" if current_user.is_authenticated else get_remote_address()
-babel = Babel()
 
 
 # How long a SQLite write waits for another's lock before failing. SQLite has one writer at a time:
