@@ -10,7 +10,7 @@ FLASK := $(BIN)/flask --app app
 WORKERS ?= auto
 PYTEST := $(BIN)/python -m pytest -n $(WORKERS)
 
-.PHONY: run test test-fast install install-dev clean
+.PHONY: run test test-fast screenshots install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,3 +67,8 @@ test-fast: $(VENV)/.installed-dev
 
 clean:
 	rm -rf $(VENV) .pytest_cache node_modules
+
+# Pictures of every demo account's main pages at 390 and 1366 px, from a demo instance built in a
+# temporary folder (instance/ is left alone): docs/screenshots/, or OUT=folder.
+screenshots: $(VENV)/.installed-dev
+	$(BIN)/python docs/screenshots.py $(OUT)

@@ -10,7 +10,6 @@ Tests are marked by what they need, so a quick loop can leave them out (`make te
 or command in another process) and ``slow`` (a minute or more alone) are set by hand.
 """
 import os
-import shutil
 import threading
 
 import pytest
@@ -22,6 +21,7 @@ from werkzeug.serving import make_server
 from app import create_app
 from core.extensions import db
 from tests import factories
+from tests.chromium import CHROMIUM, LAUNCH_ARGS
 
 
 BROWSER_FIXTURES = {"browser", "page"}
@@ -126,9 +126,6 @@ def login(app):
 
 # -- browser journeys -----------------------------------------------------------------
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
 @pytest.fixture
 def live_url(app):
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -145,10 +142,7 @@ def browser():
         pytest.skip("Chromium is not installed (.ci/run installs Debian's chromium)")
     from playwright.sync_api import sync_playwright
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         yield browser
         browser.close()
 
