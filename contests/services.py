@@ -13,7 +13,7 @@ from flask import current_app
 from openpyxl import Workbook
 from sqlalchemy import BigInteger, Integer, case, cast, extract, func, literal
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer, joinedload
+from sqlalchemy.orm import defer, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from accounts import services as accounts
@@ -23,7 +23,7 @@ from contests.models import (
     DIVISIONS_BY_KIND, DURATION_THEN_PREDICTION, Contest, Division, Entry, Participant, Round,
 )
 from core import audit
-from core.clock import to_local, utcnow
+from core.clock import format_datetime, to_local, utcnow
 from core.extensions import db, insert_or_merge
 from core.permissions import ORGANISER, is_admin
 from core.tabular import neutralise
@@ -49,10 +49,6 @@ def get_contest(slug: str, *, include_unpublished=False) -> Contest | None:
     if not include_unpublished:
         query = query.where(Contest.published)
     return db.session.scalars(query).one_or_none()
-
-
-def published_contests() -> list[Contest]:
-    return list(db.session.scalars(db.select(Contest).where(Contest.published).order_by(Contest.id.desc())))
 
 
 def add_round(contest: Contest, number: int, opens_at: datetime, closes_at: datetime, *,
@@ -91,6 +87,48 @@ def current_round(contest: Contest, now: datetime) -> Round | None:
     return (next((r for r in rounds if round_state(r, now) == OPEN), None)
             or next((r for r in rounds if round_state(r, now) == UPCOMING), None)
             or (rounds[-1] if rounds else None))
+
+
+def time_left_text(seconds: int) -> str:
+    """3 days 4 hours -> "3 ngày 4 giờ"; under a day, hours and minutes; never "0 phút"."""
+    minutes = max(1, -(-seconds // 60))
+    days, hours, minutes = minutes // 1440, minutes % 1440 // 60, minutes % 60
+    if days:
+        return f"{days} ngày {hours} giờ" if hours else f"{days} ngày"
+    if hours:
+        return f"{hours} giờ {minutes} phút" if minutes else f"{hours} giờ"
+    return f"{minutes} phút"
+
+
+@dataclass(frozen=True)
+class Headline:
+    """What a contest's card and page lead with: its state now, in words, and the round it is about."""
+    state: str  # OPEN, UPCOMING or CLOSED
+    text: str
+    round: Round | None
+
+
+def headline(contest: Contest, now: datetime | None = None) -> Headline:
+    now = now or utcnow()
+    contest_round = current_round(contest, now)
+    if contest_round is None:
+        return Headline(UPCOMING, "Sắp mở: Ban Tổ chức đang chuẩn bị các tuần thi", None)
+    state = round_state(contest_round, now)
+    quiz = contest_round.quiz
+    if state == OPEN:
+        left = time_left_text(int((quiz.closes_at - now).total_seconds()))
+        return Headline(OPEN, f"Tuần {contest_round.number} đang mở · còn {left}", contest_round)
+    if state == UPCOMING:
+        return Headline(UPCOMING, f"Tuần {contest_round.number} mở lúc {format_datetime(quiz.opens_at)}",
+                        contest_round)
+    return Headline(CLOSED, "Đã kết thúc", contest_round)
+
+
+def contest_cards(now: datetime | None = None) -> list[tuple[Contest, Headline]]:
+    """The published contests with their headlines (the home page), rounds and quizzes in two queries."""
+    contests = list(db.session.scalars(db.select(Contest).where(Contest.published).order_by(Contest.id.desc())
+                                       .options(selectinload(Contest.rounds).joinedload(Round.quiz))))
+    return [(contest, headline(contest, now)) for contest in contests]
 
 
 def get_round(contest: Contest, number: int) -> Round | None:

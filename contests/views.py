@@ -44,10 +44,31 @@ def landing(slug: str):
     rounds = [(r, services.round_state(r, now)) for r in services.rounds_with_quizzes(contest)]
     attempts = services.attempts_by_round(contest, current_user) if participant is not None else {}
     won = prizes.prizes_of(participant) if participant is not None else []
+    headline = services.headline(contest, now)
     return render_template("contests/landing.html", contest=contest, rounds=rounds, participant=participant, won=won,
-                           member=member, attempts=attempts, counters=services.counters(contest),
+                           member=member, attempts=attempts, counters=services.counters(contest), headline=headline,
+                           entry_step=_entry_step(contest, headline, participant, attempts),
                            can_organise=current_user.is_authenticated and services.can_organise(current_user, contest),
                            description=render_inline(contest.description_md), rules=render_inline(contest.rules_md))
+
+
+def _entry_step(contest, headline: services.Headline, participant, attempts: dict) -> tuple[str, str] | None:
+    """What the big "VÀO THI" does while a round is open: (kind, address); None when there is no open round."""
+    if headline.state != services.OPEN:
+        return None
+    if not current_user.is_authenticated:
+        if contest.open_to_public:
+            return "register", url_for(".register", slug=contest.slug)
+        return "login", url_for("accounts.login", next=request.path)
+    if participant is None:
+        return "join", url_for(".join", slug=contest.slug)
+    mine = attempts[headline.round.id]
+    open_attempt = next((a for a in mine if a.is_open), None)
+    if open_attempt is not None:
+        return "continue", url_for("quizzes.attempt", attempt_id=open_attempt.id)
+    if headline.round.quiz.max_attempts and len(mine) >= headline.round.quiz.max_attempts:
+        return "used_up", ""
+    return "start", url_for(".start", slug=contest.slug, number=headline.round.number)
 
 
 @bp.route("/<slug>/register", methods=["GET", "POST"])
