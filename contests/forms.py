@@ -71,6 +71,7 @@ class RoundForm(Form):
     prediction_question = StringField("Câu hỏi phụ (dự đoán một con số)",
                                       validators=[DataRequired("Hãy nhập câu hỏi phụ."), Length(max=500)])
     answers_after_close = BooleanField("Chỉ công bố đáp án đúng sau khi tuần thi kết thúc")
+    one_per_page = BooleanField("Mỗi màn hình một câu (dễ đọc trên điện thoại; bỏ chọn: mọi câu trên một trang)")
     min_duration_seconds = IntegerField("Đánh dấu các lượt nộp nhanh hơn (giây)",
                                         validators=[InputRequired("Hãy nhập số giây."), NumberRange(0, 36000)])
     submit = SubmitField("Lưu tuần thi")

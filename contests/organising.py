@@ -165,13 +165,14 @@ def _round_data(form: RoundForm) -> setup.RoundData:
         opens_at=parse_local_moment(form.opens_at.data), closes_at=parse_local_moment(form.closes_at.data),
         question_count=form.question_count.data, time_limit_minutes=form.time_limit_minutes.data,
         max_attempts=form.max_attempts.data, prediction_question=form.prediction_question.data,
-        answers_after_close=form.answers_after_close.data, min_duration_seconds=form.min_duration_seconds.data)
+        answers_after_close=form.answers_after_close.data, min_duration_seconds=form.min_duration_seconds.data,
+        one_per_page=form.one_per_page.data)
 
 
 def _fill_round_form(form: RoundForm, data: setup.RoundData) -> None:
     form.opens_at.data, form.closes_at.data = format_local_moment(data.opens_at), format_local_moment(data.closes_at)
     for name in ("question_count", "time_limit_minutes", "max_attempts", "prediction_question",
-                 "answers_after_close", "min_duration_seconds"):
+                 "answers_after_close", "min_duration_seconds", "one_per_page"):
         getattr(form, name).data = getattr(data, name)
 
 

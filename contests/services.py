@@ -54,7 +54,7 @@ def get_contest(slug: str, *, include_unpublished=False) -> Contest | None:
 def add_round(contest: Contest, number: int, opens_at: datetime, closes_at: datetime, *,
               question_count: int = 20, time_limit_seconds: int = 20 * 60, max_attempts: int | None = 2,
               prediction_question: str = "Theo bạn, có bao nhiêu người dự thi tuần này?",
-              answers_after_close: bool = True, bank: Topic | None = None) -> Round:
+              answers_after_close: bool = True, one_per_page: bool = True, bank: Topic | None = None) -> Round:
     """A round drawing from the contest's bank, or from ``bank``: a part of its own, so that the
     answers of the rounds before it can be published as each one closes."""
     if closes_at <= opens_at:
@@ -63,7 +63,7 @@ def add_round(contest: Contest, number: int, opens_at: datetime, closes_at: date
     quiz = Quiz(topic_id=(bank or contest.bank).id, purpose="contest", title=f"{contest.title} · tuần {number}",
                 question_count=question_count, single_choice_only=True, time_limit_seconds=time_limit_seconds,
                 pass_percent=0, max_attempts=max_attempts, grading="best", opens_at=opens_at, closes_at=closes_at,
-                review_after_submit=REVIEW_SCORE if answers_after_close else "answers", one_per_page=False,
+                review_after_submit=REVIEW_SCORE if answers_after_close else "answers", one_per_page=one_per_page,
                 min_duration_seconds=60, published=True)
     problems = quizzes.check_settings(quiz)
     if problems:
@@ -313,13 +313,28 @@ def entry_for(attempt: Attempt) -> Entry | None:
                               .options(joinedload(Entry.round).joinedload(Round.contest))).first()
 
 
+def _check_prediction(prediction: int | None) -> None:
+    if prediction is not None and not 0 <= prediction <= 10**9:
+        raise ContestError("Số dự đoán không hợp lệ.")
+
+
+def save_prediction(attempt: Attempt, prediction: int | None, *, now: datetime | None = None) -> None:
+    """Keep the prediction as it is typed, like an answer: only within the attempt's time."""
+    entry = entry_for(attempt)
+    if entry is None:
+        raise ContestError("Bài làm này không thuộc cuộc thi nào.")
+    if quizzes.remaining_seconds(attempt, now=now) <= 0:
+        raise ContestError("Bài thi đã nộp hoặc đã hết giờ: dự đoán không lưu được nữa.")
+    _check_prediction(prediction)
+    entry.prediction = prediction
+
+
 def submit(attempt: Attempt, prediction: int | None, *, now: datetime | None = None) -> Attempt:
-    """Hand in, with the prediction (kept only while the attempt is open)."""
+    """Hand in, with the prediction (kept only while the attempt is open; none sent keeps the one saved)."""
     now = now or utcnow()
     entry = entry_for(attempt)
     if entry is not None and attempt.is_open and prediction is not None:
-        if not 0 <= prediction <= 10**9:
-            raise ContestError("Số dự đoán không hợp lệ.")
+        _check_prediction(prediction)
         entry.prediction = prediction
     return quizzes.submit(attempt, now=now)
 

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from contests import services
 from core.clock import utcnow
 from core.extensions import db
+from tests.factories import log_in_browser
 from tests.test_contests import GUEST, contest  # noqa: F401 (the fixture)
 
 PHONE = {"width": 390, "height": 844}
@@ -59,3 +60,105 @@ def test_a_phone_visitor_goes_from_home_to_registration_by_vao_thi(contest, live
     assert button.bounding_box()["width"] > 300  # a thumb finds it
     button.click()
     page.get_by_role("heading", name="Đăng ký dự thi").wait_for()
+
+
+def _start(member) -> int:
+    response = member.post("/contests/thi-132-nam/rounds/2/start")
+    return int(re.search(r"/attempts/(\d+)", response.headers["Location"]).group(1))
+
+
+def test_a_round_shows_one_question_per_screen_unless_the_organiser_chose_all(contest, login):
+    member = login("member")
+    member.post("/contests/thi-132-nam/join")
+    attempt_id = _start(member)
+    page = member.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert page.count("data-question=") == 1 and "Câu sau →" in page
+    contest.rounds[1].quiz.one_per_page = False
+    db.session.commit()
+    assert member.get(f"/attempts/{attempt_id}").get_data(as_text=True).count("data-question=") == 5
+
+
+def test_the_organiser_chooses_all_questions_on_one_page(contest, login):
+    organiser = login("organiser")
+    form = organiser.get("/contests/thi-132-nam/organise/rounds/new").get_data(as_text=True)
+    assert re.search(r'<input checked[^>]*id="one_per_page"', form)
+    data = {"opens_at": "01/01/2030 08:00", "closes_at": "08/01/2030 08:00", "question_count": "5",
+            "time_limit_minutes": "20", "max_attempts": "2", "prediction_question": "Bao nhiêu người?",
+            "answers_after_close": "y", "min_duration_seconds": "60"}  # one_per_page left unticked
+    assert organiser.post("/contests/thi-132-nam/organise/rounds/new", data=data).status_code == 302
+    assert services.get_round(contest, 3).quiz.one_per_page is False
+
+
+def test_the_prediction_is_saved_as_typed_and_restored(contest, login):
+    member = login("member")
+    member.post("/contests/thi-132-nam/join")
+    attempt_id = _start(member)
+    url = f"/contests/attempts/{attempt_id}/prediction"
+    assert member.post(url, data={"prediction": "1.500"}).get_json() == {"saved": True}
+    assert 'value="1500"' in member.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    bad = member.post(url, data={"prediction": "nhiều"})
+    assert bad.status_code == 400 and "số nguyên không âm" in bad.get_json()["message"]
+    assert member.post(url, data={"prediction": "-3"}).status_code == 400
+    member.post(f"/contests/attempts/{attempt_id}/submit", data={"prediction": ""})  # the saved one stays
+    entry = db.session.scalars(db.select(services.Entry)).one()
+    assert entry.prediction == 1500
+    late = member.post(url, data={"prediction": "7"})
+    assert late.status_code == 409
+    db.session.refresh(entry)
+    assert entry.prediction == 1500
+    assert login("tinh").post(url, data={"prediction": "9"}).status_code == 404  # not their attempt
+
+
+def test_save_and_submit_are_told_apart_and_submit_counts_the_unanswered(contest, login):
+    member = login("member")
+    member.post("/contests/thi-132-nam/join")
+    attempt_id = _start(member)
+    page = member.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert ">Lưu câu trả lời</button>" in page and ">Lưu</button>" not in page
+    assert 'data-confirm="Bạn còn 5 câu chưa trả lời. Nộp bài?' in page
+    # No answer key nor correctness hint reaches the page: only the attempt's own keys.
+    attempt = db.session.get(services.Attempt, attempt_id)
+    assert "correct" not in page and not any(f'value="{c["id"]}"' in page for e in attempt.paper for c in e["choices"])
+
+
+def test_the_result_speaks_of_a_contest_try(contest, login):
+    member = login("member")
+    member.post("/contests/thi-132-nam/join")
+    attempt_id = _start(member)
+    member.post(f"/contests/attempts/{attempt_id}/submit", data={"prediction": "1500"})
+    page = member.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert "Đạt" not in page and "điểm đạt" not in page and "bài kiểm tra" not in page
+    assert "Lượt 1/2" in page and "1.500" in page and "Thời gian làm bài" in page and "Điểm cao nhất đến nay" in page
+    assert ">Thi lượt 2</button>" in page
+    second = _start(member)
+    member.post(f"/contests/attempts/{second}/submit", data={"prediction": ""})
+    page = member.get(f"/attempts/{second}/result").get_data(as_text=True)
+    assert "Lượt 2/2" in page and "Không dự đoán" in page and "Thi lượt" not in page
+
+
+def test_on_a_phone_a_round_is_one_question_a_screen_and_the_prediction_survives_a_reload(
+        contest, live_url, page, tmp_path):
+    page.set_viewport_size(PHONE)
+    log_in_browser(page, live_url, "member")
+    page.goto(live_url + "/contests/thi-132-nam")
+    page.get_by_role("button", name="VÀO THI").click()  # joins
+    page.get_by_role("button", name="VÀO THI").click()  # starts week 2
+    page.wait_for_url(re.compile(r"/attempts/\d+"))
+    assert page.locator("fieldset[data-question]").count() == 1
+    page.locator("fieldset[data-question] input[type=radio]").first.check()
+    page.get_by_text("Đã lưu tất cả câu trả lời").wait_for()
+    page.get_by_label(re.compile("Câu hỏi phụ")).fill("1500")
+    page.locator("#prediction-status", has_text="Đã lưu ✓").wait_for()
+    page.screenshot(path=str(tmp_path / "round.png"), full_page=True)
+    page.reload()
+    assert page.get_by_label(re.compile("Câu hỏi phụ")).input_value() == "1500"
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.get_by_role("button", name="Nộp bài").click()
+    page.get_by_test_id("score").wait_for()
+    assert asked[0].startswith("Bạn còn 4 câu chưa trả lời.")
+    result = page.locator("main").inner_text()
+    assert "Lượt 1/2" in result and "1.500" in result and "Đạt" not in result
+    page.get_by_role("button", name="Thi lượt 2").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=str(tmp_path / "result.png"), full_page=True)
