@@ -162,3 +162,26 @@ def test_on_a_phone_a_round_is_one_question_a_screen_and_the_prediction_survives
     page.get_by_role("button", name="Thi lượt 2").wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.screenshot(path=str(tmp_path / "result.png"), full_page=True)
+
+
+def test_registration_helps_a_phone_fill_it_in(contest, client):
+    page = client.get("/contests/thi-132-nam/register").get_data(as_text=True)
+    phone = re.search(r'<input[^>]*id="phone"[^>]*>', page).group(0)
+    assert 'inputmode="tel"' in phone and 'autocomplete="tel"' in phone and "required" in phone
+    assert 'autocomplete="name"' in re.search(r'<input[^>]*id="full_name"[^>]*>', page).group(0)
+    password = re.search(r'<input[^>]*id="password"[^>]*>', page).group(0)
+    assert 'autocomplete="new-password"' in password and 'aria-describedby="password-help"' in password
+    assert re.search(r'id="password-help">Ít nhất 8 ký tự', page)
+    starred = re.findall(r'for="(\w+)">[^<]*</label>\s*<span[^>]*data-required-mark>\*', page)
+    assert starred == ["full_name", "phone", "password", "confirm"]
+
+
+def test_on_a_phone_the_password_rule_is_beside_the_field_before_submitting(contest, live_url, page):
+    page.set_viewport_size(PHONE)
+    page.goto(live_url + "/contests/thi-132-nam/register")
+    field = page.get_by_label("Mật khẩu", exact=True)
+    rule = page.get_by_text(re.compile("^Ít nhất 8 ký tự"))
+    assert rule.is_visible()
+    field_box, rule_box = field.bounding_box(), rule.bounding_box()
+    assert 0 <= rule_box["y"] - (field_box["y"] + field_box["height"]) < 40  # right under the field
+    assert page.get_by_label("Số điện thoại di động (dùng để đăng nhập)").get_attribute("inputmode") == "tel"
