@@ -392,22 +392,44 @@ def round_results(contest_round: Round) -> list[ranking.Result]:
 @dataclass(frozen=True)
 class BoardLine:
     place: int
+    participant_id: int  # to mark the viewer's own line; never printed
     name: str
     unit: str
     score: int
     duration_seconds: int
+    # "(2)", "(3)": the same masked name in the same unit (or none) as a line above it.
+    twin: str = ""
+    # For a score tied with a neighbour: what decided between them, in the contest's order.
+    tie_break: str = ""
 
 
-def _lines(ordered, limit: int) -> list[BoardLine]:
-    ids = [item.participant_id for item in ordered[:limit]]
+def _tie_break_text(contest: Contest, error: int | None, duration_seconds: int) -> str:
+    time_text = f"thời gian {duration_seconds // 60}:{duration_seconds % 60:02d}"
+    if error is None:  # no real figure yet: only the time counts
+        return time_text
+    error_text = "không dự đoán" if error >= ranking.NO_PREDICTION else f"dự đoán lệch {error:,}".replace(",", ".")
+    ordered = [time_text, error_text] if contest.tie_break == DURATION_THEN_PREDICTION else [error_text, time_text]
+    return ", ".join(ordered)
+
+
+def _lines(contest: Contest, ordered, errors: list[int | None]) -> list[BoardLine]:
+    ids = [item.participant_id for item in ordered]
     people = {p.id: p for p in db.session.scalars(db.select(Participant).where(Participant.id.in_(ids))
                                                   .options(joinedload(Participant.unit)))}
+    scores = [item.score for item in ordered]
+    seen: dict[tuple[str, str], int] = {}
     lines = []
-    for place, item in enumerate(ordered[:limit], start=1):
+    for index, item in enumerate(ordered):
         person = people[item.participant_id]
         # A guest's workplace is free text: fine for the jury, not for a public page.
         unit = person.unit.name if person.unit else ""
-        lines.append(BoardLine(place, ranking.mask_name(person.full_name), unit, item.score, item.duration_seconds))
+        name = ranking.mask_name(person.full_name)
+        seen[name, unit] = seen.get((name, unit), 0) + 1
+        tied = scores[max(0, index - 1):index + 2].count(item.score) > 1
+        lines.append(BoardLine(index + 1, item.participant_id, name, unit, item.score, item.duration_seconds,
+                               twin=f"({seen[name, unit]})" if seen[name, unit] > 1 else "",
+                               tie_break=_tie_break_text(contest, errors[index], item.duration_seconds)
+                               if tied else ""))
     return lines
 
 
@@ -444,9 +466,10 @@ def _in_order(tie_break: str, score, error, duration, finished_at, tie) -> list:
     return [score.desc(), *middle, finished_at, tie]
 
 
-def _best_per_participant(rounds: list[Round], tie_break: str, frozen: datetime | None):
+def _best_per_participant(rounds: list[Round], tie_break: str, frozen: datetime | None,
+                          division: Division | None = None):
     """Each participant's best finished attempt in each of ``rounds`` (ranking.best_per_participant),
-    excluded participants left out, as a subquery."""
+    excluded participants left out, only those of ``division`` if given, as a subquery."""
     score = func.coalesce(Attempt.score, 0)
     error = case(*[(Entry.round_id == r.id, _error_sql(r.actual_figure)) for r in rounds],
                  else_=literal(0, BigInteger)) if len(rounds) > 1 else _error_sql(rounds[0].actual_figure)
@@ -463,13 +486,16 @@ def _best_per_participant(rounds: list[Round], tie_break: str, frozen: datetime 
                        Participant.contest_id == rounds[0].contest_id, Participant.excluded_at.is_not(None)))))
     if frozen is not None:
         rows = rows.where(Attempt.finished_at <= frozen)
+    if division is not None:
+        rows = rows.where(Entry.participant_id.in_(db.select(Participant.id).where(
+            Participant.division_id == division.id)))
     return rows.subquery()
 
 
 def ranked_round(contest_round: Round, tie_break: str, *, frozen: datetime | None = None,
-                 limit: int | None = None) -> list[ranking.Result]:
+                 limit: int | None = None, division: Division | None = None) -> list[ranking.Result]:
     """ranking.rank_round(round_results(contest_round), its actual figure, tie_break)[:limit], by the database."""
-    best = _best_per_participant([contest_round], tie_break, frozen)
+    best = _best_per_participant([contest_round], tie_break, frozen, division)
     query = (db.select(best.c.participant_id, best.c.attempt_id, best.c.score, best.c.prediction, best.c.duration,
                        best.c.finished_at)
              .where(best.c.best == 1)
@@ -480,11 +506,11 @@ def ranked_round(contest_round: Round, tie_break: str, *, frozen: datetime | Non
 
 
 def ranked_overall(contest: Contest, tie_break: str, *, frozen: datetime | None = None,
-                   limit: int | None = None) -> list[ranking.Standing]:
+                   limit: int | None = None, division: Division | None = None) -> list[ranking.Standing]:
     """ranking.rank_overall over the contest's rounds[:limit], by the database."""
     if not contest.rounds:
         return []
-    best = _best_per_participant(contest.rounds, tie_break, frozen)
+    best = _best_per_participant(contest.rounds, tie_break, frozen, division)
     score, error = cast(func.sum(best.c.score), BigInteger), cast(func.sum(best.c.error), BigInteger)
     duration, finished_at = cast(func.sum(best.c.duration), BigInteger), func.max(best.c.finished_at)
     query = (db.select(best.c.participant_id, score, error, duration, finished_at, func.count())
@@ -494,22 +520,27 @@ def ranked_overall(contest: Contest, tie_break: str, *, frozen: datetime | None 
     return [ranking.Standing(*row) for row in db.session.execute(query)]
 
 
-def round_board(contest_round: Round, *, limit: int = 100, now: datetime | None = None) -> list[BoardLine]:
-    """The public leaderboard of a round: masked names, never a phone number."""
+def round_board(contest_round: Round, *, limit: int = 100, division: Division | None = None) -> list[BoardLine]:
+    """The public leaderboard of a round (of one division, as prizes are given): masked names, never a phone."""
     contest = contest_round.contest
     frozen = contest.leaderboard_frozen_at if not contest.results_published_at else None
+    actual = contest_round.actual_figure
 
     def compute():
-        return _lines(ranked_round(contest_round, contest.tie_break, frozen=frozen, limit=limit), limit)
-    return _cached(("round", contest_round.id, frozen, limit), compute)
+        ordered = ranked_round(contest_round, contest.tie_break, frozen=frozen, limit=limit, division=division)
+        return _lines(contest, ordered, [None if actual is None else ranking.error(r.prediction, actual)
+                                         for r in ordered])
+    return _cached(("round", contest_round.id, frozen, limit, division and division.id), compute)
 
 
-def overall_board(contest: Contest, *, limit: int = 100) -> list[BoardLine]:
+def overall_board(contest: Contest, *, limit: int = 100, division: Division | None = None) -> list[BoardLine]:
     frozen = contest.leaderboard_frozen_at if not contest.results_published_at else None
+    figures_known = any(r.actual_figure is not None for r in contest.rounds)
 
     def compute():
-        return _lines(ranked_overall(contest, contest.tie_break, frozen=frozen, limit=limit), limit)
-    return _cached(("overall", contest.id, frozen, limit), compute)
+        ordered = ranked_overall(contest, contest.tie_break, frozen=frozen, limit=limit, division=division)
+        return _lines(contest, ordered, [s.prediction_error if figures_known else None for s in ordered])
+    return _cached(("overall", contest.id, frozen, limit, division and division.id), compute)
 
 
 def forget_cache() -> None:

@@ -204,8 +204,16 @@ def leaderboard(slug: str):
     contest = _contest_or_404(slug)
     number = request.args.get("round", type=int)
     contest_round: Round | None = services.get_round(contest, number) if number else None
-    lines = services.round_board(contest_round) if contest_round else services.overall_board(contest)
-    return render_template("contests/leaderboard.html", contest=contest, contest_round=contest_round, lines=lines)
+    participant = services.participant_for(contest, current_user)
+    # One board per division, as prizes are given: the viewer's own, else the first.
+    wanted = request.args.get("bang", type=int)
+    division = next((d for d in contest.divisions if d.id == wanted), None) \
+        or (participant.division if participant and participant.division else None) \
+        or (contest.divisions[0] if contest.divisions else None)
+    lines = services.round_board(contest_round, division=division) if contest_round \
+        else services.overall_board(contest, division=division)
+    return render_template("contests/leaderboard.html", contest=contest, contest_round=contest_round, lines=lines,
+                           division=division, own_id=participant.id if participant else None)
 
 
 @bp.get("/<slug>/units")

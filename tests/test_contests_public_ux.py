@@ -185,3 +185,42 @@ def test_on_a_phone_the_password_rule_is_beside_the_field_before_submitting(cont
     field_box, rule_box = field.bounding_box(), rule.bounding_box()
     assert 0 <= rule_box["y"] - (field_box["y"] + field_box["height"]) < 40  # right under the field
     assert page.get_by_label("Số điện thoại di động (dùng để đăng nhập)").get_attribute("inputmode") == "tel"
+
+
+def _guest(contest, name: str, phone: str):
+    return services.register_guest(contest, services.Registration(
+        full_name=name, birth_year=1990, phone=phone, password="du-thi-2022-ok", workplace="Chợ Gọi 0987000000"))[1]
+
+
+def test_boards_per_division_with_ties_twins_and_the_viewers_own_line(contest, world, login, client):
+    from contests.models import Division
+    from units import services as units
+    members_division = Division(contest=contest, name="Bảng B – công đoàn cơ sở", position=2,
+                                unit_kind=units.find_kind("grassroots"))
+    db.session.add(members_division)
+    db.session.flush()
+    first, second = _guest(contest, "Trần Thị Hoa", "0987000001"), _guest(contest, "Trần Thanh Hà", "0987000002")
+    member = services.join_as_member(contest, world.member_user, world.member_a)
+    for participant in (first, second, member):
+        services.submit(services.start(contest.rounds[1], participant), 100)
+    contest.rounds[1].actual_figure = 130
+    db.session.commit()
+    services.forget_cache()
+
+    board = services.round_board(contest.rounds[1], division=first.division)
+    assert [(line.name, line.twin) for line in board] == [("Trần T. H.", ""), ("Trần T. H.", "(2)")]
+    assert all(line.tie_break.startswith("dự đoán lệch 30, thời gian 0:") for line in board)  # tied at 0
+    assert [line.participant_id for line in services.round_board(contest.rounds[1], division=members_division)] \
+        == [member.id]
+
+    guest = login("0987000002", "du-thi-2022-ok")
+    page = guest.get("/contests/thi-132-nam/leaderboard?round=2").get_data(as_text=True)  # their own division
+    own = re.search(r'<tr class="table-warning[^>]*data-testid="own-line">(.*?)</tr>', page, re.S).group(1)
+    assert "Trần T. H." in own and "(2)" in own and "Bạn" in own
+    assert "Lò T. X." not in page and "Bảng B – công đoàn cơ sở" in page
+    table = page[page.index("<table"):page.index("</table>")]  # the menu names the viewer, as on every page
+    assert "0987000002" not in table and "Chợ Gọi" not in table and "Trần Thanh Hà" not in table
+    other = client.get(f"/contests/thi-132-nam/leaderboard?bang={members_division.id}").get_data(as_text=True)
+    assert "Lò T. X." in other and "Trần T. H." not in other and "own-line" not in other
+    public = client.get("/contests/thi-132-nam/leaderboard?round=2").get_data(as_text=True)
+    assert "Trần T. H." in public and not any(s in public for s in ("0987000002", "Chợ Gọi", "Trần Thanh Hà"))
