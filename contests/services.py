@@ -124,11 +124,20 @@ def headline(contest: Contest, now: datetime | None = None) -> Headline:
     return Headline(CLOSED, "Đã kết thúc", contest_round)
 
 
-def contest_cards(now: datetime | None = None) -> list[tuple[Contest, Headline]]:
-    """The published contests with their headlines (the home page), rounds and quizzes in two queries."""
-    contests = list(db.session.scalars(db.select(Contest).where(Contest.published).order_by(Contest.id.desc())
-                                       .options(selectinload(Contest.rounds).joinedload(Round.quiz))))
+def contest_cards(now: datetime | None = None, *, user=None) -> list[tuple[Contest, Headline]]:
+    """The published contests (those ``user`` takes part in, if given) with their headlines, in two queries."""
+    query = db.select(Contest).where(Contest.published).order_by(Contest.id.desc())
+    if user is not None:
+        query = query.where(Contest.id.in_(db.select(Participant.contest_id).where(Participant.user_id == user.id)))
+    contests = list(db.session.scalars(query.options(selectinload(Contest.rounds).joinedload(Round.quiz))))
     return [(contest, headline(contest, now)) for contest in contests]
+
+
+def only_a_contestant(user) -> bool:
+    """An account made to take contests: no role, no member record, taking part in a contest."""
+    if not getattr(user, "is_authenticated", False) or user.role_names or units.member_for_user(user) is not None:
+        return False
+    return db.session.scalar(db.select(Participant.id).where(Participant.user_id == user.id).limit(1)) is not None
 
 
 def get_round(contest: Contest, number: int) -> Round | None:

@@ -51,6 +51,17 @@ def attempt_extras(attempt: Attempt) -> dict | None:
     return extras
 
 
+@bp.get("/")
+@login_required
+def mine():
+    return render_template("contests/mine.html", cards=services.contest_cards(user=current_user))
+
+
+def contestant_home(user) -> str | None:
+    """Where "/" takes a person who is only a contestant: their contests, not an empty "Việc học của tôi"."""
+    return url_for("contests.mine") if services.only_a_contestant(user) else None
+
+
 @bp.get("/<slug>")
 def landing(slug: str):
     contest = _contest_or_404(slug)

@@ -224,3 +224,33 @@ def test_boards_per_division_with_ties_twins_and_the_viewers_own_line(contest, w
     assert "Lò T. X." in other and "Trần T. H." not in other and "own-line" not in other
     public = client.get("/contests/thi-132-nam/leaderboard?round=2").get_data(as_text=True)
     assert "Trần T. H." in public and not any(s in public for s in ("0987000002", "Chợ Gọi", "Trần Thanh Hà"))
+
+
+def test_a_contestant_without_a_member_record_lands_on_their_contests(contest, app, login):
+    client = app.test_client()
+    client.post("/contests/thi-132-nam/register", data=GUEST)
+    client.post("/accounts/logout")
+    after_login = client.post("/accounts/login", data={"identifier": "0987654321", "password": GUEST["password"]},
+                              follow_redirects=True)
+    page = after_login.get_data(as_text=True)
+    assert after_login.request.path == "/contests/" and "Cuộc thi của tôi" in page
+    assert contest.title in page and "Tuần 2 đang mở" in page and "Việc học của tôi" not in page
+    assert client.get("/").headers["Location"] == "/contests/"
+    # A member, or anyone with a role, keeps their own home page.
+    member = login("member")
+    member.post("/contests/thi-132-nam/join")
+    assert member.get("/").status_code == 200
+    assert login("organiser").get("/").status_code == 200
+
+
+def test_on_a_phone_a_contestant_logs_in_to_their_contests(contest, live_url, page):
+    services.register_guest(contest, services.Registration(
+        full_name="Trần Thị Hoa", birth_year=1995, phone="0987654321", password="hoa-du-thi-2022",
+        workplace="Công ty May Lai Châu"))
+    db.session.commit()
+    page.set_viewport_size(PHONE)
+    log_in_browser(page, live_url, "0987654321", "hoa-du-thi-2022")
+    page.get_by_role("heading", name="Cuộc thi của tôi").wait_for()
+    page.get_by_role("link", name="VÀO THI").click()
+    page.get_by_role("button", name="VÀO THI").click()
+    page.wait_for_url(re.compile(r"/attempts/\d+"))
