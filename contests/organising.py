@@ -13,7 +13,7 @@ from contests.models import PRIZE_RANKS, Division, Participant, Prize
 from core.clock import utcnow
 from core.extensions import db
 from core.forms import flash_errors
-from core.markup import slugify
+from core.markup import slug_within
 from core.text import normalise_phone
 from quizzes.forms import format_local_moment, parse_local_moment
 from units.models import UnitKind
@@ -62,7 +62,7 @@ def new_contest():
             form.organiser_unit_code.data = roots[0].code
     if form.validate_on_submit():
         source = db.session.get(setup.Topic, form.bank_source.data) if form.bank_source.data else None
-        slug = form.slug.data or slugify(form.title.data)[:60].strip("-")
+        slug = form.slug.data or slug_within(form.title.data, 60)
         try:
             contest = setup.create_contest(slug, _contest_data(form), current_user, bank_source=source)
         except services.ContestError as error:

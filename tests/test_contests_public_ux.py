@@ -6,7 +6,9 @@ from datetime import datetime, timedelta
 from contests import services
 from core.clock import utcnow
 from core.extensions import db
+from core.markup import slug_within
 from tests.factories import log_in_browser
+from tests.test_contests_organising import _create, bank_source  # noqa: F401 (the fixture)
 from tests.test_contests import GUEST, contest  # noqa: F401 (the fixture)
 
 PHONE = {"width": 390, "height": 844}
@@ -254,3 +256,10 @@ def test_on_a_phone_a_contestant_logs_in_to_their_contests(contest, live_url, pa
     page.get_by_role("link", name="VÀO THI").click()
     page.get_by_role("button", name="VÀO THI").click()
     page.wait_for_url(re.compile(r"/attempts/\d+"))
+
+
+def test_a_new_contests_address_is_cut_at_a_word_boundary(world, login, bank_source):
+    title = "Cuộc thi trực tuyến tìm hiểu 132 năm Ngày sinh Chủ tịch Hồ Chí Minh năm 2022"
+    created = _create(login("organiser"), bank_source, title=title)
+    assert created.slug == "cuoc-thi-truc-tuyen-tim-hieu-132-nam-ngay-sinh-chu-tich-ho"  # not "...-ho-c"
+    assert slug_within("a" * 70, 60) == "a" * 60  # one word longer than the limit is still cut
