@@ -121,7 +121,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     demo.seeders[:] = [units_demo.seed, learning_demo.seed, quizzes_demo.seed, certificates_demo.seed,
                        contests_demo.seed, reports_demo.seed, submission_demo.seed]
     demo.refusals[:] = [demo_guard.real_data_reason]
-    app.add_template_global(contests_services.published_contests, "published_contests")
+    app.add_template_global(contests_services.contest_cards, "contest_cards")
+    # A contestant (no member record, no role) lands on their contests, at login and on "/".
+    core_views.home_redirects[:] = [contests_views.contestant_home]
+    app.add_template_global(contests_services.only_a_contestant, "only_a_contestant")
     # Contest rounds run on the attempt engine, which knows nothing of contests.
     quizzes_views.attempt_extras[:] = [contests_views.attempt_extras]
     # A round's review keeps back the answers that a round still open or to come can draw.

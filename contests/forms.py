@@ -3,6 +3,7 @@ from wtforms import (BooleanField, IntegerField, PasswordField, SelectChoice, Se
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp, \
     ValidationError
 
+from accounts.services import MIN_PASSWORD_LENGTH
 from contests.models import DIVISIONS_BY_KIND, DIVISIONS_FREE, DURATION_THEN_PREDICTION, PREDICTION_THEN_DURATION
 from core.forms import Form
 from learning.editing import SLUG_PATTERN, SLUG_RULE
@@ -11,15 +12,29 @@ from quizzes.forms import moment_validator, parse_local_moment
 
 
 class RegistrationForm(Form):
-    full_name = StringField("Họ và tên", validators=[DataRequired("Hãy nhập họ và tên."), Length(max=200)])
-    birth_year = IntegerField("Năm sinh", validators=[Optional(), NumberRange(1930, 2020)])
+    # autocomplete and inputmode: a phone fills in the name and number, and shows the digit keypad.
+    full_name = StringField("Họ và tên", validators=[DataRequired("Hãy nhập họ và tên."), Length(max=200)],
+                            render_kw={"autocomplete": "name"})
+    birth_year = IntegerField("Năm sinh", validators=[Optional(), NumberRange(1930, 2020)],
+                              render_kw={"inputmode": "numeric", "autocomplete": "bday-year"})
     phone = StringField("Số điện thoại di động (dùng để đăng nhập)",
-                        validators=[DataRequired("Hãy nhập số điện thoại."), Length(max=20)])
-    unit_code = StringField("Mã đơn vị công đoàn (nếu biết)", validators=[Length(max=40)])
-    workplace = StringField("Hoặc nơi làm việc", validators=[Length(max=300)])
-    citizen_id = StringField("Số CCCD (không bắt buộc; chỉ lưu 4 số cuối)", validators=[Length(max=20)])
-    password = PasswordField("Mật khẩu", validators=[DataRequired("Hãy đặt mật khẩu."), Length(max=200)])
-    confirm = PasswordField("Nhập lại mật khẩu", validators=[EqualTo("password", "Hai mật khẩu không khớp.")])
+                        validators=[DataRequired("Hãy nhập số điện thoại."), Length(max=20)],
+                        description="10 số, bắt đầu bằng 0, ví dụ 0987 654 321. Không hiện trên bảng xếp hạng.",
+                        render_kw={"inputmode": "tel", "autocomplete": "tel"})
+    unit_code = StringField("Mã đơn vị công đoàn (nếu biết)", validators=[Length(max=40)],
+                            description="Điền mã đơn vị hoặc nơi làm việc: một trong hai là đủ.",
+                            render_kw={"autocomplete": "off"})
+    workplace = StringField("Hoặc nơi làm việc", validators=[Length(max=300)],
+                            render_kw={"autocomplete": "organization"})
+    citizen_id = StringField("Số CCCD (không bắt buộc; chỉ lưu 4 số cuối)", validators=[Length(max=20)],
+                             render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    password = PasswordField("Mật khẩu", validators=[DataRequired("Hãy đặt mật khẩu."), Length(max=200)],
+                             description=f"Ít nhất {MIN_PASSWORD_LENGTH} ký tự, khác số điện thoại, không phải mật "
+                                         "khẩu phổ biến như 12345678.",
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("Nhập lại mật khẩu", validators=[DataRequired("Hãy nhập lại mật khẩu."),
+                                                             EqualTo("password", "Hai mật khẩu không khớp.")],
+                            render_kw={"autocomplete": "new-password"})
     submit = SubmitField("Đăng ký dự thi")
 
 
@@ -71,6 +86,7 @@ class RoundForm(Form):
     prediction_question = StringField("Câu hỏi phụ (dự đoán một con số)",
                                       validators=[DataRequired("Hãy nhập câu hỏi phụ."), Length(max=500)])
     answers_after_close = BooleanField("Chỉ công bố đáp án đúng sau khi tuần thi kết thúc")
+    one_per_page = BooleanField("Mỗi màn hình một câu (dễ đọc trên điện thoại; bỏ chọn: mọi câu trên một trang)")
     min_duration_seconds = IntegerField("Đánh dấu các lượt nộp nhanh hơn (giây)",
                                         validators=[InputRequired("Hãy nhập số giây."), NumberRange(0, 36000)])
     submit = SubmitField("Lưu tuần thi")

@@ -13,7 +13,7 @@ from contests.models import PRIZE_RANKS, Division, Participant, Prize
 from core.clock import utcnow
 from core.extensions import db
 from core.forms import flash_errors
-from core.markup import slugify
+from core.markup import slug_within
 from core.text import normalise_phone
 from quizzes.forms import format_local_moment, parse_local_moment
 from units.models import UnitKind
@@ -62,7 +62,7 @@ def new_contest():
             form.organiser_unit_code.data = roots[0].code
     if form.validate_on_submit():
         source = db.session.get(setup.Topic, form.bank_source.data) if form.bank_source.data else None
-        slug = form.slug.data or slugify(form.title.data)[:60].strip("-")
+        slug = form.slug.data or slug_within(form.title.data, 60)
         try:
             contest = setup.create_contest(slug, _contest_data(form), current_user, bank_source=source)
         except services.ContestError as error:
@@ -165,13 +165,14 @@ def _round_data(form: RoundForm) -> setup.RoundData:
         opens_at=parse_local_moment(form.opens_at.data), closes_at=parse_local_moment(form.closes_at.data),
         question_count=form.question_count.data, time_limit_minutes=form.time_limit_minutes.data,
         max_attempts=form.max_attempts.data, prediction_question=form.prediction_question.data,
-        answers_after_close=form.answers_after_close.data, min_duration_seconds=form.min_duration_seconds.data)
+        answers_after_close=form.answers_after_close.data, min_duration_seconds=form.min_duration_seconds.data,
+        one_per_page=form.one_per_page.data)
 
 
 def _fill_round_form(form: RoundForm, data: setup.RoundData) -> None:
     form.opens_at.data, form.closes_at.data = format_local_moment(data.opens_at), format_local_moment(data.closes_at)
     for name in ("question_count", "time_limit_minutes", "max_attempts", "prediction_question",
-                 "answers_after_close", "min_duration_seconds"):
+                 "answers_after_close", "min_duration_seconds", "one_per_page"):
         getattr(form, name).data = getattr(data, name)
 
 

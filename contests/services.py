@@ -13,7 +13,7 @@ from flask import current_app
 from openpyxl import Workbook
 from sqlalchemy import BigInteger, Integer, case, cast, extract, func, literal
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer, joinedload
+from sqlalchemy.orm import defer, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from accounts import services as accounts
@@ -23,7 +23,7 @@ from contests.models import (
     DIVISIONS_BY_KIND, DURATION_THEN_PREDICTION, Contest, Division, Entry, Participant, Round,
 )
 from core import audit
-from core.clock import to_local, utcnow
+from core.clock import format_datetime, to_local, utcnow
 from core.extensions import db, insert_or_merge
 from core.permissions import ORGANISER, is_admin
 from core.tabular import neutralise
@@ -51,14 +51,10 @@ def get_contest(slug: str, *, include_unpublished=False) -> Contest | None:
     return db.session.scalars(query).one_or_none()
 
 
-def published_contests() -> list[Contest]:
-    return list(db.session.scalars(db.select(Contest).where(Contest.published).order_by(Contest.id.desc())))
-
-
 def add_round(contest: Contest, number: int, opens_at: datetime, closes_at: datetime, *,
               question_count: int = 20, time_limit_seconds: int = 20 * 60, max_attempts: int | None = 2,
               prediction_question: str = "Theo bạn, có bao nhiêu người dự thi tuần này?",
-              answers_after_close: bool = True, bank: Topic | None = None) -> Round:
+              answers_after_close: bool = True, one_per_page: bool = True, bank: Topic | None = None) -> Round:
     """A round drawing from the contest's bank, or from ``bank``: a part of its own, so that the
     answers of the rounds before it can be published as each one closes."""
     if closes_at <= opens_at:
@@ -67,7 +63,7 @@ def add_round(contest: Contest, number: int, opens_at: datetime, closes_at: date
     quiz = Quiz(topic_id=(bank or contest.bank).id, purpose="contest", title=f"{contest.title} · tuần {number}",
                 question_count=question_count, single_choice_only=True, time_limit_seconds=time_limit_seconds,
                 pass_percent=0, max_attempts=max_attempts, grading="best", opens_at=opens_at, closes_at=closes_at,
-                review_after_submit=REVIEW_SCORE if answers_after_close else "answers", one_per_page=False,
+                review_after_submit=REVIEW_SCORE if answers_after_close else "answers", one_per_page=one_per_page,
                 min_duration_seconds=60, published=True)
     problems = quizzes.check_settings(quiz)
     if problems:
@@ -91,6 +87,57 @@ def current_round(contest: Contest, now: datetime) -> Round | None:
     return (next((r for r in rounds if round_state(r, now) == OPEN), None)
             or next((r for r in rounds if round_state(r, now) == UPCOMING), None)
             or (rounds[-1] if rounds else None))
+
+
+def time_left_text(seconds: int) -> str:
+    """3 days 4 hours -> "3 ngày 4 giờ"; under a day, hours and minutes; never "0 phút"."""
+    minutes = max(1, -(-seconds // 60))
+    days, hours, minutes = minutes // 1440, minutes % 1440 // 60, minutes % 60
+    if days:
+        return f"{days} ngày {hours} giờ" if hours else f"{days} ngày"
+    if hours:
+        return f"{hours} giờ {minutes} phút" if minutes else f"{hours} giờ"
+    return f"{minutes} phút"
+
+
+@dataclass(frozen=True)
+class Headline:
+    """What a contest's card and page lead with: its state now, in words, and the round it is about."""
+    state: str  # OPEN, UPCOMING or CLOSED
+    text: str
+    round: Round | None
+
+
+def headline(contest: Contest, now: datetime | None = None) -> Headline:
+    now = now or utcnow()
+    contest_round = current_round(contest, now)
+    if contest_round is None:
+        return Headline(UPCOMING, "Sắp mở: Ban Tổ chức đang chuẩn bị các tuần thi", None)
+    state = round_state(contest_round, now)
+    quiz = contest_round.quiz
+    if state == OPEN:
+        left = time_left_text(int((quiz.closes_at - now).total_seconds()))
+        return Headline(OPEN, f"Tuần {contest_round.number} đang mở · còn {left}", contest_round)
+    if state == UPCOMING:
+        return Headline(UPCOMING, f"Tuần {contest_round.number} mở lúc {format_datetime(quiz.opens_at)}",
+                        contest_round)
+    return Headline(CLOSED, "Đã kết thúc", contest_round)
+
+
+def contest_cards(now: datetime | None = None, *, user=None) -> list[tuple[Contest, Headline]]:
+    """The published contests (those ``user`` takes part in, if given) with their headlines, in two queries."""
+    query = db.select(Contest).where(Contest.published).order_by(Contest.id.desc())
+    if user is not None:
+        query = query.where(Contest.id.in_(db.select(Participant.contest_id).where(Participant.user_id == user.id)))
+    contests = list(db.session.scalars(query.options(selectinload(Contest.rounds).joinedload(Round.quiz))))
+    return [(contest, headline(contest, now)) for contest in contests]
+
+
+def only_a_contestant(user) -> bool:
+    """An account made to take contests: no role, no member record, taking part in a contest."""
+    if not getattr(user, "is_authenticated", False) or user.role_names or units.member_for_user(user) is not None:
+        return False
+    return db.session.scalar(db.select(Participant.id).where(Participant.user_id == user.id).limit(1)) is not None
 
 
 def get_round(contest: Contest, number: int) -> Round | None:
@@ -275,13 +322,28 @@ def entry_for(attempt: Attempt) -> Entry | None:
                               .options(joinedload(Entry.round).joinedload(Round.contest))).first()
 
 
+def _check_prediction(prediction: int | None) -> None:
+    if prediction is not None and not 0 <= prediction <= 10**9:
+        raise ContestError("Số dự đoán không hợp lệ.")
+
+
+def save_prediction(attempt: Attempt, prediction: int | None, *, now: datetime | None = None) -> None:
+    """Keep the prediction as it is typed, like an answer: only within the attempt's time."""
+    entry = entry_for(attempt)
+    if entry is None:
+        raise ContestError("Bài làm này không thuộc cuộc thi nào.")
+    if quizzes.remaining_seconds(attempt, now=now) <= 0:
+        raise ContestError("Bài thi đã nộp hoặc đã hết giờ: dự đoán không lưu được nữa.")
+    _check_prediction(prediction)
+    entry.prediction = prediction
+
+
 def submit(attempt: Attempt, prediction: int | None, *, now: datetime | None = None) -> Attempt:
-    """Hand in, with the prediction (kept only while the attempt is open)."""
+    """Hand in, with the prediction (kept only while the attempt is open; none sent keeps the one saved)."""
     now = now or utcnow()
     entry = entry_for(attempt)
     if entry is not None and attempt.is_open and prediction is not None:
-        if not 0 <= prediction <= 10**9:
-            raise ContestError("Số dự đoán không hợp lệ.")
+        _check_prediction(prediction)
         entry.prediction = prediction
     return quizzes.submit(attempt, now=now)
 
@@ -339,22 +401,44 @@ def round_results(contest_round: Round) -> list[ranking.Result]:
 @dataclass(frozen=True)
 class BoardLine:
     place: int
+    participant_id: int  # to mark the viewer's own line; never printed
     name: str
     unit: str
     score: int
     duration_seconds: int
+    # "(2)", "(3)": the same masked name in the same unit (or none) as a line above it.
+    twin: str = ""
+    # For a score tied with a neighbour: what decided between them, in the contest's order.
+    tie_break: str = ""
 
 
-def _lines(ordered, limit: int) -> list[BoardLine]:
-    ids = [item.participant_id for item in ordered[:limit]]
+def _tie_break_text(contest: Contest, error: int | None, duration_seconds: int) -> str:
+    time_text = f"thời gian {duration_seconds // 60}:{duration_seconds % 60:02d}"
+    if error is None:  # no real figure yet: only the time counts
+        return time_text
+    error_text = "không dự đoán" if error >= ranking.NO_PREDICTION else f"dự đoán lệch {error:,}".replace(",", ".")
+    ordered = [time_text, error_text] if contest.tie_break == DURATION_THEN_PREDICTION else [error_text, time_text]
+    return ", ".join(ordered)
+
+
+def _lines(contest: Contest, ordered, errors: list[int | None]) -> list[BoardLine]:
+    ids = [item.participant_id for item in ordered]
     people = {p.id: p for p in db.session.scalars(db.select(Participant).where(Participant.id.in_(ids))
                                                   .options(joinedload(Participant.unit)))}
+    scores = [item.score for item in ordered]
+    seen: dict[tuple[str, str], int] = {}
     lines = []
-    for place, item in enumerate(ordered[:limit], start=1):
+    for index, item in enumerate(ordered):
         person = people[item.participant_id]
         # A guest's workplace is free text: fine for the jury, not for a public page.
         unit = person.unit.name if person.unit else ""
-        lines.append(BoardLine(place, ranking.mask_name(person.full_name), unit, item.score, item.duration_seconds))
+        name = ranking.mask_name(person.full_name)
+        seen[name, unit] = seen.get((name, unit), 0) + 1
+        tied = scores[max(0, index - 1):index + 2].count(item.score) > 1
+        lines.append(BoardLine(index + 1, item.participant_id, name, unit, item.score, item.duration_seconds,
+                               twin=f"({seen[name, unit]})" if seen[name, unit] > 1 else "",
+                               tie_break=_tie_break_text(contest, errors[index], item.duration_seconds)
+                               if tied else ""))
     return lines
 
 
@@ -391,9 +475,10 @@ def _in_order(tie_break: str, score, error, duration, finished_at, tie) -> list:
     return [score.desc(), *middle, finished_at, tie]
 
 
-def _best_per_participant(rounds: list[Round], tie_break: str, frozen: datetime | None):
+def _best_per_participant(rounds: list[Round], tie_break: str, frozen: datetime | None,
+                          division: Division | None = None):
     """Each participant's best finished attempt in each of ``rounds`` (ranking.best_per_participant),
-    excluded participants left out, as a subquery."""
+    excluded participants left out, only those of ``division`` if given, as a subquery."""
     score = func.coalesce(Attempt.score, 0)
     error = case(*[(Entry.round_id == r.id, _error_sql(r.actual_figure)) for r in rounds],
                  else_=literal(0, BigInteger)) if len(rounds) > 1 else _error_sql(rounds[0].actual_figure)
@@ -410,13 +495,16 @@ def _best_per_participant(rounds: list[Round], tie_break: str, frozen: datetime 
                        Participant.contest_id == rounds[0].contest_id, Participant.excluded_at.is_not(None)))))
     if frozen is not None:
         rows = rows.where(Attempt.finished_at <= frozen)
+    if division is not None:
+        rows = rows.where(Entry.participant_id.in_(db.select(Participant.id).where(
+            Participant.division_id == division.id)))
     return rows.subquery()
 
 
 def ranked_round(contest_round: Round, tie_break: str, *, frozen: datetime | None = None,
-                 limit: int | None = None) -> list[ranking.Result]:
+                 limit: int | None = None, division: Division | None = None) -> list[ranking.Result]:
     """ranking.rank_round(round_results(contest_round), its actual figure, tie_break)[:limit], by the database."""
-    best = _best_per_participant([contest_round], tie_break, frozen)
+    best = _best_per_participant([contest_round], tie_break, frozen, division)
     query = (db.select(best.c.participant_id, best.c.attempt_id, best.c.score, best.c.prediction, best.c.duration,
                        best.c.finished_at)
              .where(best.c.best == 1)
@@ -427,11 +515,11 @@ def ranked_round(contest_round: Round, tie_break: str, *, frozen: datetime | Non
 
 
 def ranked_overall(contest: Contest, tie_break: str, *, frozen: datetime | None = None,
-                   limit: int | None = None) -> list[ranking.Standing]:
+                   limit: int | None = None, division: Division | None = None) -> list[ranking.Standing]:
     """ranking.rank_overall over the contest's rounds[:limit], by the database."""
     if not contest.rounds:
         return []
-    best = _best_per_participant(contest.rounds, tie_break, frozen)
+    best = _best_per_participant(contest.rounds, tie_break, frozen, division)
     score, error = cast(func.sum(best.c.score), BigInteger), cast(func.sum(best.c.error), BigInteger)
     duration, finished_at = cast(func.sum(best.c.duration), BigInteger), func.max(best.c.finished_at)
     query = (db.select(best.c.participant_id, score, error, duration, finished_at, func.count())
@@ -441,22 +529,27 @@ def ranked_overall(contest: Contest, tie_break: str, *, frozen: datetime | None 
     return [ranking.Standing(*row) for row in db.session.execute(query)]
 
 
-def round_board(contest_round: Round, *, limit: int = 100, now: datetime | None = None) -> list[BoardLine]:
-    """The public leaderboard of a round: masked names, never a phone number."""
+def round_board(contest_round: Round, *, limit: int = 100, division: Division | None = None) -> list[BoardLine]:
+    """The public leaderboard of a round (of one division, as prizes are given): masked names, never a phone."""
     contest = contest_round.contest
     frozen = contest.leaderboard_frozen_at if not contest.results_published_at else None
+    actual = contest_round.actual_figure
 
     def compute():
-        return _lines(ranked_round(contest_round, contest.tie_break, frozen=frozen, limit=limit), limit)
-    return _cached(("round", contest_round.id, frozen, limit), compute)
+        ordered = ranked_round(contest_round, contest.tie_break, frozen=frozen, limit=limit, division=division)
+        return _lines(contest, ordered, [None if actual is None else ranking.error(r.prediction, actual)
+                                         for r in ordered])
+    return _cached(("round", contest_round.id, frozen, limit, division and division.id), compute)
 
 
-def overall_board(contest: Contest, *, limit: int = 100) -> list[BoardLine]:
+def overall_board(contest: Contest, *, limit: int = 100, division: Division | None = None) -> list[BoardLine]:
     frozen = contest.leaderboard_frozen_at if not contest.results_published_at else None
+    figures_known = any(r.actual_figure is not None for r in contest.rounds)
 
     def compute():
-        return _lines(ranked_overall(contest, contest.tie_break, frozen=frozen, limit=limit), limit)
-    return _cached(("overall", contest.id, frozen, limit), compute)
+        ordered = ranked_overall(contest, contest.tie_break, frozen=frozen, limit=limit, division=division)
+        return _lines(contest, ordered, [s.prediction_error if figures_known else None for s in ordered])
+    return _cached(("overall", contest.id, frozen, limit, division and division.id), compute)
 
 
 def forget_cache() -> None:

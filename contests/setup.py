@@ -151,6 +151,7 @@ class RoundData:
     prediction_question: str = "Theo bạn, có bao nhiêu người dự thi tuần này?"
     answers_after_close: bool = True
     min_duration_seconds: int = 60
+    one_per_page: bool = True
 
 
 def _check_bank(contest: Contest, question_count: int) -> None:
@@ -166,7 +167,7 @@ def create_round(contest: Contest, data: RoundData, actor) -> Round:
     contest_round = add_round(contest, number, data.opens_at, data.closes_at, question_count=data.question_count,
                               time_limit_seconds=data.time_limit_minutes * 60, max_attempts=data.max_attempts,
                               prediction_question=data.prediction_question.strip(),
-                              answers_after_close=data.answers_after_close)
+                              answers_after_close=data.answers_after_close, one_per_page=data.one_per_page)
     contest_round.quiz.min_duration_seconds = data.min_duration_seconds
     audit.record(actor, "contest_round_added", "contest", contest.slug, f"Thêm tuần {number}")
     return contest_round
@@ -195,6 +196,7 @@ def update_round(contest_round: Round, data: RoundData, actor) -> None:
     quiz.question_count, quiz.time_limit_seconds = data.question_count, data.time_limit_minutes * 60
     quiz.max_attempts, quiz.min_duration_seconds = data.max_attempts, data.min_duration_seconds
     quiz.review_after_submit = REVIEW_SCORE if data.answers_after_close else REVIEW_ANSWERS
+    quiz.one_per_page = data.one_per_page  # only how the page shows the questions: may change any time
     problems = quizzes.check_settings(quiz)
     if problems:
         raise ContestError(" ".join(problems))
@@ -211,7 +213,7 @@ def round_data(contest_round: Round) -> RoundData:
                      time_limit_minutes=quiz.time_limit_seconds // 60, max_attempts=quiz.max_attempts,
                      prediction_question=contest_round.prediction_question,
                      answers_after_close=quiz.review_after_submit == REVIEW_SCORE,
-                     min_duration_seconds=quiz.min_duration_seconds)
+                     min_duration_seconds=quiz.min_duration_seconds, one_per_page=quiz.one_per_page)
 
 
 def bank_sources() -> list[Topic]:

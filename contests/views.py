@@ -1,7 +1,7 @@
 """Contest pages: the public landing page, registration, joining, taking a round, leaderboards."""
 import secrets
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user
 
 from contests import prizes, services
@@ -10,6 +10,7 @@ from contests.models import Round
 from core.clock import utcnow
 from core.extensions import db, limiter, person_or_address
 from core.markup import render_inline
+from learning import services as learning
 from quizzes import services as quizzes
 from quizzes.models import Attempt
 from units import services as units_services
@@ -29,10 +30,36 @@ def attempt_extras(attempt: Attempt) -> dict | None:
     entry = services.entry_for(attempt)
     if entry is None:
         return None
-    contest = entry.round.contest
-    return {"submit_url": url_for("contests.submit", attempt_id=attempt.id),
-            "prediction_question": entry.round.prediction_question, "prediction": entry.prediction,
-            "back_url": url_for("contests.landing", slug=contest.slug), "back_label": "Về trang cuộc thi"}
+    contest, quiz = entry.round.contest, attempt.quiz
+    extras = {"submit_url": url_for("contests.submit", attempt_id=attempt.id),
+              "prediction_url": url_for("contests.save_prediction", attempt_id=attempt.id),
+              "prediction_question": entry.round.prediction_question, "prediction": entry.prediction,
+              "back_url": url_for("contests.landing", slug=contest.slug), "back_label": "Về trang cuộc thi"}
+    if attempt.is_open:
+        return extras
+    # The result page speaks of a contest's tries, not of a test passed or failed.
+    tries = quizzes.attempts_of(quiz, attempt.user)
+    finished = [a for a in tries if not a.is_open]
+    extras["contest_result"] = {
+        "try_text": f"Lượt {attempt.number}" + (f"/{quiz.max_attempts}" if quiz.max_attempts else ""),
+        "duration": learning.wait_text(attempt.duration_seconds),
+        "best": max(a.score or 0 for a in finished) if finished else None,
+        "retry_number": len(tries) + 1
+        if services.round_state(entry.round, utcnow()) == services.OPEN and not any(a.is_open for a in tries)
+        and (not quiz.max_attempts or len(tries) < quiz.max_attempts) else None,
+        "retry_url": url_for("contests.start", slug=contest.slug, number=entry.round.number)}
+    return extras
+
+
+@bp.get("/")
+@login_required
+def mine():
+    return render_template("contests/mine.html", cards=services.contest_cards(user=current_user))
+
+
+def contestant_home(user) -> str | None:
+    """Where "/" takes a person who is only a contestant: their contests, not an empty "Việc học của tôi"."""
+    return url_for("contests.mine") if services.only_a_contestant(user) else None
 
 
 @bp.get("/<slug>")
@@ -44,10 +71,31 @@ def landing(slug: str):
     rounds = [(r, services.round_state(r, now)) for r in services.rounds_with_quizzes(contest)]
     attempts = services.attempts_by_round(contest, current_user) if participant is not None else {}
     won = prizes.prizes_of(participant) if participant is not None else []
+    headline = services.headline(contest, now)
     return render_template("contests/landing.html", contest=contest, rounds=rounds, participant=participant, won=won,
-                           member=member, attempts=attempts, counters=services.counters(contest),
+                           member=member, attempts=attempts, counters=services.counters(contest), headline=headline,
+                           entry_step=_entry_step(contest, headline, participant, attempts),
                            can_organise=current_user.is_authenticated and services.can_organise(current_user, contest),
                            description=render_inline(contest.description_md), rules=render_inline(contest.rules_md))
+
+
+def _entry_step(contest, headline: services.Headline, participant, attempts: dict) -> tuple[str, str] | None:
+    """What the big "VÀO THI" does while a round is open: (kind, address); None when there is no open round."""
+    if headline.state != services.OPEN:
+        return None
+    if not current_user.is_authenticated:
+        if contest.open_to_public:
+            return "register", url_for(".register", slug=contest.slug)
+        return "login", url_for("accounts.login", next=request.path)
+    if participant is None:
+        return "join", url_for(".join", slug=contest.slug)
+    mine = attempts[headline.round.id]
+    open_attempt = next((a for a in mine if a.is_open), None)
+    if open_attempt is not None:
+        return "continue", url_for("quizzes.attempt", attempt_id=open_attempt.id)
+    if headline.round.quiz.max_attempts and len(mine) >= headline.round.quiz.max_attempts:
+        return "used_up", ""
+    return "start", url_for(".start", slug=contest.slug, number=headline.round.number)
 
 
 @bp.route("/<slug>/register", methods=["GET", "POST"])
@@ -121,16 +169,42 @@ def start(slug: str, number: int):
     return response
 
 
+PREDICTION_MESSAGE = "Số dự đoán phải là một số nguyên không âm."
+
+
+def _typed_prediction() -> int | None:
+    """The number as typed ("1.250" or "1,250" too); None when left empty; ValueError otherwise."""
+    raw = request.form.get("prediction", "").strip().replace(".", "").replace(",", "")
+    return int(raw) if raw else None
+
+
+@bp.post("/attempts/<int:attempt_id>/prediction")
+@login_required
+@limiter.limit("120/minute", key_func=person_or_address)
+def save_prediction(attempt_id: int):
+    """The script saves the prediction as it is typed, as the answers are (JSON)."""
+    attempt = quizzes.get_attempt_for(attempt_id, current_user) or abort(404)
+    try:
+        services.save_prediction(attempt, _typed_prediction())
+    except ValueError:
+        return jsonify(saved=False, message=PREDICTION_MESSAGE), 400
+    except services.ContestError as error:
+        db.session.rollback()
+        # 409 when the attempt is over: the page then reloads to the result.
+        return jsonify(saved=False, message=str(error)), 400 if attempt.is_open else 409
+    db.session.commit()
+    return jsonify(saved=True)
+
+
 @bp.post("/attempts/<int:attempt_id>/submit")
 @login_required
 def submit(attempt_id: int):
     attempt = quizzes.get_attempt_for(attempt_id, current_user) or abort(404)
-    raw = request.form.get("prediction", "").strip().replace(".", "").replace(",", "")
     try:
-        services.submit(attempt, int(raw) if raw else None)
+        services.submit(attempt, _typed_prediction())
     except (ValueError, services.ContestError):
         db.session.rollback()
-        flash("Số dự đoán phải là một số nguyên không âm.", "warning")
+        flash(PREDICTION_MESSAGE, "warning")
         return redirect(url_for("quizzes.attempt", attempt_id=attempt.id, _anchor="submit"))
     db.session.commit()
     return redirect(url_for("quizzes.result", attempt_id=attempt_id))
@@ -141,8 +215,16 @@ def leaderboard(slug: str):
     contest = _contest_or_404(slug)
     number = request.args.get("round", type=int)
     contest_round: Round | None = services.get_round(contest, number) if number else None
-    lines = services.round_board(contest_round) if contest_round else services.overall_board(contest)
-    return render_template("contests/leaderboard.html", contest=contest, contest_round=contest_round, lines=lines)
+    participant = services.participant_for(contest, current_user)
+    # One board per division, as prizes are given: the viewer's own, else the first.
+    wanted = request.args.get("bang", type=int)
+    division = next((d for d in contest.divisions if d.id == wanted), None) \
+        or (participant.division if participant and participant.division else None) \
+        or (contest.divisions[0] if contest.divisions else None)
+    lines = services.round_board(contest_round, division=division) if contest_round \
+        else services.overall_board(contest, division=division)
+    return render_template("contests/leaderboard.html", contest=contest, contest_round=contest_round, lines=lines,
+                           division=division, own_id=participant.id if participant else None)
 
 
 @bp.get("/<slug>/units")

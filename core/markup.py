@@ -53,6 +53,16 @@ def slugify(value: str, separator: str = "-") -> str:
     return _NON_SLUG.sub(separator, fold(value)).strip(separator) or "muc"
 
 
+def slug_within(value: str, limit: int) -> str:
+    """slugify(value), cut at the last whole word that fits in ``limit`` characters (a word longer
+    than the limit is cut: the address must stay short)."""
+    slug = slugify(value)
+    if len(slug) <= limit:
+        return slug
+    cut = slug[:limit + 1].rfind("-")
+    return slug[:cut] if cut > 0 else slug[:limit]
+
+
 def same_origin_path(value: str) -> bool:
     """A relative path or one starting with a single "/": the browser stays on our host."""
     return not _OTHER_ORIGIN.match(_URL_IGNORED.sub("", value))

@@ -1,4 +1,7 @@
-from flask import Blueprint, jsonify, render_template
+from collections.abc import Callable
+
+from flask import Blueprint, jsonify, redirect, render_template
+from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -6,9 +9,18 @@ from core.extensions import db
 
 bp = Blueprint("core", __name__)
 
+# Features to the right send some people elsewhere from "/" (contests: a contestant to their
+# contests); app.py registers them. Each returns an address or None.
+home_redirects: list[Callable[[object], str | None]] = []
+
 
 @bp.get("/")
 def home():
+    if current_user.is_authenticated:
+        for hook in home_redirects:
+            address = hook(current_user)
+            if address:
+                return redirect(address)
     return render_template("core/home.html")
 
 

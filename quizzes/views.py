@@ -89,8 +89,10 @@ def attempt(attempt_id: int):
         or request.args.get("view") == "one"
     index = min(max(request.args.get("q", 1, type=int), 1), len(questions)) - 1
     shown = [(index, questions[index])] if one_per_page else list(enumerate(questions))
+    unanswered = sum(1 for q in questions if not answers.get(q["key"]))
     return render_template("quizzes/attempt.html", attempt=attempt, quiz=attempt.quiz, questions=questions,
                            shown=shown, index=index, one_per_page=one_per_page, answers=answers,
+                           submit_question=submit_question(unanswered),
                            remaining=services.remaining_seconds(attempt), extras=_extras(attempt))
 
 
@@ -133,6 +135,12 @@ def answer(attempt_id: int):
         return redirect(url_for(".attempt", attempt_id=attempt.id, q=go or 1, _anchor="submit"))
     return redirect(url_for(".attempt", attempt_id=attempt.id, q=go or 1,
                             view=None if attempt.quiz.one_per_page else "all"))
+
+
+def submit_question(unanswered: int) -> str:
+    """The confirmation before handing in (static/js/quiz.js asks in the same words as answers change)."""
+    left = f"Bạn còn {unanswered} câu chưa trả lời. " if unanswered else "Bạn đã trả lời tất cả các câu. "
+    return left + "Nộp bài? Sau khi nộp bạn không sửa được nữa."
 
 
 def _refuse(attempt: Attempt, message: str, status: int):

@@ -149,6 +149,8 @@ TABLE = {
     "contests.join": ("POST", "/contests/{s.contest}/join", LOGGED_IN),
     "contests.start": ("POST", "/contests/{s.contest}/rounds/1/start", LOGGED_IN),
     "contests.submit": ("POST", "/contests/attempts/{s.contest_attempt_id}/submit", {"member"}),
+    "contests.save_prediction": ("POST", "/contests/attempts/{s.contest_attempt_id}/prediction", {"member"}),
+    "contests.mine": ("GET", "/contests/", LOGGED_IN),
     "contests.leaderboard": ("GET", "/contests/{s.contest}/leaderboard", EVERYONE),
     "contests.collective": ("GET", "/contests/{s.contest}/units", EVERYONE),
     "contest_admin.contests": ("GET", "/contests/organise", ORGANISERS),

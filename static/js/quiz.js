@@ -14,6 +14,10 @@
   var sending = {};          // question id -> true while a request for it is on the way
   var changedMeanwhile = {}; // question id -> true when it changed while that request was out
   var submitting = false;
+  var answered = {};         // question id -> true when a saved answer picks something
+  root.querySelectorAll("[data-nav][data-answered]").forEach(function (nav) {
+    answered[nav.getAttribute("data-nav")] = true;
+  });
 
   // performance.now() is monotonic: changing the phone's clock cannot stretch the time.
   var endsAt = performance.now() + 1000 * Number(root.getAttribute("data-remaining"));
@@ -59,6 +63,13 @@
     line.className = "small mb-0 mt-1 " + css;
   }
 
+  // "Nộp bài" asks with the number of questions still unanswered (quizzes/views.py submit_question).
+  function refreshConfirm() {
+    var left = Number(submitForm.getAttribute("data-question-count")) - Object.keys(answered).length;
+    submitForm.setAttribute("data-confirm", (left > 0 ? "Bạn còn " + left + " câu chưa trả lời. "
+      : "Bạn đã trả lời tất cả các câu. ") + "Nộp bài? Sau khi nộp bạn không sửa được nữa.");
+  }
+
   function refreshSummary() {
     var waiting = Object.keys(pending).length;
     status.textContent = waiting ? "Đang lưu " + waiting + " câu…" : "Đã lưu tất cả câu trả lời";
@@ -93,6 +104,8 @@
           questionStatus(fieldset, "Đã lưu ✓", "text-success");
           var nav = root.querySelector('[data-nav="' + id + '"]');
           var picked = fieldset.querySelector("input:checked");
+          if (picked) { answered[id] = true; } else { delete answered[id]; }
+          refreshConfirm();
           if (nav && !nav.classList.contains("btn-primary")) {
             nav.classList.toggle("btn-outline-success", !!picked);
             nav.classList.toggle("btn-outline-secondary", !picked);
@@ -122,9 +135,48 @@
     fieldset.addEventListener("change", function () { save(fieldset, 0); });
   });
 
+  // The prediction (a contest's extra question) is saved as it is typed, like the answers.
+  var prediction = root.querySelector("[data-autosave-url]");
+  var predictionStatus = root.querySelector("[data-autosave-status]");
+  var predictionTimer = null;
+  var predictionPending = false;
+  function savePrediction(attempt) {
+    clearTimeout(predictionTimer);
+    predictionPending = true;
+    predictionStatus.textContent = "Đang lưu…";
+    var body = new URLSearchParams();
+    body.append("prediction", prediction.value);
+    var sent = prediction.value;
+    fetch(prediction.getAttribute("data-autosave-url"), {
+      method: "POST", body: body, credentials: "same-origin",
+      headers: { "X-CSRFToken": token, Accept: "application/json" } })
+      .then(function (response) {
+        return response.json().then(function (data) { return { ok: response.ok, code: response.status, data: data }; });
+      })
+      .then(function (result) {
+        if (prediction.value !== sent) { return; }  // typed on meanwhile: that save follows
+        predictionPending = false;
+        if (result.code === 409) { window.location.reload(); return; }
+        predictionStatus.textContent = result.ok ? "Đã lưu ✓" : result.data.message;
+      })
+      .catch(function () {
+        var wait = Math.min(30, Math.pow(2, attempt));
+        predictionStatus.textContent = "Chưa lưu được (mất mạng?): thử lại sau " + wait + " giây…";
+        predictionTimer = setTimeout(function () { savePrediction(attempt + 1); }, wait * 1000);
+      });
+  }
+  if (prediction) {
+    prediction.addEventListener("input", function () {
+      predictionPending = true;
+      clearTimeout(predictionTimer);
+      predictionTimer = setTimeout(function () { savePrediction(0); }, 800);
+    });
+    prediction.addEventListener("change", function () { savePrediction(0); });
+  }
+
   // Leaving with unsaved answers loses them: say so.
   window.addEventListener("beforeunload", function (event) {
-    if (Object.keys(pending).length && !submitting) { event.preventDefault(); event.returnValue = ""; }
+    if ((Object.keys(pending).length || predictionPending) && !submitting) { event.preventDefault(); event.returnValue = ""; }
   });
   submitForm.addEventListener("submit", function () { submitting = true; });
 
