@@ -1,10 +1,9 @@
 """Contests as the public meets them on a phone: what state a contest is in, registering,
 a round one question per screen, the result, the boards, where a contestant lands."""
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from contests import services
-from core.clock import utcnow
 from core.extensions import db
 from core.markup import slug_within
 from tests.factories import log_in_browser
