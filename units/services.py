@@ -1,4 +1,5 @@
 """The union tree and its members. Plain functions that flush; the caller commits."""
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -472,6 +473,17 @@ class IssuedPassword:
     password: str
 
 
+def _member_account(member: Member, password: str) -> User:
+    """An account named dv<id>, or dv<id>-2, -3… when that name is already held (an account
+    made by hand, or left behind by a member since deleted)."""
+    for attempt in itertools.count(1):
+        username = f"dv{member.id}" + (f"-{attempt}" if attempt > 1 else "")
+        try:
+            return accounts.create_user(username, member.full_name, password, must_change_password=True)
+        except accounts.AccountError:
+            continue
+
+
 def activate_members(unit: Unit, actor: User, *, member_ids: list[int] | None = None,
                      now=None) -> list[IssuedPassword]:
     """Create accounts for active members of ``unit``'s subtree that have none yet."""
@@ -481,8 +493,7 @@ def activate_members(unit: Unit, actor: User, *, member_ids: list[int] | None = 
     issued = []
     for member in db.session.execute(query).scalars():
         password = accounts.generate_initial_password()
-        user = accounts.create_user(f"dv{member.id}", member.full_name, password,
-                                    must_change_password=True)
+        user = _member_account(member, password)
         member.user = user
         issued.append(IssuedPassword(member, user.username, password))
     if issued:
