@@ -272,6 +272,7 @@ def test_the_page_lists_phones_for_the_officer_and_links_the_xlsx(world, topic, 
 def test_the_farthest_days_a_person_can_type_are_a_period_too(world, topic, results, login, period, url):
     response = login("admin").get(url.format(code="GA") + f"?topic=chuyen-de-thu&{period}")
     assert response.status_code == 200
+    body = response.get_data()  # read to its end before the next request
     if url.endswith("members.csv"):  # the same member list as the period that holds every completion
         expected = login("admin").get(url.format(code="GA") + "?" + Q1).get_data(as_text=True)
-        assert response.get_data(as_text=True).splitlines()[1:] == expected.splitlines()[1:]
+        assert body.decode().splitlines()[1:] == expected.splitlines()[1:]
