@@ -180,13 +180,14 @@ def read_table(path: Path, filename: str, columns: dict[str, tuple[str, ...]],
         count = 0
         try:
             for number, raw in enumerate(rows, start=header_number + 1):
+                # Every row counts, even one empty in the columns read: each costs its reading.
+                count += 1
+                if count > max_rows:
+                    raise TableError(f"Tệp có quá {_thousands(max_rows)} dòng dữ liệu: "
+                                     "hãy chia thành nhiều tệp rồi nhập lần lượt.")
                 values = {key: _cell_text(raw[i]) if i < len(raw) else ""
                           for i, key in header_map.items()}
                 if any(values.values()):
-                    count += 1
-                    if count > max_rows:
-                        raise TableError(f"Tệp có quá {_thousands(max_rows)} dòng dữ liệu: "
-                                         "hãy chia thành nhiều tệp rồi nhập lần lượt.")
                     yield Row(number, values)
         except (csv.Error, UnicodeDecodeError) as exc:
             raise TableError(f"Không đọc được tệp: {exc}.") from None

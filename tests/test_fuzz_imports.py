@@ -264,3 +264,19 @@ def test_a_workbook_of_countless_parts_is_refused_before_its_directory_is_read(k
     db.session.rollback()
     assert _counts() == before
 
+
+@pytest.mark.parametrize("kind", IMPORTERS)
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_rows_filled_only_outside_the_read_columns_count_towards_the_cap(kind, suffix, topic, world, tmp_path,
+                                                                         monkeypatch):
+    """Such rows are read (and cost) as much as any: a file of millions of them is not a file of none."""
+    monkeypatch.setattr(tabular, "MAX_ROWS", 3)
+    monkeypatch.setattr(question_io, "MAX_ROWS", 3)
+    rows = [HEADERS[kind] + ["Ghi chú"]] + [[""] * len(HEADERS[kind]) + [f"Dòng {n}"] for n in range(4)]
+    path = tmp_path / f"cot-la{suffix}"
+    path.write_bytes(_workbook(rows) if suffix == ".xlsx" else _csv(rows, "utf-8-sig"))
+    before = _counts()
+    with pytest.raises(TableError, match="quá 3 dòng"):
+        IMPORTERS[kind](world, topic, path, path.name)
+    db.session.rollback()
+    assert _counts() == before
