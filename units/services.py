@@ -388,13 +388,21 @@ def create_member(unit: Unit, data: MemberData, *, actor=None) -> Member:
     return member
 
 
+# What a member's account logs in with (phone, card) or is known by: changed only by those who
+# may take the account over (``accounts.AccountError("admin_only")`` otherwise).
+ACCOUNT_FIELDS = ("phone", "card_number", "full_name")
+
+
 def update_member(member: Member, data: MemberData, *, actor=None) -> None:
     if not clean_name(data.full_name):
         raise UnitError("empty_name")
     conflict = _identity_conflict(data, member.id)
     if conflict:
         raise UnitError(conflict)
-    for key, value in data.as_columns().items():
+    columns = data.as_columns()
+    if member.user is not None and any(columns[key] != getattr(member, key) for key in ACCOUNT_FIELDS):
+        accounts.ensure_may_change_login(member.user, actor)
+    for key, value in columns.items():
         setattr(member, key, value)
     if member.user is not None:
         member.user.full_name = member.full_name
