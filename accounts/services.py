@@ -143,6 +143,13 @@ def issue_one_time_password(user: User, actor: User, *, now=None) -> str:
     return password
 
 
+def ensure_may_change_login(user: User, actor, *, now=None) -> None:
+    """Refuse (and log) ``actor`` changing the phone, card number or name of ``user``'s member: the
+    first two log in to the account as surely as its password (core.permissions.may_manage_account)."""
+    _ensure_may_manage(user, actor, "account_login_change_refused", "Từ chối đổi số điện thoại, số thẻ hoặc tên của",
+                       now)
+
+
 def set_enabled(user: User, enabled: bool, actor: User, *, now=None) -> None:
     """Allow or stop ``user`` logging in, if ``actor`` may (core.permissions.may_manage_account)."""
     if user.is_enabled == enabled:

@@ -25,7 +25,7 @@ ACCOUNT_MESSAGES = {
     "officer_needs_unit": "Cán bộ công đoàn phải gắn với một đơn vị.",
     "role_exists": "Tài khoản đã có vai trò này.",
     "admin_only": "Tài khoản này có quyền vượt ngoài phạm vi bạn quản lý: chỉ quản trị hệ thống mới được cấp lại "
-                  "mật khẩu hoặc khóa tài khoản này.",
+                  "mật khẩu, khóa tài khoản này hoặc đổi số điện thoại, số thẻ, họ tên của người này.",
     **PASSWORD_MESSAGES,
 }
 

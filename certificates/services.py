@@ -1,12 +1,15 @@
 """Issuing, finding, revoking and bundling certificates. Flush only: callers commit."""
 import hashlib
+import io
 import re
 import secrets
+import warnings
 import zipfile
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 
+from PIL import Image
 from sqlalchemy.exc import IntegrityError
 
 from core import audit
@@ -25,6 +28,7 @@ from units.models import Member, Unit
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 16  # 80 random bits
 _READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+MAX_SIGNATURE_PIXELS = 4000 * 4000  # a scanned signature and seal is a few hundred pixels each way
 
 
 class CertificateError(Exception):
@@ -183,7 +187,20 @@ def revoke(certificate: Certificate, actor, reason: str, *, now: datetime | None
 
 
 def is_image(data: bytes) -> bool:
-    return data.startswith(b"\x89PNG\r\n\x1a\n") or data.startswith(b"\xff\xd8\xff")
+    """A PNG or JPEG that decodes, small enough to draw: a broken one would stop every certificate
+    of the unit, a giant one (a few KB for 100 million pixels) would cost gigabytes on each."""
+    if not (data.startswith(b"\x89PNG\r\n\x1a\n") or data.startswith(b"\xff\xd8\xff")):
+        return False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the size is judged below
+            with Image.open(io.BytesIO(data)) as image:
+                if image.width * image.height > MAX_SIGNATURE_PIXELS:
+                    return False
+                image.load()
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return False
+    return True
 
 
 def save_issuer(unit: Unit, *, actor, body_lines: str, place: str, signer_title: str, signer_name: str,

@@ -162,7 +162,8 @@ def issuers():
         elif image is not None and len(image) > MAX_SIGNATURE_BYTES:
             form.signature.errors.append("Ảnh lớn hơn 1 MB.")
         elif image is not None and not services.is_image(image):
-            form.signature.errors.append("Tệp không phải ảnh PNG hoặc JPEG.")
+            form.signature.errors.append(
+                "Tệp không phải ảnh PNG hoặc JPEG dùng được (ảnh hỏng, hoặc lớn quá 4000 × 4000 điểm ảnh).")
         else:
             services.save_issuer(unit, actor=current_user, body_lines=form.body_lines.data, place=form.place.data,
                                  signer_title=form.signer_title.data, signer_name=form.signer_name.data,

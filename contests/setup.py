@@ -10,6 +10,7 @@ from core.clock import utcnow
 from core.extensions import db
 from core.text import clean_name
 from learning import editing
+from learning import services as learning
 from learning.models import KIND_CONTEST, Topic
 from quizzes import services as quizzes
 from quizzes.models import REVIEW_ANSWERS, REVIEW_SCORE
@@ -177,13 +178,18 @@ def has_entries(contest_round: Round) -> bool:
     return db.session.scalar(db.select(Entry.id).filter_by(round_id=contest_round.id).limit(1)) is not None
 
 
-def update_round(contest_round: Round, data: RoundData, actor) -> None:
+def update_round(contest_round: Round, data: RoundData, actor, *, now: datetime | None = None) -> None:
     """Once someone has started, only the closing time and the prediction question may change:
-    everyone must have played by the same rules."""
+    everyone must have played by the same rules. A round that has closed stays closed: its
+    review has shown the answers, which its tries left would then be played with."""
     quiz = contest_round.quiz
     if data.closes_at <= data.opens_at:
         raise ContestError("Thời điểm đóng vòng thi phải sau thời điểm mở.")
-    if has_entries(contest_round):
+    started = has_entries(contest_round)
+    if started and quiz.closes_at <= (now or utcnow()) < data.closes_at:
+        raise ContestError("Tuần thi đã kết thúc và người dự thi đã xem được đáp án: không mở lại được. "
+                           "Hãy thêm một tuần thi mới.")
+    if started:
         same = (data.opens_at == quiz.opens_at and data.question_count == quiz.question_count
                 and data.time_limit_minutes * 60 == quiz.time_limit_seconds and data.max_attempts == quiz.max_attempts
                 and data.answers_after_close == (quiz.review_after_submit == REVIEW_SCORE)
@@ -216,7 +222,11 @@ def round_data(contest_round: Round) -> RoundData:
                      min_duration_seconds=quiz.min_duration_seconds, one_per_page=quiz.one_per_page)
 
 
-def bank_sources() -> list[Topic]:
-    """Topics whose question bank a new contest may start from."""
-    return list(db.session.scalars(db.select(Topic).where(Topic.kind != KIND_CONTEST)
-                                   .order_by(Topic.year.desc(), Topic.title)))
+def bank_sources(user) -> list[Topic]:
+    """Topics whose question bank a new contest may start from: those ``user`` may open. The copy
+    can be played with its answers shown, so a draft or another province's topic is not one."""
+    query = db.select(Topic).where(Topic.kind != KIND_CONTEST)
+    scope = learning.topic_scope(user, None)
+    if scope is not None:
+        query = query.where(Topic.published, scope)
+    return list(db.session.scalars(query.order_by(Topic.year.desc(), Topic.title)))

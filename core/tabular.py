@@ -24,6 +24,9 @@ MAX_EXPANDED_BYTES = 250 * 1024 * 1024
 MAX_LOADED_PART_BYTES = 50 * 1024 * 1024
 MAX_RATIO = 100
 RATIO_CHECKED_ABOVE = 1024 * 1024
+# A workbook's zip directory lists tens of parts in a few kilobytes; 20 MB of empty parts would
+# take seconds and hundreds of MB to read.
+MAX_DIRECTORY_BYTES = 1024 * 1024
 
 
 class TableError(ValueError):
@@ -82,6 +85,14 @@ def check_workbook(path: Path) -> None:
     Only the zip directory is read. The sizes it declares bound what zipfile will ever
     inflate (it stops at the declared size), so they can be trusted as upper bounds.
     """
+    try:
+        with open(path, "rb") as handle:
+            end = zipfile._EndRecData(handle)  # the last record alone: how long the directory is
+    except OSError:
+        end = None
+    if end is not None and end[zipfile._ECD_SIZE] > MAX_DIRECTORY_BYTES:
+        raise TableError("Tệp .xlsx gồm quá nhiều phần nên không được mở. Hãy mở bằng Excel, lưu lại "
+                         "hoặc lưu thành CSV UTF-8, rồi tải lại.")
     try:
         with zipfile.ZipFile(path) as archive:
             parts = archive.infolist()
@@ -169,13 +180,14 @@ def read_table(path: Path, filename: str, columns: dict[str, tuple[str, ...]],
         count = 0
         try:
             for number, raw in enumerate(rows, start=header_number + 1):
+                # Every row counts, even one empty in the columns read: each costs its reading.
+                count += 1
+                if count > max_rows:
+                    raise TableError(f"Tệp có quá {_thousands(max_rows)} dòng dữ liệu: "
+                                     "hãy chia thành nhiều tệp rồi nhập lần lượt.")
                 values = {key: _cell_text(raw[i]) if i < len(raw) else ""
                           for i, key in header_map.items()}
                 if any(values.values()):
-                    count += 1
-                    if count > max_rows:
-                        raise TableError(f"Tệp có quá {_thousands(max_rows)} dòng dữ liệu: "
-                                         "hãy chia thành nhiều tệp rồi nhập lần lượt.")
                     yield Row(number, values)
         except (csv.Error, UnicodeDecodeError) as exc:
             raise TableError(f"Không đọc được tệp: {exc}.") from None

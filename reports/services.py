@@ -107,7 +107,10 @@ class Period:
         """[from, to) in naive UTC, as times are stored."""
         def utc(day: date) -> datetime:
             return datetime.combine(day, time(), LOCAL_TZ).astimezone(timezone.utc).replace(tzinfo=None)
-        return utc(self.start), utc(self.end + timedelta(days=1))
+        # A typed 0001-01-01 or 9999-12-31 has a local midnight outside what datetime holds; nothing
+        # is stored that far out, so bounds within these years select the same rows.
+        start, end = (min(max(day, date(1900, 1, 1)), date(2999, 12, 31)) for day in (self.start, self.end))
+        return utc(start), utc(end + timedelta(days=1))
 
 
 def report_topics(unit: Unit) -> list[Topic]:

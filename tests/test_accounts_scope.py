@@ -86,3 +86,36 @@ def test_the_rule_holds_in_the_service_whoever_calls_it(world):
     with pytest.raises(accounts.AccountError):
         accounts.set_enabled(user, False, world.province_officer)
     assert accounts.issue_one_time_password(user, world.admin)
+
+
+@pytest.mark.parametrize("field,value", [("phone", "0912999888"), ("card_number", "LC9999"),
+                                         ("full_name", "Quản Trị Giả")])
+def test_an_officer_cannot_change_how_an_account_beyond_their_scope_logs_in(world, login, field, value):
+    """A member's phone and card number log in to their account as surely as its password does."""
+    member, user = _member_with_account(world, "quan_tri_co_so", (ADMIN, None))
+    form = {"full_name": member.full_name, "phone": member.phone or "", "card_number": member.card_number or "",
+            field: value}
+    response = login("officer_a").post(f"/units/members/{member.id}", data=form, follow_redirects=True)
+    assert ONLY_ADMIN in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert getattr(db.session.get(type(member), member.id), field) == getattr(member, field)
+    assert db.session.get(User, user.id).full_name == user.full_name
+    assert _refusals(world.officer_a) == ["account_login_change_refused"]
+    login("admin").post(f"/units/members/{member.id}", data=form)
+    db.session.expire_all()
+    assert getattr(db.session.get(type(member), member.id), field) == value
+
+
+def test_an_import_cannot_change_how_an_account_beyond_their_scope_logs_in(world, tmp_path):
+    from units import importing
+    member, _ = _member_with_account(world, "quan_tri_co_so", (ADMIN, None))
+    member.card_number = "LC7777"
+    db.session.commit()
+    path = tmp_path / "doan-vien.csv"
+    path.write_text(f"Họ và tên,Mã đơn vị,Số thẻ đoàn viên,Số điện thoại\n{member.full_name},GA,LC7777,0912999888\n",
+                    encoding="utf-8")
+    result = importing.import_members(path, path.name, world.officer_a)
+    assert not result.ok and ONLY_ADMIN.split(" mới")[0] in result.errors[0].message
+    db.session.rollback()
+    assert db.session.get(type(member), member.id).phone is None
+    assert importing.import_members(path, path.name, world.admin).ok

@@ -187,3 +187,12 @@ def test_cli_refuses(world, runner, username, message):
     result = runner.invoke(args=["api-token", "create", username])
     assert result.exit_code == 1 and message in result.output
     assert db.session.scalar(db.select(db.func.count(ApiToken.id))) == 0
+
+
+@pytest.mark.parametrize("period", ["from=0001-01-01&to=9999-12-31", "from=0001-01-01&to=2022-03-31",
+                                    "from=2022-01-01&to=9999-12-31"])
+def test_the_farthest_days_are_a_period_too(world, topic, client, period):
+    token = make_token(world.officer_a)
+    response = call(client, token, url=URL.replace("from=2022-01-01&to=2022-03-31", period))
+    assert response.status_code == 200
+    assert json.loads(response.data)["totals"]["attendances"] == 17

@@ -210,7 +210,7 @@ def test_issuer_settings_with_a_signature_image(setting, world, login):
         "unit_code": "P", "body_lines": "X", "place": "Y", "signer_title": "Z", "signer_name": "W",
         "serial_suffix": "GCN", "signature": (io.BytesIO(b"not an image"), "a.png")},
         content_type="multipart/form-data")
-    assert "Tệp không phải ảnh PNG hoặc JPEG." in bad.get_data(as_text=True)
+    assert "Tệp không phải ảnh PNG hoặc JPEG dùng được" in bad.get_data(as_text=True)
     assert login("tinh").get("/certificates/issuers").status_code == 403
 
 
@@ -226,3 +226,22 @@ def test_a_rendered_certificate_is_kept_and_read_back(setting, world, tmp_path, 
     assert services.render(certificate, "http://x", tmp_path) == first
     with pytest.raises(AssertionError):  # another address in the QR code is another paper
         services.render(certificate, "https://elsewhere.example", tmp_path)
+
+
+@pytest.mark.parametrize("image", ["broken", "huge"])
+def test_a_signature_that_is_no_usable_image_is_refused(setting, world, login, image):
+    """Kept, it would break (or take gigabytes to draw) every certificate of the unit."""
+    from PIL import Image
+    if image == "broken":
+        data = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200  # the right first bytes, then nothing of a picture
+    else:
+        buffer = io.BytesIO()
+        Image.new("1", (12000, 12000)).save(buffer, "PNG")  # 30 KB on the wire, 144 million pixels
+        data = buffer.getvalue()
+    response = login("admin").post("/certificates/issuers", data={
+        "unit_code": "P", "body_lines": "Liên đoàn Lao động tỉnh Thử", "place": "Lai Châu", "signer_title": "CHỦ TỊCH",
+        "signer_name": "Nguyễn Văn Ký", "serial_suffix": "GCN", "signature": (io.BytesIO(data), "chu-ky.png")},
+        content_type="multipart/form-data")
+    assert "Tệp không phải ảnh PNG hoặc JPEG" in response.get_data(as_text=True)
+    certificate = complete(world.member_a, setting)
+    assert len(PdfReader(io.BytesIO(services.render(certificate, "http://x"))).pages) == 1

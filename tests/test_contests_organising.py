@@ -34,7 +34,10 @@ def _round_form(opens, closes, **changes):
 @pytest.fixture
 def bank_source(world):
     content.sync(CONTENT)
-    return learning.get_topic("ket-luan-01-kl-tw")
+    topic = learning.get_topic("ket-luan-01-kl-tw")
+    learning.assign_topic(topic, world.province)  # the test province's own: its organisers may copy it
+    db.session.commit()
+    return topic
 
 
 def _create(organiser, source, **changes) -> Contest:
@@ -261,3 +264,20 @@ def test_several_accounts_on_one_device_are_flagged(played, world, login, app):
     section = page[page.index("Nhiều tài khoản thi trên một thiết bị"):]
     assert "Người Dự Thi 2" not in section[:section.index("</ul>")]
     assert db.session.scalar(db.select(db.func.count(Participant.id))) == 8
+
+
+@pytest.mark.parametrize("hidden", ["unpublished", "other_federation"])
+def test_a_contest_bank_is_copied_only_from_a_topic_the_organiser_may_open(world, login, bank_source, hidden):
+    """A copy would be played with its answers shown: a draft bank, or another province's, read that way."""
+    from learning import editing
+    topic = editing.clone_topic(bank_source, "ban-nhap", "Chuyên đề đang soạn", 2027)
+    if hidden == "unpublished":
+        topic.published = False
+    else:
+        topic.federation_code = "LDLD-KHAC"  # set for another province's tree, not this one
+    db.session.commit()
+    organiser = login("organiser")
+    assert "Chuyên đề đang soạn" not in organiser.get("/contests/organise/new").get_data(as_text=True)
+    organiser.post("/contests/organise/new", data={**CONTEST_FORM, "bank_source": topic.id})
+    assert db.session.scalar(db.select(db.func.count(Contest.id))) == 0
+    assert "Chuyên đề đang soạn" in login("admin").get("/contests/organise/new").get_data(as_text=True)

@@ -93,3 +93,25 @@ def test_the_demo_weeks_draw_from_lai_chau_topics_and_share_no_question(app):
         texts = set(db.session.scalars(db.select(Question.text).where(Question.id.in_(drawable))))
         assert texts and texts <= allowed
         assert contest_round.quiz.question_count == min(20, len(drawable))
+
+
+def test_a_closed_round_whose_review_is_out_cannot_be_opened_again(contest, world, login):
+    """Its review showed the answers once it closed: reopened, its tries left would be played with them."""
+    from contests import setup
+    attempt = _played_week_1(contest, world)
+    week_1 = contest.rounds[0]
+    data = setup.round_data(week_1)
+    data.closes_at = utcnow() + timedelta(days=3)
+    with pytest.raises(services.ContestError, match="không mở lại"):
+        setup.update_round(week_1, data, world.admin)
+    db.session.rollback()
+    assert services.round_state(week_1, utcnow()) == services.CLOSED
+    assert attempt.number == 1 and week_1.quiz.max_attempts == 2  # a try was left to play with the answers
+    # a round not yet closed may still be given more time
+    week_2 = contest.rounds[1]
+    services.start(week_2, services.participant_for(contest, world.member_user))
+    db.session.commit()
+    data = setup.round_data(week_2)
+    data.closes_at = week_2.quiz.closes_at + timedelta(days=1)
+    setup.update_round(week_2, data, world.admin)
+    assert week_2.quiz.closes_at == data.closes_at

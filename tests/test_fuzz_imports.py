@@ -241,3 +241,42 @@ def test_the_command_line_refuses_a_bomb_before_counting_its_rows(world, runner,
     path.write_bytes(_bomb("members", "xl/sharedStrings.xml", 60))
     result = runner.invoke(args=["members", "import", str(path)])
     assert result.exit_code == 1 and "giải nén" in result.output
+
+
+@pytest.mark.parametrize("kind", IMPORTERS)
+def test_a_workbook_of_countless_parts_is_refused_before_its_directory_is_read(kind, topic, world, tmp_path,
+                                                                               monkeypatch):
+    """20,000 empty parts: a 2 MB upload whose zip directory alone costs seconds and 100 MB to read."""
+    source = zipfile.ZipFile(io.BytesIO(_workbook([HEADERS[kind], ["x"] * len(HEADERS[kind])])))
+    path = tmp_path / "nhieu-phan.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        for info in source.infolist():
+            archive.writestr(info, source.read(info))
+        for n in range(20_000):
+            archive.writestr(f"xl/media/{n}", b"")
+
+    def read(*args, **kwargs):
+        raise AssertionError("the zip directory was read")
+    monkeypatch.setattr(zipfile, "ZipFile", read)
+    before = _counts()
+    with pytest.raises(TableError, match="quá nhiều phần"):
+        IMPORTERS[kind](world, topic, path, path.name)
+    db.session.rollback()
+    assert _counts() == before
+
+
+@pytest.mark.parametrize("kind", IMPORTERS)
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_rows_filled_only_outside_the_read_columns_count_towards_the_cap(kind, suffix, topic, world, tmp_path,
+                                                                         monkeypatch):
+    """Such rows are read (and cost) as much as any: a file of millions of them is not a file of none."""
+    monkeypatch.setattr(tabular, "MAX_ROWS", 3)
+    monkeypatch.setattr(question_io, "MAX_ROWS", 3)
+    rows = [HEADERS[kind] + ["Ghi chú"]] + [[""] * len(HEADERS[kind]) + [f"Dòng {n}"] for n in range(4)]
+    path = tmp_path / f"cot-la{suffix}"
+    path.write_bytes(_workbook(rows) if suffix == ".xlsx" else _csv(rows, "utf-8-sig"))
+    before = _counts()
+    with pytest.raises(TableError, match="quá 3 dòng"):
+        IMPORTERS[kind](world, topic, path, path.name)
+    db.session.rollback()
+    assert _counts() == before

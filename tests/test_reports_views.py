@@ -264,3 +264,15 @@ def test_the_page_lists_phones_for_the_officer_and_links_the_xlsx(world, topic, 
     assert f'href="/reports/GA/members.xlsx?{Q1_HTML}&amp;only=incomplete"' in page
     page = login("officer_a").get("/reports/GA?" + Q1).get_data(as_text=True)
     assert "LC0001 · 0912000001" in page
+
+
+@pytest.mark.parametrize("period", ["from=0001-01-01&to=9999-12-31", "from=0001-01-01&to=2022-03-31",
+                                    "from=2022-01-01&to=9999-12-31"])
+@pytest.mark.parametrize("url", UNIT_URLS)
+def test_the_farthest_days_a_person_can_type_are_a_period_too(world, topic, results, login, period, url):
+    response = login("admin").get(url.format(code="GA") + f"?topic=chuyen-de-thu&{period}")
+    assert response.status_code == 200
+    body = response.get_data()  # read to its end before the next request
+    if url.endswith("members.csv"):  # the same member list as the period that holds every completion
+        expected = login("admin").get(url.format(code="GA") + "?" + Q1).get_data(as_text=True)
+        assert body.decode().splitlines()[1:] == expected.splitlines()[1:]

@@ -128,6 +128,18 @@ def test_activation_page_shows_passwords_once(world, as_role):
     assert "Sùng A Lử" in html and "0978000111" in html and "In danh sách" in html
 
 
+def test_activation_gives_another_name_when_the_usual_one_is_taken(world, as_role):
+    from tests.factories import make_member
+    member = make_member(world.grassroots_a, "Sùng A Lử", phone="0978000111")
+    make_user(f"dv{member.id}")  # made by hand, or left by a member since deleted
+    response = as_role("officer_a").post("/units/GA/activate")
+    assert response.status_code == 200
+    db.session.expire_all()
+    account = db.session.get(Member, member.id).user
+    assert account is not None and account.username != f"dv{member.id}"
+    assert "0978000111" in response.get_data(as_text=True)
+
+
 def _xlsx(rows) -> io.BytesIO:
     workbook = Workbook()
     sheet = workbook.active

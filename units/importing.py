@@ -14,10 +14,11 @@ from pathlib import Path
 
 from sqlalchemy import insert, or_, text, update
 
+from accounts.models import User
 from core import audit
 from core.clock import local_today, parse_vn_date
 from core.extensions import db
-from core.permissions import scope_paths
+from core.permissions import may_manage_account, scope_paths
 from core.tabular import ImportReport, Row, read_table
 from core.text import clean_name, fold, identifier, normalise_phone
 from units import services
@@ -45,6 +46,8 @@ UNIT_COLUMNS = {
 ADDED, UPDATED, UNCHANGED = "added", "updated", "unchanged"
 # All an importer learns of a member outside their scope.
 OUTSIDE = "thuộc một đoàn viên ngoài phạm vi quản lý"
+BEYOND = ("tài khoản của người này có quyền vượt ngoài phạm vi bạn quản lý: chỉ quản trị hệ thống mới được "
+          "đổi số điện thoại, số thẻ, họ tên của người này.")
 # The downloadable templates: headers, and example rows shown on a sheet of their own.
 MEMBER_TEMPLATE = (["Họ và tên", "Mã đơn vị", "Số thẻ đoàn viên", "Số điện thoại", "Ngày sinh", "Năm sinh",
                     "Giới tính", "Email", "Chức vụ"],
@@ -194,7 +197,7 @@ def _existing(parsed: list[_Parsed]) -> tuple[dict, dict, dict]:
     if conditions:
         columns = (Member.id, Member.unit_id, Member.full_name, Member.name_folded, Member.card_number,
                    Member.phone, Member.birth_year, Member.birth_date, Member.gender, Member.email,
-                   Member.position, Member.status)
+                   Member.position, Member.status, Member.user_id)
         for found in db.session.execute(db.select(*columns).where(or_(*conditions))).mappings():
             found = dict(found)
             if found["card_number"]:
@@ -299,6 +302,10 @@ def import_members(path: Path, filename: str, actor, *, unit: Unit | None = None
                     label = (f"Số thẻ {p.data.card_number}" if p.data.card_number
                              else f"Số điện thoại {p.data.phone}")
                     result.error(n, titles[key], f"{label} {OUTSIDE}.")
+                elif (units.paths is not None and found["user_id"]
+                      and set(_changes(found, p)) & set(services.ACCOUNT_FIELDS)
+                      and not may_manage_account(actor, db.session.get(User, found["user_id"]))):
+                    result.error(n, titles["full_name"], f"{p.data.full_name}: {BEYOND}")
     if not result.ok or dry_run:
         return result
 

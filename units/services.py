@@ -1,4 +1,5 @@
 """The union tree and its members. Plain functions that flush; the caller commits."""
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -387,13 +388,21 @@ def create_member(unit: Unit, data: MemberData, *, actor=None) -> Member:
     return member
 
 
+# What a member's account logs in with (phone, card) or is known by: changed only by those who
+# may take the account over (``accounts.AccountError("admin_only")`` otherwise).
+ACCOUNT_FIELDS = ("phone", "card_number", "full_name")
+
+
 def update_member(member: Member, data: MemberData, *, actor=None) -> None:
     if not clean_name(data.full_name):
         raise UnitError("empty_name")
     conflict = _identity_conflict(data, member.id)
     if conflict:
         raise UnitError(conflict)
-    for key, value in data.as_columns().items():
+    columns = data.as_columns()
+    if member.user is not None and any(columns[key] != getattr(member, key) for key in ACCOUNT_FIELDS):
+        accounts.ensure_may_change_login(member.user, actor)
+    for key, value in columns.items():
         setattr(member, key, value)
     if member.user is not None:
         member.user.full_name = member.full_name
@@ -472,6 +481,17 @@ class IssuedPassword:
     password: str
 
 
+def _member_account(member: Member, password: str) -> User:
+    """An account named dv<id>, or dv<id>-2, -3… when that name is already held (an account
+    made by hand, or left behind by a member since deleted)."""
+    for attempt in itertools.count(1):
+        username = f"dv{member.id}" + (f"-{attempt}" if attempt > 1 else "")
+        try:
+            return accounts.create_user(username, member.full_name, password, must_change_password=True)
+        except accounts.AccountError:
+            continue
+
+
 def activate_members(unit: Unit, actor: User, *, member_ids: list[int] | None = None,
                      now=None) -> list[IssuedPassword]:
     """Create accounts for active members of ``unit``'s subtree that have none yet."""
@@ -481,8 +501,7 @@ def activate_members(unit: Unit, actor: User, *, member_ids: list[int] | None = 
     issued = []
     for member in db.session.execute(query).scalars():
         password = accounts.generate_initial_password()
-        user = accounts.create_user(f"dv{member.id}", member.full_name, password,
-                                    must_change_password=True)
+        user = _member_account(member, password)
         member.user = user
         issued.append(IssuedPassword(member, user.username, password))
     if issued:

@@ -244,6 +244,8 @@ def edit_member(member_id: int):
         except services.UnitError as error:
             db.session.rollback()
             _fail(error)
+        except AccountError as error:
+            _refuse(error)
         else:
             db.session.commit()
             flash("Đã lưu thông tin đoàn viên.", "success")
