@@ -29,9 +29,11 @@ class LearningError(Exception):
 
 
 def wait_text(seconds_left: int) -> str:
-    """92 -> "1 phút 32 giây" (static/js/lesson.js counts down in the same words)."""
+    """92 -> "1 phút 32 giây", 120 -> "2 phút" (static/js/lesson.js counts down in the same words)."""
     minutes, seconds = divmod(seconds_left, 60)
-    return f"{minutes} phút {seconds} giây" if minutes else f"{seconds} giây"
+    if not minutes:
+        return f"{seconds} giây"
+    return f"{minutes} phút {seconds} giây" if seconds else f"{minutes} phút"
 
 
 class TooSoon(LearningError):

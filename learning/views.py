@@ -70,7 +70,7 @@ def lesson(topic_slug: str, lesson_slug: str):
     return render_template("learning/lesson.html", topic=topic, lesson=lesson, member=member,
                            progress=progress, previous=previous, following=following,
                            reading_minutes=services.reading_minutes(lesson),
-                           required_seconds=services.required_read_seconds(lesson),
+                           required_wait=services.wait_text(services.required_read_seconds(lesson)),
                            seconds_left=seconds_left, wait=services.wait_text(seconds_left))
 
 

@@ -92,6 +92,13 @@ def test_the_refusal_and_the_time_left_are_next_to_the_button(topic, login):
     seconds = int(re.search(r'data-mark-seconds="(\d+)"', mark).group(1))
     assert 0 < seconds <= services.required_read_seconds(lesson)
     assert f"còn {services.wait_text(seconds)}" in mark
+    # The sentence above the button gives the same exact time, not a rounded-up "2 phút".
+    assert f"ít nhất {services.wait_text(services.required_read_seconds(lesson))}." in " ".join(mark.split())
+
+
+def test_wait_text_reads_as_a_person_says_it():
+    assert [services.wait_text(s) for s in (45, 60, 90, 120, 125)] == [
+        "45 giây", "1 phút", "1 phút 30 giây", "2 phút", "2 phút 5 giây"]
 
 
 def test_marking_a_lesson_never_opened_is_refused(topic, login):

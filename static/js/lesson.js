@@ -49,7 +49,8 @@
       return;
     }
     var minutes = Math.floor(left / 60), seconds = left % 60;
-    wait.textContent = "còn " + (minutes ? minutes + " phút " + seconds + " giây" : seconds + " giây");
+    wait.textContent = "còn " + (!minutes ? seconds + " giây"
+      : seconds ? minutes + " phút " + seconds + " giây" : minutes + " phút");
     setTimeout(tick, 1000);
   }
   button.disabled = true;
