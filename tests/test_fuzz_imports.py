@@ -83,6 +83,15 @@ def _counts():
                  for model in (Member, Unit, Question, StudySession))
 
 
+def _assert_refused_unwritten(kind, world, topic, path, message):
+    """The importer refuses the whole file with ``message`` and nothing is written."""
+    before = _counts()
+    with pytest.raises(TableError, match=message):
+        IMPORTERS[kind](world, topic, path, path.name)
+    db.session.rollback()
+    assert _counts() == before
+
+
 def _run(call):
     """The import either refuses the file, refuses some rows (and writes nothing), or imports cleanly."""
     before = _counts()
@@ -207,11 +216,7 @@ def test_a_zip_bomb_is_refused_unopened(kind, part, expanded_mb, topic, world, t
     assert len(data) < 1024 * 1024
     path = tmp_path / "bom.xlsx"
     path.write_bytes(data)
-    before = _counts()
-    with pytest.raises(TableError, match="giải nén"):
-        IMPORTERS[kind](world, topic, path, path.name)
-    db.session.rollback()
-    assert _counts() == before
+    _assert_refused_unwritten(kind, world, topic, path, "giải nén")
 
 
 @pytest.mark.parametrize("kind", IMPORTERS)
@@ -221,11 +226,7 @@ def test_rows_beyond_the_cap_are_refused_by_name(kind, topic, world, tmp_path, m
     rows = [HEADERS[kind]] + [[f"Dòng {n}"] * len(HEADERS[kind]) for n in range(4)]
     path = tmp_path / "nhieu.csv"
     path.write_bytes(_csv(rows, "utf-8-sig"))
-    before = _counts()
-    with pytest.raises(TableError, match="quá 3 dòng"):
-        IMPORTERS[kind](world, topic, path, path.name)
-    db.session.rollback()
-    assert _counts() == before
+    _assert_refused_unwritten(kind, world, topic, path, "quá 3 dòng")
 
 
 def test_a_csv_beyond_the_size_cap_is_refused_unread(world, tmp_path, monkeypatch):
@@ -258,11 +259,7 @@ def test_a_workbook_of_countless_parts_is_refused_before_its_directory_is_read(k
     def read(*args, **kwargs):
         raise AssertionError("the zip directory was read")
     monkeypatch.setattr(zipfile, "ZipFile", read)
-    before = _counts()
-    with pytest.raises(TableError, match="quá nhiều phần"):
-        IMPORTERS[kind](world, topic, path, path.name)
-    db.session.rollback()
-    assert _counts() == before
+    _assert_refused_unwritten(kind, world, topic, path, "quá nhiều phần")
 
 
 @pytest.mark.parametrize("kind", IMPORTERS)
@@ -275,8 +272,4 @@ def test_rows_filled_only_outside_the_read_columns_count_towards_the_cap(kind, s
     rows = [HEADERS[kind] + ["Ghi chú"]] + [[""] * len(HEADERS[kind]) + [f"Dòng {n}"] for n in range(4)]
     path = tmp_path / f"cot-la{suffix}"
     path.write_bytes(_workbook(rows) if suffix == ".xlsx" else _csv(rows, "utf-8-sig"))
-    before = _counts()
-    with pytest.raises(TableError, match="quá 3 dòng"):
-        IMPORTERS[kind](world, topic, path, path.name)
-    db.session.rollback()
-    assert _counts() == before
+    _assert_refused_unwritten(kind, world, topic, path, "quá 3 dòng")
