@@ -132,7 +132,7 @@ def same_certificate(a: str, b: str, identifier: str, password: str, code: str) 
     expect(browser.log_in(a, b, identifier, password) == 302, "login for the certificate refused")
     pdfs = []
     for server in (a, b):
-        status, headers, data = browser.call(server, "GET", f"/certificates/{code}.pdf")
+        status, _, data = browser.call(server, "GET", f"/certificates/{code}.pdf")
         expect(status == 200 and data.startswith(b"%PDF"), f"certificate on {server}: {status}")
         pdfs.append(data)
     expect(pdfs[0] == pdfs[1], f"A and B drew different PDFs ({len(pdfs[0])} and {len(pdfs[1])} bytes)")

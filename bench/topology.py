@@ -37,6 +37,7 @@ import argparse
 import json
 import math
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -82,7 +83,7 @@ class Topology:
     def stop(self) -> None:
         if self.nginx_conf is not None:
             subprocess.run([NGINX, "-p", str(self.work / "nginx"), "-c", str(self.nginx_conf), "-s", "quit"],
-                           capture_output=True)
+                           capture_output=True, check=False)
         for _name, process in self.processes:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
@@ -377,7 +378,8 @@ def sweep_on_every_server(app, urls: list[str], round_number: int, spare, instan
         rows = [db.session.get(Attempt, attempt_id) for attempt_id in opened]
         closed = [a for a in rows if a.status == "expired" and a.finished_at.replace(microsecond=0) == deadline]
         db.session.remove()
-    ok = all(s.returncode == 0 for s in sweeps) and len(closed) == len(opened)
+    counted = sum(int(re.search(r"\d+", line).group()) for line in said if re.search(r"\d+", line))
+    ok = all(s.returncode == 0 for s in sweeps) and len(closed) == len(opened) == counted
     return ok, f"{len(closed)} of {len(opened)} expired attempts closed at their deadline; servers said: {said}"
 
 
@@ -454,7 +456,7 @@ def main() -> int:
             wait_for(url, process, work / f"{name}.log")
         topology.nginx_conf = nginx_config(work, args.nginx_port, app_ports)
         nginx = subprocess.run([NGINX, "-p", str(work / "nginx"), "-c", str(topology.nginx_conf)],
-                               capture_output=True, text=True)
+                               capture_output=True, text=True, check=False)
         if nginx.returncode:
             raise SystemExit(f"nginx did not start: {nginx.stderr}")
         base = f"http://127.0.0.1:{args.nginx_port}"
@@ -478,10 +480,9 @@ def main() -> int:
             for failure in wave["failures"]:
                 print(f"    failure: {failure}")
             every_server = all(shares.get(f"127.0.0.1:{p}", 0) > 0 for p in app_ports)
-            results.append((f"wave of {args.users} through nginx", passed and every_server,
-                            f"{wave['failed']} failed, worst p95 "
-                            f"{max(k['p95'] for k in wave['kinds'].values()):.0f} ms, every server answered: "
-                            f"{every_server}"))
+            worst = max(k["p95"] for k in wave["kinds"].values())
+            said = f"{wave['failed']} failed, worst p95 {worst:.0f} ms, every server answered: {every_server}"
+            results.append((f"wave of {args.users} through nginx", passed and every_server, said))
             print(f"  {'ok  ' if results[-1][1] else 'FAIL'} {results[-1][0]}: {results[-1][2]}")
 
         print("\nThe sweep on every server at once:")

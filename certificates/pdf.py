@@ -116,6 +116,11 @@ def render_pdf(content: CertificateContent, *, whole_fonts: bool = False) -> byt
     return _Renderer(content, font_dir).render()
 
 
+# Lines a text takes, kept across documents: (style, size, width, text, wrap mode) -> count.
+_line_counts: dict[tuple, int] = {}
+_LINE_COUNTS_KEPT = 4096  # emptied when full
+_SOFT_HYPHEN = "\u00ad"  # a line broken at one prints a hyphen instead: measured every time
+
 # A body paragraph: what kind of text it is (decides the font), the text, and the
 # space left after it in mm.
 _Paragraph = tuple[str, str, float]
@@ -158,18 +163,31 @@ class _Renderer:
     def line_count(self, w: float, text: str, *, wrapmode: WrapMode = WrapMode.WORD) -> int:
         """Lines the text takes in the current font, found by fpdf2's own line breaker.
 
-        Line breaking is the slow part of the layout and the body is measured at
-        several sizes, so each answer is kept for the rest of the render. Not longer:
-        measuring numbers the glyphs of the document's font subset in the order met, so
-        an answer kept from an earlier document would change this one's bytes.
+        Line breaking is the slow part of the layout and the body is measured at several
+        sizes, so each answer is kept, for the next certificates too: those of one unit and
+        topic share most of their text. Both sets of fonts have the same metrics.
         """
         pdf = self.pdf
+        text = _clean(text)
         key = (pdf.font_style, pdf.font_size_pt, w, text, wrapmode)
-        if key not in self._line_counts:
-            lines = pdf.multi_cell(w, text=_clean(text), wrapmode=wrapmode, dry_run=True,
-                                   output=MethodReturnValue.LINES)
-            self._line_counts[key] = max(1, len(lines))
-        return self._line_counts[key]
+        if key in self._line_counts:
+            return self._line_counts[key]
+        count = _line_counts.get(key) if _SOFT_HYPHEN not in text else None
+        if count is None:
+            lines = pdf.multi_cell(w, text=text, wrapmode=wrapmode, dry_run=True, output=MethodReturnValue.LINES)
+            count = max(1, len(lines))
+            if len(_line_counts) >= _LINE_COUNTS_KEPT:
+                _line_counts.clear()
+            _line_counts[key] = count
+        else:
+            # Measuring numbers the document's glyphs in the order it meets them, and those
+            # numbers are in the PDF: number them as measuring would, so that the bytes do not
+            # depend on what this process drew before.
+            pick = pdf.current_font.subset.pick
+            for char in text:
+                pick(ord(char))
+        self._line_counts[key] = count
+        return count
 
     def rule(self, x_centre: float, y: float, width: float) -> None:
         self.pdf.set_draw_color(*_INK)

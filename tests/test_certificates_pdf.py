@@ -325,6 +325,18 @@ def test_fonts_cut_to_vietnamese_give_the_very_bytes_of_the_whole_fonts(sample):
     assert render_pdf(sample) == render_pdf(sample, whole_fonts=True)
 
 
+def test_the_bytes_do_not_depend_on_what_the_process_drew_before():
+    """Line counts are kept from one certificate to the next; the PDF must not show it."""
+    from certificates import pdf
+    pdf._line_counts.clear()
+    cold = render_pdf(LONG)
+    render_pdf(replace(LONG, holder_name="Lò Văn Minh"))  # the same unit and topic: counts kept
+    render_pdf(PRIZE)
+    assert render_pdf(LONG) == cold
+    pdf._line_counts.clear()
+    assert render_pdf(replace(LONG, holder_name="Lò Văn Minh")) == render_pdf(replace(LONG, holder_name="Lò Văn Minh"))
+
+
 def test_a_name_outside_vietnamese_is_drawn_with_the_whole_fonts():
     name = "Жанна Lò Thị Xuân"  # Cyrillic: in DejaVu Serif, not among the cut-down fonts' letters
     data = render_pdf(replace(COMPLETION, holder_name=name))
