@@ -61,6 +61,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from contests import services as contests_services
     from contests import views as contests_views
     from core import views as core_views
+    from lamtheo import demo as lamtheo_demo
+    from lamtheo import review as lamtheo_review
+    from lamtheo import views as lamtheo_views
     from learning import cli as learning_cli
     from learning import demo as learning_demo
     from learning import editor_views
@@ -73,6 +76,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from quizzes import stats_views as quiz_stats_views
     from quizzes import views as quizzes_views
     from reports import progress as reports_progress
+    from reports import services as reports_services
     from reports import api as reports_api
     from reports import demo as reports_demo
     from reports import submission_demo
@@ -102,6 +106,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(reports_views.bp)
     app.register_blueprint(submission_views.bp)
     app.register_blueprint(reports_api.bp)
+    app.register_blueprint(lamtheo_views.bp)
     accounts_views.register_hooks(app)
 
     # Members log in with their phone or card number, which only units knows about.
@@ -119,7 +124,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.cli.add_command(demo.seed_demo)
     app.cli.add_command(backup.backup_command)
     demo.seeders[:] = [units_demo.seed, learning_demo.seed, quizzes_demo.seed, certificates_demo.seed,
-                       contests_demo.seed, reports_demo.seed, submission_demo.seed]
+                       contests_demo.seed, reports_demo.seed, submission_demo.seed, lamtheo_demo.seed]
     demo.refusals[:] = [demo_guard.real_data_reason]
     app.add_template_global(contests_services.contest_cards, "contest_cards")
     # A contestant (no member record, no role) lands on their contests, at login and on "/".
@@ -129,6 +134,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     quizzes_views.attempt_extras[:] = [contests_views.attempt_extras]
     # A round's review keeps back the answers that a round still open or to come can draw.
     quizzes_services.review_withheld[:] = [contests_services.withheld_questions]
+
+    # The completion report, its exports and the API carry the làm-theo columns of the period's year.
+    reports_services.column_groups[:] = [lamtheo_review.report_columns]
 
     # A completed topic earns its certificate (quizzes cannot import certificates).
     quizzes_services.topic_completed.connect(certificates_services.issue_for_completion)
