@@ -1,4 +1,5 @@
 """Làm theo pages: a member's commitments; a unit's plan, commitments to confirm, suggestions and reviews."""
+import io
 
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -176,7 +177,7 @@ def plan_file(code: str):
     if path is None or not path.exists():
         abort(404)
     kind = found.file_key.rsplit(".", 1)[-1]
-    return send_file(path, mimetype=plans.MIMETYPES[kind], as_attachment=True, download_name=found.file_name,
+    return send_file(io.BytesIO(path.read_bytes()), mimetype=plans.MIMETYPES[kind], as_attachment=True, download_name=found.file_name,
                      max_age=0)
 
 
