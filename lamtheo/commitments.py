@@ -10,6 +10,8 @@ officers whose scope holds the member's current unit. Plain functions; the calle
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
+
 from core import audit
 from core.clock import local_today, utcnow
 from core.extensions import db
@@ -81,17 +83,23 @@ def add(member: Member, year: int, text: str = "", *, suggestion: Suggestion | N
             raise CommitmentError("Gợi ý này không dành cho đơn vị của bạn trong năm nay.")
         text = text or suggestion.text
     text = _text(text, MAX_TEXT, "Hãy ghi việc bạn đăng ký làm theo, hoặc chọn một gợi ý.")
-    # Two requests at once must not make a fourth: the member row is the lock (PostgreSQL; SQLite
-    # writes one at a time).
-    db.session.execute(db.select(Member.id).where(Member.id == member.id).with_for_update())
-    if len(of_member(member, year)) >= MAX_PER_YEAR:
-        raise CommitmentError(f"Mỗi năm đăng ký tối đa {MAX_PER_YEAR} việc.")
-    commitment = Commitment(member_id=member.id, unit_id=member.unit_id, year=year, text=text,
-                            suggestion_id=suggestion.id if suggestion else None, exemplary=is_exemplary(member),
-                            created_at=now)
-    db.session.add(commitment)
-    db.session.flush()
-    return commitment
+    # Two requests at once may pick the same free position: the unique key refuses the second,
+    # which looks again (and finds the next one, or none left).
+    for _ in range(MAX_PER_YEAR + 1):
+        taken = {c.position for c in of_member(member, year)}
+        free = [n for n in range(1, MAX_PER_YEAR + 1) if n not in taken]
+        if not free:
+            raise CommitmentError(f"Mỗi năm đăng ký tối đa {MAX_PER_YEAR} việc.")
+        commitment = Commitment(member_id=member.id, unit_id=member.unit_id, year=year, position=free[0],
+                                text=text, suggestion_id=suggestion.id if suggestion else None,
+                                exemplary=is_exemplary(member), created_at=now)
+        try:
+            with db.session.begin_nested():
+                db.session.add(commitment)
+            return commitment
+        except IntegrityError:
+            db.session.expire_all()
+    raise CommitmentError("Có nhiều lượt đăng ký cùng lúc, hãy thử lại.")
 
 
 def own(member: Member, commitment_id: int) -> Commitment:
@@ -108,6 +116,10 @@ def remove(member: Member, commitment: Commitment) -> None:
         raise CommitmentError("Việc đã tự đánh giá hoặc đã được xác nhận thì không xóa được.")
     db.session.delete(commitment)
     db.session.flush()
+    for position, rest in enumerate(of_member(member, commitment.year), start=1):  # keep 1..n dense
+        if rest.position != position:
+            rest.position = position
+            db.session.flush()
 
 
 def self_assess(member: Member, commitment: Commitment, text: str, *, now: datetime | None = None) -> None:

@@ -62,7 +62,7 @@ def seed() -> list[str]:
             continue  # did not register in 2022
         for k in range(1 + n % 3):
             text = rng.choice(SUGGESTIONS + OWN)
-            row = Commitment(member_id=member.id, unit_id=member.unit_id, year=YEAR, text=text,
+            row = Commitment(member_id=member.id, unit_id=member.unit_id, year=YEAR, position=k + 1, text=text,
                              suggestion_id=suggestions[text].id if text in suggestions else None,
                              exemplary=n % 25 == 0, created_at=datetime(YEAR, 2, 15) + timedelta(days=n % 40))
             if n % 10 < 8:  # self-assessed at year end, then confirmed: most đạt
@@ -77,7 +77,7 @@ def seed() -> list[str]:
             db.session.add(row)
             made += 1
         if this_year != YEAR and n % 2 == 0:
-            db.session.add(Commitment(member_id=member.id, unit_id=member.unit_id, year=this_year,
+            db.session.add(Commitment(member_id=member.id, unit_id=member.unit_id, year=this_year, position=1,
                                       text=rng.choice(SUGGESTIONS + OWN), created_at=datetime(this_year, 3, 1)))
             made += 1
     db.session.flush()

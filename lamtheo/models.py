@@ -67,6 +67,9 @@ class Commitment(db.Model):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     year: Mapped[int] = mapped_column(SmallInteger)
+    # 1, 2, 3 within the member's year, kept dense: the unique key caps racing registrations at
+    # three on both databases, and "position 1" counts each member once without grouping by member.
+    position: Mapped[int] = mapped_column(SmallInteger)
     text: Mapped[str] = mapped_column(String(500))
     suggestion_id: Mapped[int | None] = mapped_column(ForeignKey("lamtheo_suggestions.id", ondelete="SET NULL"))
     # Registered by an officer ("nêu gương": shown first, counted apart).
@@ -82,8 +85,9 @@ class Commitment(db.Model):
     member: Mapped[Member] = relationship()
 
     __table_args__ = (
+        UniqueConstraint("member_id", "year", "position", name="uq_lamtheo_commitments_member_year_position"),
         # The review: one pass over a year's rows, by unit, without reading the table.
-        Index("ix_lamtheo_commitments_year_unit", "year", "unit_id", "member_id", "result", "exemplary"),
+        Index("ix_lamtheo_commitments_year_unit", "year", "unit_id", "position", "result", "exemplary"),
     )
 
 

@@ -12,8 +12,8 @@ The figures per child unit, each over the child's whole subtree:
   part of this package. None until ``model_figure_sources`` is filled (app.py): each source is
   called with (root unit, year, {unit id: Figures row it counts in}) and adds to the rows.
 
-Two statements whatever the size: commitments grouped by (unit, member) then by unit, streamed
-from the covering index; and plans by unit. Python adds each unit's figures into its child's row.
+Two statements whatever the size: commitments grouped by unit, read from the covering index
+(members counted by their first commitment), and plans by unit. Python adds each unit's figures into its child's row.
 The review page adds the completion and contest figures of the completion report (reports).
 """
 from collections import defaultdict
@@ -87,18 +87,15 @@ class Figured:
 
 
 def commitment_counts(root: Unit, year: int):
-    """(unit_id, commitments, members, officers, confirmed, passed) of the subtree's units for the year."""
+    """(unit_id, commitments, members, officers, confirmed, passed) of the subtree's units for the year.
+    A member's first commitment (position 1) counts the member: one pass, no grouping by member."""
     c = Commitment
-    per_member = (db.select(c.unit_id, c.member_id, func.count().label("n"),
-                            func.max(case_int(c.exemplary)).label("exemplary"),
-                            func.count(c.result).label("confirmed"),
-                            func.count().filter(c.result == RESULT_PASSED).label("passed"))
-                  .where(c.year == year, c.unit_id.in_(db.select(Unit.id).where(units.in_subtree(root))))
-                  .group_by(c.unit_id, c.member_id).subquery())
+    first = c.position == 1
     return db.session.execute(
-        db.select(per_member.c.unit_id, func.sum(per_member.c.n), func.count(), func.sum(per_member.c.exemplary),
-                  func.sum(per_member.c.confirmed), func.sum(per_member.c.passed))
-        .group_by(per_member.c.unit_id))
+        db.select(c.unit_id, func.count(), func.count().filter(first), func.count().filter(first, c.exemplary),
+                  func.count(c.result), func.count().filter(c.result == RESULT_PASSED))
+        .where(c.year == year, c.unit_id.in_(db.select(Unit.id).where(units.in_subtree(root))))
+        .group_by(c.unit_id))
 
 
 def case_int(condition):

@@ -218,3 +218,12 @@ def test_a_district_cannot_commend_outside_its_subtree(world):
         review.commend(opened, world.officer_a, members=[world.member_b], reason="Không thuộc huyện này")
     with pytest.raises(review.ReviewError, match="phạm vi"):
         review.commend(opened, world.officer_a, unit_list=[world.grassroots_b], reason="Không thuộc huyện này")
+
+
+def test_positions_stay_dense_so_each_member_counts_once(world):
+    made = [commitments.add(world.member_a, 2024, f"Việc {n}", now=NOW) for n in (1, 2, 3)]
+    commitments.remove(world.member_a, made[0])
+    assert [c.position for c in commitments.of_member(world.member_a, 2024)] == [1, 2]
+    assert commitments.add(world.member_a, 2024, "Việc 4", now=NOW).position == 3
+    figured = review.figures(world.province, 2024)
+    assert (figured.total.committed, figured.total.commitments) == (1, 3)

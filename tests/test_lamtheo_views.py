@@ -100,9 +100,9 @@ def _report_world(world):
                   opens_on=date(2022, 1, 1), due_on=date(2022, 3, 31))
     db.session.add(topic)
     db.session.add_all([Commitment(member_id=world.member_a.id, unit_id=world.grassroots_a.id, year=2022,
-                                   text="Việc 1", result="dat"),
+                                   position=1, text="Việc 1", result="dat"),
                         Commitment(member_id=world.member_a.id, unit_id=world.grassroots_a.id, year=2022,
-                                   text="Việc 2", result="chua_dat")])
+                                   position=2, text="Việc 2", result="chua_dat")])
     db.session.commit()
 
 

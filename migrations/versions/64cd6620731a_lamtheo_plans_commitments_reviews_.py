@@ -4,6 +4,9 @@ Revision ID: 64cd6620731a
 Revises: e8b4d1f07a92
 Create Date: 2026-12-05 18:35:43.436392
 
+Issue 19 items 1, 2, 4: units' plans (a file may be attached), suggestions, members' commitments
+(1 to 3 a year, unique by position), reviews and the commendations they select.
+
 """
 from alembic import op
 import sqlalchemy as sa
@@ -70,6 +73,7 @@ def upgrade():
     sa.Column('member_id', sa.Integer(), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=False),
     sa.Column('year', sa.SmallInteger(), nullable=False),
+    sa.Column('position', sa.SmallInteger(), nullable=False),
     sa.Column('text', sa.String(length=500), nullable=False),
     sa.Column('suggestion_id', sa.Integer(), nullable=True),
     sa.Column('exemplary', sa.Boolean(), nullable=False),
@@ -84,11 +88,12 @@ def upgrade():
     sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_lamtheo_commitments_member_id_members')),
     sa.ForeignKeyConstraint(['suggestion_id'], ['lamtheo_suggestions.id'], name=op.f('fk_lamtheo_commitments_suggestion_id_lamtheo_suggestions'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_lamtheo_commitments_unit_id_units')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_lamtheo_commitments'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lamtheo_commitments')),
+    sa.UniqueConstraint('member_id', 'year', 'position', name='uq_lamtheo_commitments_member_year_position')
     )
     with op.batch_alter_table('lamtheo_commitments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lamtheo_commitments_member_id'), ['member_id'], unique=False)
-        batch_op.create_index('ix_lamtheo_commitments_year_unit', ['year', 'unit_id', 'member_id', 'result', 'exemplary'], unique=False)
+        batch_op.create_index('ix_lamtheo_commitments_year_unit', ['year', 'unit_id', 'position', 'result', 'exemplary'], unique=False)
 
     op.create_table('lamtheo_commendations',
     sa.Column('id', sa.Integer(), nullable=False),
