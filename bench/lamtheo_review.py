@@ -96,7 +96,9 @@ def main() -> None:
     parser.add_argument("--database-url", default="postgresql+psycopg://root@127.0.0.1/bench_lta")
     parser.add_argument("--members", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--keep", action="store_true", help="keep the database (rerun with the same URL)")
+    parser.add_argument("--keep", action="store_true", help="keep the database (rerun with --skip-load)")
+    parser.add_argument("--skip-load", action="store_true", help="time a database kept by an earlier --keep")
+    parser.add_argument("--explain", action="store_true", help="print EXPLAIN (ANALYZE, BUFFERS) of both")
     args = parser.parse_args()
 
     import psycopg
@@ -105,9 +107,10 @@ def main() -> None:
 
     url = make_url(args.database_url)
     admin_dsn = f"host={url.host} user={url.username} dbname=postgres"
-    with psycopg.connect(admin_dsn, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{url.database}"')
-        connection.execute(f'CREATE DATABASE "{url.database}"')
+    if not args.skip_load:
+        with psycopg.connect(admin_dsn, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{url.database}"')
+            connection.execute(f'CREATE DATABASE "{url.database}"')
     os.environ.setdefault("SECRET_KEY", "bench-" + "x" * 40)
     from app import create_app
     from core.extensions import db
@@ -117,17 +120,18 @@ def main() -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url, "TESTING": True})
     try:
         with app.app_context():
-            db.create_all()
-            units.ensure_default_kinds()
-            db.session.commit()
             start = time.perf_counter()
-            params = {"districts": DISTRICTS, "grassroots": GRASSROOTS, "members": args.members, "year": YEAR}
-            for statement in LOAD:
-                db.session.execute(text(statement), params)
-            db.session.execute(text("SELECT setval('units_id_seq', (SELECT max(id) FROM units))"))
-            db.session.commit()
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                connection.execute(text("VACUUM ANALYZE"))
+            if not args.skip_load:
+                db.create_all()
+                units.ensure_default_kinds()
+                db.session.commit()
+                params = {"districts": DISTRICTS, "grassroots": GRASSROOTS, "members": args.members, "year": YEAR}
+                for statement in LOAD:
+                    db.session.execute(text(statement), params)
+                db.session.execute(text("SELECT setval('units_id_seq', (SELECT max(id) FROM units))"))
+                db.session.commit()
+                with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                    connection.execute(text("VACUUM ANALYZE"))
             counts = db.session.execute(text(
                 "SELECT (SELECT count(*) FROM members), (SELECT count(*) FROM lamtheo_commitments), "
                 "(SELECT count(*) FROM units)")).one()
@@ -157,6 +161,22 @@ def main() -> None:
             floor_total = [sum(int(row[i] or 0) for row in rows) for i in range(1, 8)]
             assert floor_total == [total.commitments, total.committed, total.exemplary, total.confirmed, total.passed,
                                    total.plans_filed, total.plans_on_time], (floor_total, total)
+            if args.explain:
+                from sqlalchemy import event
+                statements = []
+                listener = lambda _c, _cur, statement, parameters, _ctx, _many: statements.append(  # noqa: E731
+                    (statement, parameters))
+                event.listen(db.engine, "before_cursor_execute", listener)
+                app_figures()
+                event.remove(db.engine, "before_cursor_execute", listener)
+                heaviest = next(s for s in statements if "lamtheo_commitments" in s[0])
+                with db.engine.connect() as connection:
+                    connection.exec_driver_sql("SET jit = off")
+                    for label, (sql, parameters) in (("app", heaviest), ("floor", (FLOOR.replace(":year", "%(year)s"),
+                                                                                    {"year": YEAR}))):
+                        print(f"-- {label}")
+                        for (line,) in connection.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + sql, parameters):
+                            print(line)
             print(f"equal totals: {total.commitments:,} commitments, {total.committed:,} members, "
                   f"{total.passed:,} đạt ({total.passed_share} %), {total.plans_filed:,} plans "
                   f"({total.plans_on_time:,} on time)")

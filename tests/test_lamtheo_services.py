@@ -227,3 +227,11 @@ def test_positions_stay_dense_so_each_member_counts_once(world):
     assert commitments.add(world.member_a, 2024, "Việc 4", now=NOW).position == 3
     figured = review.figures(world.province, 2024)
     assert (figured.total.committed, figured.total.commitments) == (1, 3)
+
+
+def test_a_province_review_leaves_another_province_out(world):
+    other = make_unit("Q", kind="province", name="Liên đoàn Lao động tỉnh Khác")
+    _commit(make_member(other), ["1", "2"], ["dat", "dat"])  # the province holds most units: read whole
+    _commit(world.member_a, ["1"], ["dat"])
+    assert review.figures(world.province, 2024).total.commitments == 1
+    assert review.figures(other, 2024).total.commitments == 2
