@@ -172,8 +172,8 @@ def main() -> None:
                 heaviest = next(s for s in statements if "lamtheo_commitments" in s[0])
                 with db.engine.connect() as connection:
                     connection.exec_driver_sql("SET jit = off")
-                    for label, (sql, parameters) in (("app", heaviest), ("floor", (FLOOR.replace(":year", "%(year)s"),
-                                                                                    {"year": YEAR}))):
+                    floor_sql = FLOOR.replace("%", "%%").replace(":year", "%(year)s")
+                    for label, (sql, parameters) in (("app", heaviest), ("floor", (floor_sql, {"year": YEAR}))):
                         print(f"-- {label}")
                         for (line,) in connection.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + sql, parameters):
                             print(line)
