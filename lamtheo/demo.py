@@ -43,7 +43,8 @@ def seed() -> list[str]:
             late = n % 5 == 1
             filed_on = due + timedelta(days=20 + n) if late else due - timedelta(days=30 + n)
             db.session.add(Plan(unit_id=unit.id, year=year, issues=rng.choice(ISSUES),
-                                actions="Xây dựng và thực hiện chuẩn mực đạo đức nghề nghiệp; mỗi tổ công đoàn một việc "
+                                actions="Xây dựng và thực hiện chuẩn mực đạo đức nghề nghiệp; mỗi tổ công đoàn một "
+                                        "việc "
                                         "làm cụ thể; sơ kết 6 tháng, biểu dương người làm tốt.",
                                 responsible="Ban chấp hành công đoàn", deadline=date(year, 12, 31),
                                 filed_at=datetime.combine(min(filed_on, local_today()), datetime.min.time())))

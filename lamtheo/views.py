@@ -177,8 +177,8 @@ def plan_file(code: str):
     if path is None or not path.exists():
         abort(404)
     kind = found.file_key.rsplit(".", 1)[-1]
-    return send_file(io.BytesIO(path.read_bytes()), mimetype=plans.MIMETYPES[kind], as_attachment=True, download_name=found.file_name,
-                     max_age=0)
+    return send_file(io.BytesIO(path.read_bytes()), mimetype=plans.MIMETYPES[kind], as_attachment=True,
+                     download_name=found.file_name, max_age=0)
 
 
 @bp.route("/units/<code>/commitments", methods=["GET", "POST"])

@@ -537,7 +537,7 @@ def report_as_dict(report: Report) -> dict:
         "period": {"from": report.period.start.isoformat(), "to": report.period.end.isoformat()},
         "totals": report.total.as_dict() | {group.key: group.total for group in report.groups},
         "children": [{"code": child.code, "name": child.name,
-                      "totals": figures.as_dict() | {group.key: group.rows.get(child.id, {}) for group in report.groups}}
+                      "totals": figures.as_dict() | {g.key: g.rows.get(child.id, {}) for g in report.groups}}
                      for child, figures in report.rows],
     }
 

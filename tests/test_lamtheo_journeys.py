@@ -39,7 +39,8 @@ def test_member_commits_from_a_suggestion_then_self_assesses(live_url, page):
     page.get_by_role("button", name="Lưu tự đánh giá").first.click()
     page.get_by_text("Đã lưu tự đánh giá").first.wait_for()
     rows = db.session.scalars(db.select(Commitment).order_by(Commitment.id)).all()
-    assert [r.text for r in rows] == ["Tiết kiệm điện, nước tại cơ quan", "Mỗi tuần kể một mẩu chuyện về Bác cho học sinh"]
+    assert [r.text for r in rows] == ["Tiết kiệm điện, nước tại cơ quan",
+                                      "Mỗi tuần kể một mẩu chuyện về Bác cho học sinh"]
     assert rows[0].self_assessment == "Cả năm tắt điện khi ra khỏi lớp"
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 

@@ -196,7 +196,8 @@ def test_review_figures_leave_other_subtrees_out(world):
 
 def test_commendations_issue_verifiable_giay_khen(world):
     certificates.save_issuer(world.province, actor=world.admin, body_lines="LIÊN ĐOÀN LAO ĐỘNG TỈNH THỬ",
-                             place="Lai Châu", signer_title="TM. BAN THƯỜNG VỤ", signer_name="Đồng Thị Nghĩa", serial_suffix="GK-LĐLĐ")
+                             place="Lai Châu", signer_title="TM. BAN THƯỜNG VỤ", signer_name="Đồng Thị Nghĩa",
+                             serial_suffix="GK-LĐLĐ")
     _commit(world.member_a, ["1", "2"], ["dat", "dat"])
     _commit(world.member_b, ["1", "2"], ["dat", "chua_dat"])
     opened = review.open_review(world.province, 2024, "so_ket", world.province_officer, now=NOW)

@@ -125,3 +125,16 @@ def test_completion_report_exports_and_api_carry_the_lam_theo_columns(world, log
     assert body["children"][0]["totals"]["lam_theo"]["passed_share"] == 50.0
     workbook = officer.get(f"/reports/P/export.xlsx?{query}")
     assert workbook.status_code == 200 and workbook.data[:2] == b"PK"
+
+
+def test_the_period_report_sent_up_carries_the_lam_theo_figures(world, login):
+    from reports import services as reports
+    from reports import submissions
+    _report_world(world)
+    topic = db.session.scalars(db.select(Topic)).one()
+    sent = submissions.submit(world.district_a, topic, reports.Period.custom(date(2022, 1, 1), date(2022, 12, 31)),
+                              submissions.Narrative("Đã học tập và đăng ký làm theo."), world.officer_a)
+    db.session.commit()
+    assert sent.figures["totals"]["lam_theo"]["commitments"] == 2
+    page = login("tinh").get(f"/reports/submitted/{sent.id}").get_data(as_text=True)
+    assert "Làm theo Bác (năm 2022)" in page and "50,0%" in page
