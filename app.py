@@ -134,6 +134,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     quizzes_services.topic_completed.connect(certificates_services.issue_for_completion)
     # Reports keep each member's standing on a topic current (reports/progress.py).
     quizzes_services.attempt_finished.connect(reports_progress.on_attempt_finished)
+    # Contests keep each participant's standing current the same way (contests/services.py).
+    quizzes_services.attempt_finished.connect(contests_services.on_attempt_finished)
     units_services.members_moved.connect(reports_progress.on_members_moved)
     # A topic waits for its federation's unit (content sync may run before the unit exists).
     units_services.unit_created.connect(learning_services.on_unit_created)
