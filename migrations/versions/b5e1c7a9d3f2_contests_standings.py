@@ -26,9 +26,9 @@ depends_on = None
 def upgrade():
     op.create_table(
         'contest_standings',
-        sa.Column('contest_id', sa.Integer(), nullable=False),
+        sa.Column('contest_id', sa.Integer(), autoincrement=False, nullable=False),
         sa.Column('round_number', sa.SmallInteger(), nullable=False),
-        sa.Column('participant_id', sa.Integer(), nullable=False),
+        sa.Column('participant_id', sa.Integer(), autoincrement=False, nullable=False),
         sa.Column('division_id', sa.Integer(), nullable=True),
         sa.Column('attempt_id', sa.Integer(), nullable=True),
         sa.Column('score', sa.Integer(), nullable=False),
@@ -37,12 +37,6 @@ def upgrade():
         sa.Column('duration_seconds', sa.BigInteger(), nullable=False),
         sa.Column('finished_at', sa.DateTime(), nullable=False),
         sa.Column('rounds', sa.SmallInteger(), nullable=False),
-        sa.ForeignKeyConstraint(['attempt_id'], ['attempts.id'], name=op.f('fk_contest_standings_attempt_id_attempts')),
-        sa.ForeignKeyConstraint(['contest_id'], ['contests.id'], name=op.f('fk_contest_standings_contest_id_contests')),
-        sa.ForeignKeyConstraint(['division_id'], ['contest_divisions.id'],
-                                name=op.f('fk_contest_standings_division_id_contest_divisions')),
-        sa.ForeignKeyConstraint(['participant_id'], ['contest_participants.id'],
-                                name=op.f('fk_contest_standings_participant_id_contest_participants')),
         sa.PrimaryKeyConstraint('contest_id', 'round_number', 'participant_id', name=op.f('pk_contest_standings')),
     )
     with op.batch_alter_table('contest_standings', schema=None) as batch_op:
