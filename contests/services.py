@@ -13,6 +13,7 @@ from datetime import datetime
 from flask import current_app
 from openpyxl import Workbook
 from sqlalchemy import BigInteger, Integer, case, cast, delete, extract, func, insert, literal, null, text, true
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, joinedload, object_session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -547,38 +548,47 @@ def refresh_standings(session, contest: Contest, *, rounds: list[Round] | None =
                       participant_ids: list[int] | None = None) -> None:
     """Recompute from the attempts the lines of ``participant_ids`` (everyone when None) for ``rounds``
     (all when None), then their lines for the whole contest. ``session``: the request's session, or one
-    on the migration's connection."""
+    on the migration's connection. Given people keep their lines and have them overwritten (an
+    attempt never stops being finished); a whole recount rewrites the rounds it covers."""
     table = Standing.__table__
     dialect = session.get_bind().dialect.name
-    if participant_ids is None and dialect == "postgresql":
+    everyone = participant_ids is None
+    if everyone and dialect == "postgresql":
         # A whole recount waits for the attempts finishing now and makes the next ones wait: no
         # line written twice. Organisers' actions only (a figure, the tie-break order), a few seconds.
         session.execute(text("LOCK TABLE contest_standings IN SHARE ROW EXCLUSIVE MODE"))
 
     def of(column):
-        return true() if participant_ids is None else column.in_(participant_ids)
+        return true() if everyone else column.in_(participant_ids)
 
     columns = ["contest_id", "round_number", "participant_id", "division_id", "attempt_id", "score", "prediction",
                "prediction_error", "duration_seconds", "finished_at", "rounds"]
+
+    def write(number: int, rows) -> None:
+        if everyone:
+            session.execute(delete(table).where(table.c.contest_id == contest.id, table.c.round_number == number))
+            session.execute(insert(table).from_select(columns, rows))
+            return
+        upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).from_select(columns, rows)
+        session.execute(upsert.on_conflict_do_update(
+            index_elements=["contest_id", "round_number", "participant_id"],
+            set_={name: upsert.excluded[name] for name in columns[3:]}))
+
     for contest_round in contest.rounds if rounds is None else rounds:
         best = _best_per_participant([contest_round], contest.tie_break, None, dialect=dialect, with_excluded=True,
                                      participant_ids=participant_ids)
-        session.execute(delete(table).where(table.c.contest_id == contest.id,
-                                            table.c.round_number == contest_round.number, of(table.c.participant_id)))
-        session.execute(insert(table).from_select(columns, db.select(
+        write(contest_round.number, db.select(
             literal(contest.id, Integer), literal(contest_round.number, Integer), best.c.participant_id,
             Participant.division_id, best.c.attempt_id, best.c.score, best.c.prediction, best.c.error,
             best.c.duration, best.c.finished_at, literal(1, Integer))
-            .join(Participant, Participant.id == best.c.participant_id).where(best.c.best == 1)))
+            .join(Participant, Participant.id == best.c.participant_id).where(best.c.best == 1))
     lines = table.alias("line")
-    session.execute(delete(table).where(table.c.contest_id == contest.id, table.c.round_number == 0,
-                                        of(table.c.participant_id)))
-    session.execute(insert(table).from_select(columns, db.select(
+    write(0, db.select(
         literal(contest.id, Integer), literal(0, Integer), lines.c.participant_id, func.max(lines.c.division_id),
         cast(null(), Integer), func.sum(lines.c.score), cast(null(), Integer), func.sum(lines.c.prediction_error),
         func.sum(lines.c.duration_seconds), func.max(lines.c.finished_at), func.count())
         .where(lines.c.contest_id == contest.id, lines.c.round_number > 0, of(lines.c.participant_id))
-        .group_by(lines.c.participant_id)))
+        .group_by(lines.c.participant_id))
 
 
 def on_attempt_finished(attempt: Attempt) -> None:
@@ -587,13 +597,12 @@ def on_attempt_finished(attempt: Attempt) -> None:
     if attempt.quiz.purpose != "contest":
         return
     session = object_session(attempt) or db.session
-    entry = session.scalars(db.select(Entry).where(Entry.attempt_id == attempt.id)
-                            .options(joinedload(Entry.round).joinedload(Round.contest))).first()
-    if entry is None:
-        return
-    # One recount at a time per participant: a round closed by the sweep while they submit another.
-    session.execute(db.select(Participant.id).where(Participant.id == entry.participant_id).with_for_update())
-    refresh_standings(session, entry.round.contest, rounds=[entry.round], participant_ids=[entry.participant_id])
+    # Locking the participant: one recount at a time per person (a round closed by the sweep while
+    # they submit another). Round and contest come from the session when the view loaded them.
+    entry = session.scalars(db.select(Entry).join(Participant, Participant.id == Entry.participant_id)
+                            .where(Entry.attempt_id == attempt.id).with_for_update(of=Participant)).first()
+    if entry is not None:
+        refresh_standings(session, entry.round.contest, rounds=[entry.round], participant_ids=[entry.participant_id])
 
 
 def _from_standings(contest: Contest, number: int, limit: int | None, division: Division | None):

@@ -3,6 +3,8 @@ ranking (attempts submitted or expired by the sweep, several tries, the real fig
 tie-break order changed, people excluded), the boards read from it equal the reference rule of
 contests/ranking.py over every finished attempt, per round, per division and overall."""
 import random
+import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from core.extensions import db
 from learning import content, editing
 from learning import services as learning
 from quizzes import services as quizzes
+from quizzes.models import Attempt
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 
@@ -151,3 +154,44 @@ def test_changing_the_tie_break_order_can_change_which_attempt_counts(contest, w
     db.session.commit()
     assert [r.attempt_id for r in services.standing_round(contest_round)] == [ids[1]]
     assert services.standing_overall(contest)[0].duration_seconds == 120
+
+
+def test_two_rounds_finishing_at_once_both_count_overall(app, contest):
+    """One person's round-1 attempt closed while their round-2 attempt is handed in, in two
+    transactions at once: the whole-contest line must add both (the second waits for the first)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one writer at a time")
+    person = db.session.scalars(db.select(Participant).filter_by(contest_id=contest.id)).first()
+    now = contest.rounds[0].quiz.opens_at + timedelta(hours=1)
+    ids = []
+    for contest_round in contest.rounds:
+        attempt = services.start(contest_round, person, now=now)
+        for entry in attempt.paper:
+            quizzes.save_answer(attempt, entry["id"], entry["correct"], now=now)
+        ids.append(attempt.id)
+    db.session.commit()
+    first_wrote, problems = threading.Event(), []
+
+    def hand_in(attempt_id: int, hold: float) -> None:
+        try:
+            with app.app_context():
+                attempt = db.session.get(Attempt, attempt_id)
+                services.submit(attempt, 100, now=now + timedelta(minutes=3))
+                first_wrote.set()
+                time.sleep(hold)  # the other transaction runs meanwhile
+                db.session.commit()
+        except Exception as error:  # noqa: BLE001 -- reported below
+            problems.append(error)
+            first_wrote.set()
+
+    first = threading.Thread(target=hand_in, args=(ids[0], 1.0))
+    first.start()
+    first_wrote.wait(30)
+    second = threading.Thread(target=hand_in, args=(ids[1], 0))
+    second.start()
+    first.join(60)
+    second.join(60)
+    assert problems == []
+    db.session.expire_all()
+    overall = services.standing_overall(contest)
+    assert [(s.score, s.rounds) for s in overall] == [(8, 2)]
