@@ -135,6 +135,7 @@ def _connect_features() -> None:
         # Events
         (signals.topic_completed, certificates_services.issue_for_completion),  # a completed topic earns its certificate
         (signals.attempt_finished, reports_progress.on_attempt_finished),  # reports keep member_topics current
+        (signals.attempt_finished, contests_services.on_attempt_finished),  # contests keep standings current
         (signals.members_moved, reports_progress.on_members_moved),
         (signals.unit_created, learning_services.on_unit_created),  # a topic waits for its federation's unit
         # Questions
