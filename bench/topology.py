@@ -494,11 +494,11 @@ def main() -> int:
         try:
             import redis
             connection = redis.Redis.from_url(args.redis)
-            for key in connection.scan_iter(f"{prefix}*"):
+            for key in connection.scan_iter(f"*/{prefix}/*"):  # LIMITS:LIMITER/<prefix>/...
                 connection.delete(key)
             connection.close()
         except Exception as error:  # noqa: BLE001 - cleaning up; say so and go on
-            print(f"  (could not empty the Redis keys {prefix}*: {error})")
+            print(f"  (could not empty the Redis keys */{prefix}/*: {error})")
         if not args.keep_database:
             drop_database(args.database_url)
     left = [port for port in [args.nginx_port, *app_ports] if not port_is_free(port)]

@@ -127,7 +127,7 @@ def two_servers(app, tmp_path):
             log.close()
         import redis
         connection = redis.Redis.from_url(REDIS)
-        for key in connection.scan_iter(f"{prefix}*"):
+        for key in connection.scan_iter(f"*/{prefix}/*"):  # LIMITS:LIMITER/<prefix>/...
             connection.delete(key)
         connection.close()
 
