@@ -1,10 +1,14 @@
+"""The home page and the health check; ``save``, the one way a view commits what a person asked."""
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
-from flask import Blueprint, jsonify, redirect, render_template
+from flask import Blueprint, flash, jsonify, redirect, render_template
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from core.errors import Refusal
 from core.extensions import db
 
 bp = Blueprint("core", __name__)
@@ -32,3 +36,38 @@ def healthz():
         db.session.rollback()
         return jsonify(status="error", db="error"), 503
     return jsonify(status="ok", db="ok")
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Saved(Generic[T]):
+    """What ``save`` did: ``value`` returned by the change, or the ``refusal`` sentence. True when saved."""
+    value: T | None = None
+    refusal: str | None = None
+
+    def __bool__(self) -> bool:
+        return self.refusal is None
+
+
+def save(change: Callable[[], T], success: str | Callable[[T], str] | None = None, *,
+         refused: str | None = "danger") -> Saved[T]:
+    """One request, one commit. Run ``change``; when it raises a ``Refusal``, roll back (or commit, for a
+    refusal that ``keeps_changes``) and flash its sentence with category ``refused`` (None: the caller
+    shows it, as a form error); otherwise commit and flash ``success`` (a sentence, or one made from
+    the change's value after the commit)."""
+    try:
+        value = change()
+    except Refusal as refusal:
+        if refusal.keeps_changes:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        if refused:
+            flash(refusal.message, refused)
+        return Saved(refusal=refusal.message)
+    db.session.commit()
+    if success is not None:
+        flash(success(value) if callable(success) else success, "success")
+    return Saved(value=value)
