@@ -6,7 +6,7 @@ from sqlalchemy.orm import lazyload
 from wtforms import SelectChoice
 
 from accounts import services
-from accounts.forms import PASSWORD_MESSAGES, ChangePasswordForm, CreateUserForm, LoginForm, RoleForm
+from accounts.forms import ChangePasswordForm, CreateUserForm, LoginForm, RoleForm
 from accounts.models import Role, User
 from core.extensions import db, limiter, login_manager
 from core.forms import flash_errors
@@ -16,19 +16,6 @@ from core.security import same_site_path
 from core.text import identifier, normalise_phone
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
-
-ACCOUNT_MESSAGES = {
-    "wrong_password": "Mật khẩu hiện tại không đúng.",
-    "same_password": "Mật khẩu mới phải khác mật khẩu cũ.",
-    "username_taken": "Tên đăng nhập này đã có người dùng.",
-    "unknown_role": "Vai trò không hợp lệ.",
-    "officer_needs_unit": "Cán bộ công đoàn phải gắn với một đơn vị.",
-    "role_exists": "Tài khoản đã có vai trò này.",
-    "admin_only": "Tài khoản này có quyền vượt ngoài phạm vi bạn quản lý: chỉ quản trị hệ thống mới được cấp lại "
-                  "mật khẩu, khóa tài khoản này hoặc đổi số điện thoại, số thẻ, họ tên của người này.",
-    **PASSWORD_MESSAGES,
-}
-
 
 @login_manager.user_loader
 def load_user(user_id: str):
@@ -94,7 +81,7 @@ def change_password():
         try:
             services.change_password(current_user, form.current.data, form.new.data)
         except services.AccountError as error:
-            flash(ACCOUNT_MESSAGES.get(error.code, error.code), "danger")
+            flash(error.message, "danger")
         else:
             db.session.commit()
             login_user(current_user._get_current_object())  # this session carries the new session token
@@ -127,7 +114,7 @@ def create_user():
         user = services.create_user((form.username.data or "").strip(), (form.full_name.data or "").strip(), password,
                                     must_change_password=True)
     except services.AccountError as error:
-        flash(ACCOUNT_MESSAGES[error.code], "danger")
+        flash(error.message, "danger")
         return redirect(url_for(".users"))
     db.session.commit()
     response = render_template("accounts/issued.html", user=user, password=password)
@@ -148,7 +135,7 @@ def user_detail(user_id: int):
             try:
                 services.grant_role(user, form.role.data, unit, current_user)
             except services.AccountError as error:
-                flash(ACCOUNT_MESSAGES[error.code], "danger")
+                flash(error.message, "danger")
             else:
                 db.session.commit()
                 flash("Đã cấp vai trò.", "success")

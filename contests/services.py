@@ -17,13 +17,13 @@ from sqlalchemy.orm import defer, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from accounts import services as accounts
-from accounts.forms import PASSWORD_MESSAGES
 from contests import ranking
 from contests.models import (
     DIVISIONS_BY_KIND, DURATION_THEN_PREDICTION, Contest, Division, Entry, Participant, Round,
 )
 from core import audit
 from core.clock import format_datetime, to_local, utcnow
+from core.errors import Refusal
 from core.extensions import db, insert_or_merge
 from core.permissions import ORGANISER, is_admin
 from core.tabular import neutralise
@@ -38,8 +38,8 @@ UPCOMING, OPEN, CLOSED = "upcoming", "open", "closed"
 CACHE_SECONDS = 15  # counters and public leaderboards may lag this much behind
 
 
-class ContestError(Exception):
-    """A refusal, in Vietnamese."""
+class ContestError(Refusal):
+    """A refusal about contests."""
 
 
 # -- contests and rounds -----------------------------------------------------------------
@@ -272,7 +272,7 @@ def register_guest(contest: Contest, data: Registration) -> tuple[object, Partic
         raise ContestError("Số CCCD/CMND phải có 12 (hoặc 9) chữ số.")
     problem = accounts.password_problem(data.password, phone)
     if problem:
-        raise ContestError(PASSWORD_MESSAGES[problem])
+        raise ContestError(problem)
     try:
         with db.session.begin_nested():
             user = accounts.create_user(phone, name, data.password)
