@@ -11,9 +11,6 @@ from units.models import Headcount
 
 bp = Blueprint("headcounts", __name__, url_prefix="/units")
 staff_required = roles_required(ADMIN, OFFICER)
-MESSAGES = {"parent_inactive": "Đơn vị đã sáp nhập hoặc giải thể, không khai báo được nữa.",
-            "bad_period": "Ngày kết thúc không được trước ngày bắt đầu.",
-            "bad_headcount": "Số đoàn viên không hợp lệ."}
 
 
 @bp.route("/<code>/headcounts", methods=["GET", "POST"])
@@ -31,7 +28,7 @@ def unit_headcounts(code: str):
             headcounts.declare(unit, start, end, form.headcount.data, current_user)
         except services.UnitError as error:
             db.session.rollback()
-            flash(MESSAGES.get(error.code, error.code), "danger")
+            flash(error.message, "danger")
         else:
             db.session.commit()
             flash(f"Đã lưu: {form.headcount.data} đoàn viên cho {headcounts.period_label(start, end)}.", "success")

@@ -46,11 +46,11 @@ def period_label(start: date, end: date) -> str:
 
 def declare(unit: Unit, start: date, end: date, headcount: int, actor, *, now=None) -> Headcount:
     if not unit.is_active:
-        raise UnitError("parent_inactive")
+        raise UnitError("Đơn vị đã sáp nhập hoặc giải thể, không khai báo được nữa.")
     if start > end:
-        raise UnitError("bad_period")
+        raise UnitError("Ngày kết thúc không được trước ngày bắt đầu.")
     if not 0 <= headcount <= MAX_HEADCOUNT:
-        raise UnitError("bad_headcount")
+        raise UnitError("Số đoàn viên không hợp lệ.")
     row = db.session.scalars(db.select(Headcount).filter_by(unit_id=unit.id, period_start=start,
                                                             period_end=end)).one_or_none()
     previous = row.headcount if row else None

@@ -9,7 +9,6 @@ from openpyxl.styles import Font
 from wtforms import SelectChoice
 
 from accounts.services import AccountError
-from accounts.views import ACCOUNT_MESSAGES
 from core.extensions import db
 from core.forms import flash_errors
 from core.params import requested_page
@@ -23,23 +22,6 @@ from units.models import MEMBER_ACTIVE, Member
 bp = Blueprint("units", __name__, url_prefix="/units")
 staff_required = roles_required(ADMIN, OFFICER)
 
-UNIT_MESSAGES = {
-    "bad_code": "Mã đơn vị chỉ gồm chữ không dấu, số, dấu chấm, gạch ngang, gạch dưới (tối đa 40 ký tự).",
-    "empty_name": "Tên không được để trống.",
-    "code_taken": "Mã đơn vị này đã có.",
-    "parent_inactive": "Đơn vị đã sáp nhập hoặc giải thể, không thể thao tác.",
-    "move_into_itself": "Không thể chuyển đơn vị vào chính nó hoặc đơn vị cấp dưới của nó.",
-    "merge_into_itself": "Không thể sáp nhập vào chính nó hoặc đơn vị cấp dưới của nó.",
-    "not_empty": "Đơn vị còn đoàn viên hoặc đơn vị trực thuộc đang hoạt động: hãy sáp nhập thay vì giải thể.",
-    "bad_kind_code": "Mã loại chỉ gồm chữ thường không dấu, số và gạch dưới.",
-    "kind_exists": "Loại đơn vị này đã có.",
-    "card_taken": "Số thẻ đoàn viên đã thuộc về một đoàn viên khác.",
-    "phone_taken": "Số điện thoại đã thuộc về một đoàn viên khác.",
-    "no_account": "Đoàn viên này chưa có tài khoản.",
-    "bad_status": "Trạng thái không hợp lệ.",
-    "out_of_scope": "Đơn vị không thuộc phạm vi bạn quản lý.",
-    "unknown_unit": "Không có đơn vị với mã này hoặc đơn vị ngoài phạm vi bạn quản lý.",
-}
 TEMPLATES = {"members": (importing.MEMBER_TEMPLATE, "mau-nhap-doan-vien.xlsx"),
              "units": (importing.UNIT_TEMPLATE, "mau-nhap-don-vi.xlsx")}
 EXAMPLES_NOTE = ("Trang này chỉ là ví dụ cách ghi, hệ thống không đọc trang này. "
@@ -59,7 +41,7 @@ def _member_or_404(member_id: int) -> Member:
 def _scoped_unit_from_code(code: str):
     unit = services.get_unit(code or "")
     if unit is None or not (is_admin(current_user) or _in_scope(unit)):
-        raise services.UnitError("unknown_unit")
+        raise services.UnitError("Không có đơn vị với mã này hoặc đơn vị ngoài phạm vi bạn quản lý.")
     return unit
 
 
@@ -69,13 +51,13 @@ def _in_scope(unit) -> bool:
 
 
 def _fail(error: services.UnitError) -> None:
-    flash(UNIT_MESSAGES.get(error.code, error.code), "danger")
+    flash(error.message, "danger")
 
 
 def _refuse(error: AccountError) -> None:
     """An account beyond the officer's scope: nothing changes but the audit log's record of the refusal."""
     db.session.commit()
-    flash(ACCOUNT_MESSAGES[error.code], "danger")
+    flash(error.message, "danger")
 
 
 @bp.get("/")
