@@ -21,13 +21,6 @@ from units.models import UNIT_ACTIVE, Unit
 bp = Blueprint("report_submissions", __name__, url_prefix="/reports")
 staff_required = roles_required(ADMIN, OFFICER)
 CUSTOM = "custom"
-MESSAGES = {
-    "unit_inactive": "Đơn vị đã sáp nhập hoặc giải thể, không gửi báo cáo được nữa.",
-    "no_parent": "Đơn vị cấp cao nhất không có đơn vị cấp trên trên hệ thống để gửi báo cáo.",
-    "bad_period": "Ngày bắt đầu kỳ phải trước ngày kết thúc.",
-    "no_results": "Hãy viết kết quả đạt được.",
-    "too_long": f"Mỗi phần không được dài quá {submissions.MAX_TEXT:,} ký tự.".replace(",", "."),
-}
 
 
 @bp.context_processor
@@ -118,7 +111,7 @@ def compose(code: str):
     try:
         submissions.check_sendable(unit)
     except submissions.SubmissionError as error:
-        flash(MESSAGES[error.code], "warning")
+        flash(error.message, "warning")
         return redirect(back)
     form = SubmissionForm()
     if form.validate_on_submit() and not form.edit.data:
@@ -128,7 +121,7 @@ def compose(code: str):
                 db.session.commit()
             except submissions.SubmissionError as error:
                 db.session.rollback()
-                flash(MESSAGES[error.code], "danger")
+                flash(error.message, "danger")
             except IntegrityError:  # the same version sent twice at once
                 db.session.rollback()
                 flash("Báo cáo vừa được gửi từ một phiên khác. Hãy xem lại danh sách rồi gửi lại nếu cần.", "danger")
