@@ -8,6 +8,7 @@ from contests import prizes, services
 from contests.forms import RegistrationForm
 from contests.models import Round
 from core.clock import utcnow
+from core.errors import refusal_json
 from core.extensions import db, limiter, person_or_address
 from core.markup import render_inline
 from learning import services as learning
@@ -187,11 +188,11 @@ def save_prediction(attempt_id: int):
     try:
         services.save_prediction(attempt, _typed_prediction())
     except ValueError:
-        return jsonify(saved=False, message=PREDICTION_MESSAGE), 400
+        return refusal_json(PREDICTION_MESSAGE)
     except services.ContestError as error:
         db.session.rollback()
         # 409 when the attempt is over: the page then reloads to the result.
-        return jsonify(saved=False, message=str(error)), 400 if attempt.is_open else 409
+        return refusal_json(error.message, 400 if attempt.is_open else 409)
     db.session.commit()
     return jsonify(saved=True)
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.errors import Refusal
 from core.text import clean_name, fold
 
 HEADER_SEARCH_ROWS = 10
@@ -29,8 +30,8 @@ RATIO_CHECKED_ABOVE = 1024 * 1024
 MAX_DIRECTORY_BYTES = 1024 * 1024
 
 
-class TableError(ValueError):
-    """The file as a whole cannot be read; the message is for the person who sent it."""
+class TableError(Refusal, ValueError):
+    """The file as a whole cannot be read."""
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from core.clock import local_today
+from core.errors import refusal_json
 from core.extensions import db, limiter
 from core.permissions import EDITOR, has_role, is_admin
 from learning import services
@@ -93,7 +94,7 @@ def save_place(topic_slug: str, lesson_slug: str):
         percent = int(request.form.get("percent", ""))
         services.save_place(member, lesson, request.form.get("anchor", ""), percent)
     except (ValueError, services.LearningError):
-        return jsonify(saved=False, message="Vị trí đọc không hợp lệ."), 400
+        return refusal_json("Vị trí đọc không hợp lệ.")
     db.session.commit()
     return jsonify(saved=True)
 

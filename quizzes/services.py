@@ -20,6 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from accounts.models import User
 from core.clock import utcnow
+from core.errors import Refusal
 from core.extensions import db, insert_or_merge
 from core.markup import render_inline
 from learning import services as learning
@@ -43,8 +44,8 @@ topic_completed = signals.signal("topic-completed")  # sender: the TopicCompleti
 attempt_finished = signals.signal("attempt-finished")
 
 
-class QuizError(Exception):
-    """A refusal, with a message for the person."""
+class QuizError(Refusal):
+    """A refusal to show the person taking or setting the quiz."""
 
 
 class TooLate(QuizError):

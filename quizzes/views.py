@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user, login_required
 
 from core.clock import utcnow
+from core.errors import refusal_json
 from core.extensions import db, limiter, person_or_address
 from core.permissions import ADMIN, EDITOR, roles_required
 from learning import services as learning
@@ -145,8 +146,7 @@ def submit_question(unanswered: int) -> str:
 
 def _refuse(attempt: Attempt, message: str, status: int):
     if _wants_json():
-        return jsonify(saved=False, message=message, status=attempt.status,
-                       remaining=services.remaining_seconds(attempt)), status
+        return refusal_json(message, status, status=attempt.status, remaining=services.remaining_seconds(attempt))
     flash(message, "warning")
     if attempt.is_open:
         return redirect(url_for(".attempt", attempt_id=attempt.id))
