@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from openpyxl import Workbook
 from sqlalchemy import BigInteger, Integer, case, cast, extract, func, literal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, joinedload, selectinload
@@ -26,7 +25,7 @@ from core.clock import format_datetime, to_local, utcnow
 from core.errors import Refusal
 from core.extensions import db, insert_or_merge
 from core.permissions import ORGANISER, is_admin
-from core.tabular import neutralise
+from core.tabular import WorkbookWriter
 from core.text import citizen_id_digits, clean_name, normalise_phone
 from learning.models import Topic
 from quizzes import services as quizzes
@@ -634,22 +633,19 @@ JURY_HEADERS = ["Hạng", "Họ và tên", "Năm sinh", "Số điện thoại", 
 
 
 def jury_workbook(contest_round: Round) -> io.BytesIO:
-    """The round's results as .xlsx for the jury (full data, cells neutralised), written row by row."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(f"Tuần {contest_round.number}")
-    sheet.append([neutralise(f"{contest_round.contest.title} · tuần {contest_round.number}")])
+    """The round's results as .xlsx for the jury (full data), written row by row."""
+    workbook = WorkbookWriter()
+    sheet = workbook.sheet(f"Tuần {contest_round.number}")
+    sheet.append([f"{contest_round.contest.title} · tuần {contest_round.number}"])
     sheet.append(JURY_HEADERS)
     for row in jury_rows(contest_round):
         person = row.participant
-        sheet.append([row.place, neutralise(person.full_name), person.birth_year, person.phone,
-                      neutralise(person.unit.name if person.unit else person.workplace),
-                      neutralise(person.division.name if person.division else ""), row.result.score,
+        sheet.append([row.place, person.full_name, person.birth_year, person.phone,
+                      person.unit.name if person.unit else person.workplace,
+                      person.division.name if person.division else "", row.result.score,
                       row.result.prediction, row.prediction_error, row.result.duration_seconds,
                       to_local(row.result.finished_at).replace(tzinfo=None), "Có" if row.flagged_short else ""])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    buffer.seek(0)
-    return buffer
+    return workbook.to_buffer()
 
 
 # -- collective results ------------------------------------------------------------------

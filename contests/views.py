@@ -11,6 +11,7 @@ from core.clock import utcnow
 from core.errors import refusal_json
 from core.extensions import db, limiter, person_or_address
 from core.markup import render_inline
+from core.views import save
 from learning import services as learning
 from quizzes import services as quizzes
 from quizzes.models import Attempt
@@ -107,16 +108,12 @@ def register(slug: str):
         return redirect(url_for(".landing", slug=slug))
     form = RegistrationForm()
     if form.validate_on_submit():
-        try:
-            user, _ = services.register_guest(contest, services.Registration(
-                full_name=form.full_name.data, birth_year=form.birth_year.data, phone=form.phone.data,
-                password=form.password.data, unit_code=form.unit_code.data or "",
-                workplace=form.workplace.data or "", citizen_id=form.citizen_id.data or ""))
-        except services.ContestError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
-        else:
-            db.session.commit()
+        saved = save(lambda: services.register_guest(contest, services.Registration(
+            full_name=form.full_name.data, birth_year=form.birth_year.data, phone=form.phone.data,
+            password=form.password.data, unit_code=form.unit_code.data or "",
+            workplace=form.workplace.data or "", citizen_id=form.citizen_id.data or "")))
+        if saved:
+            user, _ = saved.value
             session.clear()  # a new session at login: no fixation
             login_user(user)
             flash("Đăng ký thành công. Bạn đăng nhập lần sau bằng số điện thoại và mật khẩu vừa đặt.", "success")
@@ -132,14 +129,7 @@ def join(slug: str):
     if member is None:
         flash("Tài khoản này không gắn với đoàn viên nào.", "warning")
         return redirect(url_for(".landing", slug=slug))
-    try:
-        services.join_as_member(contest, current_user, member)
-    except services.ContestError as error:
-        db.session.rollback()
-        flash(str(error), "warning")
-        return redirect(url_for(".landing", slug=slug))
-    db.session.commit()
-    flash("Bạn đã tham gia cuộc thi.", "success")
+    save(lambda: services.join_as_member(contest, current_user, member), "Bạn đã tham gia cuộc thi.", refused="warning")
     return redirect(url_for(".landing", slug=slug))
 
 
