@@ -13,6 +13,7 @@ from core.forms import flash_errors
 from core.params import requested_page
 from core.permissions import ADMIN, EDITOR, OFFICER, ORGANISER, ROLE_NAMES, roles_required
 from core.security import same_site_path
+from core.views import save
 from core.text import identifier, normalise_phone
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
@@ -78,12 +79,7 @@ def logout():
 def change_password():
     form = ChangePasswordForm(current_user.username)
     if form.validate_on_submit():
-        try:
-            services.change_password(current_user, form.current.data, form.new.data)
-        except services.AccountError as error:
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
+        if save(lambda: services.change_password(current_user, form.current.data, form.new.data)):
             login_user(current_user._get_current_object())  # this session carries the new session token
             flash("Đã đổi mật khẩu.", "success")
             return redirect(url_for("core.home"))
@@ -109,15 +105,12 @@ def create_user():
     if not form.validate_on_submit():
         flash_errors(form)
         return redirect(url_for(".users"))
-    try:
-        password = services.generate_initial_password()
-        user = services.create_user((form.username.data or "").strip(), (form.full_name.data or "").strip(), password,
-                                    must_change_password=True)
-    except services.AccountError as error:
-        flash(error.message, "danger")
+    password = services.generate_initial_password()
+    saved = save(lambda: services.create_user((form.username.data or "").strip(), (form.full_name.data or "").strip(),
+                                              password, must_change_password=True))
+    if not saved:
         return redirect(url_for(".users"))
-    db.session.commit()
-    response = render_template("accounts/issued.html", user=user, password=password)
+    response = render_template("accounts/issued.html", user=saved.value, password=password)
     return response, 200, {"Cache-Control": "no-store"}
 
 
@@ -132,13 +125,7 @@ def user_detail(user_id: int):
         if (form.unit_code.data or "").strip() and unit is None:
             flash("Không có đơn vị với mã này.", "danger")
         else:
-            try:
-                services.grant_role(user, form.role.data, unit, current_user)
-            except services.AccountError as error:
-                flash(error.message, "danger")
-            else:
-                db.session.commit()
-                flash("Đã cấp vai trò.", "success")
+            if save(lambda: services.grant_role(user, form.role.data, unit, current_user), "Đã cấp vai trò."):
                 return redirect(url_for(".user_detail", user_id=user.id))
     return render_template("accounts/user_detail.html", user=user, form=form)
 
