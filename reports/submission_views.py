@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from core.clock import local_today, parse_vn_date
 from core.extensions import db
 from core.permissions import ADMIN, OFFICER, can_manage_unit, roles_required, scope_paths
+from core.views import save
 from learning.models import SESSION_FORMS
 from reports import charts, services, submissions
 from reports.forms import SubmissionForm
@@ -117,18 +118,15 @@ def compose(code: str):
     if form.validate_on_submit() and not form.edit.data:
         if form.send.data:
             try:
-                row = submissions.submit(unit, topic, period, form.narrative(), current_user)
-                db.session.commit()
-            except submissions.SubmissionError as error:
-                db.session.rollback()
-                flash(error.message, "danger")
+                saved = save(lambda: submissions.submit(unit, topic, period, form.narrative(), current_user),
+                             lambda row: f"Đã gửi báo cáo lên {row.to_unit.name} (lần {row.version}). "
+                                         "Số liệu đã được chốt.")
             except IntegrityError:  # the same version sent twice at once
                 db.session.rollback()
                 flash("Báo cáo vừa được gửi từ một phiên khác. Hãy xem lại danh sách rồi gửi lại nếu cần.", "danger")
                 return redirect(back)
-            else:
-                flash(f"Đã gửi báo cáo lên {row.to_unit.name} (lần {row.version}). Số liệu đã được chốt.", "success")
-                return redirect(url_for(".view", submission_id=row.id))
+            if saved:
+                return redirect(url_for(".view", submission_id=saved.value.id))
         else:
             return render_template("reports/submission_preview.html", unit=unit, topic=topic, period=period,
                                    form=form, figures=submissions.preview_figures(unit, topic, period),
