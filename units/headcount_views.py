@@ -5,6 +5,7 @@ from flask_login import current_user
 from core.clock import local_today
 from core.extensions import db
 from core.permissions import ADMIN, OFFICER, roles_required
+from core.views import save
 from units import headcounts, services
 from units.forms import CUSTOM_PERIOD, HeadcountForm
 from units.models import Headcount
@@ -24,14 +25,8 @@ def unit_headcounts(code: str):
     if form.validate_on_submit():
         preset = next((p for p in presets if p.key == form.period.data), None)
         start, end = (preset.start, preset.end) if preset else (form.start.data, form.end.data)
-        try:
-            headcounts.declare(unit, start, end, form.headcount.data, current_user)
-        except services.UnitError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            flash(f"Đã lưu: {form.headcount.data} đoàn viên cho {headcounts.period_label(start, end)}.", "success")
+        if save(lambda: headcounts.declare(unit, start, end, form.headcount.data, current_user),
+                f"Đã lưu: {form.headcount.data} đoàn viên cho {headcounts.period_label(start, end)}."):
             return redirect(url_for(".unit_headcounts", code=unit.code))
     return render_template("units/headcounts.html", unit=unit, form=form,
                            counted=services.active_member_count(unit),
