@@ -43,12 +43,17 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Saved(Generic[T]):
-    """What ``save`` did: ``value`` returned by the change, or the ``refusal`` sentence. True when saved."""
+    """What ``save`` did: ``value`` returned by the change, or the ``refusal`` raised. True when saved."""
     value: T | None = None
-    refusal: str | None = None
+    refusal: Refusal | None = None
 
     def __bool__(self) -> bool:
         return self.refusal is None
+
+    @property
+    def message(self) -> str | None:
+        """The refusal's sentence, for the page to show next to the form."""
+        return self.refusal.message if self.refusal else None
 
 
 def save(change: Callable[[], T], success: str | Callable[[T], str] | None = None, *,
@@ -66,7 +71,7 @@ def save(change: Callable[[], T], success: str | Callable[[T], str] | None = Non
             db.session.rollback()
         if refused:
             flash(refusal.message, refused)
-        return Saved(refusal=refusal.message)
+        return Saved(refusal=refusal)
     db.session.commit()
     if success is not None:
         flash(success(value) if callable(success) else success, "success")
