@@ -11,12 +11,11 @@ import csv
 import io
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date
 
 from openpyxl.styles import Alignment, Border, Font, Side
 
 from core.clock import to_local
-from core.tabular import XLSX_MIMETYPE, SheetWriter, WorkbookWriter, neutralise
+from core.tabular import SheetWriter, WorkbookWriter, neutralise
 from learning.models import SESSION_FORMS, Topic
 from reports.services import Figures, MemberStatus, Period, Report
 from units.models import Unit

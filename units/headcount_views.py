@@ -20,7 +20,7 @@ def unit_headcounts(code: str):
     unit = services.unit_in_scope_or_404(current_user, code)
     presets = headcounts.presets(local_today())
     form = HeadcountForm()
-    form.period.choices = [(p.key, f"{p.label} ({p.start:%d/%m/%Y} – {p.end:%d/%m/%Y})") for p in presets] + [
+    form.period.choices = [(p.key, f"{p.label} ({p.dates})") for p in presets] + [
         (CUSTOM_PERIOD, "Kỳ tùy chọn (nhập ngày bên dưới)")]
     if form.validate_on_submit():
         preset = next((p for p in presets if p.key == form.period.data), None)
