@@ -144,15 +144,13 @@ def start(slug: str, number: int):
         flash("Hãy đăng ký hoặc tham gia cuộc thi trước.", "warning")
         return redirect(url_for(".landing", slug=slug))
     device = request.cookies.get(DEVICE_COOKIE) or secrets.token_urlsafe(16)
-    try:
-        attempt = services.start(contest_round, participant, device=device)
-    except services.ContestError as error:
-        db.session.commit()  # an expired attempt may just have been closed
-        flash(str(error), "warning")
+    # A refusal commits too: an expired attempt may just have been closed. The id is read before the
+    # commit expires the attempt.
+    saved = save(lambda: services.start(contest_round, participant, device=device).id, refused="warning",
+                 keep_changes=True)
+    if not saved:
         return redirect(url_for(".landing", slug=slug))
-    attempt_id = attempt.id  # read before the commit expires it
-    db.session.commit()
-    response = redirect(url_for("quizzes.attempt", attempt_id=attempt_id))
+    response = redirect(url_for("quizzes.attempt", attempt_id=saved.value))
     if DEVICE_COOKIE not in request.cookies:
         # Outlives logging out, so two accounts taking rounds on one phone share it.
         response.set_cookie(DEVICE_COOKIE, device, max_age=400 * 24 * 3600, httponly=True, samesite="Lax",

@@ -57,15 +57,16 @@ class Saved(Generic[T]):
 
 
 def save(change: Callable[[], T], success: str | Callable[[T], str] | None = None, *,
-         refused: str | None = "danger") -> Saved[T]:
+         refused: str | None = "danger", keep_changes: bool = False) -> Saved[T]:
     """One request, one commit. Run ``change``; when it raises a ``Refusal``, roll back (or commit, for a
-    refusal that ``keeps_changes``) and flash its sentence with category ``refused`` (None: the caller
+    refusal that ``keeps_changes``, or with ``keep_changes``: what the change did on the way, such as
+    closing an expired attempt, stands) and flash its sentence with category ``refused`` (None: the caller
     shows it, as a form error); otherwise commit and flash ``success`` (a sentence, or one made from
     the change's value after the commit)."""
     try:
         value = change()
     except Refusal as refusal:
-        if refusal.keeps_changes:
+        if keep_changes or refusal.keeps_changes:
             db.session.commit()
         else:
             db.session.rollback()
