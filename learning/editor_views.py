@@ -205,8 +205,8 @@ def new_lesson(topic_slug: str):
     error = None
     if form.validate_on_submit():
         saved = save(lambda: editing.create_lesson(topic, form.slug.data, _lesson_data(form), actor=current_user),
-                     lambda lesson: f"Đã thêm bài “{lesson.title}” (bản nháp: đoàn viên chưa thấy cho đến khi xuất bản).",
-                     refused=None)
+                     lambda lesson: f"Đã thêm bài “{lesson.title}” (bản nháp: đoàn viên chưa thấy cho đến khi "
+                                    "xuất bản).", refused=None)
         if saved:
             return redirect(url_for(".edit_lesson", topic_slug=topic.slug, lesson_slug=saved.value.slug))
         error = saved.message
