@@ -14,7 +14,6 @@ DATABASE_DOWN = ("Máy chủ dữ liệu tạm thời không trả lời",
                  "Thao tác vừa rồi chưa được lưu; những gì đã lưu trước đó vẫn còn. Vui lòng thử lại sau ít giây.")
 
 
-
 class Refusal(Exception):
     """A rule refused what was asked; ``message`` is the Vietnamese sentence for the person.
 
