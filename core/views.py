@@ -1,4 +1,5 @@
-"""The home page and the health check; ``save``, the one way a view commits what a person asked."""
+"""Pages of no feature: the home page (what other features put on it comes through core.signals) and /healthz;
+``save``, the one way a view commits what a person asked."""
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -8,24 +9,21 @@ from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from core import signals
+from core.clock import utcnow
 from core.errors import Refusal
 from core.extensions import db
 
 bp = Blueprint("core", __name__)
 
-# Features to the right send some people elsewhere from "/" (contests: a contestant to their
-# contests); app.py registers them. Each returns an address or None.
-home_redirects: list[Callable[[object], str | None]] = []
-
 
 @bp.get("/")
 def home():
     if current_user.is_authenticated:
-        for hook in home_redirects:
-            address = hook(current_user)
-            if address:
-                return redirect(address)
-    return render_template("core/home.html")
+        address = signals.first_answer(signals.home_redirect, current_user)
+        if address:
+            return redirect(address)
+    return render_template("core/home.html", **signals.merged(signals.home_panels, current_user, now=utcnow()))
 
 
 @bp.get("/healthz")
