@@ -5,7 +5,6 @@ import click
 from flask.cli import with_appcontext
 
 from accounts import services, tokens
-from accounts.forms import PASSWORD_MESSAGES
 from accounts.models import User
 from core.extensions import db
 from core.permissions import ADMIN, is_staff
@@ -19,7 +18,7 @@ def users_cli():
 def _check_password(password: str, username: str) -> str:
     problem = services.password_problem(password, username)
     if problem:
-        raise click.BadParameter(PASSWORD_MESSAGES[problem])
+        raise click.BadParameter(problem)
     return password
 
 

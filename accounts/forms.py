@@ -2,13 +2,7 @@ from core.forms import Form as FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from accounts.services import MIN_PASSWORD_LENGTH, password_problem
-
-PASSWORD_MESSAGES = {
-    "too_short": f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự.",
-    "too_common": "Mật khẩu này quá phổ biến, dễ bị đoán. Hãy chọn mật khẩu khác.",
-    "is_username": "Mật khẩu không được trùng với tên đăng nhập.",
-}
+from accounts.services import password_problem
 
 
 class LoginForm(FlaskForm):
@@ -33,7 +27,7 @@ class ChangePasswordForm(FlaskForm):
     def validate_new(self, field):
         problem = password_problem(field.data or "", self.username)
         if problem:
-            raise ValidationError(PASSWORD_MESSAGES[problem])
+            raise ValidationError(problem)
 
 
 class CreateUserForm(FlaskForm):

@@ -6,6 +6,7 @@ from pathlib import Path
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core import audit, signals
+from core.errors import Refusal
 from core.clock import utcnow
 from core.extensions import db
 from core.permissions import OFFICER, ROLE_NAMES, may_manage_account
@@ -20,23 +21,28 @@ _READABLE = "abcdefghjkmnpqrstuvwxyz23456789"
 
 
 
-class AccountError(Exception):
-    """A rule about accounts was broken; ``code`` lets the view pick the message."""
+class AccountError(Refusal):
+    """A rule about accounts was broken."""
 
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+
+class BeyondScope(AccountError):
+    """The actor may not take this account over; the audit record of the attempt is kept."""
+    keeps_changes = True
+
+    def __init__(self):
+        super().__init__("Tài khoản này có quyền vượt ngoài phạm vi bạn quản lý: chỉ quản trị hệ thống mới được "
+                         "cấp lại mật khẩu, khóa tài khoản này hoặc đổi số điện thoại, số thẻ, họ tên của người này.")
 
 
 def password_problem(password: str, username: str = "") -> str | None:
-    """Return why the password is too weak ("too_short", "too_common", "is_username"), or None."""
+    """Why the password is too weak, as the sentence to show; None when it will do."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return "too_short"
+        return f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự."
     lowered = password.lower()
     if lowered in _COMMON or len(set(password)) <= 2:
-        return "too_common"
+        return "Mật khẩu này quá phổ biến, dễ bị đoán. Hãy chọn mật khẩu khác."
     if username and lowered == username.lower():
-        return "is_username"
+        return "Mật khẩu không được trùng với tên đăng nhập."
     return None
 
 
@@ -83,7 +89,7 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password")
 def create_user(username: str, full_name: str, password: str, *, must_change_password=False) -> User:
     if db.session.execute(db.select(User.id).where(
             db.func.lower(User.username) == username.lower())).first():
-        raise AccountError("username_taken")
+        raise AccountError("Tên đăng nhập này đã có người dùng.")
     user = User(username=username, full_name=full_name, password_hash=hash_password(password),
                 must_change_password=must_change_password)
     db.session.add(user)
@@ -93,9 +99,9 @@ def create_user(username: str, full_name: str, password: str, *, must_change_pas
 
 def change_password(user: User, current: str, new: str, *, now=None) -> None:
     if not check_password_hash(user.password_hash, current):
-        raise AccountError("wrong_password")
+        raise AccountError("Mật khẩu hiện tại không đúng.")
     if check_password_hash(user.password_hash, new):
-        raise AccountError("same_password")
+        raise AccountError("Mật khẩu mới phải khác mật khẩu cũ.")
     set_password(user, new, now=now)
 
 
@@ -112,11 +118,11 @@ def set_password(user: User, new: str, *, now=None) -> None:
 def _ensure_may_manage(user: User, actor: User, refusal: str, summary: str, now) -> None:
     """Refuse, and log the refusal, when ``actor`` may not take ``user`` over (see may_manage_account).
 
-    The caller commits even on refusal, so that the audit log keeps the attempt."""
+    The refusal keeps changes: the caller commits, so that the audit log keeps the attempt."""
     if not may_manage_account(actor, user):
         audit.record(actor, refusal, "user", user.id, f"{summary} {user.username}: chỉ quản trị hệ thống được làm",
                      {"roles": sorted(user.role_names)}, now=now)
-        raise AccountError("admin_only")
+        raise BeyondScope()
 
 
 def issue_one_time_password(user: User, actor: User, *, now=None) -> str:
@@ -150,12 +156,12 @@ def set_enabled(user: User, enabled: bool, actor: User, *, now=None) -> None:
 
 def grant_role(user: User, name: str, unit, actor: User, *, now=None) -> Role:
     if name not in ROLE_NAMES:
-        raise AccountError("unknown_role")
+        raise AccountError("Vai trò không hợp lệ.")
     if name == OFFICER and unit is None:
-        raise AccountError("officer_needs_unit")
+        raise AccountError("Cán bộ công đoàn phải gắn với một đơn vị.")
     unit_id = unit.id if unit is not None else None
     if any(r.name == name and r.unit_id == unit_id for r in user.roles):
-        raise AccountError("role_exists")
+        raise AccountError("Tài khoản đã có vai trò này.")
     role = Role(name=name, unit=unit)
     user.roles.append(role)
     db.session.flush()

@@ -8,6 +8,7 @@ import secrets
 from accounts.models import ApiToken, User
 from core import audit
 from core.clock import utcnow
+from core.errors import Refusal
 from core.extensions import db
 from core.text import clean_name
 
@@ -15,10 +16,8 @@ PREFIX_LENGTH = 8
 MAX_NAME = 120
 
 
-class TokenError(Exception):
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+class TokenError(Refusal):
+    """The token's name breaks a rule."""
 
 
 def token_hash(token: str) -> str:
@@ -29,9 +28,9 @@ def create_token(user: User, name: str, actor, *, now=None) -> tuple[ApiToken, s
     """A new token for ``user``: the row, and the token itself, which is never stored and never shown again."""
     name = clean_name(name)
     if not name:
-        raise TokenError("empty_name")
+        raise TokenError("Tên khóa không được để trống.")
     if len(name) > MAX_NAME:
-        raise TokenError("long_name")
+        raise TokenError(f"Tên khóa không được dài quá {MAX_NAME} ký tự.")
     token = secrets.token_urlsafe(32)
     row = ApiToken(user_id=user.id, name=name, token_hash=token_hash(token), prefix=token[:PREFIX_LENGTH],
                    created_at=now or utcnow())

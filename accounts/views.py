@@ -6,7 +6,7 @@ from sqlalchemy.orm import lazyload
 from wtforms import SelectChoice
 
 from accounts import services
-from accounts.forms import PASSWORD_MESSAGES, ChangePasswordForm, CreateUserForm, LoginForm, RoleForm
+from accounts.forms import ChangePasswordForm, CreateUserForm, LoginForm, RoleForm
 from accounts.models import Role, User
 from core import signals
 from core.extensions import db, limiter, login_manager
@@ -14,22 +14,10 @@ from core.forms import flash_errors
 from core.params import requested_page
 from core.permissions import ADMIN, EDITOR, OFFICER, ORGANISER, ROLE_NAMES, roles_required
 from core.security import same_site_path
+from core.views import save
 from core.text import identifier, normalise_phone
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
-
-ACCOUNT_MESSAGES = {
-    "wrong_password": "Mật khẩu hiện tại không đúng.",
-    "same_password": "Mật khẩu mới phải khác mật khẩu cũ.",
-    "username_taken": "Tên đăng nhập này đã có người dùng.",
-    "unknown_role": "Vai trò không hợp lệ.",
-    "officer_needs_unit": "Cán bộ công đoàn phải gắn với một đơn vị.",
-    "role_exists": "Tài khoản đã có vai trò này.",
-    "admin_only": "Tài khoản này có quyền vượt ngoài phạm vi bạn quản lý: chỉ quản trị hệ thống mới được cấp lại "
-                  "mật khẩu, khóa tài khoản này hoặc đổi số điện thoại, số thẻ, họ tên của người này.",
-    **PASSWORD_MESSAGES,
-}
-
 
 @login_manager.user_loader
 def load_user(user_id: str):
@@ -92,12 +80,7 @@ def logout():
 def change_password():
     form = ChangePasswordForm(current_user.username)
     if form.validate_on_submit():
-        try:
-            services.change_password(current_user, form.current.data, form.new.data)
-        except services.AccountError as error:
-            flash(ACCOUNT_MESSAGES.get(error.code, error.code), "danger")
-        else:
-            db.session.commit()
+        if save(lambda: services.change_password(current_user, form.current.data, form.new.data)):
             login_user(current_user._get_current_object())  # this session carries the new session token
             flash("Đã đổi mật khẩu.", "success")
             return redirect(url_for("core.home"))
@@ -123,15 +106,12 @@ def create_user():
     if not form.validate_on_submit():
         flash_errors(form)
         return redirect(url_for(".users"))
-    try:
-        password = services.generate_initial_password()
-        user = services.create_user((form.username.data or "").strip(), (form.full_name.data or "").strip(), password,
-                                    must_change_password=True)
-    except services.AccountError as error:
-        flash(ACCOUNT_MESSAGES[error.code], "danger")
+    password = services.generate_initial_password()
+    saved = save(lambda: services.create_user((form.username.data or "").strip(), (form.full_name.data or "").strip(),
+                                              password, must_change_password=True))
+    if not saved:
         return redirect(url_for(".users"))
-    db.session.commit()
-    response = render_template("accounts/issued.html", user=user, password=password)
+    response = render_template("accounts/issued.html", user=saved.value, password=password)
     return response, 200, {"Cache-Control": "no-store"}
 
 
@@ -146,13 +126,7 @@ def user_detail(user_id: int):
         if (form.unit_code.data or "").strip() and unit is None:
             flash("Không có đơn vị với mã này.", "danger")
         else:
-            try:
-                services.grant_role(user, form.role.data, unit, current_user)
-            except services.AccountError as error:
-                flash(ACCOUNT_MESSAGES[error.code], "danger")
-            else:
-                db.session.commit()
-                flash("Đã cấp vai trò.", "success")
+            if save(lambda: services.grant_role(user, form.role.data, unit, current_user), "Đã cấp vai trò."):
                 return redirect(url_for(".user_detail", user_id=user.id))
     return render_template("accounts/user_detail.html", user=user, form=form)
 

@@ -39,6 +39,8 @@ from fontTools import ttLib
 from fpdf import FPDF
 from fpdf.enums import Align, MethodReturnValue, WrapMode, XPos, YPos
 
+from core.errors import Refusal
+
 FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
 FONT_FAMILY = "DejaVuSerif"
 FONT_FILES = {"": "DejaVuSerif.ttf", "B": "DejaVuSerif-Bold.ttf", "I": "DejaVuSerif-Italic.ttf"}
@@ -75,8 +77,13 @@ _LEADING = 1.3  # line height as a multiple of the font size
 _MM_PER_PT = 25.4 / 72
 
 
-class CertificateTooLong(ValueError):
-    """The text cannot fit on one page even at the smallest font size."""
+class CertificateTooLong(Refusal, ValueError):
+    """The text cannot fit on one page even at the smallest font size: the data, not the request, is at fault."""
+    status = 422
+
+    def __init__(self):
+        super().__init__("Nội dung giấy chứng nhận này quá dài, không in vừa một trang ngay cả với cỡ chữ nhỏ nhất. "
+                         "Hãy báo quản trị hệ thống để rút gọn tên đơn vị, chức danh người ký hoặc nội dung.")
 
 
 @dataclass(frozen=True)
@@ -335,9 +342,7 @@ class _Renderer:
                 height = self.body_height(paragraphs, name_size, body_size)
                 if height <= available:
                     return name_size, body_size, height
-        raise CertificateTooLong(
-            f"the certificate text needs more than the {available:.0f} mm the page has"
-        )
+        raise CertificateTooLong()
 
     def draw_body(self, top: float, bottom: float) -> None:
         paragraphs = self.paragraphs()

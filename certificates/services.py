@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core import audit
 from core.clock import local_today, utcnow
+from core.errors import Refusal
 from core.extensions import db
 from core.permissions import can_manage_unit, scope_paths
 from core.text import fold, identifier
@@ -31,8 +32,8 @@ _READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
 MAX_SIGNATURE_PIXELS = 4000 * 4000  # a scanned signature and seal is a few hundred pixels each way
 
 
-class CertificateError(Exception):
-    """A refusal, in Vietnamese."""
+class CertificateError(Refusal):
+    """A refusal about certificates."""
 
 
 def new_code() -> str:

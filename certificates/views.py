@@ -15,6 +15,7 @@ from core.extensions import db, limiter
 from core.forms import flash_errors
 from core.params import requested_id, requested_page
 from core.permissions import ADMIN, OFFICER, can_manage_unit, ensure_unit_in_scope, roles_required
+from core.views import save
 from learning import services as learning
 from learning.models import Topic
 from units import services as units_services
@@ -117,16 +118,10 @@ def issue_offline():
     if member is None or not can_manage_unit(current_user, member.unit):
         flash("Không tìm thấy đoàn viên với số thẻ hoặc số điện thoại này trong đơn vị bạn quản lý.", "danger")
         return redirect(url_for(".manage"))
-    try:
-        certificate = services.issue_offline(member, db.session.get(Topic, form.topic.data), current_user,
-                                             form.reason.data)
-    except services.CertificateError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-        return redirect(url_for(".manage"))
-    db.session.commit()
-    flash(f"Đã cấp giấy chứng nhận số {certificate.serial} cho {member.full_name}.", "success")
-    return redirect(url_for(".manage", q=certificate.serial))
+    saved = save(lambda: services.issue_offline(member, db.session.get(Topic, form.topic.data), current_user,
+                                                form.reason.data),
+                 lambda certificate: f"Đã cấp giấy chứng nhận số {certificate.serial} cho {member.full_name}.")
+    return redirect(url_for(".manage", q=saved.value.serial) if saved else url_for(".manage"))
 
 
 @bp.post("/certificates/<code>/revoke")
@@ -137,13 +132,8 @@ def revoke(code: str):
     if not form.validate_on_submit():
         flash("Hãy ghi lý do thu hồi (ít nhất 5 ký tự).", "danger")
         return redirect(url_for(".manage", q=certificate.serial))
-    try:
-        services.revoke(certificate, current_user, form.reason.data)
-    except services.CertificateError as error:
-        flash(str(error), "danger")
-        return redirect(url_for(".manage", q=certificate.serial))
-    db.session.commit()
-    flash(f"Đã thu hồi giấy chứng nhận số {certificate.serial}.", "success")
+    save(lambda: services.revoke(certificate, current_user, form.reason.data),
+         f"Đã thu hồi giấy chứng nhận số {certificate.serial}.")
     return redirect(url_for(".manage", q=certificate.serial))
 
 

@@ -2,7 +2,7 @@
 import io
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
@@ -15,6 +15,7 @@ from core.extensions import db
 from core.forms import flash_errors
 from core.markup import slug_within
 from core.text import normalise_phone
+from core.views import save
 from quizzes.forms import format_local_moment, parse_local_moment
 from units.models import UnitKind
 
@@ -63,15 +64,10 @@ def new_contest():
     if form.validate_on_submit():
         source = db.session.get(setup.Topic, form.bank_source.data) if form.bank_source.data else None
         slug = form.slug.data or slug_within(form.title.data, 60)
-        try:
-            contest = setup.create_contest(slug, _contest_data(form), current_user, bank_source=source)
-        except services.ContestError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
-        else:
-            db.session.commit()
-            flash("Đã tạo cuộc thi. Tiếp theo: thêm các bảng và các tuần thi.", "success")
-            return redirect(url_for(".organise", slug=contest.slug))
+        saved = save(lambda: setup.create_contest(slug, _contest_data(form), current_user, bank_source=source),
+                     "Đã tạo cuộc thi. Tiếp theo: thêm các bảng và các tuần thi.")
+        if saved:
+            return redirect(url_for(".organise", slug=saved.value.slug))
     return render_template("contests/organise_contest.html", form=form, contest=None)
 
 
@@ -85,14 +81,7 @@ def edit_contest(slug: str):
         form.organiser_unit_code.data, form.audience_unit_code.data = (contest.organiser_unit.code,
                                                                        contest.audience_unit.code)
     if form.validate_on_submit():
-        try:
-            setup.update_contest(contest, _contest_data(form), current_user)
-        except services.ContestError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
-        else:
-            db.session.commit()
-            flash("Đã lưu cuộc thi.", "success")
+        if save(lambda: setup.update_contest(contest, _contest_data(form), current_user), "Đã lưu cuộc thi."):
             return redirect(url_for(".organise", slug=slug))
     return render_template("contests/organise_contest.html", form=form, contest=contest)
 
@@ -129,16 +118,9 @@ def add_division(slug: str):
     if not form.validate_on_submit():
         flash_errors(form)
         return redirect(url_for(".organise", slug=slug, _anchor="divisions"))
-    try:
-        setup.add_division(contest, form.name.data,
-                           db.session.get(UnitKind, form.unit_kind.data) if form.unit_kind.data else None,
-                           current_user)
-    except services.ContestError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        db.session.commit()
-        flash("Đã thêm bảng.", "success")
+    save(lambda: setup.add_division(contest, form.name.data,
+                                    db.session.get(UnitKind, form.unit_kind.data) if form.unit_kind.data else None,
+                                    current_user), "Đã thêm bảng.")
     return redirect(url_for(".organise", slug=slug, _anchor="divisions"))
 
 
@@ -149,14 +131,7 @@ def remove_division(slug: str, division_id: int):
     division = db.session.get(Division, division_id)
     if division is None or division.contest_id != contest.id or not ActionForm().validate_on_submit():
         abort(404)
-    try:
-        setup.remove_division(division, current_user)
-    except services.ContestError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        db.session.commit()
-        flash("Đã xóa bảng.", "success")
+    save(lambda: setup.remove_division(division, current_user), "Đã xóa bảng.")
     return redirect(url_for(".organise", slug=slug, _anchor="divisions"))
 
 
@@ -191,19 +166,15 @@ def edit_round(slug: str, number: int | None = None):
             opens = last.closes_at if last else None
             _fill_round_form(form, setup.RoundData(opens_at=opens, closes_at=None))
     if form.validate_on_submit():
-        try:
+        def save_round():
             if contest_round is None:
-                contest_round = setup.create_round(contest, _round_data(form), current_user)
-            else:
-                setup.update_round(contest_round, _round_data(form), current_user)
-        except services.ContestError as error:
-            db.session.rollback()
-            contest_round = services.get_round(contest, number) if number else None
-            flash(str(error), "danger")
-        else:
-            db.session.commit()
-            flash(f"Đã lưu tuần {contest_round.number}.", "success")
+                return setup.create_round(contest, _round_data(form), current_user)
+            setup.update_round(contest_round, _round_data(form), current_user)
+            return contest_round
+
+        if save(save_round, lambda saved_round: f"Đã lưu tuần {saved_round.number}."):
             return redirect(url_for(".organise", slug=slug))
+        contest_round = services.get_round(contest, number) if number else None
     return render_template("contests/organise_round.html", contest=contest, contest_round=contest_round, form=form,
                            started=contest_round is not None and setup.has_entries(contest_round),
                            bank_size=setup.bank_size(contest), shared=services.shared_questions(contest))
@@ -216,37 +187,33 @@ def organise_action(slug: str, action: str):
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+
+    def act() -> str:
         if action == "figure":
             contest_round = services.get_round(contest, request.form.get("round", type=int) or 0) or abort(404)
-            services.set_actual_figure(contest_round, int(request.form.get("figure", "")), current_user)
-            message = f"Đã lưu con số thực tế của tuần {contest_round.number}."
-        elif action == "freeze":
+            try:
+                figure = int(request.form.get("figure", ""))
+            except ValueError:
+                raise services.ContestError("Con số thực tế phải là một số nguyên.") from None
+            services.set_actual_figure(contest_round, figure, current_user)
+            return f"Đã lưu con số thực tế của tuần {contest_round.number}."
+        if action == "freeze":
             services.freeze(contest, current_user)
-            message = "Bảng xếp hạng công khai đã tạm dừng cập nhật."
-        elif action == "publish":
+            return "Bảng xếp hạng công khai đã tạm dừng cập nhật."
+        if action == "publish":
             services.publish_results(contest, current_user)
-            message = "Đã công bố kết quả: bảng xếp hạng công khai hiện đầy đủ."
-        elif action == "exclude":
+            return "Đã công bố kết quả: bảng xếp hạng công khai hiện đầy đủ."
+        if action == "exclude":
             phone = normalise_phone(request.form.get("phone", ""))
             participant = db.session.scalars(db.select(Participant).filter_by(contest_id=contest.id, phone=phone)
                                              ).first() if phone else None
             if participant is None:
                 raise services.ContestError("Không có người dự thi với số điện thoại này.")
             services.exclude(participant, current_user, request.form.get("reason", ""))
-            message = f"Đã loại {participant.full_name} khỏi cuộc thi."
-        else:
-            abort(404)
-    except ValueError:
-        db.session.rollback()
-        flash("Con số thực tế phải là một số nguyên.", "danger")
-        return redirect(url_for(".organise", slug=slug))
-    except services.ContestError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-        return redirect(url_for(".organise", slug=slug))
-    db.session.commit()
-    flash(message, "success")
+            return f"Đã loại {participant.full_name} khỏi cuộc thi."
+        abort(404)
+
+    save(act, lambda message: message)
     return redirect(url_for(".organise", slug=slug))
 
 
@@ -291,15 +258,8 @@ def prize_plan(slug: str):
     if request.method == "POST":
         if not ActionForm().validate_on_submit():
             abort(400)
-        try:
-            awarded = prizes.award(contest, contest_round, counts, current_user)
-        except services.ContestError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
-        else:
-            db.session.commit()
-            flash(f"Đã trao {len(awarded)} giải {prizes.scope_label(contest_round)} và cấp giấy chứng nhận.",
-                  "success")
+        save(lambda: prizes.award(contest, contest_round, counts, current_user),
+             lambda awarded: f"Đã trao {len(awarded)} giải {prizes.scope_label(contest_round)} và cấp giấy chứng nhận.")
         return redirect(url_for(".prize_plan", slug=slug, round=number))
     awarded = prizes.awarded(contest, number)
     problem = None
@@ -307,7 +267,7 @@ def prize_plan(slug: str):
         try:
             prizes.check_ready(contest, contest_round, utcnow())
         except services.ContestError as error:
-            problem = str(error)
+            problem = error.message
     return render_template("contests/organise_prizes.html", contest=contest, contest_round=contest_round,
                            number=number, counts=counts, ranks=PRIZE_RANKS, awarded=awarded, problem=problem,
                            planned=[] if awarded or problem else prizes.plan(contest, contest_round, counts),
@@ -323,14 +283,8 @@ def cancel_prizes(slug: str):
     if not form.validate_on_submit():
         flash_errors(form)
         return redirect(url_for(".prize_plan", slug=slug, round=number))
-    try:
-        count = prizes.cancel(contest, contest_round, current_user, form.reason.data)
-    except services.ContestError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        db.session.commit()
-        flash(f"Đã hủy {count} giải; giấy chứng nhận của các giải này đã bị thu hồi.", "success")
+    save(lambda: prizes.cancel(contest, contest_round, current_user, form.reason.data),
+         lambda count: f"Đã hủy {count} giải; giấy chứng nhận của các giải này đã bị thu hồi.")
     return redirect(url_for(".prize_plan", slug=slug, round=number))
 
 

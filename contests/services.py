@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from openpyxl import Workbook
 from sqlalchemy import BigInteger, Integer, case, cast, delete, extract, func, insert, literal, null, text, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -19,16 +18,16 @@ from sqlalchemy.orm import defer, joinedload, object_session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from accounts import services as accounts
-from accounts.forms import PASSWORD_MESSAGES
 from contests import ranking
 from contests.models import (
     DIVISIONS_BY_KIND, DURATION_THEN_PREDICTION, Contest, Division, Entry, Participant, Round, Standing,
 )
 from core import audit
 from core.clock import format_datetime, to_local, utcnow
+from core.errors import Refusal
 from core.extensions import db, insert_or_merge
 from core.permissions import ORGANISER, is_admin
-from core.tabular import neutralise
+from core.tabular import WorkbookWriter
 from core.text import citizen_id_digits, clean_name, normalise_phone
 from learning.models import Topic
 from quizzes import services as quizzes
@@ -40,8 +39,8 @@ UPCOMING, OPEN, CLOSED = "upcoming", "open", "closed"
 CACHE_SECONDS = 15  # counters and public leaderboards may lag this much behind
 
 
-class ContestError(Exception):
-    """A refusal, in Vietnamese."""
+class ContestError(Refusal):
+    """A refusal about contests."""
 
 
 # -- contests and rounds -----------------------------------------------------------------
@@ -284,7 +283,7 @@ def register_guest(contest: Contest, data: Registration) -> tuple[object, Partic
         raise ContestError("Số CCCD/CMND phải có 12 (hoặc 9) chữ số.")
     problem = accounts.password_problem(data.password, phone)
     if problem:
-        raise ContestError(PASSWORD_MESSAGES[problem])
+        raise ContestError(problem)
     try:
         with db.session.begin_nested():
             user = accounts.create_user(phone, name, data.password)
@@ -767,20 +766,17 @@ JURY_HEADERS = ["Hạng", "Họ và tên", "Năm sinh", "Số điện thoại", 
 
 
 def jury_workbook(contest_round: Round) -> io.BytesIO:
-    """The round's results as .xlsx for the jury (full data, cells neutralised), written row by row."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(f"Tuần {contest_round.number}")
-    sheet.append([neutralise(f"{contest_round.contest.title} · tuần {contest_round.number}")])
+    """The round's results as .xlsx for the jury (full data), written row by row."""
+    workbook = WorkbookWriter()
+    sheet = workbook.sheet(f"Tuần {contest_round.number}")
+    sheet.append([f"{contest_round.contest.title} · tuần {contest_round.number}"])
     sheet.append(JURY_HEADERS)
     for row in jury_rows(contest_round):
-        sheet.append([row.place, neutralise(row.full_name), row.birth_year, row.phone,
-                      neutralise(row.unit_or_workplace), neutralise(row.division), row.result.score,
+        sheet.append([row.place, row.full_name, row.birth_year, row.phone, row.unit_or_workplace, row.division,
+                      row.result.score,
                       row.result.prediction, row.prediction_error, row.result.duration_seconds,
                       to_local(row.result.finished_at).replace(tzinfo=None), "Có" if row.flagged_short else ""])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    buffer.seek(0)
-    return buffer
+    return workbook.to_buffer()
 
 
 # -- collective results ------------------------------------------------------------------

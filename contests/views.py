@@ -8,8 +8,10 @@ from contests import prizes, services
 from contests.forms import RegistrationForm
 from contests.models import Round
 from core.clock import utcnow
+from core.errors import refusal_json
 from core.extensions import db, limiter, person_or_address
 from core.markup import render_inline
+from core.views import save
 from learning import services as learning
 from quizzes import services as quizzes
 from quizzes.models import Attempt
@@ -106,16 +108,12 @@ def register(slug: str):
         return redirect(url_for(".landing", slug=slug))
     form = RegistrationForm()
     if form.validate_on_submit():
-        try:
-            user, _ = services.register_guest(contest, services.Registration(
-                full_name=form.full_name.data, birth_year=form.birth_year.data, phone=form.phone.data,
-                password=form.password.data, unit_code=form.unit_code.data or "",
-                workplace=form.workplace.data or "", citizen_id=form.citizen_id.data or ""))
-        except services.ContestError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
-        else:
-            db.session.commit()
+        saved = save(lambda: services.register_guest(contest, services.Registration(
+            full_name=form.full_name.data, birth_year=form.birth_year.data, phone=form.phone.data,
+            password=form.password.data, unit_code=form.unit_code.data or "",
+            workplace=form.workplace.data or "", citizen_id=form.citizen_id.data or "")))
+        if saved:
+            user, _ = saved.value
             session.clear()  # a new session at login: no fixation
             login_user(user)
             flash("Đăng ký thành công. Bạn đăng nhập lần sau bằng số điện thoại và mật khẩu vừa đặt.", "success")
@@ -131,14 +129,7 @@ def join(slug: str):
     if member is None:
         flash("Tài khoản này không gắn với đoàn viên nào.", "warning")
         return redirect(url_for(".landing", slug=slug))
-    try:
-        services.join_as_member(contest, current_user, member)
-    except services.ContestError as error:
-        db.session.rollback()
-        flash(str(error), "warning")
-        return redirect(url_for(".landing", slug=slug))
-    db.session.commit()
-    flash("Bạn đã tham gia cuộc thi.", "success")
+    save(lambda: services.join_as_member(contest, current_user, member), "Bạn đã tham gia cuộc thi.", refused="warning")
     return redirect(url_for(".landing", slug=slug))
 
 
@@ -153,15 +144,13 @@ def start(slug: str, number: int):
         flash("Hãy đăng ký hoặc tham gia cuộc thi trước.", "warning")
         return redirect(url_for(".landing", slug=slug))
     device = request.cookies.get(DEVICE_COOKIE) or secrets.token_urlsafe(16)
-    try:
-        attempt = services.start(contest_round, participant, device=device)
-    except services.ContestError as error:
-        db.session.commit()  # an expired attempt may just have been closed
-        flash(str(error), "warning")
+    # A refusal commits too: an expired attempt may just have been closed. The id is read before the
+    # commit expires the attempt.
+    saved = save(lambda: services.start(contest_round, participant, device=device).id, refused="warning",
+                 keep_changes=True)
+    if not saved:
         return redirect(url_for(".landing", slug=slug))
-    attempt_id = attempt.id  # read before the commit expires it
-    db.session.commit()
-    response = redirect(url_for("quizzes.attempt", attempt_id=attempt_id))
+    response = redirect(url_for("quizzes.attempt", attempt_id=saved.value))
     if DEVICE_COOKIE not in request.cookies:
         # Outlives logging out, so two accounts taking rounds on one phone share it.
         response.set_cookie(DEVICE_COOKIE, device, max_age=400 * 24 * 3600, httponly=True, samesite="Lax",
@@ -187,11 +176,11 @@ def save_prediction(attempt_id: int):
     try:
         services.save_prediction(attempt, _typed_prediction())
     except ValueError:
-        return jsonify(saved=False, message=PREDICTION_MESSAGE), 400
+        return refusal_json(PREDICTION_MESSAGE)
     except services.ContestError as error:
         db.session.rollback()
         # 409 when the attempt is over: the page then reloads to the result.
-        return jsonify(saved=False, message=str(error)), 400 if attempt.is_open else 409
+        return refusal_json(error.message, 400 if attempt.is_open else 409)
     db.session.commit()
     return jsonify(saved=True)
 

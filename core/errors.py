@@ -1,4 +1,10 @@
-"""Vietnamese error pages."""
+"""Refusals and the Vietnamese error pages.
+
+A rule that refuses what a person asked raises a ``Refusal`` (or a package's subclass of it) carrying
+the Vietnamese sentence to show them. A view shows it as a flash or as the form's error (usually
+through ``core.views.save``); a JSON call answers ``refusal_json``. A refusal no view catches still
+reaches the person: ``register`` turns it into a page (or JSON) with its sentence, not a 500.
+"""
 from flask import jsonify, render_template, request
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 
@@ -6,6 +12,29 @@ from core.extensions import db
 
 DATABASE_DOWN = ("Máy chủ dữ liệu tạm thời không trả lời",
                  "Thao tác vừa rồi chưa được lưu; những gì đã lưu trước đó vẫn còn. Vui lòng thử lại sau ít giây.")
+
+
+class Refusal(Exception):
+    """A rule refused what was asked; ``message`` is the Vietnamese sentence for the person.
+
+    ``status`` is the HTTP status when nothing catches it. ``keeps_changes``: what the session holds
+    when it is raised must be committed all the same (an audit record of the refusal)."""
+    status = 400
+    keeps_changes = False
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def refusal_json(message: str, http_status: int = 400, **extra):
+    """The one shape of a refused JSON save: ``{"saved": false, "message": …}`` plus what the page needs."""
+    return jsonify(saved=False, message=message, **extra), http_status
+
 
 MESSAGES = {
     400: ("Yêu cầu không hợp lệ", "Trình duyệt đã gửi dữ liệu không đúng. Hãy tải lại trang và thử lại."),
@@ -16,6 +45,7 @@ MESSAGES = {
     429: ("Thao tác quá nhanh", "Bạn đã thử quá nhiều lần. Vui lòng đợi một lát rồi thử lại."),
     500: ("Lỗi hệ thống", "Đã có lỗi xảy ra phía máy chủ. Vui lòng thử lại sau ít phút."),
 }
+REFUSED_TITLE = "Không thực hiện được"
 
 
 def register(app) -> None:
@@ -29,14 +59,26 @@ def register(app) -> None:
     for code in MESSAGES:
         app.register_error_handler(code, handler)
 
+    @app.errorhandler(Refusal)
+    def refused(refusal: Refusal):
+        """A refusal no view caught (a certificate too long to print): its sentence, never a 500."""
+        if refusal.keeps_changes:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        if wants_json():
+            return refusal_json(refusal.message, refusal.status)
+        return render_template("errors/error.html", code=refusal.status, title=REFUSED_TITLE,
+                               message=refusal.message), refusal.status
+
     @app.errorhandler(DataError)
     def refused_by_the_database(error):
         """Input the database will not store (a NUL byte in a search, a number out of range) that slipped
         past the forms: a 400 with a message, not a crash."""
         db.session.rollback()
         message = "Dữ liệu gửi lên có ký tự hoặc giá trị không hợp lệ. Hãy kiểm tra lại rồi gửi lại."
-        if request.accept_mimetypes.best == "application/json":
-            return jsonify(saved=False, message=message), 400
+        if wants_json():
+            return refusal_json(message, 400)
         return render_template("errors/error.html", code=400, title=MESSAGES[400][0], message=message), 400
 
     @app.errorhandler(DBAPIError)
@@ -47,6 +89,6 @@ def register(app) -> None:
             raise error
         db.session.rollback()
         title, message = DATABASE_DOWN
-        if request.accept_mimetypes.best == "application/json":
-            return jsonify(saved=False, message=message), 503
+        if wants_json():
+            return refusal_json(message, 503)
         return render_template("errors/error.html", code=503, title=title, message=message), 503

@@ -4,6 +4,8 @@ Rows are streamed, never loaded whole, so a 100,000-row file costs the memory of
 Headers are matched without diacritics or case, in any order, and may sit below a title row.
 A workbook is judged by its zip directory before openpyxl reads a byte of it, and every file
 has a row cap, so a small upload cannot cost minutes or gigabytes.
+
+Write them with ``WorkbookWriter``: every text cell is neutralised by construction (``neutralise``).
 """
 import codecs
 import csv
@@ -11,8 +13,18 @@ import io
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
+
+from core.errors import Refusal
 from core.text import clean_name, fold
 
 HEADER_SEARCH_ROWS = 10
@@ -29,8 +41,8 @@ RATIO_CHECKED_ABOVE = 1024 * 1024
 MAX_DIRECTORY_BYTES = 1024 * 1024
 
 
-class TableError(ValueError):
-    """The file as a whole cannot be read; the message is for the person who sent it."""
+class TableError(Refusal, ValueError):
+    """The file as a whole cannot be read."""
 
 
 @dataclass(frozen=True)
@@ -225,12 +237,105 @@ class ImportReport:
         return self.error_count == 0
 
 
-# A cell starting with one of these is run as a formula by spreadsheet programs.
-FORMULA_START = ("=", "+", "-", "@")
+# -- writing ---------------------------------------------------------------------------
+
+# A cell starting with one of these is run as a formula by spreadsheet programs (tab and carriage
+# return too: some programs drop them and read what follows).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DATE_FORMAT = "dd/mm/yyyy"
+DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
 
 
 def neutralise(value):
-    """What we write into an exported spreadsheet: text that would be a formula gets a quote."""
+    """What we write into an exported spreadsheet or CSV: text that would be a formula gets a quote."""
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
+
+
+class SheetWriter:
+    """One sheet of a ``WorkbookWriter``, written row by row. Every value it writes goes through
+    ``neutralise``, the values of styled cells included: no text can become a formula."""
+
+    def __init__(self, sheet):
+        self._sheet = sheet
+
+    def cell(self, value, *, font=None, alignment=None, border=None, number_format: str | None = None):
+        """A styled cell for ``append``: openpyxl ``Font``, ``Alignment``, ``Border``; dates read dd/mm/yyyy."""
+        cell = WriteOnlyCell(self._sheet, value=neutralise(value))
+        if number_format and isinstance(value, (int, float)):
+            cell.number_format = number_format
+        elif isinstance(value, datetime):
+            cell.number_format = DATETIME_FORMAT
+        elif isinstance(value, date):
+            cell.number_format = DATE_FORMAT
+        if font is not None:
+            cell.font = font
+        if alignment is not None:
+            cell.alignment = alignment
+        if border is not None:
+            cell.border = border
+        return cell
+
+    def append(self, row=()) -> None:
+        """One row: plain values or cells from ``cell``; an empty row by default."""
+        values = []
+        for value in row:
+            if isinstance(value, Cell):
+                value.value = neutralise(value.value)
+            elif isinstance(value, date):
+                value = self.cell(value)
+            else:
+                value = neutralise(value)
+            values.append(value)
+        self._sheet.append(values)
+
+    def header(self, titles) -> None:
+        """A row of bold titles."""
+        self.append([self.cell(title, font=Font(bold=True)) for title in titles])
+
+
+class WorkbookWriter:
+    """An .xlsx written row by row (openpyxl's write-only mode, so memory does not grow with the rows)."""
+
+    def __init__(self):
+        self._workbook = Workbook(write_only=True)
+
+    def sheet(self, title: str, *, widths: dict[int, float] | None = None, default_width: float | None = None,
+              columns: int = 0, freeze: str | None = None, print_title_row: int | None = None) -> SheetWriter:
+        """A new sheet. ``widths`` by column number (from 1), ``default_width`` for the others of the first
+        ``columns``; ``freeze`` a cell such as "A2"; ``print_title_row``: print A4 landscape, as wide as the
+        page, that row repeated on every page, pages numbered. All are set before the first row, as write-only
+        mode requires."""
+        sheet = self._workbook.create_sheet(title)
+        widths = dict(widths or {})
+        if default_width is not None:
+            widths = {index: widths.get(index, default_width) for index in range(1, max(columns, *widths, 0) + 1)}
+        for index, width in widths.items():
+            sheet.column_dimensions[get_column_letter(index)].width = width
+        if print_title_row is not None:
+            _print_setup(sheet, print_title_row)
+        if freeze:
+            sheet.freeze_panes = freeze
+        return SheetWriter(sheet)
+
+    def save(self, out) -> None:
+        self._workbook.save(out)
+
+    def to_buffer(self) -> io.BytesIO:
+        buffer = io.BytesIO()
+        self.save(buffer)
+        buffer.seek(0)
+        return buffer
+
+
+def _print_setup(sheet, title_row: int) -> None:
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = "landscape"
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0  # as many pages down as the rows need
+    sheet.print_title_rows = f"{title_row}:{title_row}"
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.oddFooter.center.text = "Trang &P/&N"

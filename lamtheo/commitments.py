@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core import audit
 from core.clock import local_today, utcnow
+from core.errors import Refusal
 from core.extensions import db
 from core.permissions import OFFICER, can_manage_unit
 from lamtheo.models import RESULT_NAMES, RESULT_PASSED, Commitment, Suggestion
@@ -26,7 +27,7 @@ MAX_ASSESSMENT = 2_000
 MAX_SUGGESTIONS = 30  # per unit and year: a short list to pick from
 
 
-class CommitmentError(Exception):
+class CommitmentError(Refusal):
     """The Vietnamese sentence saying what is wrong."""
 
 

@@ -18,6 +18,7 @@ from flask import current_app
 
 from core import audit
 from core.clock import local_today, utcnow
+from core.errors import Refusal
 from core.extensions import db
 from lamtheo.models import Plan
 from units import services as units
@@ -35,7 +36,7 @@ STATUS_NAMES = {ON_TIME: "Đã nộp đúng hạn", LATE: "Nộp muộn", PENDIN
                 MISSING: "Chưa nộp, đã quá hạn"}
 
 
-class PlanError(Exception):
+class PlanError(Refusal):
     """The Vietnamese sentence saying what is wrong."""
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import func
 from certificates import services as certificates
 from core import audit
 from core.clock import local_today, utcnow
+from core.errors import Refusal
 from core.extensions import db
 from core.permissions import can_manage_unit
 from lamtheo import plans
@@ -40,7 +41,7 @@ MAX_REASON = 1_000
 model_figure_sources: list = []
 
 
-class ReviewError(Exception):
+class ReviewError(Refusal):
     """The Vietnamese sentence saying what is wrong."""
 
 

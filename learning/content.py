@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from core.clock import utcnow
+from core.errors import Refusal
 from core.extensions import db
 from learning import services
 from learning.models import KIND_NAMES, QUESTION_TYPES, Lesson, Question, Topic
@@ -25,7 +26,9 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 TOPIC_REQUIRED = ("title", "kind", "year", "opens_on", "due_on", "guiding_document", "summary")
 
 
-class ContentError(Exception):
+class ContentError(Refusal):
+    """The content folder cannot be loaded: ``problems`` are the lines to fix, with file and line."""
+
     def __init__(self, problems: list[str]):
         super().__init__("\n".join(problems))
         self.problems = problems

@@ -11,6 +11,7 @@ from sqlalchemy import and_, func, or_
 from sqlalchemy.orm import selectinload
 
 from core import audit
+from core.errors import Refusal
 from core.extensions import db
 from core.text import clean_name
 from learning import services
@@ -25,8 +26,8 @@ LETTERS = "ABCDEF"
 _NUMBERED_SLUG = re.compile(r"^q(\d{1,9})$")
 
 
-class EditError(Exception):
-    """A refusal to show the editor, in Vietnamese."""
+class EditError(Refusal):
+    """A refusal to show the editor."""
 
 
 # -- topics ----------------------------------------------------------------------------

@@ -2,9 +2,7 @@
 
 Every page here is for editors and administrators: the guard below runs before each one.
 """
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
@@ -15,8 +13,10 @@ from core.extensions import db
 from core.forms import flash_errors
 from core.params import requested_page
 from core.permissions import ADMIN, EDITOR, roles_required
-from core.tabular import TableError
+from core.tabular import XLSX_MIMETYPE
 from core.text import clean_name
+from core.uploads import import_upload
+from core.views import save
 from learning import content_check, editing, question_io, services
 from learning.forms import (ActionForm, AssignForm, CloneForm, LessonForm, NewLessonForm, NewQuestionForm,
                             NewTopicForm, QuestionForm, QuestionImportForm, TopicForm)
@@ -73,15 +73,12 @@ def new_topic():
     form = NewTopicForm()
     error = None
     if form.validate_on_submit():
-        try:
-            topic = editing.create_topic(form.slug.data, _topic_data(form), actor=current_user)
-        except editing.EditError as exc:
-            db.session.rollback()
-            error = str(exc)
-        else:
-            db.session.commit()
-            flash(f"Đã tạo chuyên đề “{topic.title}” (chưa xuất bản). Hãy thêm bài học.", "success")
-            return redirect(url_for(".topic", topic_slug=topic.slug))
+        saved = save(lambda: editing.create_topic(form.slug.data, _topic_data(form), actor=current_user),
+                     lambda topic: f"Đã tạo chuyên đề “{topic.title}” (chưa xuất bản). Hãy thêm bài học.",
+                     refused=None)
+        if saved:
+            return redirect(url_for(".topic", topic_slug=saved.value.slug))
+        error = saved.message
     return render_template("learning/editor/topic_form.html", form=form, topic=None, error=error)
 
 
@@ -100,15 +97,11 @@ def edit_topic(topic_slug: str):
     form = TopicForm(obj=topic)
     error = None
     if form.validate_on_submit():
-        try:
-            editing.update_topic(topic, _topic_data(form), actor=current_user)
-        except editing.EditError as exc:
-            db.session.rollback()
-            error = str(exc)
-        else:
-            db.session.commit()
-            flash("Đã lưu chuyên đề.", "success")
+        saved = save(lambda: editing.update_topic(topic, _topic_data(form), actor=current_user), "Đã lưu chuyên đề.",
+                     refused=None)
+        if saved:
             return redirect(url_for(".topic", topic_slug=topic.slug))
+        error = saved.message
     return render_template("learning/editor/topic_form.html", form=form, topic=topic, error=error)
 
 
@@ -116,15 +109,9 @@ def edit_topic(topic_slug: str):
 def publish_topic(topic_slug: str, action: str):
     topic = _topic_or_404(topic_slug)
     if _checked_action():
-        try:
-            editing.set_topic_published(topic, action == "publish", actor=current_user)
-        except editing.EditError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash("Đã xuất bản chuyên đề." if topic.published else "Đã gỡ xuất bản chuyên đề: đoàn viên không còn thấy.",
-                  "success")
+        save(lambda: editing.set_topic_published(topic, action == "publish", actor=current_user),
+             lambda _: "Đã xuất bản chuyên đề." if topic.published
+             else "Đã gỡ xuất bản chuyên đề: đoàn viên không còn thấy.")
     return redirect(url_for(".topic", topic_slug=topic.slug))
 
 
@@ -139,14 +126,8 @@ def assign(topic_slug: str):
     if unit is None:
         flash(f"Không có đơn vị mã “{clean_name(form.unit_code.data)}”.", "danger")
         return redirect(url_for(".topic", topic_slug=topic.slug, _anchor="assignments"))
-    try:
-        editing.assign_unit(topic, unit, actor=current_user)
-    except editing.EditError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(f"Đã giao chuyên đề cho {unit.name} và các đơn vị trực thuộc.", "success")
+    save(lambda: editing.assign_unit(topic, unit, actor=current_user),
+         f"Đã giao chuyên đề cho {unit.name} và các đơn vị trực thuộc.")
     return redirect(url_for(".topic", topic_slug=topic.slug, _anchor="assignments"))
 
 
@@ -175,16 +156,13 @@ def clone(topic_slug: str):
         form.title.data = _next_year_text(source.title, source.year)
         form.year.data = source.year + 1
     elif form.validate_on_submit():
-        try:
-            topic = editing.clone_topic(source, form.slug.data, form.title.data, form.year.data, actor=current_user)
-        except editing.EditError as exc:
-            db.session.rollback()
-            error = str(exc)
-        else:
-            db.session.commit()
-            flash(f"Đã nhân bản thành chuyên đề “{topic.title}” (chưa xuất bản, chưa giao cho đơn vị nào).",
-                  "success")
-            return redirect(url_for(".topic", topic_slug=topic.slug))
+        saved = save(lambda: editing.clone_topic(source, form.slug.data, form.title.data, form.year.data,
+                                                 actor=current_user),
+                     lambda topic: f"Đã nhân bản thành chuyên đề “{topic.title}” (chưa xuất bản, chưa giao cho đơn vị "
+                                   "nào).", refused=None)
+        if saved:
+            return redirect(url_for(".topic", topic_slug=saved.value.slug))
+        error = saved.message
     return render_template("learning/editor/clone.html", source=source, form=form, error=error)
 
 
@@ -226,15 +204,12 @@ def new_lesson(topic_slug: str):
         return _lesson_page(topic, form, preview=_preview(form))
     error = None
     if form.validate_on_submit():
-        try:
-            lesson = editing.create_lesson(topic, form.slug.data, _lesson_data(form), actor=current_user)
-        except editing.EditError as exc:
-            db.session.rollback()
-            error = str(exc)
-        else:
-            db.session.commit()
-            flash(f"Đã thêm bài “{lesson.title}” (bản nháp: đoàn viên chưa thấy cho đến khi xuất bản).", "success")
-            return redirect(url_for(".edit_lesson", topic_slug=topic.slug, lesson_slug=lesson.slug))
+        saved = save(lambda: editing.create_lesson(topic, form.slug.data, _lesson_data(form), actor=current_user),
+                     lambda lesson: f"Đã thêm bài “{lesson.title}” (bản nháp: đoàn viên chưa thấy cho đến khi "
+                                    "xuất bản).", refused=None)
+        if saved:
+            return redirect(url_for(".edit_lesson", topic_slug=topic.slug, lesson_slug=saved.value.slug))
+        error = saved.message
     return _lesson_page(topic, form, error=error)
 
 
@@ -248,15 +223,11 @@ def edit_lesson(topic_slug: str, lesson_slug: str):
         return _lesson_page(topic, form, lesson, preview=_preview(form))
     error = None
     if form.validate_on_submit():
-        try:
-            editing.update_lesson(lesson, _lesson_data(form), actor=current_user)
-        except editing.EditError as exc:
-            db.session.rollback()
-            error = str(exc)
-        else:
-            db.session.commit()
-            flash("Đã lưu bài học.", "success")
+        saved = save(lambda: editing.update_lesson(lesson, _lesson_data(form), actor=current_user), "Đã lưu bài học.",
+                     refused=None)
+        if saved:
             return redirect(url_for(".edit_lesson", topic_slug=topic.slug, lesson_slug=lesson.slug))
+        error = saved.message
     return _lesson_page(topic, form, lesson, error=error)
 
 
@@ -343,19 +314,19 @@ def new_question(topic_slug: str):
     form = _question_form(NewQuestionForm, topic, lesson=lesson.id if lesson else 0)
     error = None
     if form.validate_on_submit():
-        try:
+        def create():
             question = editing.create_question(topic, _question_data(topic, form), slug=form.slug.data or None,
                                                actor=current_user)
             if form.publish.data:
                 editing.set_question_published(question, True, actor=current_user)
-        except editing.EditError as exc:
-            db.session.rollback()
-            error = str(exc)
-        else:
-            db.session.commit()
-            flash(f"Đã thêm và xuất bản câu hỏi {question.slug}." if question.published else
-                  f"Đã thêm câu hỏi {question.slug} (bản nháp: chưa dùng để ra đề cho đến khi xuất bản).", "success")
-            return _show_question(topic, question)
+            return question
+
+        saved = save(create, lambda question: f"Đã thêm và xuất bản câu hỏi {question.slug}." if question.published
+                     else f"Đã thêm câu hỏi {question.slug} (bản nháp: chưa dùng để ra đề cho đến khi xuất bản).",
+                     refused=None)
+        if saved:
+            return _show_question(topic, saved.value)
+        error = saved.message
     return render_template("learning/editor/question_form.html", topic=topic, form=form, question=None,
                            error=error)
 
@@ -371,18 +342,18 @@ def edit_question(topic_slug: str, question_slug: str):
     error = None
     if form.validate_on_submit():
         published_before = question.published
-        try:
+
+        def update():
             editing.update_question(question, _question_data(topic, form), actor=current_user)
             if form.publish.data:
                 editing.set_question_published(question, True, actor=current_user)
-        except editing.EditError as exc:
-            db.session.rollback()
-            error = str(exc)
-        else:
-            db.session.commit()
-            flash(f"Đã lưu và xuất bản câu hỏi {question.slug}." if question.published and not published_before
-                  else f"Đã lưu câu hỏi {question.slug}.", "success")
+
+        saved = save(update, lambda _: f"Đã lưu và xuất bản câu hỏi {question.slug}."
+                     if question.published and not published_before else f"Đã lưu câu hỏi {question.slug}.",
+                     refused=None)
+        if saved:
             return _show_question(topic, question)
+        error = saved.message
     return render_template("learning/editor/question_form.html", topic=topic, form=form, question=question,
                            error=error)
 
@@ -392,14 +363,8 @@ def publish_question(topic_slug: str, question_slug: str, action: str):
     topic = _topic_or_404(topic_slug)
     question = _question_or_404(topic, question_slug)
     if _checked_action():
-        try:
-            editing.set_question_published(question, action == "publish", actor=current_user)
-        except editing.EditError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(f"Đã {'xuất bản' if question.published else 'gỡ xuất bản'} câu hỏi {question.slug}.", "success")
+        save(lambda: editing.set_question_published(question, action == "publish", actor=current_user),
+             lambda _: f"Đã {'xuất bản' if question.published else 'gỡ xuất bản'} câu hỏi {question.slug}.")
     return _show_question(topic, question)
 
 
@@ -409,28 +374,16 @@ def import_questions(topic_slug: str):
     form = QuestionImportForm()
     result = None
     if form.validate_on_submit():
-        upload = form.file.data
-        with tempfile.NamedTemporaryFile(suffix=Path(upload.filename or "").suffix.lower()) as handle:
-            upload.save(handle)
-            handle.flush()
-            try:
-                result = question_io.import_questions(topic, Path(handle.name), upload.filename, current_user,
-                                                      publish=form.publish.data, dry_run=form.dry_run.data)
-            except TableError as exc:
-                db.session.rollback()
-                flash(str(exc), "danger")
-        if result is not None:
-            if result.ok and not form.dry_run.data:
-                db.session.commit()
-            else:
-                db.session.rollback()
+        result = import_upload(form.file.data, lambda path, name: question_io.import_questions(
+            topic, path, name, current_user, publish=form.publish.data, dry_run=form.dry_run.data),
+            dry_run=form.dry_run.data)
     elif request.method == "POST":
         flash_errors(form)
     return render_template("learning/editor/import.html", topic=topic, form=form, result=result)
 
 
 def _xlsx(buffer, name: str):
-    return send_file(buffer, download_name=name, as_attachment=True, mimetype=question_io.XLSX_MIMETYPE,
+    return send_file(buffer, download_name=name, as_attachment=True, mimetype=XLSX_MIMETYPE,
                      max_age=0)
 
 

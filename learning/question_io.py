@@ -13,13 +13,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment
 from sqlalchemy.orm import selectinload
 
 from core import audit
 from core.extensions import db
-from core.tabular import FORMULA_START, ImportIssue, ImportReport, Row, TableError, neutralise, read_table
+from core.tabular import FORMULA_START, ImportIssue, ImportReport, Row, TableError, WorkbookWriter, read_table
 from core.text import clean_name, fold
 from learning import editing
 from learning.models import MULTIPLE, SINGLE, TRUE_FALSE, Lesson, Question, Topic
@@ -46,7 +45,6 @@ _NOT_WORD = re.compile(r"[^a-z0-9]+")
 _LETTER_SEPARATORS = re.compile(r"[\s,;/+&.]+|\bva\b")
 MAX_ROWS = 5000
 MAX_TEXT = 4000
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass
@@ -220,30 +218,16 @@ def import_questions(topic: Topic, path: Path, filename: str, actor, *, publish:
 
 # -- writing ---------------------------------------------------------------------------
 
-def safe_cell(value):
-    """A neutralised cell; empty text stays an empty cell."""
-    return neutralise(value) if value != "" else None
-
-
 def _workbook(rows, *, guide: bool) -> io.BytesIO:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Câu hỏi"
-    sheet.append(HEADERS)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    workbook = WorkbookWriter()
+    widths = {1: 60, 2: 16, 9: 14, 10: 40, 11: 24}
+    sheet = workbook.sheet("Câu hỏi", widths=widths, default_width=24, columns=len(HEADERS), freeze="A2")
+    sheet.header(HEADERS)
+    top = Alignment(wrap_text=True, vertical="top")
     for row in rows:
-        sheet.append([safe_cell(value) for value in row])
-    widths = {"A": 60, "B": 16, "I": 14, "J": 40, "K": 24}
-    for index in range(1, len(HEADERS) + 1):
-        letter = sheet.cell(row=1, column=index).column_letter
-        sheet.column_dimensions[letter].width = widths.get(letter, 24)
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.freeze_panes = "A2"
+        sheet.append([sheet.cell(value if value != "" else None, alignment=top) for value in row])
     if guide:
-        notes = workbook.create_sheet("Hướng dẫn")
+        notes = workbook.sheet("Hướng dẫn", widths={1: 110})
         for line in (
             "Mỗi dòng của trang “Câu hỏi” là một câu hỏi. Không đổi tên các cột.",
             "Loại: Một đáp án, Nhiều đáp án hoặc Đúng/Sai.",
@@ -254,11 +238,7 @@ def _workbook(rows, *, guide: bool) -> io.BytesIO:
             "Mọi dòng được kiểm tra trước; có lỗi ở bất kỳ dòng nào thì không câu nào được thêm.",
         ):
             notes.append([line])
-        notes.column_dimensions["A"].width = 110
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    buffer.seek(0)
-    return buffer
+    return workbook.to_buffer()
 
 
 TEMPLATE_EXAMPLES = [

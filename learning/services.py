@@ -10,6 +10,7 @@ from sqlalchemy import and_, false, or_
 
 from core import markup
 from core.clock import utcnow
+from core.errors import Refusal
 from core.extensions import db
 from core.permissions import EDITOR, OFFICER, ORGANISER, has_role, is_admin
 from core.text import fold, fold_aligned, like_escape
@@ -24,8 +25,8 @@ STUDIED, READING, NEW = "studied", "reading", "new"
 _ANCHOR = re.compile(r"^[a-z0-9-]{0,120}$")
 
 
-class LearningError(Exception):
-    """A refusal to show the member, in Vietnamese."""
+class LearningError(Refusal):
+    """A refusal to show the member."""
 
 
 def wait_text(seconds_left: int) -> str:

@@ -1,18 +1,15 @@
 """Officers' pages for offline study sessions: the list of a unit's subtree, record, edit, delete, import."""
-import io
-import tempfile
-from pathlib import Path
-
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from openpyxl import Workbook
 
 from core.clock import format_date, local_today, parse_vn_date
 from core.extensions import db
 from core.forms import flash_errors
 from core.params import requested_page
 from core.permissions import ADMIN, OFFICER, can_manage_unit, ensure_unit_in_scope, roles_required
-from core.tabular import TableError, neutralise
+from core.tabular import XLSX_MIMETYPE, WorkbookWriter
+from core.uploads import import_upload
+from core.views import save
 from learning import services, sessions
 from learning.forms import SessionForm, SessionImportForm
 from learning.models import SESSION_FORMS, StudySession, Topic
@@ -21,7 +18,6 @@ from units import services as units_services
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
 staff_required = roles_required(ADMIN, OFFICER)
 PER_PAGE = 50
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _session_or_404(session_id: int) -> StudySession:
@@ -56,17 +52,13 @@ def _save(form: SessionForm, topics: list[Topic], action) -> bool:
         unit=unit, topic=next((t for t in topics if t.id == form.topic.data), None), held_on=form.held_on.data,
         form=form.form.data, attendances=form.attendances.data, notes=(form.notes.data or "").strip(),
         members=members)
-    try:
-        action(data)
-    except sessions.SessionError as error:
-        db.session.rollback()
+    saved = save(lambda: action(data), refused=None)
+    if not saved:
         fields = {"unit": form.unit_code, "topic": form.topic, "held_on": form.held_on, "form": form.form,
                   "attendances": form.attendances, "members": form.members, "notes": form.notes}
-        for key, message in error.problems.items():
+        for key, message in saved.refusal.problems.items():
             fields[key].errors.append(message)
-        return False
-    db.session.commit()
-    return True
+    return bool(saved)
 
 
 def _form_page(form: SessionForm, unit, session: StudySession | None = None):
@@ -164,19 +156,8 @@ def import_sessions():
     form = SessionImportForm()
     result = None
     if form.validate_on_submit():
-        upload = form.file.data
-        with tempfile.NamedTemporaryFile(suffix=Path(upload.filename or "").suffix.lower()) as handle:
-            upload.save(handle)
-            handle.flush()
-            try:
-                result = sessions.import_sessions(Path(handle.name), upload.filename, current_user,
-                                                  dry_run=form.dry_run.data)
-            except TableError as error:
-                flash(str(error), "danger")
-        if result is not None and result.ok and not form.dry_run.data:
-            db.session.commit()
-        else:
-            db.session.rollback()
+        result = import_upload(form.file.data, lambda path, name: sessions.import_sessions(
+            path, name, current_user, dry_run=form.dry_run.data), dry_run=form.dry_run.data)
     elif request.method == "POST":
         flash_errors(form)
     return render_template("learning/sessions/import.html", form=form, result=result,
@@ -187,28 +168,20 @@ def import_sessions():
 @bp.get("/import-template.xlsx")
 @staff_required
 def import_template():
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Buổi học tập"
+    workbook = WorkbookWriter()
+    sheet = workbook.sheet("Buổi học tập", default_width=24, columns=len(sessions.TEMPLATE_HEADERS))
     sheet.append(sessions.TEMPLATE_HEADERS)
     topics = sessions.session_topics(services.topic_scope(current_user, None))
     example_topic = topics[0].slug if topics else "chuyen-de-2022"
     sheet.append(["CDCS-MAU", "15/03/2022", example_topic, "Trực tiếp", 34, "Hội nghị học tập tại hội trường"])
     sheet.append(["CDCS-MAU", "20/04/2022", example_topic, "Lồng ghép sinh hoạt định kỳ", 28, ""])
-    for column in sheet.columns:
-        sheet.column_dimensions[column[0].column_letter].width = 24
-    guide = workbook.create_sheet("Danh mục")
+    guide = workbook.sheet("Danh mục", widths={1: 34, 2: 80})
     guide.append(["Hình thức (ghi một trong các tên)"])
     for name in SESSION_FORMS.values():
         guide.append([name])
-    guide.append([])
+    guide.append()
     guide.append(["Chủ đề: mã (slug)", "Tên chuyên đề"])
     for topic in topics:
-        guide.append([neutralise(topic.slug), neutralise(topic.title)])
-    guide.column_dimensions["A"].width = 34
-    guide.column_dimensions["B"].width = 80
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    buffer.seek(0)
-    return send_file(buffer, download_name="mau-nhap-buoi-hoc-tap.xlsx", as_attachment=True,
+        guide.append([topic.slug, topic.title])
+    return send_file(workbook.to_buffer(), download_name="mau-nhap-buoi-hoc-tap.xlsx", as_attachment=True,
                      mimetype=XLSX_MIMETYPE)

@@ -14,6 +14,7 @@ from sqlalchemy import func
 
 from core import audit
 from core.clock import format_date, local_today, parse_vn_date
+from core.errors import Refusal
 from core.extensions import db
 from core.permissions import can_manage_unit
 from core.tabular import ImportReport, read_table
@@ -44,8 +45,8 @@ ADDED, UPDATED, UNCHANGED = "added", "updated", "unchanged"
 _IDENTIFIER_SPLIT = re.compile(r"[\n,;\t]+")
 
 
-class SessionError(Exception):
-    """The session breaks a rule: ``problems`` maps a field ("unit", "held_on", ...) to a message."""
+class SessionError(Refusal):
+    """The session breaks a rule: ``problems`` maps a field ("unit", "held_on", ...) to its sentence."""
 
     def __init__(self, problems: dict[str, str]):
         super().__init__("; ".join(problems.values()))

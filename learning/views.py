@@ -6,8 +6,10 @@ from markupsafe import Markup
 
 from core import signals
 from core.clock import local_today, utcnow
+from core.errors import refusal_json
 from core.extensions import db, limiter
 from core.permissions import EDITOR, has_role, is_admin
+from core.views import save
 from learning import services
 from units import services as units_services
 
@@ -104,7 +106,7 @@ def save_place(topic_slug: str, lesson_slug: str):
         percent = int(request.form.get("percent", ""))
         services.save_place(member, lesson, request.form.get("anchor", ""), percent)
     except (ValueError, services.LearningError):
-        return jsonify(saved=False, message="Vị trí đọc không hợp lệ."), 400
+        return refusal_json("Vị trí đọc không hợp lệ.")
     db.session.commit()
     return jsonify(saved=True)
 
@@ -117,12 +119,9 @@ def mark_studied(topic_slug: str, lesson_slug: str):
     if member is None:
         flash("Tài khoản này không gắn với đoàn viên nào nên không ghi nhận tiến độ học.", "warning")
         return redirect(url_for(".lesson", topic_slug=topic.slug, lesson_slug=lesson.slug))
-    try:
-        services.mark_studied(member, lesson)
-    except services.LearningError as error:
-        flash(str(error), MARK_REFUSED)  # shown next to the button, where the member is looking
+    # A refusal is shown next to the button, where the member is looking.
+    if not save(lambda: services.mark_studied(member, lesson), refused=MARK_REFUSED):
         return redirect(url_for(".lesson", topic_slug=topic.slug, lesson_slug=lesson.slug, _anchor="mark"))
-    db.session.commit()
     progress = services.topic_progress(member, topic)
     message = Markup("Đã ghi nhận: bạn đã học xong bài “{}” ({}/{} bài của chuyên đề).").format(
         lesson.title, progress.studied, progress.total)

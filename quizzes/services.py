@@ -19,6 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from accounts.models import User
 from core import signals
 from core.clock import utcnow
+from core.errors import Refusal
 from core.extensions import db, insert_or_merge
 from core.markup import render_inline
 from learning import services as learning
@@ -34,8 +35,8 @@ GRACE_SECONDS = 5
 NO_REVIEW, SCORE_ONLY, MARKS_ONLY, FULL_REVIEW = "none", "score", "marks", "answers"
 
 
-class QuizError(Exception):
-    """A refusal, with a message for the person."""
+class QuizError(Refusal):
+    """A refusal to show the person taking or setting the quiz."""
 
 
 class TooLate(QuizError):

@@ -22,15 +22,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from accounts.models import User
 from core.clock import to_local
 from core.extensions import db
-from core.tabular import neutralise
+from core.tabular import WorkbookWriter
 from learning.models import QUESTION_TYPES, Question
 from quizzes.models import EXPIRED, SUBMITTED, Answer, Attempt, Quiz
 from quizzes.services import GRACE_SECONDS
@@ -53,7 +49,6 @@ FLAG_LABELS = {
 }
 STATUS_LABELS = {SUBMITTED: "Đã nộp", EXPIRED: "Hết giờ, tự nộp"}
 LETTERS = "ABCDEFGHIJ"
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass
@@ -333,33 +328,13 @@ def attempt_rows(stats: QuizStatistics) -> tuple[list[str], list[list]]:
 
 
 def statistics_workbook(stats: QuizStatistics) -> io.BytesIO:
-    """Two sheets, "Câu hỏi" and "Lượt làm bài", written row by row (write-only mode)."""
-    workbook = Workbook(write_only=True)
+    """Two sheets, "Câu hỏi" and "Lượt làm bài", written row by row."""
+    workbook = WorkbookWriter()
     for title, (headers, rows), widths in (
             ("Câu hỏi", question_rows(stats), {1: 10, 2: 70, 3: 18, 8: 28}),
             ("Lượt làm bài", attempt_rows(stats), {1: 28, 2: 40, 4: 16, 5: 17, 6: 17})):
-        sheet = workbook.create_sheet(title)
-        for index in range(1, len(headers) + 1):
-            letter = get_column_letter(index)
-            sheet.column_dimensions[letter].width = widths.get(index, 14)
-        sheet.freeze_panes = "A2"
-        header_cells = []
-        for header in headers:
-            cell = WriteOnlyCell(sheet, value=header)
-            cell.font = Font(bold=True)
-            header_cells.append(cell)
-        sheet.append(header_cells)
+        sheet = workbook.sheet(title, widths=widths, default_width=14, columns=len(headers), freeze="A2")
+        sheet.header(headers)
         for row in rows:
-            sheet.append([_cell(sheet, value) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    buffer.seek(0)
-    return buffer
-
-
-def _cell(sheet, value):
-    if isinstance(value, datetime):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = "dd/mm/yyyy hh:mm"
-        return cell
-    return neutralise(value)
+            sheet.append(row)
+    return workbook.to_buffer()

@@ -6,6 +6,7 @@ from flask import Blueprint, render_template, request, send_file
 from core.clock import to_local
 from core.extensions import db
 from core.permissions import ADMIN, EDITOR, roles_required
+from core.tabular import XLSX_MIMETYPE
 from quizzes import statistics
 from quizzes.models import Quiz
 
@@ -44,4 +45,4 @@ def export(quiz_id: int):
     all_attempts = _all_attempts()
     buffer = statistics.statistics_workbook(statistics.quiz_statistics(quiz, all_attempts=all_attempts))
     name = f"thong-ke-bai-kiem-tra-{quiz.id}{'-moi-luot' if all_attempts else ''}.xlsx"
-    return send_file(buffer, download_name=name, as_attachment=True, mimetype=statistics.XLSX_MIMETYPE, max_age=0)
+    return send_file(buffer, download_name=name, as_attachment=True, mimetype=XLSX_MIMETYPE, max_age=0)

@@ -6,8 +6,10 @@ from flask_login import current_user, login_required
 
 from core import signals
 from core.clock import utcnow
+from core.errors import refusal_json
 from core.extensions import db, limiter, person_or_address
 from core.permissions import ADMIN, EDITOR, roles_required
+from core.views import save
 from learning import services as learning
 from quizzes import services
 from quizzes.forms import QuizSettingsForm, format_local_moment, parse_local_moment
@@ -54,15 +56,13 @@ def landing(topic_slug: str):
 @limiter.limit("20/minute", key_func=person_or_address)
 def start(topic_slug: str):
     topic, quiz = _quiz_of_topic_or_404(topic_slug)
-    try:
-        attempt = services.start_attempt(quiz, current_user, _member())
-    except services.QuizError as error:
-        db.session.commit()
-        flash(str(error), "warning")
+    # A refusal commits too: an expired attempt may just have been closed. The id is read before the
+    # commit expires the attempt.
+    saved = save(lambda: services.start_attempt(quiz, current_user, _member()).id, refused="warning",
+                 keep_changes=True)
+    if not saved:
         return redirect(url_for(".landing", topic_slug=topic.slug))
-    attempt_id = attempt.id  # read before the commit expires it
-    db.session.commit()
-    return redirect(url_for(".attempt", attempt_id=attempt_id))
+    return redirect(url_for(".attempt", attempt_id=saved.value))
 
 
 @bp.get("/attempts/<int:attempt_id>")
@@ -137,8 +137,7 @@ def submit_question(unanswered: int) -> str:
 
 def _refuse(attempt: Attempt, message: str, status: int):
     if _wants_json():
-        return jsonify(saved=False, message=message, status=attempt.status,
-                       remaining=services.remaining_seconds(attempt)), status
+        return refusal_json(message, status, status=attempt.status, remaining=services.remaining_seconds(attempt))
     flash(message, "warning")
     if attempt.is_open:
         return redirect(url_for(".attempt", attempt_id=attempt.id))

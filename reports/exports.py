@@ -5,28 +5,21 @@ table's header row on every page, then the place-and-date line and the signature
 Both stream. The workbook is written in openpyxl's write-only mode, row by row, into a
 temporary file that is then sent in chunks; the CSVs are generators. The member list
 is read from the database in batches as it is written, so memory does not grow with
-the number of members. Every text cell goes through ``neutralise``.
+the number of members. Every text cell is neutralised (``core.tabular``).
 """
 import csv
 import io
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.worksheet.worksheet import Worksheet
 
 from core.clock import to_local
-from core.tabular import neutralise
+from core.tabular import SheetWriter, WorkbookWriter, neutralise
 from learning.models import SESSION_FORMS, Topic
 from reports.services import Figures, MemberStatus, Period, Report
 from units.models import Unit
 
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK_BYTES = 64 * 1024
 HEADCOUNT_SOURCES = {"declared": "Khai báo", "counted": "Đếm trên hệ thống", "mixed": "Khai báo một phần"}
 
@@ -108,53 +101,33 @@ def member_row(number: int, status: MemberStatus) -> list:
 
 # -- xlsx -------------------------------------------------------------------------------
 
-def _cell(sheet, value, *, number_format=None, bold=False, italic=False, size=None, wrap=False, center=False,
-          border=False):
-    cell = WriteOnlyCell(sheet, value=neutralise(value))
-    if number_format and isinstance(value, (int, float)):
-        cell.number_format = number_format
-    if isinstance(value, date):
-        cell.number_format = "dd/mm/yyyy"
-    if bold or italic or size:
-        cell.font = Font(bold=bold, italic=italic, size=size or 11)
-    if wrap:
-        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-    elif center:
-        cell.alignment = Alignment(horizontal="center")
-    if border:
-        cell.border = Border(*(Side(style="thin"),) * 4)
-    return cell
+def _cell(sheet: SheetWriter, value, *, number_format=None, bold=False, italic=False, size=None, wrap=False,
+          center=False, border=False):
+    alignment = (Alignment(wrap_text=True, vertical="center", horizontal="center") if wrap
+                 else Alignment(horizontal="center") if center else None)
+    return sheet.cell(value, number_format=number_format,
+                      font=Font(bold=bold, italic=italic, size=size or 11) if bold or italic or size else None,
+                      alignment=alignment, border=Border(*(Side(style="thin"),) * 4) if border else None)
 
 
-def _print_setup(sheet, header_row: int) -> None:
-    """A4 landscape, as wide as the page, the table's header row repeated on every page, pages numbered."""
-    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    sheet.page_setup.orientation = "landscape"
-    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0  # as many pages down as the rows need
-    sheet.print_title_rows = f"{header_row}:{header_row}"
-    sheet.page_margins.left = sheet.page_margins.right = 0.4
-    sheet.oddFooter.center.text = "Trang &P/&N"
-
-
-def _heading(sheet, lines: list[str], *, freeze: bool = False) -> None:
-    """The title lines above a table, then a blank row; the table's header follows."""
+def _sheet(workbook: WorkbookWriter, title: str, widths: dict[int, float], lines: list[str], *,
+           freeze: bool = False) -> SheetWriter:
+    """A sheet that prints as it is signed, its title lines, then a blank row; the table's header follows
+    (repeated on every printed page)."""
     header_row = len(lines) + 2
-    # A write-only sheet writes its properties and panes with its first row: set them before.
-    _print_setup(sheet, header_row)
-    if freeze:
-        sheet.freeze_panes = f"A{header_row + 1}"
+    sheet = workbook.sheet(title, widths=widths, print_title_row=header_row,
+                           freeze=f"A{header_row + 1}" if freeze else None)
     for index, line in enumerate(lines):
         sheet.append([_cell(sheet, line, bold=index < 2, size=14 if index == 0 else None)])
-    sheet.append([])
+    sheet.append()
+    return sheet
 
 
-def _signatures(sheet, place: str, left: int, right: int) -> None:
+def _signatures(sheet: SheetWriter, place: str, left: int, right: int) -> None:
     """The place-and-date line, then who prepared the sheet (column ``left``) and who signs for the union."""
     def at(cells: dict[int, object]) -> list:
         return [cells.get(column) for column in range(1, right + 1)]
-    sheet.append([])
+    sheet.append()
     sheet.append(at({right: _cell(sheet, f"{place}, ngày …… tháng …… năm ……", italic=True, center=True)}))
     (preparer, preparer_note), (signer, signer_note) = SIGNERS
     sheet.append(at({left: _cell(sheet, preparer, bold=True, center=True),
@@ -170,17 +143,13 @@ def _period_line(period: Period, counted: str) -> str:
 def write_workbook(report: Report, members: Iterable[MemberStatus] | None, out, *, place: str = UNKNOWN_PLACE,
                    only_incomplete: bool = False) -> None:
     """Write the appendix (and, when given, the member list as a second sheet) into ``out``."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Báo cáo")
-    sheet.column_dimensions["A"].width = 48
-    for index, (_, width, _, _) in enumerate(COLUMNS):
-        sheet.column_dimensions[get_column_letter(index + 2)].width = width
-    sheet.column_dimensions[get_column_letter(len(COLUMNS) + 2)].width = 13
+    workbook = WorkbookWriter()
     lines = ["PHỤ LỤC: KẾT QUẢ HỌC TẬP, QUÁN TRIỆT CHUYÊN ĐỀ", f"Đơn vị: {report.unit.name}",
              f"Chuyên đề: {report.topic.title}", _period_line(report.period, "số liệu")]
     if report.topic.due_on:
         lines.append(f"Hạn hoàn thành: {report.topic.due_on:%d/%m/%Y}")
-    _heading(sheet, lines)
+    widths = {1: 48, **{index + 2: width for index, (_, width, _, _) in enumerate(COLUMNS)}, len(COLUMNS) + 2: 13}
+    sheet = _sheet(workbook, "Báo cáo", widths, lines)
     added = added_columns(report)
     sheet.append([_cell(sheet, "Đơn vị", bold=True, wrap=True, border=True)]
                  + [_cell(sheet, header, bold=True, wrap=True, border=True) for header, _, _, _ in COLUMNS]
@@ -194,7 +163,7 @@ def write_workbook(report: Report, members: Iterable[MemberStatus] | None, out, 
                      + [_cell(sheet, behind, bold=total, border=True)]
                      + [_cell(sheet, _added_value(value, number_format), number_format=number_format, bold=total,
                               border=True) for value, (_, number_format) in zip(extra, added)])
-    sheet.append([])
+    sheet.append()
     sheet.append([_cell(sheet, "Ghi chú:", bold=True)])
     for note in NOTES:
         sheet.append([_cell(sheet, f"• {note}")])  # not "-": that would be neutralised into "'-"
@@ -208,24 +177,23 @@ def write_workbook(report: Report, members: Iterable[MemberStatus] | None, out, 
 def write_member_workbook(unit: Unit, topic: Topic, period: Period, members: Iterable[MemberStatus], out, *,
                           place: str = UNKNOWN_PLACE, only_incomplete: bool = False) -> None:
     """The member list of the report page on its own, ready to print and sign."""
-    workbook = Workbook(write_only=True)
+    workbook = WorkbookWriter()
     _member_sheet(workbook, members, unit, topic, period, place=place, only_incomplete=only_incomplete)
     workbook.save(out)
 
 
-def _member_sheet(workbook, members: Iterable[MemberStatus], unit: Unit, topic: Topic, period: Period, *,
-                  place: str, only_incomplete: bool) -> None:
-    sheet = workbook.create_sheet("Danh sách đoàn viên")
-    for index, (_, width, _) in enumerate(MEMBER_COLUMNS):
-        sheet.column_dimensions[get_column_letter(index + 1)].width = width
-    _heading(sheet, [INCOMPLETE_LIST_TITLE if only_incomplete else MEMBER_LIST_TITLE, f"Đơn vị: {unit.name}",
-                     f"Chuyên đề: {topic.title}", _period_line(period, "tình trạng học tập")], freeze=True)
+def _member_sheet(workbook: WorkbookWriter, members: Iterable[MemberStatus], unit: Unit, topic: Topic,
+                  period: Period, *, place: str, only_incomplete: bool) -> None:
+    sheet = _sheet(workbook, "Danh sách đoàn viên",
+                   {index + 1: width for index, (_, width, _) in enumerate(MEMBER_COLUMNS)},
+                   [INCOMPLETE_LIST_TITLE if only_incomplete else MEMBER_LIST_TITLE, f"Đơn vị: {unit.name}",
+                    f"Chuyên đề: {topic.title}", _period_line(period, "tình trạng học tập")], freeze=True)
     sheet.append([_cell(sheet, header, bold=True, wrap=True, border=True) for header, _, _ in MEMBER_COLUMNS])
     count = 0
     for count, status in enumerate(members, start=1):
         sheet.append([_cell(sheet, value, number_format=number_format, border=True)
                       for value, (_, _, number_format) in zip(member_row(count, status), MEMBER_COLUMNS)])
-    sheet.append([])
+    sheet.append()
     sheet.append([_cell(sheet, f"Tổng số: {count:,} đoàn viên.".replace(",", "."), bold=True)])
     _signatures(sheet, place, left=2, right=len(MEMBER_COLUMNS) - 2)
 

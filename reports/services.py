@@ -67,14 +67,15 @@ of the child it is under.
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime
 
 from sqlalchemy import and_, case, func, or_, text, union_all
 
 from certificates.models import KIND_COMPLETION, Certificate
 from contests.models import Entry, Participant
 from core import signals
-from core.clock import LOCAL_TZ
+from core.clock import format_date
+from core.periods import Period, year_periods
 from core.extensions import db
 from learning import services as learning
 from learning.models import KIND_CONTEST, SESSION_FORMS, Lesson, LessonProgress, StudySession, StudySessionMember, Topic
@@ -82,36 +83,6 @@ from quizzes.models import EXPIRED, PURPOSE_FINAL, SUBMITTED, Attempt, Quiz
 from reports.models import MemberTopic
 from units import services as units
 from units.models import MEMBER_ACTIVE, UNIT_ACTIVE, Headcount, Member, MemberMove, Unit
-
-
-def _dmy(day: date) -> str:
-    return day.strftime("%d/%m/%Y")
-
-
-@dataclass
-class Period:
-    """Local calendar days ``start`` to ``end``, both included."""
-    start: date
-    end: date
-    label: str
-
-    @classmethod
-    def custom(cls, start: date, end: date) -> "Period":
-        return cls(start, end, f"Từ {_dmy(start)} đến {_dmy(end)}")
-
-    @property
-    def dates(self) -> str:
-        return f"{_dmy(self.start)} – {_dmy(self.end)}"
-
-    @property
-    def utc_bounds(self) -> tuple[datetime, datetime]:
-        """[from, to) in naive UTC, as times are stored."""
-        def utc(day: date) -> datetime:
-            return datetime.combine(day, time(), LOCAL_TZ).astimezone(timezone.utc).replace(tzinfo=None)
-        # A typed 0001-01-01 or 9999-12-31 has a local midnight outside what datetime holds; nothing
-        # is stored that far out, so bounds within these years select the same rows.
-        start, end = (min(max(day, date(1900, 1, 1)), date(2999, 12, 31)) for day in (self.start, self.end))
-        return utc(start), utc(end + timedelta(days=1))
 
 
 def report_topics(unit: Unit) -> list[Topic]:
@@ -127,12 +98,8 @@ def presets(topic: Topic, today: date) -> list[Period]:
     periods = []
     if topic.due_on:
         start = topic.opens_on if topic.opens_on and topic.opens_on <= topic.due_on else date(topic.due_on.year, 1, 1)
-        periods.append(Period(start, topic.due_on, f"Đến hạn hoàn thành {_dmy(topic.due_on)}"))
-    for year in sorted({topic.year, max(topic.year, today.year)}):
-        periods += [Period(date(year, 1, 1), date(year, 6, 30), f"6 tháng đầu năm {year}"),
-                    Period(date(year, 7, 1), date(year, 12, 31), f"6 tháng cuối năm {year}"),
-                    Period(date(year, 1, 1), date(year, 12, 31), f"Năm {year}")]
-    return periods
+        periods.append(Period(start, topic.due_on, f"Đến hạn hoàn thành {format_date(topic.due_on)}"))
+    return periods + year_periods(*sorted({topic.year, max(topic.year, today.year)}))
 
 
 def _empty_forms() -> dict[str, int]:

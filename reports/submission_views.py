@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from core.clock import local_today, parse_vn_date
 from core.extensions import db
 from core.permissions import ADMIN, OFFICER, can_manage_unit, roles_required, scope_paths
+from core.views import save
 from learning.models import SESSION_FORMS
 from reports import charts, services, submissions
 from reports.forms import SubmissionForm
@@ -21,13 +22,6 @@ from units.models import UNIT_ACTIVE, Unit
 bp = Blueprint("report_submissions", __name__, url_prefix="/reports")
 staff_required = roles_required(ADMIN, OFFICER)
 CUSTOM = "custom"
-MESSAGES = {
-    "unit_inactive": "Đơn vị đã sáp nhập hoặc giải thể, không gửi báo cáo được nữa.",
-    "no_parent": "Đơn vị cấp cao nhất không có đơn vị cấp trên trên hệ thống để gửi báo cáo.",
-    "bad_period": "Ngày bắt đầu kỳ phải trước ngày kết thúc.",
-    "no_results": "Hãy viết kết quả đạt được.",
-    "too_long": f"Mỗi phần không được dài quá {submissions.MAX_TEXT:,} ký tự.".replace(",", "."),
-}
 
 
 @bp.context_processor
@@ -118,24 +112,21 @@ def compose(code: str):
     try:
         submissions.check_sendable(unit)
     except submissions.SubmissionError as error:
-        flash(MESSAGES[error.code], "warning")
+        flash(error.message, "warning")
         return redirect(back)
     form = SubmissionForm()
     if form.validate_on_submit() and not form.edit.data:
         if form.send.data:
             try:
-                row = submissions.submit(unit, topic, period, form.narrative(), current_user)
-                db.session.commit()
-            except submissions.SubmissionError as error:
-                db.session.rollback()
-                flash(MESSAGES[error.code], "danger")
+                saved = save(lambda: submissions.submit(unit, topic, period, form.narrative(), current_user),
+                             lambda row: f"Đã gửi báo cáo lên {row.to_unit.name} (lần {row.version}). "
+                                         "Số liệu đã được chốt.")
             except IntegrityError:  # the same version sent twice at once
                 db.session.rollback()
                 flash("Báo cáo vừa được gửi từ một phiên khác. Hãy xem lại danh sách rồi gửi lại nếu cần.", "danger")
                 return redirect(back)
-            else:
-                flash(f"Đã gửi báo cáo lên {row.to_unit.name} (lần {row.version}). Số liệu đã được chốt.", "success")
-                return redirect(url_for(".view", submission_id=row.id))
+            if saved:
+                return redirect(url_for(".view", submission_id=saved.value.id))
         else:
             return render_template("reports/submission_preview.html", unit=unit, topic=topic, period=period,
                                    form=form, figures=submissions.preview_figures(unit, topic, period),

@@ -13,6 +13,7 @@ from sqlalchemy import func
 
 from core import audit
 from core.clock import utcnow
+from core.errors import Refusal
 from core.extensions import db
 from core.permissions import can_manage_unit
 from learning.models import Topic
@@ -24,10 +25,8 @@ from units.models import Unit
 MAX_TEXT = 20_000
 
 
-class SubmissionError(Exception):
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+class SubmissionError(Refusal):
+    """The report cannot be sent as it is."""
 
 
 @dataclass
@@ -46,19 +45,19 @@ def period_for(topic: Topic, start: date, end: date, today: date) -> services.Pe
 def check_sendable(unit: Unit) -> None:
     """A unit sends its report while it is active and has a unit above it."""
     if not unit.is_active:
-        raise SubmissionError("unit_inactive")
+        raise SubmissionError("Đơn vị đã sáp nhập hoặc giải thể, không gửi báo cáo được nữa.")
     if unit.parent_id is None:
-        raise SubmissionError("no_parent")
+        raise SubmissionError("Đơn vị cấp cao nhất không có đơn vị cấp trên trên hệ thống để gửi báo cáo.")
 
 
 def _check(unit: Unit, period: services.Period, narrative: Narrative) -> None:
     check_sendable(unit)
     if period.start > period.end:
-        raise SubmissionError("bad_period")
+        raise SubmissionError("Ngày bắt đầu kỳ phải trước ngày kết thúc.")
     if not narrative.results.strip():
-        raise SubmissionError("no_results")
+        raise SubmissionError("Hãy viết kết quả đạt được.")
     if max(len(narrative.results), len(narrative.shortcomings), len(narrative.proposals)) > MAX_TEXT:
-        raise SubmissionError("too_long")
+        raise SubmissionError(f"Mỗi phần không được dài quá {MAX_TEXT:,} ký tự.".replace(",", "."))
 
 
 def preview_figures(unit: Unit, topic: Topic, period: services.Period) -> dict:

@@ -13,6 +13,7 @@ from certificates import services as certificates
 from core.clock import local_today, parse_vn_date
 from core.extensions import db
 from core.permissions import ADMIN, OFFICER, can_manage_unit, roles_required, scope_paths
+from core.tabular import XLSX_MIMETYPE
 from learning.models import SESSION_FORMS
 from reports import charts, exports, services
 from units import services as units
@@ -189,7 +190,7 @@ def export_xlsx(code: str):
     only_incomplete = context["lists_members"] and context["only_incomplete"]
     chunks = exports.workbook_chunks(lambda out: exports.write_workbook(
         context["report"], members, out, place=_place(context["unit"]), only_incomplete=only_incomplete))
-    return _download(chunks, exports.XLSX_MIMETYPE, _filename(context, ".xlsx", only_incomplete=only_incomplete))
+    return _download(chunks, XLSX_MIMETYPE, _filename(context, ".xlsx", only_incomplete=only_incomplete))
 
 
 INCOMPLETE_CSV = ('\r\n"LỖI: tệp dừng giữa chừng do sự cố máy chủ, danh sách trên CHƯA ĐẦY ĐỦ. '
@@ -251,5 +252,5 @@ def members_xlsx(code: str):
     chunks = exports.workbook_chunks(lambda out: exports.write_member_workbook(
         context["unit"], context["topic"], context["period"], context["members"], out, place=_place(context["unit"]),
         only_incomplete=context["only_incomplete"]))
-    return _download(chunks, exports.XLSX_MIMETYPE,
+    return _download(chunks, XLSX_MIMETYPE,
                      _filename(context, ".xlsx", part="-doan-vien", only_incomplete=context["only_incomplete"]))

@@ -54,10 +54,10 @@ def test_changing_the_password_ends_other_sessions(world, login):
 
 
 def test_password_rules():
-    assert services.password_problem("short") == "too_short"
-    assert services.password_problem("matkhau123") == "too_common"
-    assert services.password_problem("aaaaaaaaaa") == "too_common"
-    assert services.password_problem("nguyenvana", "nguyenvana") == "is_username"
+    assert services.password_problem("short") == "Mật khẩu phải có ít nhất 8 ký tự."
+    assert "quá phổ biến" in services.password_problem("matkhau123")
+    assert "quá phổ biến" in services.password_problem("aaaaaaaaaa")
+    assert services.password_problem("nguyenvana", "nguyenvana") == "Mật khẩu không được trùng với tên đăng nhập."
     assert services.password_problem("Trang-Ban-Giang") is None
 
 

@@ -147,6 +147,19 @@ def test_downloads_are_for_the_holder_officers_above_and_admins(setting, world, 
     assert client.get(url).status_code == 302
 
 
+def test_a_certificate_too_long_to_print_is_refused_with_its_sentence_not_a_crash(setting, world, login):
+    certificate = complete(world.member_a, setting)
+    certificate.achievement = "\n".join([certificate.achievement] * 40)
+    db.session.commit()
+    url = f"/certificates/{certificate.code}.pdf"
+    response = login("member").get(url)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "quá dài, không in vừa một trang" in page
+    refused = login("member").get(url, headers={"Accept": "application/json"})
+    assert refused.status_code == 422 and refused.json["saved"] is False
+    assert "quá dài" in refused.json["message"]
+
+
 def test_officers_list_and_zip_only_their_subtree(setting, world, login):
     complete(world.member_a, setting)
     complete(world.member_b, setting)

@@ -1,11 +1,13 @@
 """Headcounts: an officer declares the members of their unit for a period, beside the counted ones."""
 from datetime import date, datetime
+from types import SimpleNamespace
 
 import pytest
 
 from core.clock import local_today
 from core.extensions import db
 from core.models import AuditEntry
+from reports import services as reports
 from units import headcounts
 from units.models import Headcount
 from units.services import UnitError
@@ -31,20 +33,25 @@ def test_declaring_again_replaces_the_number_and_the_log_keeps_both(world):
                          "(trước: 30)", "Khai báo 30 đoàn viên cho 6 tháng đầu năm 2022"]
 
 
-@pytest.mark.parametrize("start,end,number,code", [
-    (date(2022, 7, 1), date(2022, 6, 30), 10, "bad_period"),
-    (date(2022, 1, 1), date(2022, 6, 30), -1, "bad_headcount"),
+@pytest.mark.parametrize("start,end,number,message", [
+    (date(2022, 7, 1), date(2022, 6, 30), 10, "Ngày kết thúc không được trước ngày bắt đầu."),
+    (date(2022, 1, 1), date(2022, 6, 30), -1, "Số đoàn viên không hợp lệ."),
 ])
-def test_bad_declarations_are_refused(world, start, end, number, code):
+def test_bad_declarations_are_refused(world, start, end, number, message):
     with pytest.raises(UnitError) as error:
         headcounts.declare(world.grassroots_a, start, end, number, world.officer_a)
-    assert error.value.code == code
+    assert error.value.message == message
 
 
-def test_presets_are_the_first_half_and_the_whole_year(app):
+def test_presets_are_the_report_periods_of_this_year_and_the_last(app):
     labels = [(p.label, p.start, p.end) for p in headcounts.presets(date(2024, 5, 3))]
-    assert labels[:2] == [("6 tháng đầu năm 2024", date(2024, 1, 1), date(2024, 6, 30)),
+    assert labels[:3] == [("6 tháng đầu năm 2024", date(2024, 1, 1), date(2024, 6, 30)),
+                          ("6 tháng cuối năm 2024", date(2024, 7, 1), date(2024, 12, 31)),
                           ("Cả năm 2024", date(2024, 1, 1), date(2024, 12, 31))]
+    assert [p.label for p in headcounts.presets(date(2024, 5, 3))[3:]] == [
+        "6 tháng đầu năm 2023", "6 tháng cuối năm 2023", "Cả năm 2023"]
+    assert reports.presets(SimpleNamespace(due_on=None, year=2024), date(2024, 5, 3)) == \
+        headcounts.presets(date(2024, 5, 3))[:3]  # one chooser: reports offer the same periods
     assert headcounts.period_label(date(2023, 1, 1), date(2023, 12, 31)) == "Cả năm 2023"
     assert headcounts.period_label(date(2023, 2, 1), date(2023, 3, 31)) == "01/02/2023 – 31/03/2023"
 
@@ -69,7 +76,7 @@ def test_officer_declares_a_preset_period_beside_the_counted_members(world, logi
     page = client.get("/units/GA/headcounts").get_data(as_text=True)
     assert "Đang sinh hoạt trực tiếp tại đơn vị, đếm trên hệ thống hôm nay: 1 đoàn viên." in page
     assert f"6 tháng đầu năm {year} (01/01/{year} – 30/06/{year})" in page
-    response = client.post("/units/GA/headcounts", data={"period": f"h1-{year}", "headcount": "34"})
+    response = client.post("/units/GA/headcounts", data={"period": f"{year}-01-01_{year}-06-30", "headcount": "34"})
     assert response.headers["Location"] == "/units/GA/headcounts"
     assert declared() == [(world.grassroots_a.id, date(year, 1, 1), date(year, 6, 30), 34)]
     page = client.get("/units/GA/headcounts").get_data(as_text=True)

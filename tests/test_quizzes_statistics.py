@@ -24,6 +24,7 @@ from openpyxl import load_workbook
 from sqlalchemy import event
 
 from core.extensions import db
+from core.tabular import XLSX_MIMETYPE
 from learning.models import Choice, Question, Topic
 from quizzes import services, statistics
 from quizzes.models import Answer, Quiz
@@ -300,7 +301,7 @@ def test_a_quiz_without_attempts_says_so(data, login):
 
 def _workbook(response):
     assert response.status_code == 200
-    assert response.mimetype == statistics.XLSX_MIMETYPE
+    assert response.mimetype == XLSX_MIMETYPE
     assert "attachment" in response.headers["Content-Disposition"]
     return load_workbook(io.BytesIO(response.data))
 

@@ -83,12 +83,13 @@ def test_a_report_stays_with_the_unit_it_went_to_after_a_move(world, topic):
         ("GB", None), ("GA", None)]
 
 
-@pytest.mark.parametrize("unit,text,code", [("province", "Có nội dung", "no_parent"),
-                                            ("district_a", "   ", "no_results")])
-def test_refusals(world, topic, unit, text, code):
+@pytest.mark.parametrize("unit,text,message", [
+    ("province", "Có nội dung", "Đơn vị cấp cao nhất không có đơn vị cấp trên trên hệ thống để gửi báo cáo."),
+    ("district_a", "   ", "Hãy viết kết quả đạt được.")])
+def test_refusals(world, topic, unit, text, message):
     with pytest.raises(submissions.SubmissionError) as error:
         submissions.submit(getattr(world, unit), topic, PERIOD, submissions.Narrative(text), world.admin)
-    assert error.value.code == code and rows() == []
+    assert error.value.message == message and rows() == []
 
 
 # -- pages -----------------------------------------------------------------------------------

@@ -444,7 +444,7 @@ def test_presets_follow_the_topic_and_the_year():
         (date(2022, 1, 10), date(2022, 3, 31)), (date(2022, 1, 1), date(2022, 6, 30)),
         (date(2022, 7, 1), date(2022, 12, 31)), (date(2022, 1, 1), date(2022, 12, 31))]
     assert periods[0].label == "Đến hạn hoàn thành 31/03/2022"
-    assert [p.label for p in periods[4:]] == ["6 tháng đầu năm 2023", "6 tháng cuối năm 2023", "Năm 2023"]
+    assert [p.label for p in periods[4:]] == ["6 tháng đầu năm 2023", "6 tháng cuối năm 2023", "Cả năm 2023"]
     assert len(services.presets(topic, date(2022, 2, 1))) == 4
 
 

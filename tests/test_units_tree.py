@@ -52,7 +52,7 @@ def test_move_rewrites_the_whole_subtree_and_keeps_members(tree):
 
 def test_cannot_move_into_its_own_subtree(tree):
     _, district, _, school, _ = tree
-    with pytest.raises(services.UnitError, match="move_into_itself"):
+    with pytest.raises(services.UnitError, match="Không thể chuyển đơn vị vào chính nó"):
         services.move_unit(district, school)
 
 
@@ -74,9 +74,9 @@ def test_merge_moves_members_and_children_and_keeps_history(tree):
 def test_a_unit_with_members_is_never_dissolved(tree):
     _, _, _, school, group = tree
     make_member(group)
-    with pytest.raises(services.UnitError, match="not_empty"):
+    with pytest.raises(services.UnitError, match="Đơn vị còn đoàn viên"):
         services.dissolve_unit(group)
-    with pytest.raises(services.UnitError, match="not_empty"):
+    with pytest.raises(services.UnitError, match="Đơn vị còn đoàn viên"):
         services.dissolve_unit(school)  # it still has an active sub-unit
 
 

@@ -5,15 +5,13 @@ from flask_login import current_user
 from core.clock import local_today
 from core.extensions import db
 from core.permissions import ADMIN, OFFICER, roles_required
+from core.views import save
 from units import headcounts, services
 from units.forms import CUSTOM_PERIOD, HeadcountForm
 from units.models import Headcount
 
 bp = Blueprint("headcounts", __name__, url_prefix="/units")
 staff_required = roles_required(ADMIN, OFFICER)
-MESSAGES = {"parent_inactive": "Đơn vị đã sáp nhập hoặc giải thể, không khai báo được nữa.",
-            "bad_period": "Ngày kết thúc không được trước ngày bắt đầu.",
-            "bad_headcount": "Số đoàn viên không hợp lệ."}
 
 
 @bp.route("/<code>/headcounts", methods=["GET", "POST"])
@@ -22,19 +20,13 @@ def unit_headcounts(code: str):
     unit = services.unit_in_scope_or_404(current_user, code)
     presets = headcounts.presets(local_today())
     form = HeadcountForm()
-    form.period.choices = [(p.key, f"{p.label} ({p.start:%d/%m/%Y} – {p.end:%d/%m/%Y})") for p in presets] + [
+    form.period.choices = [(p.key, f"{p.label} ({p.dates})") for p in presets] + [
         (CUSTOM_PERIOD, "Kỳ tùy chọn (nhập ngày bên dưới)")]
     if form.validate_on_submit():
         preset = next((p for p in presets if p.key == form.period.data), None)
         start, end = (preset.start, preset.end) if preset else (form.start.data, form.end.data)
-        try:
-            headcounts.declare(unit, start, end, form.headcount.data, current_user)
-        except services.UnitError as error:
-            db.session.rollback()
-            flash(MESSAGES.get(error.code, error.code), "danger")
-        else:
-            db.session.commit()
-            flash(f"Đã lưu: {form.headcount.data} đoàn viên cho {headcounts.period_label(start, end)}.", "success")
+        if save(lambda: headcounts.declare(unit, start, end, form.headcount.data, current_user),
+                f"Đã lưu: {form.headcount.data} đoàn viên cho {headcounts.period_label(start, end)}."):
             return redirect(url_for(".unit_headcounts", code=unit.code))
     return render_template("units/headcounts.html", unit=unit, form=form,
                            counted=services.active_member_count(unit),

@@ -4,12 +4,12 @@ A declaration counts the members attached to the unit itself, not its subtree; a
 unit above adds up its units' figures. Declaring the same period again replaces the
 number, and the audit log keeps every value it had. Plain functions; the caller commits.
 """
-from dataclasses import dataclass
 from datetime import date
 
 from accounts.models import User
 from core import audit
-from core.clock import format_date, utcnow
+from core.clock import utcnow
+from core.periods import Period, period_label, year_periods
 from core.extensions import db
 from core.models import AuditEntry
 from units.models import Headcount, Unit
@@ -20,37 +20,18 @@ ACTIONS = ("headcount_declared", "headcount_removed")
 HISTORY_LIMIT = 100
 
 
-@dataclass(frozen=True)
-class PeriodPreset:
-    key: str
-    start: date
-    end: date
-    label: str
-
-
-def presets(today: date) -> list[PeriodPreset]:
-    """The report periods of this year and the last: the first six months and the whole year."""
-    found = []
-    for year in (today.year, today.year - 1):
-        found += [PeriodPreset(f"h1-{year}", date(year, 1, 1), date(year, 6, 30), f"6 tháng đầu năm {year}"),
-                  PeriodPreset(f"year-{year}", date(year, 1, 1), date(year, 12, 31), f"Cả năm {year}")]
-    return found
-
-
-def period_label(start: date, end: date) -> str:
-    for preset in presets(end):
-        if (preset.start, preset.end) == (start, end):
-            return preset.label
-    return f"{format_date(start)} – {format_date(end)}"
+def presets(today: date) -> list[Period]:
+    """The report periods of this year and the last (core.periods)."""
+    return year_periods(today.year, today.year - 1)
 
 
 def declare(unit: Unit, start: date, end: date, headcount: int, actor, *, now=None) -> Headcount:
     if not unit.is_active:
-        raise UnitError("parent_inactive")
+        raise UnitError("Đơn vị đã sáp nhập hoặc giải thể, không khai báo được nữa.")
     if start > end:
-        raise UnitError("bad_period")
+        raise UnitError("Ngày kết thúc không được trước ngày bắt đầu.")
     if not 0 <= headcount <= MAX_HEADCOUNT:
-        raise UnitError("bad_headcount")
+        raise UnitError("Số đoàn viên không hợp lệ.")
     row = db.session.scalars(db.select(Headcount).filter_by(unit_id=unit.id, period_start=start,
                                                             period_end=end)).one_or_none()
     previous = row.headcount if row else None

@@ -244,7 +244,7 @@ def import_members(path: Path, filename: str, actor, *, unit: Unit | None = None
     required = ("full_name",) if unit is not None else ("full_name", "unit_code")
     units = _UnitCache(actor)
     if unit is not None and not units.allowed(unit):
-        raise services.UnitError("out_of_scope")
+        raise services.UnitError("Đơn vị không thuộc phạm vi bạn quản lý.")
 
     def parsed_batches(tick: bool) -> Iterator[list[_Parsed]]:
         titles, rows = read_table(path, filename, MEMBER_COLUMNS, required)

@@ -10,6 +10,7 @@ from accounts import services as accounts
 from accounts.models import User
 from core import audit, signals
 from core.clock import local_today
+from core.errors import Refusal
 from core.extensions import db
 from core.permissions import ensure_unit_in_scope, scope_paths
 from core.text import clean_name, fold, identifier, like_escape, normalise_phone
@@ -40,10 +41,12 @@ GENDERS = {"nam": "Nam", "nu": "Nữ", "khac": "Khác"}
 
 
 
-class UnitError(Exception):
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+class UnitError(Refusal):
+    """A rule about units or members was broken."""
+
+
+EMPTY_NAME = "Tên không được để trống."
+UNIT_INACTIVE = "Đơn vị đã sáp nhập hoặc giải thể, không thể thao tác."
 
 
 # -- kinds --------------------------------------------------------------------------
@@ -77,9 +80,9 @@ def find_kind(text: str, kinds: list[UnitKind] | None = None) -> UnitKind | None
 def create_kind(code: str, name: str, *, is_grassroots: bool, actor: User) -> UnitKind:
     code = code.strip().lower()
     if not re.fullmatch(r"[a-z0-9_]{2,32}", code):
-        raise UnitError("bad_kind_code")
+        raise UnitError("Mã loại chỉ gồm chữ thường không dấu, số và gạch dưới.")
     if find_kind(code) or find_kind(name):
-        raise UnitError("kind_exists")
+        raise UnitError("Loại đơn vị này đã có.")
     kind = UnitKind(code=code, name=clean_name(name), is_grassroots=is_grassroots)
     db.session.add(kind)
     db.session.flush()
@@ -125,13 +128,13 @@ def create_unit(code: str, name: str, kind: UnitKind, parent: Unit | None, *, ac
     code = identifier(code)
     name = clean_name(name)
     if not CODE_PATTERN.match(code):
-        raise UnitError("bad_code")
+        raise UnitError("Mã đơn vị chỉ gồm chữ không dấu, số, dấu chấm, gạch ngang, gạch dưới (tối đa 40 ký tự).")
     if not name:
-        raise UnitError("empty_name")
+        raise UnitError(EMPTY_NAME)
     if get_unit(code) is not None:
-        raise UnitError("code_taken")
+        raise UnitError("Mã đơn vị này đã có.")
     if parent is not None and not parent.is_active:
-        raise UnitError("parent_inactive")
+        raise UnitError(UNIT_INACTIVE)
     unit = Unit(code=code, name=name, name_folded=fold(name), kind=kind, parent=parent)
     db.session.add(unit)
     db.session.flush()
@@ -146,7 +149,7 @@ def create_unit(code: str, name: str, kind: UnitKind, parent: Unit | None, *, ac
 def rename_unit(unit: Unit, name: str, *, actor=None, on: date | None = None) -> None:
     name = clean_name(name)
     if not name:
-        raise UnitError("empty_name")
+        raise UnitError(EMPTY_NAME)
     if name == unit.name:
         return
     _record_event(unit, "renamed", on or local_today(), actor, old=unit.name, new=name)
@@ -181,9 +184,9 @@ def _reparent_subtree(unit: Unit, new_parent: Unit) -> None:
 
 def move_unit(unit: Unit, new_parent: Unit, *, actor=None, on: date | None = None) -> None:
     if new_parent.path.startswith(unit.path):
-        raise UnitError("move_into_itself")
+        raise UnitError("Không thể chuyển đơn vị vào chính nó hoặc đơn vị cấp dưới của nó.")
     if not (unit.is_active and new_parent.is_active):
-        raise UnitError("parent_inactive")
+        raise UnitError(UNIT_INACTIVE)
     if unit.parent_id == new_parent.id:
         return
     old_parent_code = unit.parent.code if unit.parent else None
@@ -200,9 +203,9 @@ def merge_unit(source: Unit, target: Unit, *, actor=None, on: date | None = None
     """
     on = on or local_today()
     if target.path.startswith(source.path):
-        raise UnitError("merge_into_itself")
+        raise UnitError("Không thể sáp nhập vào chính nó hoặc đơn vị cấp dưới của nó.")
     if not (source.is_active and target.is_active):
-        raise UnitError("parent_inactive")
+        raise UnitError(UNIT_INACTIVE)
     members = db.session.execute(db.select(Member).where(Member.unit_id == source.id)).scalars().all()
     for member in members:
         db.session.add(MemberMove(member_id=member.id, from_unit_id=source.id, to_unit_id=target.id,
@@ -224,7 +227,7 @@ def dissolve_unit(unit: Unit, *, actor=None, on: date | None = None) -> None:
     on = on or local_today()
     if active_member_count(unit) or db.session.execute(
             db.select(Unit.id).where(Unit.parent_id == unit.id, Unit.status == UNIT_ACTIVE)).first():
-        raise UnitError("not_empty")
+        raise UnitError("Đơn vị còn đoàn viên hoặc đơn vị trực thuộc đang hoạt động: hãy sáp nhập thay vì giải thể.")
     unit.status, unit.status_changed_on = UNIT_DISSOLVED, on
     _record_event(unit, "dissolved", on, actor)
     db.session.flush()
@@ -359,20 +362,22 @@ class MemberData:
 
 
 def _identity_conflict(data: MemberData, member_id: int | None) -> str | None:
-    for column, value, code in ((Member.card_number, data.card_number, "card_taken"),
-                                (Member.phone, data.phone, "phone_taken")):
+    """Why another member already holds this card number or phone, as the sentence to show."""
+    for column, value, message in ((Member.card_number, data.card_number,
+                                    "Số thẻ đoàn viên đã thuộc về một đoàn viên khác."),
+                                   (Member.phone, data.phone, "Số điện thoại đã thuộc về một đoàn viên khác.")):
         if value:
             other = db.session.execute(db.select(Member.id).where(column == value)).scalar()
             if other is not None and other != member_id:
-                return code
+                return message
     return None
 
 
 def create_member(unit: Unit, data: MemberData, *, actor=None) -> Member:
     if not clean_name(data.full_name):
-        raise UnitError("empty_name")
+        raise UnitError(EMPTY_NAME)
     if not unit.is_active:
-        raise UnitError("parent_inactive")
+        raise UnitError(UNIT_INACTIVE)
     conflict = _identity_conflict(data, None)
     if conflict:
         raise UnitError(conflict)
@@ -383,13 +388,13 @@ def create_member(unit: Unit, data: MemberData, *, actor=None) -> Member:
 
 
 # What a member's account logs in with (phone, card) or is known by: changed only by those who
-# may take the account over (``accounts.AccountError("admin_only")`` otherwise).
+# may take the account over (``accounts.BeyondScope`` otherwise).
 ACCOUNT_FIELDS = ("phone", "card_number", "full_name")
 
 
 def update_member(member: Member, data: MemberData, *, actor=None) -> None:
     if not clean_name(data.full_name):
-        raise UnitError("empty_name")
+        raise UnitError(EMPTY_NAME)
     conflict = _identity_conflict(data, member.id)
     if conflict:
         raise UnitError(conflict)
@@ -405,7 +410,7 @@ def update_member(member: Member, data: MemberData, *, actor=None) -> None:
 
 def move_member(member: Member, unit: Unit, *, actor=None, on: date | None = None, note="") -> None:
     if not unit.is_active:
-        raise UnitError("parent_inactive")
+        raise UnitError(UNIT_INACTIVE)
     if member.unit_id == unit.id:
         return
     db.session.add(MemberMove(member_id=member.id, from_unit_id=member.unit_id, to_unit_id=unit.id,
@@ -418,10 +423,10 @@ def move_member(member: Member, unit: Unit, *, actor=None, on: date | None = Non
 
 
 def set_member_status(member: Member, status: str, *, actor: User, on: date | None = None) -> None:
-    """Only an active member's account logs in; ``accounts.AccountError("admin_only")`` when
+    """Only an active member's account logs in; ``accounts.BeyondScope`` when
     ``actor`` may not disable (or enable) that account."""
     if status not in MEMBER_STATUS_NAMES:
-        raise UnitError("bad_status")
+        raise UnitError("Trạng thái không hợp lệ.")
     if member.user is not None:
         accounts.set_enabled(member.user, status == MEMBER_ACTIVE, actor)
     member.status, member.status_changed_on = status, on or local_today()
@@ -508,6 +513,6 @@ def activate_members(unit: Unit, actor: User, *, member_ids: list[int] | None = 
 
 def reset_member_password(member: Member, actor: User, *, now=None) -> IssuedPassword:
     if member.user is None:
-        raise UnitError("no_account")
+        raise UnitError("Đoàn viên này chưa có tài khoản.")
     password = accounts.issue_one_time_password(member.user, actor, now=now)
     return IssuedPassword(member, member.user.username, password)

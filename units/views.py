@@ -1,20 +1,15 @@
-import io
-import tempfile
-from pathlib import Path
-
 from flask import (Blueprint, abort, flash, redirect, render_template, request, send_file, url_for)
 from flask_login import current_user
-from openpyxl import Workbook
 from openpyxl.styles import Font
 from wtforms import SelectChoice
 
-from accounts.services import AccountError
-from accounts.views import ACCOUNT_MESSAGES
 from core.extensions import db
 from core.forms import flash_errors
 from core.params import requested_page
 from core.permissions import ADMIN, OFFICER, ensure_unit_in_scope, is_admin, roles_required
-from core.tabular import TableError
+from core.tabular import XLSX_MIMETYPE, WorkbookWriter
+from core.uploads import import_upload
+from core.views import save
 from units import importing, services
 from units.forms import (ActivateForm, DissolveForm, KindForm, MemberForm, MemberImportForm, MemberMoveForm,
                          MemberStatusForm, MergeForm, MoveForm, RenameForm, UnitForm, UnitImportForm)
@@ -23,23 +18,6 @@ from units.models import MEMBER_ACTIVE, Member
 bp = Blueprint("units", __name__, url_prefix="/units")
 staff_required = roles_required(ADMIN, OFFICER)
 
-UNIT_MESSAGES = {
-    "bad_code": "Mã đơn vị chỉ gồm chữ không dấu, số, dấu chấm, gạch ngang, gạch dưới (tối đa 40 ký tự).",
-    "empty_name": "Tên không được để trống.",
-    "code_taken": "Mã đơn vị này đã có.",
-    "parent_inactive": "Đơn vị đã sáp nhập hoặc giải thể, không thể thao tác.",
-    "move_into_itself": "Không thể chuyển đơn vị vào chính nó hoặc đơn vị cấp dưới của nó.",
-    "merge_into_itself": "Không thể sáp nhập vào chính nó hoặc đơn vị cấp dưới của nó.",
-    "not_empty": "Đơn vị còn đoàn viên hoặc đơn vị trực thuộc đang hoạt động: hãy sáp nhập thay vì giải thể.",
-    "bad_kind_code": "Mã loại chỉ gồm chữ thường không dấu, số và gạch dưới.",
-    "kind_exists": "Loại đơn vị này đã có.",
-    "card_taken": "Số thẻ đoàn viên đã thuộc về một đoàn viên khác.",
-    "phone_taken": "Số điện thoại đã thuộc về một đoàn viên khác.",
-    "no_account": "Đoàn viên này chưa có tài khoản.",
-    "bad_status": "Trạng thái không hợp lệ.",
-    "out_of_scope": "Đơn vị không thuộc phạm vi bạn quản lý.",
-    "unknown_unit": "Không có đơn vị với mã này hoặc đơn vị ngoài phạm vi bạn quản lý.",
-}
 TEMPLATES = {"members": (importing.MEMBER_TEMPLATE, "mau-nhap-doan-vien.xlsx"),
              "units": (importing.UNIT_TEMPLATE, "mau-nhap-don-vi.xlsx")}
 EXAMPLES_NOTE = ("Trang này chỉ là ví dụ cách ghi, hệ thống không đọc trang này. "
@@ -59,23 +37,13 @@ def _member_or_404(member_id: int) -> Member:
 def _scoped_unit_from_code(code: str):
     unit = services.get_unit(code or "")
     if unit is None or not (is_admin(current_user) or _in_scope(unit)):
-        raise services.UnitError("unknown_unit")
+        raise services.UnitError("Không có đơn vị với mã này hoặc đơn vị ngoài phạm vi bạn quản lý.")
     return unit
 
 
 def _in_scope(unit) -> bool:
     from core.permissions import can_manage_unit
     return can_manage_unit(current_user, unit)
-
-
-def _fail(error: services.UnitError) -> None:
-    flash(UNIT_MESSAGES.get(error.code, error.code), "danger")
-
-
-def _refuse(error: AccountError) -> None:
-    """An account beyond the officer's scope: nothing changes but the audit log's record of the refusal."""
-    db.session.commit()
-    flash(ACCOUNT_MESSAGES[error.code], "danger")
 
 
 @bp.get("/")
@@ -98,15 +66,13 @@ def create():
         flash_errors(form)
         return redirect(url_for(".index"))
     kind = next(k for k in services.all_kinds() if k.id == form.kind.data)
-    try:
+
+    def create_unit():
         parent = _scoped_unit_from_code(form.parent_code.data) if (form.parent_code.data or "").strip() else None
-        unit = services.create_unit(form.code.data, form.name.data, kind, parent, actor=current_user)
-    except services.UnitError as error:
-        _fail(error)
-        return redirect(url_for(".index"))
-    db.session.commit()
-    flash(f"Đã thêm đơn vị {unit.name}.", "success")
-    return redirect(url_for(".detail", code=unit.code))
+        return services.create_unit(form.code.data, form.name.data, kind, parent, actor=current_user)
+
+    saved = save(create_unit, lambda unit: f"Đã thêm đơn vị {unit.name}.")
+    return redirect(url_for(".detail", code=saved.value.code) if saved else url_for(".index"))
 
 
 @bp.get("/<code>")
@@ -132,14 +98,7 @@ def _admin_unit_action(code: str, form_class, action):
     if not form.validate_on_submit():
         flash_errors(form)
         return redirect(url_for(".detail", code=unit.code))
-    try:
-        message = action(unit, form)
-    except services.UnitError as error:
-        db.session.rollback()
-        _fail(error)
-    else:
-        db.session.commit()
-        flash(message, "success")
+    save(lambda: action(unit, form), lambda message: message)
     return redirect(url_for(".detail", code=unit.code))
 
 
@@ -188,14 +147,8 @@ def dissolve(code: str):
 def kinds():
     form = KindForm()
     if form.validate_on_submit():
-        try:
-            services.create_kind(form.code.data, form.name.data, is_grassroots=form.is_grassroots.data,
-                                 actor=current_user)
-        except services.UnitError as error:
-            _fail(error)
-        else:
-            db.session.commit()
-            flash("Đã thêm loại đơn vị.", "success")
+        if save(lambda: services.create_kind(form.code.data, form.name.data, is_grassroots=form.is_grassroots.data,
+                                             actor=current_user), "Đã thêm loại đơn vị."):
             return redirect(url_for(".kinds"))
     return render_template("units/kinds.html", kinds=services.all_kinds(), form=form)
 
@@ -222,13 +175,8 @@ def new_member(code: str):
     unit = services.unit_in_scope_or_404(current_user, code)
     form = MemberForm()
     if form.validate_on_submit():
-        try:
-            member = services.create_member(unit, form.member_data(), actor=current_user)
-        except services.UnitError as error:
-            _fail(error)
-        else:
-            db.session.commit()
-            flash(f"Đã thêm đoàn viên {member.full_name}.", "success")
+        if save(lambda: services.create_member(unit, form.member_data(), actor=current_user),
+                lambda member: f"Đã thêm đoàn viên {member.full_name}."):
             return redirect(url_for(".members", code=unit.code))
     return render_template("units/member_form.html", unit=unit, form=form, member=None)
 
@@ -239,16 +187,8 @@ def edit_member(member_id: int):
     member = _member_or_404(member_id)
     form = MemberForm(obj=member)
     if form.validate_on_submit():
-        try:
-            services.update_member(member, form.member_data(), actor=current_user)
-        except services.UnitError as error:
-            db.session.rollback()
-            _fail(error)
-        except AccountError as error:
-            _refuse(error)
-        else:
-            db.session.commit()
-            flash("Đã lưu thông tin đoàn viên.", "success")
+        if save(lambda: services.update_member(member, form.member_data(), actor=current_user),
+                "Đã lưu thông tin đoàn viên."):
             return redirect(url_for(".edit_member", member_id=member.id))
     return render_template("units/member_form.html", unit=member.unit, form=form, member=member,
                            move_form=MemberMoveForm(), status_form=MemberStatusForm(status=member.status),
@@ -261,14 +201,12 @@ def move_member(member_id: int):
     member = _member_or_404(member_id)
     form = MemberMoveForm()
     if form.validate_on_submit():
-        try:
+        def move():
             target = _scoped_unit_from_code(form.unit_code.data)
             services.move_member(member, target, actor=current_user)
-        except services.UnitError as error:
-            _fail(error)
-        else:
-            db.session.commit()
-            flash(f"Đã chuyển {member.full_name} sang {target.name}.", "success")
+            return target
+
+        save(move, lambda target: f"Đã chuyển {member.full_name} sang {target.name}.")
     return redirect(url_for(".edit_member", member_id=member.id))
 
 
@@ -278,13 +216,8 @@ def member_status(member_id: int):
     member = _member_or_404(member_id)
     form = MemberStatusForm()
     if form.validate_on_submit():
-        try:
-            services.set_member_status(member, form.status.data, actor=current_user)
-        except AccountError as error:
-            _refuse(error)
-        else:
-            db.session.commit()
-            flash("Đã cập nhật trạng thái.", "success")
+        save(lambda: services.set_member_status(member, form.status.data, actor=current_user),
+             "Đã cập nhật trạng thái.")
     return redirect(url_for(".edit_member", member_id=member.id))
 
 
@@ -292,16 +225,10 @@ def member_status(member_id: int):
 @staff_required
 def reset_member_password(member_id: int):
     member = _member_or_404(member_id)
-    try:
-        issued = services.reset_member_password(member, current_user)
-    except services.UnitError as error:
-        _fail(error)
+    saved = save(lambda: services.reset_member_password(member, current_user))
+    if not saved:
         return redirect(url_for(".edit_member", member_id=member.id))
-    except AccountError as error:
-        _refuse(error)
-        return redirect(url_for(".edit_member", member_id=member.id))
-    db.session.commit()
-    return (render_template("units/passwords.html", unit=member.unit, issued=[issued]), 200,
+    return (render_template("units/passwords.html", unit=member.unit, issued=[saved.value]), 200,
             {"Cache-Control": "no-store"})
 
 
@@ -320,29 +247,6 @@ def activate(code: str):
 
 
 # -- imports ---------------------------------------------------------------------------
-
-def _run_import(form, run):
-    upload = form.file.data
-    suffix = Path(upload.filename or "").suffix.lower()
-    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
-        upload.save(handle)
-        handle.flush()
-        try:
-            result = run(Path(handle.name), upload.filename)
-        except TableError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
-            return None
-        except services.UnitError as error:
-            db.session.rollback()
-            _fail(error)
-            return None
-    if result.ok and not form.dry_run.data:
-        db.session.commit()
-    else:
-        db.session.rollback()
-    return result
-
 
 FROM_FILE = SelectChoice("", "— Theo cột “Mã đơn vị” trong tệp —")
 
@@ -367,10 +271,11 @@ def import_members():
             try:
                 unit = _scoped_unit_from_code(form.unit_code.data)
             except services.UnitError as error:
-                _fail(error)
+                flash(error.message, "danger")
                 return render_template("units/import_members.html", form=form, result=None)
-        result = _run_import(form, lambda path, name: importing.import_members(
-            path, name, current_user, unit=unit, dry_run=form.dry_run.data, keep_outcomes=True))
+        result = import_upload(form.file.data, lambda path, name: importing.import_members(
+            path, name, current_user, unit=unit, dry_run=form.dry_run.data, keep_outcomes=True),
+            dry_run=form.dry_run.data)
     elif request.method == "POST":
         flash_errors(form)
     return render_template("units/import_members.html", form=form, result=result)
@@ -382,8 +287,8 @@ def import_units():
     form = UnitImportForm()
     result = None
     if form.validate_on_submit():
-        result = _run_import(form, lambda path, name: importing.import_units(
-            path, name, current_user, dry_run=form.dry_run.data))
+        result = import_upload(form.file.data, lambda path, name: importing.import_units(
+            path, name, current_user, dry_run=form.dry_run.data), dry_run=form.dry_run.data)
     elif request.method == "POST":
         flash_errors(form)
     return render_template("units/import_units.html", form=form, result=result, kinds=services.all_kinds())
@@ -396,23 +301,12 @@ def import_template(kind: str):
     if kind not in TEMPLATES:
         abort(404)
     (headers, examples), filename = TEMPLATES[kind]
-    workbook = Workbook()
-    listing = workbook.active
-    listing.title = "Danh sách"
-    listing.append(headers)
-    listing.freeze_panes = "A2"
-    sample = workbook.create_sheet("Ví dụ (không nhập)")
-    sample.append([EXAMPLES_NOTE])
-    sample["A1"].font = Font(bold=True, color="C00000")
-    sample.append(headers)
+    workbook = WorkbookWriter()
+    listing = workbook.sheet("Danh sách", default_width=22, columns=len(headers), freeze="A2")
+    listing.header(headers)
+    sample = workbook.sheet("Ví dụ (không nhập)", default_width=22, columns=len(headers))
+    sample.append([sample.cell(EXAMPLES_NOTE, font=Font(bold=True, color="C00000"))])
+    sample.header(headers)
     for example in examples:
         sample.append(example)
-    for sheet, header_row in ((listing, 1), (sample, 2)):
-        for cell in sheet[header_row]:
-            cell.font = Font(bold=True)
-            sheet.column_dimensions[cell.column_letter].width = 22
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    buffer.seek(0)
-    return send_file(buffer, download_name=filename, as_attachment=True,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return send_file(workbook.to_buffer(), download_name=filename, as_attachment=True, mimetype=XLSX_MIMETYPE)
