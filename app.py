@@ -6,13 +6,13 @@ import click
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import DEFAULT_SECRET_KEY, Config
+from config import DEFAULT_SECRET_KEY, INSTANCE_DIR, Config
 from core import backup, demo, errors, security, signals, templating
 from core.extensions import csrf, db, limiter, login_manager, migrate
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=True)
     app.config.from_object(Config)
     if test_config:
         app.config.update(test_config)

@@ -8,7 +8,9 @@ import os
 from pathlib import Path
 
 DEFAULT_SECRET_KEY = "dev-only-not-secret"
-INSTANCE_DIR = Path(__file__).resolve().parent / "instance"  # Flask's instance_path for app.py
+# Flask's instance_path for app.py. HOCTAP_INSTANCE_PATH (environment only: settings.env lives
+# there) gives each app server of one checkout its own, as deploy/ and bench/topology.py do.
+INSTANCE_DIR = Path(os.environ.get("HOCTAP_INSTANCE_PATH") or Path(__file__).resolve().parent / "instance")
 
 
 def _read(path: Path) -> str:
@@ -58,7 +60,13 @@ class Config:
     # A CSRF token must outlive the longest timed quiz, so tie it to the session only.
     WTF_CSRF_TIME_LIMIT = None
 
+    # Counters of the rate limits and login lock-outs. memory:// keeps them in each worker; with
+    # several workers or app servers name one Redis for all (redis://host:6379/0), so that a
+    # limit counts a person's requests whichever server answers them.
     RATELIMIT_STORAGE_URI = _setting("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_KEY_PREFIX = _setting("RATELIMIT_KEY_PREFIX", "hoctap")  # apart from anything else in that Redis
+    # Redis out of reach: count in each worker's memory meanwhile rather than refuse every request.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     # How many reverse proxies (nginx) stand in front and set X-Forwarded-For/-Proto; 0 without one.
     PROXY_COUNT = int(_setting("PROXY_COUNT", "0"))
     RATELIMIT_HEADERS_ENABLED = True

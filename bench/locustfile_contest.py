@@ -29,6 +29,10 @@ Think times (uniform): 2–5 s on the landing page before "Bắt đầu thi", 2�
 the registration form. Every request says `Connection: close`, as nginx in front of gunicorn
 does (proxy_http_version 1.0), so no keep-alive socket is reused after gunicorn dropped it.
 
+With CONTEST_BENCH_FORWARDED_FOR=1 each contestant sends X-Forwarded-For with an address of
+its own (10.x.y.z), which bench/topology.py's nginx takes as the client's: the rate limits
+stay on there, and they count per address and per person as in production.
+
 With CONTEST_BENCH_LOOP=1 a user plays contestant after contestant (each with a fresh
 browser and identity) until the run time ends: the sustained mode. Otherwise each user
 plays one contestant and the run ends when all N have finished.
@@ -48,6 +52,7 @@ from locust import FastHttpUser, constant, events, task
 DATA = json.loads(Path(os.environ["CONTEST_BENCH_DATA"]).read_text())
 OUT = os.environ.get("CONTEST_BENCH_OUT")
 LOOP = os.environ.get("CONTEST_BENCH_LOOP") == "1"
+FORWARDED_FOR = os.environ.get("CONTEST_BENCH_FORWARDED_FOR") == "1"
 THINK_QUESTION = tuple(float(x) for x in os.environ.get("CONTEST_BENCH_THINK", "2,6").split(","))
 THINK_LANDING, THINK_PREDICTION, THINK_LOGIN, THINK_REGISTER = (2, 5), (3, 8), (5, 10), (15, 30)
 USER_AGENT = DATA["user_agent"]  # the one the cookies were minted for (Flask-Login's session id)
@@ -143,6 +148,8 @@ class Contestant(FastHttpUser):
     def call(self, name: str, method: str, path: str, *, form: dict | None = None, headers: dict | None = None,
              expect: int = 200, location: str | None = None, contains: bytes | None = None):
         sent = dict(headers or {})
+        if FORWARDED_FOR:
+            sent["X-Forwarded-For"] = self.address
         body = None
         if form is not None:
             body = urllib.parse.urlencode(form)
@@ -198,6 +205,8 @@ class Contestant(FastHttpUser):
         state[kind] += 1
         arrived = time.time()
         arrival = [kind, arrived, None]
+        n = state["contestants"]
+        self.address = f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
         arrivals.append(arrival)
         if kind == "cookie":
             self.fresh_browser(DATA["cookies"][serial % len(DATA["cookies"])])

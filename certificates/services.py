@@ -301,7 +301,7 @@ def content(certificate: Certificate, base_url: str) -> CertificateContent:
 
 def render(certificate: Certificate, base_url: str, cache: Path | None = None) -> bytes:
     """The PDF. A certificate never changes once issued and rendering is deterministic, so
-    with a cache folder each one is drawn once (~100 ms) and then read back."""
+    with a cache folder each one is drawn once (~50 ms) and then read back."""
     if cache is None:
         return render_pdf(content(certificate, base_url))
     signature = certificate.issuer.signature_image or b""

@@ -372,9 +372,14 @@ def expire_if_due(attempt: Attempt, *, now: datetime | None = None) -> bool:
 
 
 def close_expired(*, now: datetime | None = None) -> int:
+    """Close every attempt past its deadline; the count of those this call closed.
+
+    The sweep runs on every app server at once: on PostgreSQL each takes only the due attempts
+    no other sweep has locked, so they share the work and each counts what it closed."""
     now = now or utcnow()
     due = db.session.scalars(db.select(Attempt).where(
-        Attempt.status == IN_PROGRESS, Attempt.deadline < now - timedelta(seconds=GRACE_SECONDS))).all()
+        Attempt.status == IN_PROGRESS, Attempt.deadline < now - timedelta(seconds=GRACE_SECONDS))
+        .with_for_update(skip_locked=True)).all()
     return sum(1 for attempt in due if expire_if_due(attempt, now=now))
 
 

@@ -308,3 +308,52 @@ def test_fonts_are_embedded_as_subsets_so_the_file_stays_small():
 ])
 def test_vietnamese_date_line(day, expected):
     assert vietnamese_date_line("Lai Châu", day) == expected
+
+
+EVERY_VIETNAMESE_LETTER = (
+    "aàáảãạăằắẳẵặâầấẩẫậbcdđeèéẻẽẹêềếểễệghiìíỉĩịklmnoòóỏõọôồốổỗộơờớởỡợpqrstuùúủũụưừứửữựvxyỳýỷỹỵ")
+
+
+@pytest.mark.parametrize("sample", [
+    COMPLETION,
+    LONG,
+    PRIZE,
+    replace(COMPLETION, holder_name=EVERY_VIETNAMESE_LETTER.upper(), unit_name=EVERY_VIETNAMESE_LETTER,
+            signer_name=f"“Đồng” – {EVERY_VIETNAMESE_LETTER[:40]} № 5 … ₫"),
+], ids=["completion", "long", "prize", "every letter"])
+def test_fonts_cut_to_vietnamese_give_the_very_bytes_of_the_whole_fonts(sample):
+    assert render_pdf(sample) == render_pdf(sample, whole_fonts=True)
+
+
+def test_the_bytes_do_not_depend_on_what_the_process_drew_before():
+    """Line counts are kept from one certificate to the next; the PDF must not show it."""
+    from certificates import pdf
+    pdf._line_counts.clear()
+    cold = render_pdf(LONG)
+    render_pdf(replace(LONG, holder_name="Lò Văn Minh"))  # the same unit and topic: counts kept
+    render_pdf(PRIZE)
+    assert render_pdf(LONG) == cold
+    pdf._line_counts.clear()
+    assert render_pdf(replace(LONG, holder_name="Lò Văn Minh")) == render_pdf(replace(LONG, holder_name="Lò Văn Minh"))
+
+
+def test_a_name_outside_vietnamese_is_drawn_with_the_whole_fonts():
+    name = "Жанна Lò Thị Xuân"  # Cyrillic: in DejaVu Serif, not among the cut-down fonts' letters
+    data = render_pdf(replace(COMPLETION, holder_name=name))
+    assert Page(data).shows(name)
+    assert data == render_pdf(replace(COMPLETION, holder_name=name), whole_fonts=True)
+
+
+@pytest.mark.subprocess
+def test_two_processes_draw_the_same_bytes(tmp_path):
+    """Two app servers render a certificate each without sharing a cache: the files must match."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    script = ("import sys; from tests.test_certificates_pdf import PRIZE, LONG; from certificates.pdf import render_pdf; "
+              "sys.stdout.buffer.write(render_pdf(PRIZE) + render_pdf(LONG))")
+    root = Path(__file__).resolve().parent.parent
+    outputs = [subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, check=True,
+                              env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"}).stdout
+               for seed in ("1", "2")]
+    assert outputs[0] == outputs[1] == render_pdf(PRIZE) + render_pdf(LONG)
