@@ -47,10 +47,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.register(app)
     templating.register(app)
 
-    from accounts import services as accounts_services
-    from accounts import audit_views
+    from accounts import audit_views, token_views
     from accounts import cli as accounts_cli
-    from accounts import token_views
+    from accounts import services as accounts_services
     from accounts import views as accounts_views
     from certificates import cli as certificates_cli
     from certificates import demo as certificates_demo
@@ -63,25 +62,22 @@ def create_app(test_config: dict | None = None) -> Flask:
     from core import views as core_views
     from learning import cli as learning_cli
     from learning import demo as learning_demo
-    from learning import editor_views
+    from learning import editor_views, session_views
     from learning import services as learning_services
-    from learning import session_views
     from learning import views as learning_views
     from quizzes import cli as quizzes_cli
     from quizzes import demo as quizzes_demo
     from quizzes import services as quizzes_services
     from quizzes import stats_views as quiz_stats_views
     from quizzes import views as quizzes_views
-    from reports import progress as reports_progress
     from reports import api as reports_api
     from reports import demo as reports_demo
-    from reports import submission_demo
-    from reports import submission_views
+    from reports import progress as reports_progress
+    from reports import submission_demo, submission_views
     from reports import views as reports_views
     from units import cli as units_cli
     from units import demo as units_demo
-    from units import demo_guard
-    from units import headcount_views
+    from units import demo_guard, headcount_views
     from units import services as units_services
     from units import views as units_views
 

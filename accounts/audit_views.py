@@ -1,5 +1,5 @@
 """The audit log for administrators: who changed what and when, filtered and paged."""
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 from flask import Blueprint, render_template, request
 
@@ -18,7 +18,7 @@ FILTERS = ("group", "actor", "q", "from", "to")  # what the pager passes on; nev
 
 def _utc_midnight(day) -> datetime:
     """Local midnight of ``day`` as naive UTC: the log stores UTC, people think in Vietnam days."""
-    return datetime.combine(day, time(), LOCAL_TZ).astimezone(timezone.utc).replace(tzinfo=None)
+    return datetime.combine(day, time(), LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
 
 
 @bp.get("/")

@@ -1,8 +1,8 @@
-from core.forms import Form as FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from accounts.services import MIN_PASSWORD_LENGTH, password_problem
+from core.forms import Form as FlaskForm
 
 PASSWORD_MESSAGES = {
     "too_short": f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự.",

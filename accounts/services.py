@@ -6,12 +6,12 @@ from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from accounts.models import Role, User
 from core import audit
 from core.clock import utcnow
 from core.extensions import db
 from core.permissions import OFFICER, ROLE_NAMES, may_manage_account
 from core.text import normalise_phone
-from accounts.models import Role, User
 
 MIN_PASSWORD_LENGTH = 8
 _COMMON = frozenset(

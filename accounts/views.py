@@ -1,6 +1,6 @@
 import secrets
 
-from flask import (Blueprint, abort, flash, redirect, render_template, request, session, url_for)
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.orm import lazyload
 from wtforms import SelectChoice

@@ -58,7 +58,13 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))  # the app's packages first (bench/certificates.py is a script)
 
 from attempts import (  # noqa: E402  (bench/ is not a package)
-    DEFAULT_URL, children_of, machine_busy, make_app, port_is_free, postgres_backends, process_cpu,
+    DEFAULT_URL,
+    children_of,
+    machine_busy,
+    make_app,
+    port_is_free,
+    postgres_backends,
+    process_cpu,
 )
 
 SLUG = "132-nam-ngay-sinh-bac"

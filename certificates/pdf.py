@@ -355,7 +355,7 @@ def _new_document(content: CertificateContent) -> FPDF:
 
 _PRINTED_DATE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
 _VIETNAM = datetime.timezone(datetime.timedelta(hours=7))
-_FIXED_DATE = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
+_FIXED_DATE = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 
 
 def _creation_date(place_date: str) -> datetime.datetime:

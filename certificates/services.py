@@ -12,13 +12,13 @@ from pathlib import Path
 from PIL import Image
 from sqlalchemy.exc import IntegrityError
 
+from certificates.models import KIND_COMPLETION, KIND_PRIZE, Certificate, Issuer
+from certificates.pdf import CertificateContent, render_pdf, vietnamese_date_line
 from core import audit
 from core.clock import local_today, utcnow
 from core.extensions import db
 from core.permissions import can_manage_unit, scope_paths
 from core.text import fold, identifier
-from certificates.models import KIND_COMPLETION, KIND_PRIZE, Certificate, Issuer
-from certificates.pdf import CertificateContent, render_pdf, vietnamese_date_line
 from learning.models import Topic
 from quizzes.models import TopicCompletion
 from units import services as units_services

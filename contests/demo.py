@@ -4,9 +4,9 @@ the demo runs."""
 import random
 from datetime import timedelta
 
-from contests import services
 from accounts.models import User
 from accounts.services import hash_password
+from contests import services
 from contests.models import Contest, Division, Participant, Round
 from core.clock import utcnow
 from core.extensions import db

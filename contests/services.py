@@ -20,7 +20,13 @@ from accounts import services as accounts
 from accounts.forms import PASSWORD_MESSAGES
 from contests import ranking
 from contests.models import (
-    DIVISIONS_BY_KIND, DURATION_THEN_PREDICTION, Contest, Division, Entry, Participant, Round,
+    DIVISIONS_BY_KIND,
+    DURATION_THEN_PREDICTION,
+    Contest,
+    Division,
+    Entry,
+    Participant,
+    Round,
 )
 from core import audit
 from core.clock import format_datetime, to_local, utcnow

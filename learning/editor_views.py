@@ -18,8 +18,18 @@ from core.permissions import ADMIN, EDITOR, roles_required
 from core.tabular import TableError
 from core.text import clean_name
 from learning import content_check, editing, question_io, services
-from learning.forms import (ActionForm, AssignForm, CloneForm, LessonForm, NewLessonForm, NewQuestionForm,
-                            NewTopicForm, QuestionForm, QuestionImportForm, TopicForm)
+from learning.forms import (
+    ActionForm,
+    AssignForm,
+    CloneForm,
+    LessonForm,
+    NewLessonForm,
+    NewQuestionForm,
+    NewTopicForm,
+    QuestionForm,
+    QuestionImportForm,
+    TopicForm,
+)
 from learning.models import Topic
 from units import services as units_services
 

@@ -14,7 +14,15 @@ from core.extensions import db
 from core.permissions import EDITOR, OFFICER, ORGANISER, has_role, is_admin
 from core.text import fold, fold_aligned, like_escape
 from learning.models import (
-    MULTIPLE, SINGLE, TRUE_FALSE, Choice, Lesson, LessonProgress, Question, Topic, TopicAssignment,
+    MULTIPLE,
+    SINGLE,
+    TRUE_FALSE,
+    Choice,
+    Lesson,
+    LessonProgress,
+    Question,
+    Topic,
+    TopicAssignment,
 )
 from units import services as units
 from units.models import Member, Unit

@@ -25,8 +25,17 @@ from core.markup import render_inline
 from learning import services as learning
 from learning.models import MULTIPLE, SINGLE, Question, Topic
 from quizzes.models import (
-    EXPIRED, GRADE_LAST, IN_PROGRESS, PURPOSE_FINAL, REVIEW_EACH_TRY, REVIEW_SCORE, SUBMITTED,
-    Answer, Attempt, Quiz, TopicCompletion,
+    EXPIRED,
+    GRADE_LAST,
+    IN_PROGRESS,
+    PURPOSE_FINAL,
+    REVIEW_EACH_TRY,
+    REVIEW_SCORE,
+    SUBMITTED,
+    Answer,
+    Attempt,
+    Quiz,
+    TopicCompletion,
 )
 from units.models import Member
 

@@ -23,7 +23,6 @@ from core.extensions import db
 from tests import factories
 from tests.chromium import CHROMIUM, LAUNCH_ARGS
 
-
 BROWSER_FIXTURES = {"browser", "page"}
 
 

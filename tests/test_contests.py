@@ -10,8 +10,8 @@ from openpyxl import load_workbook
 from contests import services
 from contests.models import Contest, Division, Entry, Participant
 from core.clock import utcnow
-from core.models import AuditEntry
 from core.extensions import db
+from core.models import AuditEntry
 from learning import content, editing
 from learning import services as learning
 from quizzes import services as quizzes

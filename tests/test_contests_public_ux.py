@@ -7,8 +7,8 @@ from contests import services
 from core.extensions import db
 from core.markup import slug_within
 from tests.factories import log_in_browser
-from tests.test_contests_organising import _create, bank_source  # noqa: F401 (the fixture)
 from tests.test_contests import GUEST, contest  # noqa: F401 (the fixture)
+from tests.test_contests_organising import _create, bank_source  # noqa: F401 (the fixture)
 
 PHONE = {"width": 390, "height": 844}
 

@@ -5,12 +5,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from accounts.models import User
 from contests import ranking, services
 from contests.models import DURATION_THEN_PREDICTION, PREDICTION_THEN_DURATION, Contest, Entry, Participant, Round
 from core.extensions import db
 from learning.models import Topic
 from quizzes.models import Attempt, Quiz
-from accounts.models import User
 from tests.factories import make_unit
 
 T0 = datetime(2022, 5, 16, 1, 0)

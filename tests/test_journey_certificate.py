@@ -14,7 +14,7 @@ from learning import content
 from learning import services as learning
 from quizzes import services as quizzes
 from quizzes.models import Attempt, Quiz
-from tests.factories import make_member, make_unit, make_user, log_in_browser, study_everything
+from tests.factories import log_in_browser, make_member, make_unit, make_user, study_everything
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 

@@ -11,7 +11,7 @@ from core.extensions import db
 from learning import content, services
 from learning.models import LessonProgress
 from quizzes.models import Quiz
-from tests.factories import make_member, make_unit, make_user, log_in_browser
+from tests.factories import log_in_browser, make_member, make_unit, make_user
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 

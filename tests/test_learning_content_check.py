@@ -1,8 +1,6 @@
 """The editors' content check: each rule on a bad and a good example, the command, the shipped content."""
 from pathlib import Path
 
-import pytest
-
 from core.extensions import db
 from learning import content
 from learning import content_check as check

@@ -9,8 +9,8 @@ from core.clock import utcnow
 from core.extensions import db
 from learning import content
 from learning import services as learning
-from quizzes import services
 from learning.models import LessonProgress
+from quizzes import services
 from quizzes.models import REVIEW_EACH_TRY, REVIEW_SCORE, Attempt, Quiz
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"

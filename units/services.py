@@ -15,8 +15,17 @@ from core.extensions import db
 from core.permissions import ensure_unit_in_scope, scope_paths
 from core.text import clean_name, fold, identifier, like_escape, normalise_phone
 from units.models import (
-    MEMBER_ACTIVE, MEMBER_LEFT, MEMBER_MOVED, UNIT_ACTIVE, UNIT_DISSOLVED, UNIT_MERGED,
-    Member, MemberMove, Unit, UnitEvent, UnitKind,
+    MEMBER_ACTIVE,
+    MEMBER_LEFT,
+    MEMBER_MOVED,
+    UNIT_ACTIVE,
+    UNIT_DISSOLVED,
+    UNIT_MERGED,
+    Member,
+    MemberMove,
+    Unit,
+    UnitEvent,
+    UnitKind,
 )
 
 DEFAULT_KINDS = [

@@ -2,7 +2,7 @@ import io
 import tempfile
 from pathlib import Path
 
-from flask import (Blueprint, abort, flash, redirect, render_template, request, send_file, url_for)
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -16,8 +16,20 @@ from core.params import requested_page
 from core.permissions import ADMIN, OFFICER, ensure_unit_in_scope, is_admin, roles_required
 from core.tabular import TableError
 from units import importing, services
-from units.forms import (ActivateForm, DissolveForm, KindForm, MemberForm, MemberImportForm, MemberMoveForm,
-                         MemberStatusForm, MergeForm, MoveForm, RenameForm, UnitForm, UnitImportForm)
+from units.forms import (
+    ActivateForm,
+    DissolveForm,
+    KindForm,
+    MemberForm,
+    MemberImportForm,
+    MemberMoveForm,
+    MemberStatusForm,
+    MergeForm,
+    MoveForm,
+    RenameForm,
+    UnitForm,
+    UnitImportForm,
+)
 from units.models import MEMBER_ACTIVE, Member
 
 bp = Blueprint("units", __name__, url_prefix="/units")

@@ -18,11 +18,10 @@ Create Date: 2026-12-05 16:00:00
 """
 import warnings
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from core.text import citizen_id_digits, normalise_phone
-
 
 # revision identifiers, used by Alembic.
 revision = '5e0b7c41d2a9'
