@@ -52,5 +52,6 @@ def index():
                        per_page=PER_PAGE, error_out=False)
     actors = {user.id: user for user in db.session.scalars(
         db.select(User).where(User.id.in_({entry.actor_id for entry in page.items})))}
+    filters = {k: request.args[k] for k in FILTERS if k in request.args}
     return render_template("accounts/audit.html", page=page, actors=actors, groups=ACTION_GROUPS, problems=problems,
-                           action_label=action_label, filters={k: request.args[k] for k in FILTERS if k in request.args})
+                           action_label=action_label, filters=filters)

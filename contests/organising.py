@@ -54,7 +54,8 @@ def new_contest():
     _organiser_or_403()
     form = ContestForm()
     form.bank_source.choices = [SelectChoice(0, "Để trống, biên tập viên soạn câu hỏi sau")] + [
-        SelectChoice(t.id, f"Sao chép câu hỏi của: {t.title[:120]} ({t.year})") for t in setup.bank_sources(current_user)]
+        SelectChoice(t.id, f"Sao chép câu hỏi của: {t.title[:120]} ({t.year})")
+        for t in setup.bank_sources(current_user)]
     if request.method == "GET":
         roots = services.organiser_units(current_user)
         form.open_to_public.data, form.published.data = True, False

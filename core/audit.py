@@ -42,7 +42,8 @@ ACTION_LABELS = {
     "topic_published": "Xuất bản chuyên đề", "topic_unpublished": "Gỡ chuyên đề", "topic_assigned": "Giao chuyên đề",
     "topic_unassigned": "Bỏ giao chuyên đề", "lesson_created": "Tạo bài học", "lesson_updated": "Sửa bài học",
     "lesson_published": "Xuất bản bài học", "lesson_unpublished": "Gỡ bài học", "question_created": "Tạo câu hỏi",
-    "question_updated": "Sửa câu hỏi", "question_published": "Dùng câu hỏi", "question_unpublished": "Ngừng dùng câu hỏi",
+    "question_updated": "Sửa câu hỏi", "question_published": "Dùng câu hỏi",
+    "question_unpublished": "Ngừng dùng câu hỏi",
 }
 # The filters of the audit page: what administrators look for.
 ACTION_GROUPS = {

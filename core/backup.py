@@ -40,7 +40,8 @@ def backup_sqlite(out: Path) -> int:
 def backup_command(out: Path) -> None:
     """Copy the SQLite database to OUT (consistent while the app runs)."""
     if db.engine.dialect.name != "sqlite":
-        raise click.ClickException("Cơ sở dữ liệu là PostgreSQL: hãy sao lưu bằng pg_dump (xem mục Sao lưu trong README).")
+        raise click.ClickException(
+            "Cơ sở dữ liệu là PostgreSQL: hãy sao lưu bằng pg_dump (xem mục Sao lưu trong README).")
     pages = backup_sqlite(out)
     size = out.stat().st_size
     click.echo(f"Đã sao lưu {pages} trang ({size / 1024 / 1024:.1f} MB) vào {out}.")

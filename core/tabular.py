@@ -140,7 +140,8 @@ def _raw_rows(path: Path, filename: str) -> Iterator[list]:
     else:
         text = _decode_csv(path.read_bytes())
         if "\x00" in text:
-            raise TableError("Tệp không phải bảng tính .xlsx hay văn bản CSV. Hãy lưu lại dưới dạng .xlsx hoặc CSV UTF-8.")
+            raise TableError("Tệp không phải bảng tính .xlsx hay văn bản CSV. "
+                             "Hãy lưu lại dưới dạng .xlsx hoặc CSV UTF-8.")
         yield from csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
 
 

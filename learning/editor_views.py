@@ -133,8 +133,8 @@ def publish_topic(topic_slug: str, action: str):
             flash(str(exc), "danger")
         else:
             db.session.commit()
-            flash("Đã xuất bản chuyên đề." if topic.published else "Đã gỡ xuất bản chuyên đề: đoàn viên không còn thấy.",
-                  "success")
+            flash("Đã xuất bản chuyên đề." if topic.published
+                  else "Đã gỡ xuất bản chuyên đề: đoàn viên không còn thấy.", "success")
     return redirect(url_for(".topic", topic_slug=topic.slug))
 
 
@@ -163,10 +163,9 @@ def assign(topic_slug: str):
 @bp.post("/topics/<topic_slug>/unassign/<int:unit_id>")
 def unassign(topic_slug: str, unit_id: int):
     topic = _topic_or_404(topic_slug)
-    if _checked_action():
-        if editing.unassign_unit(topic, unit_id, actor=current_user):
-            db.session.commit()
-            flash("Đã thôi giao chuyên đề cho đơn vị.", "success")
+    if _checked_action() and editing.unassign_unit(topic, unit_id, actor=current_user):
+        db.session.commit()
+        flash("Đã thôi giao chuyên đề cho đơn vị.", "success")
     return redirect(url_for(".topic", topic_slug=topic.slug, _anchor="assignments"))
 
 

@@ -131,7 +131,7 @@ class QuestionForm(Form):
                 if (text.data or "").strip()]
 
     def load_choices(self, question) -> None:
-        for (_, text, correct), choice in zip(self.choice_fields(), question.choices):
+        for (_, text, correct), choice in zip(self.choice_fields(), question.choices, strict=False):
             text.data, correct.data = choice.text, choice.is_correct
 
 

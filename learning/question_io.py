@@ -29,7 +29,7 @@ CHOICE_KEYS = tuple(f"choice_{letter.lower()}" for letter in LETTERS)
 COLUMNS: dict[str, tuple[str, ...]] = {
     "text": ("Câu hỏi",),
     "type": ("Loại", "Loại câu hỏi"),
-    **{key: (f"Đáp án {letter}",) for key, letter in zip(CHOICE_KEYS, LETTERS)},
+    **{key: (f"Đáp án {letter}",) for key, letter in zip(CHOICE_KEYS, LETTERS, strict=True)},
     "correct": ("Đáp án đúng",),
     "explanation": ("Giải thích",),
     "lesson": ("Bài học",),
@@ -206,7 +206,7 @@ def import_questions(topic: Topic, path: Path, filename: str, actor, *, publish:
         return result
     slugs = editing.new_question_slugs(topic, len(parsed))
     position = editing.next_question_position(topic)
-    for offset, (item, slug) in enumerate(zip(parsed, slugs)):
+    for offset, (item, slug) in enumerate(zip(parsed, slugs, strict=True)):
         question = editing.create_question(topic, item.data, slug=slug, published=publish,
                                            position=position + offset)
         result.added += 1

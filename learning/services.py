@@ -46,7 +46,8 @@ def wait_text(seconds_left: int) -> str:
 
 class TooSoon(LearningError):
     def __init__(self, seconds_left: int):
-        super().__init__(f"Bạn mở bài này chưa lâu. Hãy đọc hết bài rồi đánh dấu lại sau {wait_text(seconds_left)} nữa.")
+        super().__init__(f"Bạn mở bài này chưa lâu. "
+                         f"Hãy đọc hết bài rồi đánh dấu lại sau {wait_text(seconds_left)} nữa.")
         self.seconds_left = seconds_left
 
 

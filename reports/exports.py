@@ -206,7 +206,7 @@ def _member_sheet(workbook, members: Iterable[MemberStatus], unit: Unit, topic: 
     count = 0
     for count, status in enumerate(members, start=1):
         sheet.append([_cell(sheet, value, number_format=number_format, border=True)
-                      for value, (_, _, number_format) in zip(member_row(count, status), MEMBER_COLUMNS)])
+                      for value, (_, _, number_format) in zip(member_row(count, status), MEMBER_COLUMNS, strict=True)])
     sheet.append([])
     sheet.append([_cell(sheet, f"Tổng số: {count:,} đoàn viên.".replace(",", "."), bold=True)])
     _signatures(sheet, place, left=2, right=len(MEMBER_COLUMNS) - 2)

@@ -140,9 +140,9 @@ ZOOMED_PROBLEMS = """(shownAt100) => {
         }
     });
     return problems;
-}""" % PRIMARY
+}""".replace("%s", PRIMARY)
 SHOWN_AT_100 = """() => [...document.querySelectorAll('%s')].flatMap((button, index) =>
-    button.checkVisibility() ? [index] : [])""" % PRIMARY
+    button.checkVisibility() ? [index] : [])""".replace("%s", PRIMARY)
 
 
 def _readable(found: dict) -> str:

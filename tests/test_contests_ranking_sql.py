@@ -79,7 +79,7 @@ def test_a_round_ranks_in_sql_as_the_rule_says(generated, tie_break, actual):
 @pytest.mark.parametrize("tie_break", [PREDICTION_THEN_DURATION, DURATION_THEN_PREDICTION])
 @pytest.mark.parametrize("actuals", [(None, None), (1000, None), (1000, 1500)])
 def test_the_overall_board_ranks_in_sql_as_the_rule_says(generated, tie_break, actuals):
-    for contest_round, actual in zip(generated.rounds, actuals):
+    for contest_round, actual in zip(generated.rounds, actuals, strict=True):
         contest_round.actual_figure = actual
     expected = ranking.rank_overall([(services.round_results(r), r.actual_figure) for r in generated.rounds],
                                     tie_break)

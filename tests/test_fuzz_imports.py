@@ -151,8 +151,8 @@ FIELD = st.one_of(NASTY, st.text(max_size=300), st.integers(-10**6, 10**6).map(s
 
 
 @FUZZ
-@given(data=st.fixed_dictionaries({name: FIELD for name in
-                                    ("full_name", "card_number", "phone", "birth_year", "gender", "email", "position")}))
+@given(data=st.fixed_dictionaries({
+    name: FIELD for name in ("full_name", "card_number", "phone", "birth_year", "gender", "email", "position")}))
 def test_the_member_form_takes_any_garbage(world, login, data):
     officer = login("officer_a")
     before = _counts()

@@ -39,7 +39,8 @@ def test_a_short_quiz_ends_by_itself_and_grades_the_saved_answers(app, live_url,
     for entry in attempt.paper[:2]:
         for choice_id in entry["correct"]:  # several boxes for a multiple-choice question
             page.locator("#" + quizzes.choice_key(attempt, choice_id)).check()
-            page.locator(f"[data-question='{quizzes.question_key(attempt, entry['id'])}'] [data-question-status]").get_by_text("Đã lưu ✓").wait_for()
+            status = f"[data-question='{quizzes.question_key(attempt, entry['id'])}'] [data-question-status]"
+            page.locator(status).get_by_text("Đã lưu ✓").wait_for()
     page.screenshot(path=str(tmp_path / "attempt.png"), full_page=True)
 
     # no click on "Nộp bài": at 0:00 the page hands the paper in and shows the result

@@ -164,7 +164,8 @@ def test_search_results_name_each_topic_so_two_of_one_year_differ(topic, world, 
     services.assign_topic(other, world.province)
     db.session.commit()
     page = login("member").get("/search?q=neu+guong").get_data(as_text=True)
-    labels = [label.strip() for label in re.findall(r'<span class="small text-secondary">(?:Bài học · )?([^<·]+)', page)]
+    labels = [label.strip()
+              for label in re.findall(r'<span class="small text-secondary">(?:Bài học · )?([^<·]+)', page)]
     assert any(label.startswith(topic.title[:40]) for label in labels)
     assert any(label.startswith(other.title[:40]) for label in labels)
     assert f"{topic.kind_name} {topic.year}" not in labels

@@ -226,7 +226,8 @@ def samples(world, app):
                           headcount=30)
     token = ApiToken(user=world.officer_a, name="Phần mềm tổng hợp", token_hash="0" * 64, prefix="aaaa")
     db.session.add_all([session, headcount, token])
-    submission = submissions.submit(world.grassroots_a, topic, reports.Period.custom(date(2026, 1, 1), date(2026, 6, 30)),
+    period = reports.Period.custom(date(2026, 1, 1), date(2026, 6, 30))
+    submission = submissions.submit(world.grassroots_a, topic, period,
                                     submissions.Narrative("Đã tổ chức học tập cho toàn bộ đoàn viên."), world.officer_a)
     issuer.signature_image, issuer.signature_mimetype = PNG, "image/png"
     db.session.commit()

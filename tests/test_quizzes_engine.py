@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy.exc import IntegrityError
 
 from core.extensions import db
 from learning import content
@@ -206,7 +207,7 @@ def test_an_open_attempt_is_unique_in_the_database(setup):
     twin = Attempt(quiz=quiz, user_id=user.id, number=2, status=IN_PROGRESS, started_at=T0,
                    deadline=attempt.deadline, paper=[], max_score=0)
     db.session.add(twin)
-    with pytest.raises(Exception):
+    with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
 

@@ -377,7 +377,8 @@ def import_units(path: Path, filename: str, actor, *, dry_run=False, now=None) -
             result.error(row.number, title["code"], "Thiếu mã đơn vị.")
         elif not services.CODE_PATTERN.match(code):
             result.error(row.number, title["code"],
-                         f"Mã “{code}” chỉ được gồm chữ không dấu, số, dấu chấm, gạch ngang, gạch dưới (tối đa 40 ký tự).")
+                         f"Mã “{code}” chỉ được gồm chữ không dấu, số, dấu chấm, gạch ngang, gạch dưới "
+                         "(tối đa 40 ký tự).")
         elif code in entries:
             result.error(row.number, title["code"], f"Mã “{code}” trùng với dòng {entries[code][0]}.")
         if not name:

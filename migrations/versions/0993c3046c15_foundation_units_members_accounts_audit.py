@@ -1,7 +1,7 @@
 """foundation: units, members, accounts, audit
 
 Revision ID: 0993c3046c15
-Revises: 
+Revises:
 Create Date: 2026-11-22 04:25:10.551838
 
 """

@@ -59,7 +59,7 @@ def upgrade():
                                            {"value": value, **{name: row[name] for name in unique_with}}).first()
                 if taken is not None:
                     warnings.warn(f"{table}.{column} of id {row['id']} is {value} in another spelling, "
-                                  f"already held by id {taken[0]}: left as it is")
+                                  f"already held by id {taken[0]}: left as it is", stacklevel=2)
                     continue
             connection.execute(sa.text(f"UPDATE {table} SET {column} = :value WHERE id = :id"),
                                {"value": value, "id": row["id"]})
