@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
+from typing import cast
 
 import segno
 from fpdf import FPDF
@@ -151,8 +152,8 @@ class _Renderer:
         pdf = self.pdf
         key = (pdf.font_style, pdf.font_size_pt, w, text, wrapmode)
         if key not in self._line_counts:
-            lines = pdf.multi_cell(w, text=_clean(text), wrapmode=wrapmode, dry_run=True,
-                                   output=MethodReturnValue.LINES)
+            lines = cast(list[str], pdf.multi_cell(w, text=_clean(text), wrapmode=wrapmode, dry_run=True,
+                                                   output=MethodReturnValue.LINES))
             self._line_counts[key] = max(1, len(lines))
         return self._line_counts[key]
 

@@ -8,6 +8,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
+from typing import IO, cast
 
 from PIL import Image
 from sqlalchemy.exc import IntegrityError
@@ -319,9 +320,10 @@ def zip_stream(certificate_ids: list[int], base_url: str, cache: Path | None = N
                progress: Callable[[int], None] | None = None) -> Iterator[bytes]:
     """The certificates as one zip, produced piece by piece: memory stays at one PDF."""
     sink = _Sink()
-    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as archive:
+    # A file-like object enough for zipfile, though not an IO[bytes] (no tell(): see _Sink).
+    with zipfile.ZipFile(cast(IO[bytes], sink), "w", compression=zipfile.ZIP_STORED) as archive:
         for certificate_id in certificate_ids:
-            certificate = db.session.get(Certificate, certificate_id)
+            certificate = db.session.get_one(Certificate, certificate_id)
             archive.writestr(filename(certificate), render(certificate, base_url, cache))
             db.session.expunge(certificate)
             if progress:

@@ -82,6 +82,7 @@ def add_round(contest: Contest, number: int, opens_at: datetime, closes_at: date
 
 def round_state(contest_round: Round, now: datetime) -> str:
     quiz = contest_round.quiz
+    assert quiz.opens_at is not None and quiz.closes_at is not None, "a contest round is always timed"
     if now < quiz.opens_at:
         return UPCOMING
     return OPEN if now < quiz.closes_at else CLOSED
@@ -122,6 +123,7 @@ def headline(contest: Contest, now: datetime | None = None) -> Headline:
     state = round_state(contest_round, now)
     quiz = contest_round.quiz
     if state == OPEN:
+        assert quiz.closes_at is not None, "a contest round is always timed"
         left = time_left_text(int((quiz.closes_at - now).total_seconds()))
         return Headline(OPEN, f"Tuần {contest_round.number} đang mở · còn {left}", contest_round)
     if state == UPCOMING:
@@ -372,6 +374,7 @@ def _cached(key: tuple, compute):
     with _computing_guard:
         lock = _computing.setdefault(key, threading.Lock())
     if not lock.acquire(blocking=hit is None):
+        assert hit is not None  # only a non-blocking acquire can fail
         return hit[1]
     try:
         again = _cache.get(key)

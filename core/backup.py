@@ -7,6 +7,7 @@ pg_dump for that (see the README), so the command refuses and says so.
 import os
 import sqlite3
 from pathlib import Path
+from typing import cast
 
 import click
 from flask.cli import with_appcontext
@@ -24,7 +25,7 @@ def backup_sqlite(out: Path) -> int:
     try:
         target = sqlite3.connect(partial)
         try:
-            source.driver_connection.backup(target, pages=PAGES_PER_STEP)
+            cast(sqlite3.Connection, source.driver_connection).backup(target, pages=PAGES_PER_STEP)
             pages = target.execute("PRAGMA page_count").fetchone()[0]
         finally:
             target.close()
