@@ -58,6 +58,10 @@ class Config:
     # A CSRF token must outlive the longest timed quiz, so tie it to the session only.
     WTF_CSRF_TIME_LIMIT = None
 
+    # werkzeug's scrypt (~0.1 s of CPU a hash, on purpose). The test suite alone passes a cheap one:
+    # a password is checked at every login, and the suite logs in a thousand times.
+    PASSWORD_HASH_METHOD = "scrypt"
+
     RATELIMIT_STORAGE_URI = _setting("RATELIMIT_STORAGE_URI", "memory://")
     # How many reverse proxies (nginx) stand in front and set X-Forwarded-For/-Proto; 0 without one.
     PROXY_COUNT = int(_setting("PROXY_COUNT", "0"))

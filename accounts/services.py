@@ -4,6 +4,7 @@ import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
+from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from accounts.models import Role, User
@@ -47,7 +48,7 @@ def password_problem(password: str, username: str = "") -> str | None:
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password)
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
 def generate_initial_password() -> str:

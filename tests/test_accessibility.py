@@ -17,7 +17,6 @@ from contests import services as contests
 from core import demo
 from core.clock import utcnow
 from core.extensions import db
-from learning import content
 from learning import services as learning
 from learning.models import Question
 from quizzes import services as quizzes
@@ -198,8 +197,7 @@ def _tab_to(page, selector: str, presses: int = 80) -> None:
     raise AssertionError(f"{presses} presses of Tab never reach {selector}")
 
 
-def test_a_member_takes_the_quiz_with_the_keyboard_alone(app, world, live_url, page):
-    content.sync(CONTENT)
+def test_a_member_takes_the_quiz_with_the_keyboard_alone(synced, app, world, live_url, page):
     topic = learning.get_topic("chuyen-de-2022")
     learning.assign_topic(topic, world.province)  # its federation, LDLD-LC, is not in this small world
     multiple = db.session.scalars(db.select(Question.slug).where(Question.topic_id == topic.id,

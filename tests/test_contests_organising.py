@@ -1,6 +1,5 @@
 """The organising committee: setting a contest up through its pages, prizes with certificates, flags."""
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -11,14 +10,12 @@ from contests.models import Contest, Participant, Prize
 from core.clock import utcnow
 from core.extensions import db
 from core.models import AuditEntry
-from learning import content
 from learning import services as learning
 from learning.models import KIND_CONTEST
 from quizzes import services as quizzes
 from quizzes.forms import format_local_moment
 from tests.factories import PASSWORD, make_member, make_user
 
-CONTENT = Path(__file__).resolve().parent.parent / "content"
 CONTEST_FORM = {"title": "Cuộc thi tìm hiểu 97 năm Ngày thành lập Công đoàn Việt Nam", "slug": "",
                 "anniversary": "28/7/1929 – 28/7/2026", "description_md": "Giới thiệu", "rules_md": "- Thi 10 câu.",
                 "organiser_unit_code": "P", "audience_unit_code": "", "open_to_public": "y",
@@ -32,8 +29,7 @@ def _round_form(opens, closes, **changes):
 
 
 @pytest.fixture
-def bank_source(world):
-    content.sync(CONTENT)
+def bank_source(synced, world):
     topic = learning.get_topic("ket-luan-01-kl-tw")
     learning.assign_topic(topic, world.province)  # the test province's own: its organisers may copy it
     db.session.commit()

@@ -1,20 +1,16 @@
 """Member pages through the test client: my learning, topic, lesson, marking, place, print, search."""
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from core.extensions import db
-from learning import content, services
+from learning import services
 from learning.models import LessonProgress
-
-CONTENT = Path(__file__).resolve().parent.parent / "content"
 
 
 @pytest.fixture
-def topic(world):
-    content.sync(CONTENT)
+def topic(synced, world):
     topic = services.get_topic("chuyen-de-2022")
     services.assign_topic(topic, world.province)
     db.session.commit()

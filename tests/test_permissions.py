@@ -7,7 +7,6 @@ People inside the set must get through: anything below 500 but 401/403/404/405. 
 empty (CSRF is off in tests), so they reach the view's own checks; nobody anywhere gets a 500.
 """
 from datetime import date, timedelta
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -18,7 +17,6 @@ from contests import services as contests
 from contests.models import Contest, Division, Prize
 from core.clock import utcnow
 from core.extensions import db
-from learning import content
 from learning import services as learning
 from learning.models import Question, StudySession
 from quizzes import services as quizzes
@@ -28,7 +26,6 @@ from reports import submissions
 from tests.factories import study_everything
 from units.models import Headcount
 
-CONTENT = Path(__file__).resolve().parent.parent / "content"
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
                     "0000000d49444154789c6300010000050001a5f645400000000049454e44ae426082")
 
@@ -185,9 +182,8 @@ ONE_SHOT = {"headcounts.delete", "sessions.delete", "contest_admin.remove_divisi
 
 
 @pytest.fixture
-def samples(world, app):
+def samples(synced, world, app):
     """One of everything, in district A, owned by the member where it can be owned."""
-    content.sync(CONTENT)
     topic = learning.get_topic("chuyen-de-2022")
     learning.assign_topic(topic, world.province)
     lesson = learning.published_lessons(topic)[0]

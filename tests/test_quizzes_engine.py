@@ -1,7 +1,6 @@
 """The attempt engine as services: the paper, the clock, saving, grading, closing, completion."""
 import random
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -9,19 +8,16 @@ from hypothesis import strategies as st
 from sqlalchemy.exc import IntegrityError
 
 from core.extensions import db
-from learning import content
 from learning import services as learning
 from quizzes import services
 from quizzes.models import EXPIRED, GRADE_LAST, IN_PROGRESS, REVIEW_SCORE, SUBMITTED, Attempt, Quiz, TopicCompletion
 from tests.factories import make_member, make_unit, make_user
 
-CONTENT = Path(__file__).resolve().parent.parent / "content"
 T0 = datetime(2026, 5, 19, 1, 0, 0)  # 08:00 in Vietnam
 
 
 @pytest.fixture
-def setup(app):
-    content.sync(CONTENT)
+def setup(synced, app):
     topic = learning.get_topic("chuyen-de-2022")
     quiz = Quiz(topic=topic, title="Kiểm tra", question_count=10, time_limit_seconds=600, pass_percent=70,
                 max_attempts=2, min_duration_seconds=60)
