@@ -7,7 +7,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import DEFAULT_SECRET_KEY, Config
-from core import backup, demo, errors, security, templating
+from core import backup, demo, errors, logs, security, templating
 from core.extensions import csrf, db, limiter, login_manager, migrate
 
 
@@ -114,6 +114,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.cli.add_command(reports_progress.reports_cli)
     app.cli.add_command(demo.seed_demo)
     app.cli.add_command(backup.backup_command)
+    logs.configure(app)  # after the commands: each leaves a line when it ends
     demo.seeders[:] = [units_demo.seed, learning_demo.seed, quizzes_demo.seed, certificates_demo.seed,
                        contests_demo.seed, reports_demo.seed, submission_demo.seed]
     demo.refusals[:] = [demo_guard.real_data_reason]

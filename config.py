@@ -58,6 +58,10 @@ class Config:
     # A CSRF token must outlive the longest timed quiz, so tie it to the session only.
     WTF_CSRF_TIME_LIMIT = None
 
+    # One line per event on standard error (core/logs.py): DEBUG, INFO, WARNING or ERROR.
+    LOG_LEVEL = _setting("LOG_LEVEL", "INFO")
+    LOG_FORMAT = _setting("LOG_FORMAT", "%(asctime)s %(levelname)s %(name)s %(message)s")
+
     # werkzeug's scrypt (~0.1 s of CPU a hash, on purpose). The test suite alone passes a cheap one:
     # a password is checked at every login, and the suite logs in a thousand times.
     PASSWORD_HASH_METHOD = "scrypt"

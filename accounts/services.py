@@ -1,16 +1,18 @@
 """Accounts: passwords, authentication, roles. Plain functions; callers commit."""
+import logging
 import secrets
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from accounts.models import Role, User
 from core import audit
 from core.clock import utcnow
 from core.extensions import db
+from core.logs import event, identifier_hash
 from core.permissions import OFFICER, ROLE_NAMES, may_manage_account
 from core.text import normalise_phone
 
@@ -19,6 +21,7 @@ _COMMON = frozenset(
     (Path(__file__).parent / "data" / "common_passwords.txt").read_text("utf-8").split())
 # Letters and digits that cannot be misread when a password is printed on paper.
 _READABLE = "abcdefghjkmnpqrstuvwxyz23456789"
+logger = logging.getLogger(__name__)
 
 # Other features teach login to find a user by their own identifiers (phone, card
 # number); app.py registers them so that accounts imports nothing to its right.
@@ -76,13 +79,22 @@ def find_user(identifier: str) -> User | None:
     return user
 
 
+def _refused(reason: str, identifier: str, user: User | None) -> None:
+    event(logger, "login_refused", level=logging.WARNING, reason=reason,
+          account=user.id if user is not None else None,
+          identifier=None if user is not None else identifier_hash(identifier),
+          ip=request.remote_addr if has_request_context() else None)
+
+
 def authenticate(identifier: str, password: str, *, now=None) -> User | None:
     user = find_user(identifier)
     if user is None or not user.is_enabled:
         # Spend the same time as a real check so that timing does not reveal accounts.
         check_password_hash(_DUMMY_HASH, password)
+        _refused("unknown" if user is None else "disabled", identifier, user)
         return None
     if not check_password_hash(user.password_hash, password):
+        _refused("wrong_password", identifier, user)
         return None
     user.last_login_at = now or utcnow()
     return user

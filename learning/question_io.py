@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from core import audit
 from core.extensions import db
+from core.logs import logged_import
 from core.tabular import FORMULA_START, ImportIssue, ImportReport, Row, TableError, neutralise, read_table
 from core.text import clean_name, fold
 from learning import editing
@@ -173,6 +174,7 @@ def _parse_row(row: Row, title: dict[str, str], lessons: _LessonFinder, result: 
                                            lesson=lesson, choices=choices))
 
 
+@logged_import("questions")
 def import_questions(topic: Topic, path: Path, filename: str, actor, *, publish: bool = True,
                      dry_run: bool = False, now=None) -> ImportResult:
     """Check every row; when all are good (and not ``dry_run``) add them to the topic's bank.
