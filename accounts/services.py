@@ -1,4 +1,5 @@
 """Accounts: passwords, authentication, roles. Plain functions; callers commit."""
+import functools
 import logging
 import secrets
 import unicodedata
@@ -90,7 +91,7 @@ def authenticate(identifier: str, password: str, *, now=None) -> User | None:
     user = find_user(identifier)
     if user is None or not user.is_enabled:
         # Spend the same time as a real check so that timing does not reveal accounts.
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
         _refused("unknown" if user is None else "disabled", identifier, user)
         return None
     if not check_password_hash(user.password_hash, password):
@@ -100,7 +101,10 @@ def authenticate(identifier: str, password: str, *, now=None) -> User | None:
     return user
 
 
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    """A hash made as real ones are, so that checking it takes as long as checking theirs."""
+    return generate_password_hash("not-a-real-password", method=method)
 
 
 def create_user(username: str, full_name: str, password: str, *, must_change_password=False) -> User:

@@ -3,6 +3,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import text
 
+from accounts import services as accounts
 from accounts.services import hash_password
 from app import create_app
 from core.clock import utcnow
@@ -10,6 +11,7 @@ from core.extensions import db
 from learning import content
 from tests import factories
 from tests.conftest import CONTENT, SYNCED, WORLD, _empty_tables, _place_synced_topics
+from tests.conftest import FAST_PASSWORD_HASH as FAST
 
 RANDOM = {"session_token"}  # drawn anew for each account built
 
@@ -69,3 +71,12 @@ def test_the_suite_hashes_cheaply_and_the_application_with_scrypt(app, tmp_path)
     assert production.config["PASSWORD_HASH_METHOD"] == "scrypt"
     with production.app_context():
         assert hash_password("mat-khau-dai").startswith("scrypt:")
+
+
+def test_an_unknown_account_costs_a_check_made_as_the_real_ones(app, tmp_path):
+    assert accounts.authenticate("khong-co-ai", "mat-khau-dai") is None
+    assert accounts._dummy_hash.cache_info().currsize >= 1
+    assert accounts._dummy_hash(FAST).startswith("pbkdf2:sha256:1$")
+    production = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}", "SECRET_KEY": "k" * 64})
+    with production.app_context():
+        assert accounts._dummy_hash(production.config["PASSWORD_HASH_METHOD"]).startswith("scrypt:")
