@@ -8,13 +8,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from flask import current_app
 from sqlalchemy import update
 
 from accounts.models import User
 from certificates.models import Certificate
 from contests import demo as contests_demo
 from contests import services as contests
-from flask import current_app
 from core.clock import utcnow
 from core.extensions import db
 from learning import services as learning
