@@ -57,6 +57,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from contests import organising as contest_admin_views
     from contests import views as contests_views
     from core import views as core_views
+    from lamtheo import demo as lamtheo_demo
+    from lamtheo import views as lamtheo_views
     from learning import cli as learning_cli
     from learning import demo as learning_demo
     from learning import editor_views, session_views
@@ -92,6 +94,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(reports_views.bp)
     app.register_blueprint(submission_views.bp)
     app.register_blueprint(reports_api.bp)
+    app.register_blueprint(lamtheo_views.bp)
     accounts_views.register_hooks(app)
 
     app.cli.add_command(units_cli.units_cli)
@@ -105,7 +108,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.cli.add_command(backup.backup_command)
     app.cli.add_command(demo.seed_demo_command(
         seeders=[units_demo.seed, learning_demo.seed, quizzes_demo.seed, certificates_demo.seed, contests_demo.seed,
-                 reports_demo.seed, submission_demo.seed],
+                 reports_demo.seed, submission_demo.seed, lamtheo_demo.seed],
         refusals=[demo_guard.real_data_reason]))
     logs.configure(app)  # after the commands: each leaves a line when it ends
     _connect_features()
@@ -118,6 +121,7 @@ def _connect_features() -> None:
     from certificates import services as certificates_services
     from contests import services as contests_services
     from contests import views as contests_views
+    from lamtheo import review as lamtheo_review
     from learning import services as learning_services
     from quizzes import services as quizzes_services
     from reports import progress as reports_progress
@@ -128,6 +132,7 @@ def _connect_features() -> None:
         # a completed topic earns its certificate
         (signals.topic_completed, certificates_services.issue_for_completion),
         (signals.attempt_finished, reports_progress.on_attempt_finished),  # reports keep member_topics current
+        (signals.attempt_finished, contests_services.on_attempt_finished),  # contests keep standings current
         (signals.members_moved, reports_progress.on_members_moved),
         (signals.unit_created, learning_services.on_unit_created),  # a topic waits for its federation's unit
         # Questions
@@ -141,6 +146,7 @@ def _connect_features() -> None:
         (signals.home_redirect, contests_views.contestant_home),  # a contestant lands on their contests
         (signals.home_panels, contests_services.home_panels),
         (signals.navigation, contests_services.navigation),
+        (signals.report_columns, lamtheo_review.report_columns),  # the year's làm-theo figures in the report
     ]
     for signal, receiver in connections:
         signal.connect(receiver)

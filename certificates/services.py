@@ -13,7 +13,7 @@ from typing import IO, cast
 from PIL import Image
 from sqlalchemy.exc import IntegrityError
 
-from certificates.models import KIND_COMPLETION, KIND_PRIZE, Certificate, Issuer
+from certificates.models import KIND_COMMENDATION, KIND_COMPLETION, KIND_PRIZE, TITLES, Certificate, Issuer
 from certificates.pdf import CertificateContent, render_pdf, vietnamese_date_line
 from core import audit
 from core.clock import local_today, utcnow
@@ -181,6 +181,21 @@ def issue_prize(issuer: Issuer, *, holder_name: str, birth_year: int | None, uni
     return certificate
 
 
+def issue_commendation(issuer: Issuer, *, holder_name: str, unit_name: str, parent_unit_name: str = "",
+                       achievement: str, issued_on: date, member: Member | None = None, unit: Unit | None = None,
+                       actor=None) -> Certificate:
+    """A "Giấy khen" for a person (``member``) or a collective (``unit``), signed as the issuer signs."""
+    certificate = _save(Certificate(
+        kind=KIND_COMMENDATION, issuer=issuer, member_id=member.id if member else None,
+        unit_id=member.unit_id if member else (unit.id if unit else None), holder_name=holder_name,
+        birth_year=(member.birth_year or (member.birth_date.year if member.birth_date else None)) if member else None,
+        unit_name=unit_name, parent_unit_name=parent_unit_name, achievement=achievement, issued_on=issued_on,
+        body_lines=issuer.body_lines, place=issuer.place, signer_title=issuer.signer_title,
+        signer_name=issuer.signer_name, issued_by_id=getattr(actor, "id", None)))
+    db.session.flush()
+    return certificate
+
+
 def revoke(certificate: Certificate, actor, reason: str, *, now: datetime | None = None) -> None:
     reason = (reason or "").strip()
     if len(reason) < 5:
@@ -280,7 +295,8 @@ def content(certificate: Certificate, base_url: str) -> CertificateContent:
         signer_lines=_lines(certificate.signer_title), signer_name=certificate.signer_name,
         serial=f"Số: {certificate.serial}", code=grouped(certificate.code),
         verify_url=f"{base_url.rstrip('/')}/verify/{certificate.code}",
-        signature_image=certificate.issuer.signature_image)
+        signature_image=certificate.issuer.signature_image, **({"title": TITLES[certificate.kind]}
+                                                              if certificate.kind in TITLES else {}))
 
 
 def render(certificate: Certificate, base_url: str, cache: Path | None = None) -> bytes:

@@ -53,6 +53,9 @@ contestant lands on their contests).""")
 home_panels = _signals.signal("home-panels", doc="""What other features put on the home page. Sender: the
 user (perhaps anonymous); keyword argument: now. Answer: {name: value}, merged into the template's
 context; home.html reads ``contest_cards``. Receiver: contests.""")
+report_columns = _signals.signal("report-columns", doc="""Columns a feature adds to the completion report,
+its exports, the API and the period report sent up. Sender: the Unit; keyword argument: period. Answer: a
+reports.services.ColumnGroup (shown in the order of their keys). Receiver: lamtheo (the year's làm-theo figures).""")
 navigation = _signals.signal("navigation", doc="""What the menu of every page needs from other features.
 Sender: the signed-in user. Answer: {name: value}, merged; base.html reads ``only_a_contestant``.
 Receiver: contests. Sent once per rendered page by a context processor (core.templating).""")
