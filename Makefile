@@ -1,4 +1,4 @@
-# Two commands: `make run` (a server with demo data on SQLite) and `make test` (the whole suite).
+# Two commands: `make run` (a server with demo data on SQLite) and `make test` (lint, then the whole suite).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -10,7 +10,7 @@ FLASK := $(BIN)/flask --app app
 WORKERS ?= auto
 PYTEST := $(BIN)/python -m pytest -n $(WORKERS)
 
-.PHONY: run test test-fast screenshots install install-dev clean
+.PHONY: run lint test test-fast screenshots install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,8 +53,13 @@ run: $(VENV)/.installed instance/secret_key
 	$(FLASK) seed-demo && \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-# The suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL names one.
-test: $(VENV)/.installed-dev node_modules/.installed
+# ruff (rules and line length in pyproject.toml), then mypy over core/ and the services.
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+# Lint, then the suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL names one.
+test: lint $(VENV)/.installed-dev node_modules/.installed
 	env -u TEST_DATABASE_URL $(PYTEST)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on $$TEST_DATABASE_URL"; \

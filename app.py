@@ -7,7 +7,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import DEFAULT_SECRET_KEY, INSTANCE_DIR, Config
-from core import backup, demo, errors, security, signals, templating
+from core import backup, demo, errors, logs, security, signals, templating
 from core.extensions import csrf, db, limiter, login_manager, migrate
 
 
@@ -47,9 +47,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.register(app)
     templating.register(app)
 
-    from accounts import audit_views
+    from accounts import audit_views, token_views
     from accounts import cli as accounts_cli
-    from accounts import token_views
     from accounts import views as accounts_views
     from certificates import cli as certificates_cli
     from certificates import demo as certificates_demo
@@ -62,24 +61,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     from lamtheo import views as lamtheo_views
     from learning import cli as learning_cli
     from learning import demo as learning_demo
-    from learning import editor_views
-    from learning import session_views
+    from learning import editor_views, session_views
     from learning import views as learning_views
     from quizzes import cli as quizzes_cli
     from quizzes import demo as quizzes_demo
     from quizzes import stats_views as quiz_stats_views
     from quizzes import views as quizzes_views
-    from reports import progress as reports_progress
-    from reports import services as reports_services
     from reports import api as reports_api
     from reports import demo as reports_demo
-    from reports import submission_demo
-    from reports import submission_views
+    from reports import progress as reports_progress
+    from reports import submission_demo, submission_views
     from reports import views as reports_views
     from units import cli as units_cli
     from units import demo as units_demo
-    from units import demo_guard
-    from units import headcount_views
+    from units import demo_guard, headcount_views
     from units import views as units_views
 
     app.register_blueprint(core_views.bp)
@@ -115,6 +110,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         seeders=[units_demo.seed, learning_demo.seed, quizzes_demo.seed, certificates_demo.seed, contests_demo.seed,
                  reports_demo.seed, submission_demo.seed, lamtheo_demo.seed],
         refusals=[demo_guard.real_data_reason]))
+    logs.configure(app)  # after the commands: each leaves a line when it ends
     _connect_features()
     return app
 
@@ -133,7 +129,8 @@ def _connect_features() -> None:
 
     connections = [
         # Events
-        (signals.topic_completed, certificates_services.issue_for_completion),  # a completed topic earns its certificate
+        # a completed topic earns its certificate
+        (signals.topic_completed, certificates_services.issue_for_completion),
         (signals.attempt_finished, reports_progress.on_attempt_finished),  # reports keep member_topics current
         (signals.attempt_finished, contests_services.on_attempt_finished),  # contests keep standings current
         (signals.members_moved, reports_progress.on_members_moved),

@@ -63,6 +63,14 @@ class Config:
     # Counters of the rate limits and login lock-outs. memory:// keeps them in each worker; with
     # several workers or app servers name one Redis for all (redis://host:6379/0), so that a
     # limit counts a person's requests whichever server answers them.
+    # One line per event on standard error (core/logs.py): DEBUG, INFO, WARNING or ERROR.
+    LOG_LEVEL = _setting("LOG_LEVEL", "INFO")
+    LOG_FORMAT = _setting("LOG_FORMAT", "%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    # werkzeug's scrypt (~0.1 s of CPU a hash, on purpose). The test suite alone passes a cheap one:
+    # a password is checked at every login, and the suite logs in a thousand times.
+    PASSWORD_HASH_METHOD = "scrypt"
+
     RATELIMIT_STORAGE_URI = _setting("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_KEY_PREFIX = _setting("RATELIMIT_KEY_PREFIX", "hoctap")  # apart from anything else in that Redis
     # Redis out of reach: count in each worker's memory meanwhile rather than refuse every request.

@@ -1,5 +1,5 @@
 """The audit log for administrators: who changed what and when, filtered and paged."""
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 from flask import Blueprint, render_template, request
 
@@ -18,7 +18,7 @@ FILTERS = ("group", "actor", "q", "from", "to")  # what the pager passes on; nev
 
 def _utc_midnight(day) -> datetime:
     """Local midnight of ``day`` as naive UTC: the log stores UTC, people think in Vietnam days."""
-    return datetime.combine(day, time(), LOCAL_TZ).astimezone(timezone.utc).replace(tzinfo=None)
+    return datetime.combine(day, time(), LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
 
 
 @bp.get("/")
@@ -52,5 +52,6 @@ def index():
                        per_page=PER_PAGE, error_out=False)
     actors = {user.id: user for user in db.session.scalars(
         db.select(User).where(User.id.in_({entry.actor_id for entry in page.items})))}
+    filters = {k: request.args[k] for k in FILTERS if k in request.args}
     return render_template("accounts/audit.html", page=page, actors=actors, groups=ACTION_GROUPS, problems=problems,
-                           action_label=action_label, filters={k: request.args[k] for k in FILTERS if k in request.args})
+                           action_label=action_label, filters=filters)

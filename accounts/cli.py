@@ -29,7 +29,8 @@ def _check_password(password: str, username: str) -> str:
               help="Tạo mật khẩu ngẫu nhiên, in ra một lần; phải đổi ở lần đăng nhập đầu.")
 @with_appcontext
 def create_admin_command(username: str, full_name: str, generate: bool):
-    """Tạo tài khoản quản trị USERNAME. Mật khẩu được hỏi hai lần (không hiện khi gõ), không bao giờ nhận từ dòng lệnh."""
+    """Tạo tài khoản quản trị USERNAME. Mật khẩu được hỏi hai lần (không hiện khi gõ),
+    không bao giờ nhận từ dòng lệnh."""
     username = username.strip()
     if not 3 <= len(username) <= 64:
         click.echo("Tên đăng nhập phải dài từ 3 đến 64 ký tự.", err=True)

@@ -1,8 +1,8 @@
-from core.forms import Form as FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from accounts.services import password_problem
+from core.forms import Form as FlaskForm
 
 
 class LoginForm(FlaskForm):

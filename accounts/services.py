@@ -1,23 +1,28 @@
 """Accounts: passwords, authentication, roles. Plain functions; callers commit."""
+import functools
+import logging
 import secrets
 import unicodedata
 from pathlib import Path
 
+from flask import current_app, has_request_context, request
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from accounts.models import Role, User
 from core import audit, signals
-from core.errors import Refusal
 from core.clock import utcnow
+from core.errors import Refusal
 from core.extensions import db
+from core.logs import event, identifier_hash
 from core.permissions import OFFICER, ROLE_NAMES, may_manage_account
 from core.text import normalise_phone
-from accounts.models import Role, User
 
 MIN_PASSWORD_LENGTH = 8
 _COMMON = frozenset(
     (Path(__file__).parent / "data" / "common_passwords.txt").read_text("utf-8").split())
 # Letters and digits that cannot be misread when a password is printed on paper.
 _READABLE = "abcdefghjkmnpqrstuvwxyz23456789"
+logger = logging.getLogger(__name__)
 
 
 
@@ -47,7 +52,7 @@ def password_problem(password: str, username: str = "") -> str | None:
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password)
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
 def generate_initial_password() -> str:
@@ -71,19 +76,31 @@ def find_user(identifier: str) -> User | None:
     return user or signals.first_answer(signals.login_user, identifier)
 
 
+def _refused(reason: str, identifier: str, user: User | None) -> None:
+    event(logger, "login_refused", level=logging.WARNING, reason=reason,
+          account=user.id if user is not None else None,
+          identifier=None if user is not None else identifier_hash(identifier),
+          ip=request.remote_addr if has_request_context() else None)
+
+
 def authenticate(identifier: str, password: str, *, now=None) -> User | None:
     user = find_user(identifier)
     if user is None or not user.is_enabled:
         # Spend the same time as a real check so that timing does not reveal accounts.
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
+        _refused("unknown" if user is None else "disabled", identifier, user)
         return None
     if not check_password_hash(user.password_hash, password):
+        _refused("wrong_password", identifier, user)
         return None
     user.last_login_at = now or utcnow()
     return user
 
 
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    """A hash made as real ones are, so that checking it takes as long as checking theirs."""
+    return generate_password_hash("not-a-real-password", method=method)
 
 
 def create_user(username: str, full_name: str, password: str, *, must_change_password=False) -> User:

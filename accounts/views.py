@@ -1,6 +1,6 @@
 import secrets
 
-from flask import (Blueprint, abort, flash, redirect, render_template, request, session, url_for)
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.orm import lazyload
 from wtforms import SelectChoice
@@ -14,8 +14,8 @@ from core.forms import flash_errors
 from core.params import requested_page
 from core.permissions import ADMIN, EDITOR, OFFICER, ORGANISER, ROLE_NAMES, roles_required
 from core.security import same_site_path
-from core.views import save
 from core.text import identifier, normalise_phone
+from core.views import save
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 
@@ -79,11 +79,11 @@ def logout():
 @login_required
 def change_password():
     form = ChangePasswordForm(current_user.username)
-    if form.validate_on_submit():
-        if save(lambda: services.change_password(current_user, form.current.data, form.new.data)):
-            login_user(current_user._get_current_object())  # this session carries the new session token
-            flash("Đã đổi mật khẩu.", "success")
-            return redirect(url_for("core.home"))
+    if form.validate_on_submit() and save(
+            lambda: services.change_password(current_user, form.current.data, form.new.data)):
+        login_user(current_user._get_current_object())  # this session carries the new session token
+        flash("Đã đổi mật khẩu.", "success")
+        return redirect(url_for("core.home"))
     return render_template("accounts/password.html", form=form)
 
 
@@ -122,7 +122,8 @@ def user_detail(user_id: int):
     form = RoleForm()
     form.role.choices = [SelectChoice(key, name) for key, name in ROLE_NAMES.items()]
     if form.validate_on_submit():
-        unit = signals.first_answer(signals.unit_by_code, form.unit_code.data) if (form.unit_code.data or "").strip() else None
+        code = (form.unit_code.data or "").strip()
+        unit = signals.first_answer(signals.unit_by_code, form.unit_code.data) if code else None
         if (form.unit_code.data or "").strip() and unit is None:
             flash("Không có đơn vị với mã này.", "danger")
         else:

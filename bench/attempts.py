@@ -90,7 +90,7 @@ def distinct_unique_names(metadata) -> list[str]:
     for table in metadata.sorted_tables:
         uniques = [c for c in table.constraints if isinstance(c, UniqueConstraint) and len(c.columns)]
         names = [str(c.name) for c in uniques]
-        for constraint, name in zip(uniques, names):
+        for constraint, name in zip(uniques, names, strict=True):
             if names.count(name) > 1:
                 constraint.name = conv(f"uq_{table.name}_" + "_".join(col.name for col in constraint.columns))
                 renamed.append(str(constraint.name))
@@ -587,7 +587,8 @@ def run(target: str, args, concurrency: int, env: dict, secret_key: str, log: Pa
         recorders = [Recorder() for _ in range(concurrency)]
         if target == "app":
             # K real logins at once, through the form, before the clock starts.
-            threads = [threading.Thread(target=real_login, args=(port, firsts[n], logins), daemon=True) for n in range(concurrency)]
+            threads = [threading.Thread(target=real_login, args=(port, firsts[n], logins), daemon=True)
+                       for n in range(concurrency)]
             for thread in threads:
                 thread.start()
             for thread in threads:
@@ -624,7 +625,7 @@ def run(target: str, args, concurrency: int, env: dict, secret_key: str, log: Pa
                 by_kind[kind].append(seconds)
                 failed[kind] += not ok
         completed += sum(1 for ended in recorder.attempts if t0 <= ended <= t1)
-    for kind, ended, seconds, ok in logins.rows:
+    for kind, _ended, seconds, ok in logins.rows:
         by_kind[kind].append(seconds)
         failed[kind] += not ok
     window = t1 - t0

@@ -10,7 +10,7 @@ engine options are config.py's (pool_pre_ping), so what differs from the app's r
 is only the app's own work.
 """
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Flask, jsonify, request
 from flask_sqlalchemy import SQLAlchemy
@@ -41,7 +41,7 @@ def create_app(database_url: str | None = None) -> Flask:
 
     @app.post("/hit")
     def hit():
-        row = Hit(at=datetime.now(timezone.utc).replace(tzinfo=None), note=request.form.get("note", "")[:40])
+        row = Hit(at=datetime.now(UTC).replace(tzinfo=None), note=request.form.get("note", "")[:40])
         db.session.add(row)
         db.session.flush()  # INSERT ... RETURNING id
         row_id = row.id

@@ -34,6 +34,7 @@ statements, in-process milliseconds and CPU milliseconds of each kind of request
 also runs cProfile over N more contestants and prints the functions that take the most time.
 """
 import argparse
+import contextlib
 import cProfile
 import io
 import json
@@ -58,7 +59,13 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))  # the app's packages first (bench/certificates.py is a script)
 
 from attempts import (  # noqa: E402  (bench/ is not a package)
-    DEFAULT_URL, children_of, machine_busy, make_app, port_is_free, postgres_backends, process_cpu,
+    DEFAULT_URL,
+    children_of,
+    machine_busy,
+    make_app,
+    port_is_free,
+    postgres_backends,
+    process_cpu,
 )
 
 SLUG = "132-nam-ngay-sinh-bac"
@@ -122,8 +129,8 @@ def build_contest(app, participants: int, *, seed: int = 2022, closed_round: boo
             rounds.append(contests.add_round(contest, 1, now - timedelta(days=8), now - timedelta(days=1)))
         # All questions on one page, as the figures in bench/README.md were measured (rounds show one a
         # screen by default since; that page makes a GET per question, which this load does not model).
-        contest_round = contests.add_round(contest, len(rounds) + 1, now - timedelta(minutes=5), now + timedelta(days=6),
-                                           one_per_page=False)
+        contest_round = contests.add_round(contest, len(rounds) + 1, now - timedelta(minutes=5),
+                                           now + timedelta(days=6), one_per_page=False)
         rounds.append(contest_round)
         db.session.commit()
         grassroots = list(db.session.scalars(db.select(Unit).where(Unit.kind_id == division_a.unit_kind_id)))
@@ -144,7 +151,7 @@ def build_contest(app, participants: int, *, seed: int = 2022, closed_round: boo
                 insert(User).returning(User.id, sort_by_parameter_order=True),
                 [{"username": p["login"], "full_name": p["name"], "password_hash": password_hash,
                   "created_at": created} for p in batch]))
-            for person, user_id in zip(batch, user_ids):
+            for person, user_id in zip(batch, user_ids, strict=True):
                 person["user_id"] = user_id
             members = [p for p in batch if p["member"]]
             member_ids = list(db.session.scalars(
@@ -153,7 +160,7 @@ def build_contest(app, participants: int, *, seed: int = 2022, closed_round: boo
                   "card_number": f"BC{p['n']:07d}", "phone": p["phone"], "birth_year": p["birth_year"],
                   "gender": p["gender"], "position": rng.choice(units_demo.POSITIONS), "user_id": p["user_id"]}
                  for p in members]))
-            for person, member_id in zip(members, member_ids):
+            for person, member_id in zip(members, member_ids, strict=True):
                 person["member_id"] = member_id
             db.session.execute(insert(Participant), [
                 {"contest_id": contest.id, "user_id": p["user_id"], "member_id": p.get("member_id"),
@@ -315,7 +322,7 @@ def replay(app, info: dict, contestants: int, show_sql: bool, profile: int) -> N
             db.session.remove()
             db.engine.dispose()
     print(f"SQL per request, in-process (Flask test client, CSRF on, same database; "
-          f"{'mean over %d profiled contestants' % profile if profile else 'mean'}):")
+          f"{f'mean over {profile} profiled contestants' if profile else 'mean'}):")
     print(f"  {'kind':<14} {'statements':>10} {'ms in-process':>14} {'of it CPU ms':>13} {'requests':>9}")
     for name in KINDS:
         if name in totals:
@@ -429,10 +436,8 @@ def raise_priority(pids: list[int], nice: int, sessions: tuple[int, ...] = ()) -
         except OSError:
             pass
     for leader in sessions:
-        try:
+        with contextlib.suppress(OSError):
             Path(f"/proc/{leader}/autogroup").write_text(str(nice))
-        except OSError:
-            pass
 
 
 def iowait_seconds() -> float:
@@ -509,7 +514,7 @@ def run(args, users: int, env: dict, secret_key: str, log: Path, out_dir: Path) 
 def summarise(args, users, seen, samples, quiet, waited, command) -> dict:
     by_kind = defaultdict(list)
     failed = defaultdict(int)
-    for name, start, ms, ok in seen["requests"]:
+    for name, _start, ms, ok in seen["requests"]:
         by_kind[name].append(ms)
         failed[name] += not ok
     kinds = {}
@@ -544,14 +549,15 @@ def summarise(args, users, seen, samples, quiet, waited, command) -> dict:
     total = sum(k["count"] for k in kinds.values())
     passed = all(k["failed"] == 0 and k["p95_ms"] < 1000 for k in kinds.values()) and total > 0
     result = {"users": users, "sustain_minutes": args.sustain, "kinds": kinds, "completed": len(completed),
-              "contestants": seen["state"]["contestants"], "mix": {k: seen["state"][k] for k in ("cookie", "login", "register")},
+              "contestants": seen["state"]["contestants"],
+              "mix": {k: seen["state"][k] for k in ("cookie", "login", "register")},
               "first_start_s": starts[0] if starts else None, "last_start_s": starts[-1] if starts else None,
               "last_completed_s": completed[-1] if completed else None, "attempts_per_min": rate,
               "requests": total, "requests_per_s_peak": None, "cpu_whole": whole, "cpu_peak_minute": peak,
               "seconds": span, "busy_before": quiet, "waited_s": waited, "passed": passed,
               "failures": seen["failures"][:5], "gunicorn": command, "nice": args.nice}
     per_second = defaultdict(int)
-    for _, start, ms, _ in seen["requests"]:
+    for _, start, _ms, _ in seen["requests"]:
         per_second[int(start - t0)] += 1
     seconds = sorted(per_second)
     result["requests_per_s_peak"] = max((sum(per_second.get(s + i, 0) for i in range(60)) / 60 for s in seconds),
@@ -586,8 +592,8 @@ def report(r: dict) -> None:
     mode = f"sustained {r['sustain_minutes']} min" if r["sustain_minutes"] else "one wave"
     print(f"  {r['users']} contestants ({mode}; {r['mix']['cookie']} with a session, {r['mix']['login']} log in, "
           f"{r['mix']['register']} register): {'PASS' if r['passed'] else 'FAIL'}")
-    print(f"    starts from {r['first_start_s'] or 0:.0f} s to {r['last_start_s'] or 0:.0f} s; {r['completed']} attempts "
-          f"complete, the last at {r['last_completed_s'] or 0:.0f} s; "
+    print(f"    starts from {r['first_start_s'] or 0:.0f} s to {r['last_start_s'] or 0:.0f} s; "
+          f"{r['completed']} attempts complete, the last at {r['last_completed_s'] or 0:.0f} s; "
           f"{'attempts/min over the steady minutes' if r['sustain_minutes'] else 'busiest minute'}: "
           f"{r['attempts_per_min']:.0f}; requests/s over the busiest minute: {r['requests_per_s_peak']:.0f}")
     for name, k in r["kinds"].items():

@@ -54,8 +54,8 @@ def main() -> None:
 
     from app import create_app
     from core.extensions import db
-    from units import importing
     from units import demo as units_demo
+    from units import importing
     from units.cli import _AdminActor, _system_actor
     from units.models import Member, Unit, UnitKind
 

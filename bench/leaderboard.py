@@ -65,7 +65,8 @@ def fill(app, info: dict, participants: int) -> dict:
         f"""INSERT INTO contest_participants (contest_id, user_id, full_name, birth_year, phone, unit_id, workplace,
                                               division_id, excluded_at, excluded_reason, created_at)
             SELECT :contest, u.id, u.full_name, 1965 + u.id % 40, u.username,
-                   CASE WHEN u.id % 5 < 3 THEN (ARRAY[{', '.join(map(str, grassroots))}])[1 + u.id % {len(grassroots)}] END,
+                   CASE WHEN u.id % 5 < 3
+                        THEN (ARRAY[{', '.join(map(str, grassroots))}])[1 + u.id % {len(grassroots)}] END,
                    CASE WHEN u.id % 5 < 3 THEN '' ELSE 'Công ty May Lai Châu' END,
                    CASE WHEN u.id % 5 < 3 THEN :division_a ELSE :division_b END,
                    CASE WHEN u.id % 1000 = 7 THEN now() - interval '1 day' END,
@@ -125,7 +126,8 @@ def fill(app, info: dict, participants: int) -> dict:
                     ("attempts week 2", f"SELECT count(*) FROM attempts WHERE quiz_id = {week2['quiz_id']}"),
                     ("entries", "SELECT count(*) FROM contest_entries"),
                     ("standings lines", "SELECT count(*) FROM contest_standings"),
-                    ("20/20 in week 1", f"SELECT count(*) FROM attempts WHERE quiz_id = {week1['quiz_id']} AND score = 20")]:
+                    ("20/20 in week 1",
+                     f"SELECT count(*) FROM attempts WHERE quiz_id = {week1['quiz_id']} AND score = 20")]:
                 counts[label] = connection.execute(text(query)).scalar()
         db.engine.dispose()
     return counts
@@ -228,7 +230,8 @@ def measure(app, info: dict, repeat: int) -> list[tuple]:
                   ("ranking week 2, hand-written SQL (floor)", lambda: db.session.execute(floor_sql[2]).all()),
                   ("ranking overall, every attempt sorted (before)",
                    lambda: services.ranked_overall(contest, tie, limit=100)),
-                  ("ranking overall, from the standings (after)", lambda: services.standing_overall(contest, limit=100)),
+                  ("ranking overall, from the standings (after)",
+                   lambda: services.standing_overall(contest, limit=100)),
                   ("ranking overall, hand-written SQL (floor)", lambda: db.session.execute(floor_sql[0]).all()),
                   ("counters", lambda: services.counters(contest)),
                   ("collective", lambda: services.collective(contest))]

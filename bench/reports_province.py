@@ -109,7 +109,8 @@ class Tables:
 
     def declare(self, table: str, columns: str) -> None:
         self.columns[table] = tuple(columns.split())
-        self.files[table] = open(self.workdir / f"{table}.tsv", "w", encoding="utf-8", buffering=1 << 20)
+        # Open across many row() calls; close() closes them all.
+        self.files[table] = open(self.workdir / f"{table}.tsv", "w", encoding="utf-8", buffering=1 << 20)  # noqa: SIM115
         self.counts[table] = 0
 
     def row(self, table: str, *values) -> None:
@@ -166,7 +167,7 @@ def build_tree(rng: random.Random, unit_count: int, kinds: dict[str, int]):
     share[0] += level2_count - sum(share)
     next_id = 2
     by_level1 = []
-    for (kind, name, code, place), count in zip(level1, share):
+    for (kind, name, code, place), count in zip(level1, share, strict=True):
         unit = dict(id=next_id, parent=1, path=f"/1/{next_id}/", depth=1, kind=kind, code=code, name=name)
         next_id += 1
         units.append(unit)
@@ -306,7 +307,7 @@ def generate(tables: Tables, rng: random.Random, *, members: int, unit_count: in
     movers = rng.sample(range(1, members + 1), max(10, members // 250))
     for member_id in movers:
         day = date(2021, 7, 1) + timedelta(days=rng.randint(0, 730))
-        for hop in range(2 if rng.random() < 0.1 else 1):
+        for _hop in range(2 if rng.random() < 0.1 else 1):
             target = rng.choice(open_units)
             if target == current[member_id]:
                 continue
@@ -458,7 +459,7 @@ def generate(tables: Tables, rng: random.Random, *, members: int, unit_count: in
         left = status.get(member_id)
         user_id = user_of.get(member_id)
         tables.line("members", f"{member_id}\t{current[member_id]}\t{full}\t{folded}\tLC{member_id:08d}\t"
-                               f"{'09%08d' % member_id if member_id % 5 else chr(92) + 'N'}\t"
+                               f"{f'09{member_id:08d}' if member_id % 5 else chr(92) + 'N'}\t"
                                f"{1962 + member_id % 42}\t\\N\t{gender}\t\\N\t{POSITIONS[member_id % len(POSITIONS)]}\t"
                                f"{left[0] if left else 'active'}\t{left[1] if left else chr(92) + 'N'}\t"
                                f"{user_id if user_id else chr(92) + 'N'}\t2021-03-01 02:00:00\t2021-03-01 02:00:00\n")
@@ -473,7 +474,7 @@ def generate(tables: Tables, rng: random.Random, *, members: int, unit_count: in
     for member_id in range(1, members + 1):
         members_of.setdefault(current[member_id], []).append(member_id)
     holders = [g for g in grassroots if g["id"] in members_of and len(members_of[g["id"]]) >= 10]
-    form_names, form_weights = zip(*FORMS)
+    form_names, form_weights = zip(*FORMS, strict=True)
     upper = [u for u in units if 1 <= u["depth"] <= 2]
     session_id = 0
     for _ in range(3000):
@@ -562,7 +563,7 @@ def fixed_rows(app) -> dict:
         admin = accounts.create_user(ADMIN, "Quản trị hệ thống", "bench-mat-khau-2022")
         accounts.grant_role(admin, ADMIN_ROLE, None, actor=None)
         db.session.commit()
-        fixed = {"kinds": kinds, "topic": topic.id, "lessons": [l.id for l in lessons], "quiz": quiz.id,
+        fixed = {"kinds": kinds, "topic": topic.id, "lessons": [lesson.id for lesson in lessons], "quiz": quiz.id,
                  "issuer": issuer.id, "contest": contest.id, "rounds": rounds, "next_user_id": admin.id + 1}
         db.session.remove()
     return fixed
@@ -825,7 +826,7 @@ def floor_params(unit, topic, period) -> dict:
 def floor_report(cursor, params: dict) -> dict:
     """{child id (0: the unit's own, None: the total): {column: value}}"""
     cursor.execute(FLOOR_LATER + FLOOR_REPORT, params)
-    return {row[0]: dict(zip(FIGURE_COLUMNS, row[1:])) for row in cursor.fetchall()}
+    return {row[0]: dict(zip(FIGURE_COLUMNS, row[1:], strict=True)) for row in cursor.fetchall()}
 
 
 def floor_members(cursor, params: dict) -> list[tuple]:
@@ -876,7 +877,7 @@ def check_report(report, floor: dict) -> int:
 def check_members(statuses, rows) -> None:
     assert len(statuses) == len(rows), (len(statuses), len(rows))
     for s, (member_id, full_name, card, unit_name, active, key, studied, best, completed_at, serial) in zip(
-            statuses, rows):
+            statuses, rows, strict=True):
         assert (s.member_id, s.full_name, s.card_number, s.unit_name, s.active, s.status, s.lessons_studied,
                 s.best_score, s.completed_at, s.certificate_serial) == (
             member_id, full_name, card, unit_name, active, key, studied, None if best is None else float(best),
@@ -941,7 +942,7 @@ class Scene:
         sizes = dict(db.session.execute(db.select(Member.unit_id, func.count()).group_by(Member.unit_id)).all())
         units = db.session.execute(db.select(Unit.id, Unit.path, Unit.depth, Unit.status)).all()
         subtree = {}
-        for unit_id, path, depth, status in units:
+        for unit_id, path, depth, _status in units:
             for part in path.strip("/").split("/")[:2]:
                 if depth >= 1 and int(part) != province.id:
                     subtree[int(part)] = subtree.get(int(part), 0) + sizes.get(unit_id, 0)
@@ -1051,7 +1052,7 @@ def measure_app(app, database_url: str, repeat: int, cold: int, show_sql: bool, 
             statements = [0]
 
             def count(*_):
-                statements[0] += 1
+                statements[0] += 1  # noqa: B023 (listened to and removed within this iteration)
 
             event.listen(db.engine, "before_cursor_execute", count)
             for _ in range(repeat):  # interleaved, so a burst of load hits both alike
@@ -1253,7 +1254,8 @@ def export_child(database_url: str, target: str) -> None:
     seconds = time.perf_counter() - t0
     from openpyxl import LXML
 
-    print(json.dumps({"url": url, "seconds": seconds, "openpyxl_lxml": LXML, "bytes": size, "lines": lines if path.endswith(".csv") else 0,
+    print(json.dumps({"url": url, "seconds": seconds, "openpyxl_lxml": LXML, "bytes": size,
+                      "lines": lines if path.endswith(".csv") else 0,
                       "rss_before": rss_before, "hwm_before": hwm_before, "hwm_after": vm_hwm_mib(),
                       "loadavg": load_average()}))
 

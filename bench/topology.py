@@ -57,7 +57,13 @@ sys.path.insert(0, str(ROOT))
 import crossserver  # noqa: E402  (bench/ is not a package)
 from attempts import children_of, make_app, port_is_free, postgres_backends  # noqa: E402
 from contest_opening import (  # noqa: E402
-    KINDS, PASSWORD, SLUG, build_contest, percentile, raise_priority, write_locust_data,
+    KINDS,
+    PASSWORD,
+    SLUG,
+    build_contest,
+    percentile,
+    raise_priority,
+    write_locust_data,
 )
 
 NGINX = "/usr/sbin/nginx"
@@ -452,7 +458,7 @@ def main() -> int:
             topology.start(f"server-{'abcdefgh'[n]}", command, server_env(instance, work))
             instances.append(instance)
             urls.append(f"http://127.0.0.1:{port}")
-        for (name, process), url in zip(topology.processes, urls):
+        for (name, process), url in zip(topology.processes, urls, strict=True):
             wait_for(url, process, work / f"{name}.log")
         topology.nginx_conf = nginx_config(work, args.nginx_port, app_ports)
         nginx = subprocess.run([NGINX, "-p", str(work / "nginx"), "-c", str(topology.nginx_conf)],
@@ -476,7 +482,8 @@ def main() -> int:
             print(f"  {wave['completed']} of {args.users} finished in {time.perf_counter() - started:.0f} s, "
                   f"{wave['failed']} failed requests; answered by {shares}")
             for kind, k in wave["kinds"].items():
-                print(f"    {kind:14} n={k['n']:6}  failed={k['failed']:3}  p50={k['p50']:6.0f} ms  p95={k['p95']:6.0f} ms")
+                print(f"    {kind:14} n={k['n']:6}  failed={k['failed']:3}  "
+                      f"p50={k['p50']:6.0f} ms  p95={k['p95']:6.0f} ms")
             for failure in wave["failures"]:
                 print(f"    failure: {failure}")
             every_server = all(shares.get(f"127.0.0.1:{p}", 0) > 0 for p in app_ports)

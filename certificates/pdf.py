@@ -32,12 +32,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
+from typing import cast
 
 import segno
 from fontTools import subset as ftsubset
 from fontTools import ttLib
 from fpdf import FPDF
 from fpdf.enums import Align, MethodReturnValue, WrapMode, XPos, YPos
+from fpdf.fonts import TTFFont
 
 from core.errors import Refusal
 
@@ -181,7 +183,8 @@ class _Renderer:
             return self._line_counts[key]
         count = _line_counts.get(key) if _SOFT_HYPHEN not in text else None
         if count is None:
-            lines = pdf.multi_cell(w, text=text, wrapmode=wrapmode, dry_run=True, output=MethodReturnValue.LINES)
+            lines = cast(list[str], pdf.multi_cell(w, text=text, wrapmode=wrapmode, dry_run=True,
+                                                   output=MethodReturnValue.LINES))
             count = max(1, len(lines))
             if len(_line_counts) >= _LINE_COUNTS_KEPT:
                 _line_counts.clear()
@@ -190,7 +193,9 @@ class _Renderer:
             # Measuring numbers the document's glyphs in the order it meets them, and those
             # numbers are in the PDF: number them as measuring would, so that the bytes do not
             # depend on what this process drew before.
-            pick = pdf.current_font.subset.pick
+            font = pdf.current_font
+            assert isinstance(font, TTFFont)  # the certificate draws only with its own TrueType fonts
+            pick = font.subset.pick
             for char in text:
                 pick(ord(char))
         self._line_counts[key] = count
@@ -393,7 +398,7 @@ def _new_document(content: CertificateContent, font_dir: Path) -> FPDF:
 
 _PRINTED_DATE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
 _VIETNAM = datetime.timezone(datetime.timedelta(hours=7))
-_FIXED_DATE = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
+_FIXED_DATE = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 
 
 def _creation_date(place_date: str) -> datetime.datetime:

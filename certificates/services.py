@@ -8,18 +8,19 @@ import zipfile
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
+from typing import IO, cast
 
 from PIL import Image
 from sqlalchemy.exc import IntegrityError
 
+from certificates.models import KIND_COMMENDATION, KIND_COMPLETION, KIND_PRIZE, TITLES, Certificate, Issuer
+from certificates.pdf import CertificateContent, render_pdf, vietnamese_date_line
 from core import audit
 from core.clock import local_today, utcnow
 from core.errors import Refusal
 from core.extensions import db
 from core.permissions import can_manage_unit, scope_paths
 from core.text import fold, identifier
-from certificates.models import KIND_COMMENDATION, KIND_COMPLETION, KIND_PRIZE, TITLES, Certificate, Issuer
-from certificates.pdf import CertificateContent, render_pdf, vietnamese_date_line
 from learning.models import Topic
 from quizzes.models import TopicCompletion
 from units import services as units_services
@@ -345,9 +346,10 @@ def zip_stream(certificate_ids: list[int], base_url: str, cache: Path | None = N
                progress: Callable[[int], None] | None = None) -> Iterator[bytes]:
     """The certificates as one zip, produced piece by piece: memory stays at one PDF."""
     sink = _Sink()
-    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as archive:
+    # A file-like object enough for zipfile, though not an IO[bytes] (no tell(): see _Sink).
+    with zipfile.ZipFile(cast(IO[bytes], sink), "w", compression=zipfile.ZIP_STORED) as archive:
         for certificate_id in certificate_ids:
-            certificate = db.session.get(Certificate, certificate_id)
+            certificate = db.session.get_one(Certificate, certificate_id)
             archive.writestr(filename(certificate), render(certificate, base_url, cache))
             db.session.expunge(certificate)
             if progress:

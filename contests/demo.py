@@ -4,9 +4,9 @@ the demo runs."""
 import random
 from datetime import timedelta
 
-from contests import services
 from accounts.models import User
 from accounts.services import hash_password
+from contests import services
 from contests.models import Contest, Division, Participant, Round
 from core.clock import utcnow
 from core.extensions import db
@@ -27,7 +27,8 @@ WEEK_BANKS = [(BANK + "-tuan-1", "chuyen-de-toan-khoa-xiii"), (BANK, "chuyen-de-
 QUESTIONS_PER_ROUND = 20
 DESCRIPTION = """Cuộc thi trực tuyến tìm hiểu về Chủ tịch Hồ Chí Minh và việc học tập, làm theo tư tưởng,
 đạo đức, phong cách của Người, nhân kỷ niệm **132 năm Ngày sinh Chủ tịch Hồ Chí Minh (19/5/1890 – 19/5/2022)**.
-Dành cho đoàn viên, công nhân, viên chức, lao động trong tỉnh; người lao động chưa là đoàn viên đăng ký bằng số điện thoại."""
+Dành cho đoàn viên, công nhân, viên chức, lao động trong tỉnh; người lao động chưa là đoàn viên đăng ký
+bằng số điện thoại."""
 RULES = """- Mỗi tuần một vòng thi: 20 câu hỏi trắc nghiệm (một đáp án đúng) và một câu hỏi phụ dự đoán số người dự thi.
 - Thời gian làm bài 20 phút cho mỗi lượt; mỗi tuần được thi 2 lượt, tính lượt có kết quả cao nhất.
 - Mỗi người chỉ dùng một tài khoản (một số điện thoại).
@@ -97,7 +98,8 @@ def _play(contest: Contest, contest_round: Round, province: Unit, count: int = 3
         user = User(username=phone, full_name=name, password_hash=password_hash)
         db.session.add(user)
         participant = Participant(contest=contest, user=user, full_name=name, birth_year=1970 + n % 30, phone=phone,
-                                  unit_id=unit.id if unit else None, workplace="" if unit else "Công ty Thủy điện Nậm Na",
+                                  unit_id=unit.id if unit else None,
+                                  workplace="" if unit else "Công ty Thủy điện Nậm Na",
                                   division=services.division_for(contest, unit))
         db.session.add(participant)
         db.session.flush()

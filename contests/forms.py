@@ -1,7 +1,23 @@
-from wtforms import (BooleanField, IntegerField, PasswordField, SelectChoice, SelectField, StringField, SubmitField,
-                     TextAreaField)
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp, \
-    ValidationError
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from accounts.services import MIN_PASSWORD_LENGTH
 from contests.models import DIVISIONS_BY_KIND, DIVISIONS_FREE, DURATION_THEN_PREDICTION, PREDICTION_THEN_DURATION
@@ -92,9 +108,9 @@ class RoundForm(Form):
     submit = SubmitField("Lưu tuần thi")
 
     def validate_closes_at(self, field):
-        if not self.opens_at.errors and not field.errors:
-            if parse_local_moment(field.data) <= parse_local_moment(self.opens_at.data):
-                raise ValidationError("Thời điểm đóng phải sau thời điểm mở.")
+        if (not self.opens_at.errors and not field.errors
+                and parse_local_moment(field.data) <= parse_local_moment(self.opens_at.data)):
+            raise ValidationError("Thời điểm đóng phải sau thời điểm mở.")
 
 
 class ReasonForm(Form):

@@ -55,7 +55,8 @@ def new_contest():
     _organiser_or_403()
     form = ContestForm()
     form.bank_source.choices = [SelectChoice(0, "Để trống, biên tập viên soạn câu hỏi sau")] + [
-        SelectChoice(t.id, f"Sao chép câu hỏi của: {t.title[:120]} ({t.year})") for t in setup.bank_sources(current_user)]
+        SelectChoice(t.id, f"Sao chép câu hỏi của: {t.title[:120]} ({t.year})")
+        for t in setup.bank_sources(current_user)]
     if request.method == "GET":
         roots = services.organiser_units(current_user)
         form.open_to_public.data, form.published.data = True, False
@@ -80,9 +81,9 @@ def edit_contest(slug: str):
     if request.method == "GET":
         form.organiser_unit_code.data, form.audience_unit_code.data = (contest.organiser_unit.code,
                                                                        contest.audience_unit.code)
-    if form.validate_on_submit():
-        if save(lambda: setup.update_contest(contest, _contest_data(form), current_user), "Đã lưu cuộc thi."):
-            return redirect(url_for(".organise", slug=slug))
+    if form.validate_on_submit() and save(
+            lambda: setup.update_contest(contest, _contest_data(form), current_user), "Đã lưu cuộc thi."):
+        return redirect(url_for(".organise", slug=slug))
     return render_template("contests/organise_contest.html", form=form, contest=contest)
 
 

@@ -20,7 +20,14 @@ from sqlalchemy.orm.attributes import set_committed_value
 from accounts import services as accounts
 from contests import ranking
 from contests.models import (
-    DIVISIONS_BY_KIND, DURATION_THEN_PREDICTION, Contest, Division, Entry, Participant, Round, Standing,
+    DIVISIONS_BY_KIND,
+    DURATION_THEN_PREDICTION,
+    Contest,
+    Division,
+    Entry,
+    Participant,
+    Round,
+    Standing,
 )
 from core import audit
 from core.clock import format_datetime, to_local, utcnow
@@ -77,6 +84,7 @@ def add_round(contest: Contest, number: int, opens_at: datetime, closes_at: date
 
 def round_state(contest_round: Round, now: datetime) -> str:
     quiz = contest_round.quiz
+    assert quiz.opens_at is not None and quiz.closes_at is not None, "a contest round is always timed"
     if now < quiz.opens_at:
         return UPCOMING
     return OPEN if now < quiz.closes_at else CLOSED
@@ -117,6 +125,7 @@ def headline(contest: Contest, now: datetime | None = None) -> Headline:
     state = round_state(contest_round, now)
     quiz = contest_round.quiz
     if state == OPEN:
+        assert quiz.closes_at is not None, "a contest round is always timed"
         left = time_left_text(int((quiz.closes_at - now).total_seconds()))
         return Headline(OPEN, f"Tuần {contest_round.number} đang mở · còn {left}", contest_round)
     if state == UPCOMING:
@@ -377,6 +386,7 @@ def _cached(key: tuple, compute):
     with _computing_guard:
         lock = _computing.setdefault(key, threading.Lock())
     if not lock.acquire(blocking=hit is None):
+        assert hit is not None  # only a non-blocking acquire can fail
         return hit[1]
     try:
         again = _cache.get(key)
@@ -748,7 +758,8 @@ def jury_rows(contest_round: Round) -> Iterator[JuryRow]:
                        Attempt.flagged_short)
              .join(Participant, Participant.id == line.participant_id)
              .join(Attempt, Attempt.id == line.attempt_id)
-             .outerjoin(Unit, Unit.id == Participant.unit_id).outerjoin(Division, Division.id == Participant.division_id)
+             .outerjoin(Unit, Unit.id == Participant.unit_id)
+             .outerjoin(Division, Division.id == Participant.division_id)
              .where(line.contest_id == contest.id, line.round_number == contest_round.number,
                     Participant.excluded_at.is_(None))
              .order_by(*_in_order(contest.tie_break, line.score, line.prediction_error, line.duration_seconds,

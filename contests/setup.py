@@ -2,10 +2,18 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from contests.models import DIVISIONS_BY_KIND, DIVISIONS_FREE, DURATION_THEN_PREDICTION, PREDICTION_THEN_DURATION, \
-    Contest, Division, Entry, Participant, Round
-from contests.services import ContestError, add_round, forget_cache, may_organise_at, organiser_units, \
-    refresh_standings
+from contests.models import (
+    DIVISIONS_BY_KIND,
+    DIVISIONS_FREE,
+    DURATION_THEN_PREDICTION,
+    PREDICTION_THEN_DURATION,
+    Contest,
+    Division,
+    Entry,
+    Participant,
+    Round,
+)
+from contests.services import ContestError, add_round, forget_cache, may_organise_at, organiser_units, refresh_standings
 from core import audit
 from core.clock import utcnow
 from core.extensions import db

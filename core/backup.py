@@ -7,6 +7,7 @@ pg_dump for that (see the README), so the command refuses and says so.
 import os
 import sqlite3
 from pathlib import Path
+from typing import cast
 
 import click
 from flask.cli import with_appcontext
@@ -24,7 +25,7 @@ def backup_sqlite(out: Path) -> int:
     try:
         target = sqlite3.connect(partial)
         try:
-            source.driver_connection.backup(target, pages=PAGES_PER_STEP)
+            cast(sqlite3.Connection, source.driver_connection).backup(target, pages=PAGES_PER_STEP)
             pages = target.execute("PRAGMA page_count").fetchone()[0]
         finally:
             target.close()
@@ -40,7 +41,8 @@ def backup_sqlite(out: Path) -> int:
 def backup_command(out: Path) -> None:
     """Copy the SQLite database to OUT (consistent while the app runs)."""
     if db.engine.dialect.name != "sqlite":
-        raise click.ClickException("Cơ sở dữ liệu là PostgreSQL: hãy sao lưu bằng pg_dump (xem mục Sao lưu trong README).")
+        raise click.ClickException(
+            "Cơ sở dữ liệu là PostgreSQL: hãy sao lưu bằng pg_dump (xem mục Sao lưu trong README).")
     pages = backup_sqlite(out)
     size = out.stat().st_size
     click.echo(f"Đã sao lưu {pages} trang ({size / 1024 / 1024:.1f} MB) vào {out}.")

@@ -1,16 +1,16 @@
 """The server is the only clock. Times are stored as naive UTC and shown in Vietnam time."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def to_local(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc).astimezone(LOCAL_TZ)
+    return moment.replace(tzinfo=UTC).astimezone(LOCAL_TZ)
 
 
 def local_today(now: datetime | None = None) -> date:

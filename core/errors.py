@@ -1,14 +1,19 @@
-"""Refusals and the Vietnamese error pages.
+"""Refusals, the Vietnamese error pages, and a log line for what went wrong behind them.
 
 A rule that refuses what a person asked raises a ``Refusal`` (or a package's subclass of it) carrying
 the Vietnamese sentence to show them. A view shows it as a flash or as the form's error (usually
 through ``core.views.save``); a JSON call answers ``refusal_json``. A refusal no view catches still
 reaches the person: ``register`` turns it into a page (or JSON) with its sentence, not a 500.
 """
-from flask import jsonify, render_template, request
+import logging
+
+from flask import g, jsonify, render_template, request, session
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 
 from core.extensions import db
+from core.logs import event
+
+logger = logging.getLogger(__name__)
 
 DATABASE_DOWN = ("Máy chủ dữ liệu tạm thời không trả lời",
                  "Thao tác vừa rồi chưa được lưu; những gì đã lưu trước đó vẫn còn. Vui lòng thử lại sau ít giây.")
@@ -48,9 +53,29 @@ MESSAGES = {
 REFUSED_TITLE = "Không thực hiện được"
 
 
+def _user_id():
+    """Whose request it was, without a query (the database may be what failed): the person this
+    request loaded, else the id their signed session cookie names."""
+    loaded = getattr(g.get("_login_user"), "id", None)
+    if loaded is not None:
+        return loaded
+    claimed = str(session.get("_user_id", "")).partition(":")[0]
+    return int(claimed) if claimed.isascii() and claimed.isdigit() else None
+
+
 def register(app) -> None:
+    def log_exception(exc_info) -> None:
+        """Replaces Flask's: one line with the path and the person, then the traceback."""
+        event(logger, "unexpected_error", level=logging.ERROR, exc_info=exc_info, method=request.method,
+              path=request.path, user=_user_id())
+
+    app.log_exception = log_exception
+
     def handler(error):
         code = getattr(error, "code", 500) or 500
+        if code == 429:
+            event(logger, "rate_limited", level=logging.WARNING, path=request.path, ip=request.remote_addr,
+                  user=_user_id())
         title, message = MESSAGES.get(code, MESSAGES[500])
         if code == 400 and getattr(error, "description", "").startswith("The CSRF"):
             message = "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Hãy tải lại trang và gửi lại."
@@ -87,6 +112,9 @@ def register(app) -> None:
         drops the dead connection and pre-ping checks the next one."""
         if not (isinstance(error, OperationalError) or error.connection_invalidated):
             raise error
+        event(logger, "database_unavailable", level=logging.ERROR, method=request.method, path=request.path,
+              error=type(error.orig).__name__ if error.orig is not None else type(error).__name__,
+              detail=str(error.orig or error).splitlines()[0][:200], user=_user_id())
         db.session.rollback()
         title, message = DATABASE_DOWN
         if wants_json():

@@ -4,7 +4,7 @@ Headcounts (units) and reports offer the same periods, named the same way; a per
 what a form or a URL carries for it (``2022-01-01_2022-06-30``).
 """
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from core.clock import LOCAL_TZ, format_date
 
@@ -32,7 +32,7 @@ class Period:
     def utc_bounds(self) -> tuple[datetime, datetime]:
         """[from, to) in naive UTC, as times are stored."""
         def utc(day: date) -> datetime:
-            return datetime.combine(day, time(), LOCAL_TZ).astimezone(timezone.utc).replace(tzinfo=None)
+            return datetime.combine(day, time(), LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
         # A typed 0001-01-01 or 9999-12-31 has a local midnight outside what datetime holds; nothing
         # is stored that far out, so bounds within these years select the same rows.
         start, end = (min(max(day, date(1900, 1, 1)), date(2999, 12, 31)) for day in (self.start, self.end))

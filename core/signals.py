@@ -15,7 +15,7 @@ Each signal's ``doc`` names its sender (the first argument of ``send``) and its 
 """
 from typing import Any
 
-from blinker import Namespace, NamedSignal
+from blinker import NamedSignal, Namespace
 
 _signals = Namespace()
 

@@ -80,7 +80,7 @@ def _sniff_delimiter(text: str) -> str:
     first_lines = text.splitlines()[:HEADER_SEARCH_ROWS]
     sample = "\n".join(first_lines)
     counts = {delim: sample.count(delim) for delim in ("\t", ";", ",")}
-    return max(counts, key=counts.get) if any(counts.values()) else ","
+    return max(counts, key=counts.__getitem__) if any(counts.values()) else ","
 
 
 UNREADABLE_WORKBOOK = "Không đọc được tệp .xlsx: tệp hỏng hoặc không phải bảng tính Excel."
@@ -99,10 +99,11 @@ def check_workbook(path: Path) -> None:
     """
     try:
         with open(path, "rb") as handle:
-            end = zipfile._EndRecData(handle)  # the last record alone: how long the directory is
+            # Private zipfile API: the last record alone says how long the directory is.
+            end = zipfile._EndRecData(handle)  # type: ignore[attr-defined]
     except OSError:
         end = None
-    if end is not None and end[zipfile._ECD_SIZE] > MAX_DIRECTORY_BYTES:
+    if end is not None and end[zipfile._ECD_SIZE] > MAX_DIRECTORY_BYTES:  # type: ignore[attr-defined]
         raise TableError("Tệp .xlsx gồm quá nhiều phần nên không được mở. Hãy mở bằng Excel, lưu lại "
                          "hoặc lưu thành CSV UTF-8, rồi tải lại.")
     try:
@@ -152,7 +153,8 @@ def _raw_rows(path: Path, filename: str) -> Iterator[list]:
     else:
         text = _decode_csv(path.read_bytes())
         if "\x00" in text:
-            raise TableError("Tệp không phải bảng tính .xlsx hay văn bản CSV. Hãy lưu lại dưới dạng .xlsx hoặc CSV UTF-8.")
+            raise TableError("Tệp không phải bảng tính .xlsx hay văn bản CSV. "
+                             "Hãy lưu lại dưới dạng .xlsx hoặc CSV UTF-8.")
         yield from csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
 
 

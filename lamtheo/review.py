@@ -29,8 +29,16 @@ from core.errors import Refusal
 from core.extensions import db
 from core.permissions import can_manage_unit
 from lamtheo import plans
-from lamtheo.models import (REVIEW_FINAL, REVIEW_MIDTERM, REVIEW_NAMES, RESULT_PASSED, Commendation, Commitment,
-                            Plan, Review)
+from lamtheo.models import (
+    RESULT_PASSED,
+    REVIEW_FINAL,
+    REVIEW_MIDTERM,
+    REVIEW_NAMES,
+    Commendation,
+    Commitment,
+    Plan,
+    Review,
+)
 from reports import services as reports
 from units import services as units
 from units.models import UNIT_ACTIVE, Member, Unit

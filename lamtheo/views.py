@@ -1,7 +1,6 @@
 """Làm theo pages: a member's commitments; a unit's plan, commitments to confirm, suggestions and reviews."""
 import io
 
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
@@ -9,7 +8,7 @@ from core.clock import local_today, parse_vn_date
 from core.extensions import db
 from core.permissions import ADMIN, OFFICER, ensure_unit_in_scope, roles_required, scope_paths
 from lamtheo import commitments, plans, review
-from lamtheo.models import REVIEW_NAMES, RESULT_NAMES, Commitment, Plan, Review, Suggestion
+from lamtheo.models import RESULT_NAMES, REVIEW_NAMES, Commitment, Plan, Review, Suggestion
 from units import services as units
 from units.models import Member, Unit
 

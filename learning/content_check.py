@@ -165,7 +165,8 @@ def _document_flags(topic: str, item: str, text: str) -> list[Flag]:
                               f"số văn bản “{written}” không có trong danh sách văn bản đã biết: có thể là số bịa."))
         elif date and not _same_day(date, _KNOWN[key][1]):
             flags.append(Flag(topic, item, "document_date",
-                              f"“{written}” ghi ngày {'/'.join(date)}, nhưng văn bản này ban hành ngày {_KNOWN[key][1]}."))
+                              f"“{written}” ghi ngày {'/'.join(date)}, "
+                              f"nhưng văn bản này ban hành ngày {_KNOWN[key][1]}."))
     return flags
 
 
@@ -229,7 +230,8 @@ def blind_scores(questions: list[QuestionItem]) -> tuple[float, float, int]:
     longest = dated = 0.0
     for question in singles:
         lengths = [len(_nfc(text)) for text, _ in question.choices]
-        top = [correct for (_, correct), length in zip(question.choices, lengths) if length == max(lengths)]
+        top = [correct for (_, correct), length in zip(question.choices, lengths, strict=True)
+               if length == max(lengths)]
         longest += sum(top) / len(top)
         with_date = [correct for text, correct in question.choices if _DATE.search(text)]
         pool = with_date or [correct for _, correct in question.choices]

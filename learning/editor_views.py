@@ -18,8 +18,18 @@ from core.text import clean_name
 from core.uploads import import_upload
 from core.views import save
 from learning import content_check, editing, question_io, services
-from learning.forms import (ActionForm, AssignForm, CloneForm, LessonForm, NewLessonForm, NewQuestionForm,
-                            NewTopicForm, QuestionForm, QuestionImportForm, TopicForm)
+from learning.forms import (
+    ActionForm,
+    AssignForm,
+    CloneForm,
+    LessonForm,
+    NewLessonForm,
+    NewQuestionForm,
+    NewTopicForm,
+    QuestionForm,
+    QuestionImportForm,
+    TopicForm,
+)
 from learning.models import Topic
 from units import services as units_services
 
@@ -134,10 +144,9 @@ def assign(topic_slug: str):
 @bp.post("/topics/<topic_slug>/unassign/<int:unit_id>")
 def unassign(topic_slug: str, unit_id: int):
     topic = _topic_or_404(topic_slug)
-    if _checked_action():
-        if editing.unassign_unit(topic, unit_id, actor=current_user):
-            db.session.commit()
-            flash("Đã thôi giao chuyên đề cho đơn vị.", "success")
+    if _checked_action() and editing.unassign_unit(topic, unit_id, actor=current_user):
+        db.session.commit()
+        flash("Đã thôi giao chuyên đề cho đơn vị.", "success")
     return redirect(url_for(".topic", topic_slug=topic.slug, _anchor="assignments"))
 
 

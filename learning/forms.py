@@ -1,8 +1,16 @@
 """Learning's forms: the editor's and the offline study sessions'. Fields are checked here; the rules
 (unique slugs, choices) in learning.editing, those of sessions in learning.sessions."""
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import (BooleanField, Field, IntegerField, SelectChoice, SelectField, StringField, SubmitField,
-                     TextAreaField)
+from wtforms import (
+    BooleanField,
+    Field,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from core.forms import Form, VNDateField
@@ -123,7 +131,7 @@ class QuestionForm(Form):
                 if (text.data or "").strip()]
 
     def load_choices(self, question) -> None:
-        for (_, text, correct), choice in zip(self.choice_fields(), question.choices):
+        for (_, text, correct), choice in zip(self.choice_fields(), question.choices, strict=False):
             text.data, correct.data = choice.text, choice.is_correct
 
 

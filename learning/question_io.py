@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from core import audit
 from core.extensions import db
+from core.logs import logged_import
 from core.tabular import FORMULA_START, ImportIssue, ImportReport, Row, TableError, WorkbookWriter, read_table
 from core.text import clean_name, fold
 from learning import editing
@@ -28,7 +29,7 @@ CHOICE_KEYS = tuple(f"choice_{letter.lower()}" for letter in LETTERS)
 COLUMNS: dict[str, tuple[str, ...]] = {
     "text": ("Câu hỏi",),
     "type": ("Loại", "Loại câu hỏi"),
-    **{key: (f"Đáp án {letter}",) for key, letter in zip(CHOICE_KEYS, LETTERS)},
+    **{key: (f"Đáp án {letter}",) for key, letter in zip(CHOICE_KEYS, LETTERS, strict=True)},
     "correct": ("Đáp án đúng",),
     "explanation": ("Giải thích",),
     "lesson": ("Bài học",),
@@ -171,6 +172,7 @@ def _parse_row(row: Row, title: dict[str, str], lessons: _LessonFinder, result: 
                                            lesson=lesson, choices=choices))
 
 
+@logged_import("questions")
 def import_questions(topic: Topic, path: Path, filename: str, actor, *, publish: bool = True,
                      dry_run: bool = False, now=None) -> ImportResult:
     """Check every row; when all are good (and not ``dry_run``) add them to the topic's bank.
@@ -204,7 +206,7 @@ def import_questions(topic: Topic, path: Path, filename: str, actor, *, publish:
         return result
     slugs = editing.new_question_slugs(topic, len(parsed))
     position = editing.next_question_position(topic)
-    for offset, (item, slug) in enumerate(zip(parsed, slugs)):
+    for offset, (item, slug) in enumerate(zip(parsed, slugs, strict=True)):
         question = editing.create_question(topic, item.data, slug=slug, published=publish,
                                            position=position + offset)
         result.added += 1

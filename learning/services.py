@@ -15,7 +15,15 @@ from core.extensions import db
 from core.permissions import EDITOR, OFFICER, ORGANISER, has_role, is_admin
 from core.text import fold, fold_aligned, like_escape
 from learning.models import (
-    MULTIPLE, SINGLE, TRUE_FALSE, Choice, Lesson, LessonProgress, Question, Topic, TopicAssignment,
+    MULTIPLE,
+    SINGLE,
+    TRUE_FALSE,
+    Choice,
+    Lesson,
+    LessonProgress,
+    Question,
+    Topic,
+    TopicAssignment,
 )
 from units import services as units
 from units.models import Member, Unit
@@ -39,7 +47,8 @@ def wait_text(seconds_left: int) -> str:
 
 class TooSoon(LearningError):
     def __init__(self, seconds_left: int):
-        super().__init__(f"Bạn mở bài này chưa lâu. Hãy đọc hết bài rồi đánh dấu lại sau {wait_text(seconds_left)} nữa.")
+        super().__init__(f"Bạn mở bài này chưa lâu. "
+                         f"Hãy đọc hết bài rồi đánh dấu lại sau {wait_text(seconds_left)} nữa.")
         self.seconds_left = seconds_left
 
 

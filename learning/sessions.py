@@ -16,6 +16,7 @@ from core import audit
 from core.clock import format_date, local_today, parse_vn_date
 from core.errors import Refusal
 from core.extensions import db
+from core.logs import logged_import
 from core.permissions import can_manage_unit
 from core.tabular import ImportReport, read_table
 from core.text import clean_name, fold, identifier
@@ -226,6 +227,7 @@ def _existing_sessions(key: tuple[int, int, date, str]) -> list[StudySession]:
         unit_id=unit_id, topic_id=topic_id, held_on=held_on, form=form)))
 
 
+@logged_import("sessions")
 def import_sessions(path: Path, filename: str, actor, *, dry_run=False, now=None) -> SessionImportResult:
     """Validate every row, then (unless ``dry_run`` or any error) write them all.
 

@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
@@ -16,7 +16,7 @@ def parse_local_moment(text: str) -> datetime | None:
     if not text:
         return None
     local = datetime.strptime(text, MOMENT_FORMAT).replace(tzinfo=LOCAL_TZ)
-    return local.astimezone(timezone.utc).replace(tzinfo=None)
+    return local.astimezone(UTC).replace(tzinfo=None)
 
 
 def format_local_moment(moment: datetime | None) -> str:

@@ -8,10 +8,11 @@ import hmac
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import func, update
+from sqlalchemy import CursorResult, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -25,8 +26,17 @@ from core.markup import render_inline
 from learning import services as learning
 from learning.models import MULTIPLE, SINGLE, Question, Topic
 from quizzes.models import (
-    EXPIRED, GRADE_LAST, IN_PROGRESS, PURPOSE_FINAL, REVIEW_EACH_TRY, REVIEW_SCORE, SUBMITTED,
-    Answer, Attempt, Quiz, TopicCompletion,
+    EXPIRED,
+    GRADE_LAST,
+    IN_PROGRESS,
+    PURPOSE_FINAL,
+    REVIEW_EACH_TRY,
+    REVIEW_SCORE,
+    SUBMITTED,
+    Answer,
+    Attempt,
+    Quiz,
+    TopicCompletion,
 )
 from units.models import Member
 
@@ -343,9 +353,9 @@ def finish(attempt: Attempt, *, now: datetime | None = None, status: str = SUBMI
     values = {"status": status, "finished_at": finished_at, "score": score, "percent": percent,
               "passed": percent >= quiz.pass_percent,
               "flagged_short": (finished_at - attempt.started_at).total_seconds() < quiz.min_duration_seconds}
-    result = db.session.execute(
+    result = cast(CursorResult, db.session.execute(  # an UPDATE's result: it has a rowcount
         update(Attempt).where(Attempt.id == attempt.id, Attempt.status == IN_PROGRESS).values(**values)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)))
     if result.rowcount == 1:  # ours: the row now holds exactly these values
         for key, value in values.items():
             set_committed_value(attempt, key, value)
@@ -455,7 +465,7 @@ def completion(member: Member | None, topic: Topic) -> TopicCompletion | None:
 
 
 def _complete(attempt: Attempt, now: datetime) -> None:
-    member = db.session.get(Member, attempt.member_id)
+    member = db.session.get_one(Member, attempt.member_id)
     topic = attempt.quiz.topic
     if completion(member, topic) is not None or lessons_left(member, topic):
         return

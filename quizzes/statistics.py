@@ -22,7 +22,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-
 from accounts.models import User
 from core.clock import to_local
 from core.extensions import db
@@ -155,7 +154,7 @@ def pearson(xs: list[float], ys: list[float]) -> float | None:
     mean_x, mean_y = math.fsum(xs) / n, math.fsum(ys) / n
     dx = [x - mean_x for x in xs]
     dy = [y - mean_y for y in ys]
-    covariance = math.fsum(a * b for a, b in zip(dx, dy))
+    covariance = math.fsum(a * b for a, b in zip(dx, dy, strict=True))
     spread = math.sqrt(math.fsum(a * a for a in dx) * math.fsum(b * b for b in dy))
     if spread == 0:
         return None

@@ -104,10 +104,10 @@ def completion_line(per_day: list[tuple[date, int]], start: date, end: date, hea
         label = percent_vn(value).replace(",0%", "%") if as_percent else _number_vn(round(value))
         body.append(f'<line x1="0" x2="100%" y1="{y(value)}" y2="{y(value)}" stroke="#ced4da" stroke-width="1"/>'
                     f'<text x="0" y="{y(value) - 3}" font-size="11" fill="{GREY}">{escape(label)}</text>')
-    for (day_a, _), (day_b, _), value_a, value_b in zip(points, points[1:], values, values[1:]):
+    for (day_a, _), (day_b, _), value_a, value_b in zip(points, points[1:], values, values[1:], strict=False):
         body.append(f'<line x1="{x(day_a)}" y1="{y(value_a)}" x2="{x(day_b)}" y2="{y(value_b)}" '
                     f'stroke="{BAR_COLOUR}" stroke-width="2.5"/>')
-    for (day, count), value in zip(points, values):
+    for (day, count), value in zip(points, values, strict=True):
         text = f"{day:%d/%m/%Y}: {_number_vn(count)} người" + (f" ({percent_vn(value)})" if as_percent else "")
         body.append(f'<circle cx="{x(day)}" cy="{y(value)}" r="3.5" fill="{BAR_COLOUR}"><title>{escape(text)}</title>'
                     f'</circle>')

@@ -101,7 +101,7 @@ def _seed_plan(plan: Plan, password_hash: str) -> str:
     if quiz is None:
         return ""
     lessons = learning.published_lessons(topic)
-    if db.session.scalar(db.select(LessonProgress.id).where(LessonProgress.lesson_id.in_([l.id for l in lessons]))
+    if db.session.scalar(db.select(LessonProgress.id).where(LessonProgress.lesson_id.in_([x.id for x in lessons]))
                          .limit(1)) is not None:
         return f"Kết quả học tập mẫu {plan.topic}: đã có."
     rng = random.Random(2022)

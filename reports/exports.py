@@ -75,7 +75,7 @@ def report_lines(report: Report) -> Iterator[tuple[str, str, Figures, str, list]
         return [pick(group).get(key) for group in report.groups for key, _, _ in group.columns]
     for unit, figures in report.rows:
         yield (unit.name, unit.code, figures, BEHIND if unit.id in report.behind else "",
-               added(lambda group: group.rows.get(unit.id, {})))
+               added(lambda group, unit=unit: group.rows.get(unit.id, {})))
     if report.own is not None:
         yield (f"Tại {report.unit.name} (không kể đơn vị trực thuộc)", report.unit.code, report.own, "",
                added(lambda group: group.own))
@@ -162,7 +162,7 @@ def write_workbook(report: Report, members: Iterable[MemberStatus] | None, out, 
                         for _, _, value, number_format in COLUMNS]
                      + [_cell(sheet, behind, bold=total, border=True)]
                      + [_cell(sheet, _added_value(value, number_format), number_format=number_format, bold=total,
-                              border=True) for value, (_, number_format) in zip(extra, added)])
+                              border=True) for value, (_, number_format) in zip(extra, added, strict=True)])
     sheet.append()
     sheet.append([_cell(sheet, "Ghi chú:", bold=True)])
     for note in NOTES:
@@ -192,7 +192,7 @@ def _member_sheet(workbook: WorkbookWriter, members: Iterable[MemberStatus], uni
     count = 0
     for count, status in enumerate(members, start=1):
         sheet.append([_cell(sheet, value, number_format=number_format, border=True)
-                      for value, (_, _, number_format) in zip(member_row(count, status), MEMBER_COLUMNS)])
+                      for value, (_, _, number_format) in zip(member_row(count, status), MEMBER_COLUMNS, strict=True)])
     sheet.append()
     sheet.append([_cell(sheet, f"Tổng số: {count:,} đoàn viên.".replace(",", "."), bold=True)])
     _signatures(sheet, place, left=2, right=len(MEMBER_COLUMNS) - 2)

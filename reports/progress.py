@@ -21,8 +21,22 @@ from datetime import datetime
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import (Connection, Date, and_, cast, delete, event, func, insert, literal, null, select, true,
-                        union_all, update)
+from sqlalchemy import (
+    Connection,
+    Date,
+    and_,
+    cast,
+    delete,
+    event,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session, object_session
 
 from certificates.models import KIND_COMPLETION, Certificate
@@ -152,10 +166,9 @@ def _after_flush(session: Session, _context) -> None:
         elif isinstance(obj, Attempt) and obj.member_id and _changed(
                 obj, new_or_gone, "status", "started_at", "finished_at", "percent", "passed"):
             by_quiz[obj.quiz_id].add(obj.member_id)
-        elif isinstance(obj, TopicCompletion) and _changed(obj, new_or_gone, "completed_at"):
-            by_topic[obj.topic_id].add(obj.member_id)
-        elif (isinstance(obj, Certificate) and obj.kind == KIND_COMPLETION and obj.member_id and obj.topic_id
-              and _changed(obj, new_or_gone, "issued_on", "revoked_at")):
+        elif (isinstance(obj, TopicCompletion) and _changed(obj, new_or_gone, "completed_at")) or (
+                isinstance(obj, Certificate) and obj.kind == KIND_COMPLETION and obj.member_id and obj.topic_id
+                and _changed(obj, new_or_gone, "issued_on", "revoked_at")):
             by_topic[obj.topic_id].add(obj.member_id)
         elif isinstance(obj, Lesson) and obj.topic_id and (
                 obj.published if new_or_gone else _changed(obj, False, "published")):

@@ -69,14 +69,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, func, or_, text, union_all
+from sqlalchemy import Subquery, and_, case, func, or_, text, union_all
 
 from certificates.models import KIND_COMPLETION, Certificate
 from contests.models import Entry, Participant
 from core import signals
 from core.clock import format_date
-from core.periods import Period, year_periods
 from core.extensions import db
+from core.periods import Period, year_periods
 from learning import services as learning
 from learning.models import KIND_CONTEST, SESSION_FORMS, Lesson, LessonProgress, StudySession, StudySessionMember, Topic
 from quizzes.models import EXPIRED, PURPOSE_FINAL, SUBMITTED, Attempt, Quiz
@@ -306,7 +306,7 @@ def _units_share(root: Unit) -> float:
 
 @dataclass
 class _PerMember:
-    rows: object          # the subquery: one row per member placed in the subtree
+    rows: Subquery        # one row per member placed in the subtree
     published: list[int]  # ids of the topic's published lessons
 
     @property
@@ -470,7 +470,7 @@ def completion_report(unit: Unit, topic: Topic, period: Period) -> Report:
     share = _units_share(unit)
     # Each unit of the subtree counts in the row of the child it is under, or in the unit's own row.
     depth = len(units.path_ids(unit))
-    own_row, by_child = Figures(), defaultdict(Figures)
+    own_row, by_child = Figures(), defaultdict[int, Figures](Figures)
     row_of = {}
     for unit_id, path in db.session.execute(db.select(Unit.id, Unit.path).where(units.in_subtree(unit))):
         ids = path.strip("/").split("/")

@@ -5,12 +5,21 @@ Tables are created once per run and emptied after each test, which is what keeps
 PostgreSQL run fast. Under pytest-xdist each worker has a database of its own: its own
 SQLite file, or a PostgreSQL database named after TEST_DATABASE_URL's with the worker's id.
 
+Two starting points many tests share are built once per worker and restored from memory
+for each test that asks for them: ``world`` (a small tree with one account per role) and
+``synced`` (content/ as `flask content sync` leaves it). Building them took most of the suite's
+time; restoring them is a few INSERTs. Passwords are hashed with one round of PBKDF2 here
+(``PASSWORD_HASH_METHOD``); the application's own setting stays scrypt.
+
 Tests are marked by what they need, so a quick loop can leave them out (`make test-fast`):
 ``browser`` (Chromium) is set here from the fixtures a test uses; ``subprocess`` (a server
 or command in another process) and ``slow`` (a minute or more alone) are set by hand.
 """
 import os
 import threading
+from datetime import datetime
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from flask import g
@@ -19,12 +28,18 @@ from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from app import create_app
+from core.clock import utcnow
 from core.extensions import db
+from learning import content
+from learning import services as learning
+from learning.models import Topic
 from tests import factories
 from tests.chromium import CHROMIUM, LAUNCH_ARGS
 
-
 BROWSER_FIXTURES = {"browser", "page"}
+CONTENT = Path(__file__).resolve().parent.parent / "content"
+# One round: a hash made in a test is only ever checked in a test. scrypt (the app's) costs 0.1 s.
+FAST_PASSWORD_HASH = "pbkdf2:sha256:1"
 
 
 def pytest_collection_modifyitems(items):
@@ -82,6 +97,7 @@ def app(database_url, _schema, tmp_path):
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,
+        "PASSWORD_HASH_METHOD": FAST_PASSWORD_HASH,
     })
 
     @app.before_request
@@ -108,10 +124,81 @@ def runner(app):
     return app.test_cli_runner()
 
 
+class Snapshot:
+    """The rows ``build`` writes, kept the first time it runs on empty tables, then put back by INSERT.
+
+    ``restore`` inserts them only while those tables are empty (so the ids are free); otherwise
+    it builds again. ``build`` returns a namespace of the ORM objects a test wants (kept as ids).
+    """
+
+    def __init__(self, build):
+        self.build = build
+        self.rows: dict | None = None
+        self.handles: dict = {}
+        self.taken_at = utcnow()
+
+    @staticmethod
+    def _counts() -> dict:
+        return {table: db.session.scalar(db.select(db.func.count()).select_from(table))
+                for table in db.metadata.sorted_tables}
+
+    def _build(self) -> SimpleNamespace:
+        before = self._counts() if self.rows is None else None
+        built = self.build() or SimpleNamespace()
+        db.session.commit()
+        if before is not None:
+            written = [table for table, count in self._counts().items() if count > before[table]]
+            if not any(before[table] for table in written):
+                self.handles = {name: (type(obj), obj.id) for name, obj in vars(built).items()}
+                self.rows = {table: [dict(row) for row in db.session.execute(  # by id: a tree's root first
+                    table.select().order_by(*table.primary_key.columns)).mappings()] for table in written}
+                self.taken_at = utcnow()
+        return built
+
+    def restore(self) -> SimpleNamespace:
+        if self.rows is None or any(db.session.execute(table.select().limit(1)).first() for table in self.rows):
+            return self._build()
+        # Moments move forward with the clock, as if built now: "created today" stays true.
+        late = utcnow() - self.taken_at
+        for table, rows in self.rows.items():  # sorted_tables order: parents first
+            db.session.execute(table.insert(), [
+                {key: value + late if isinstance(value, datetime) else value for key, value in row.items()}
+                for row in rows])
+        if db.engine.dialect.name == "postgresql":  # the sequences did not see the ids go in
+            for table in self.rows:
+                db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                                        f"(SELECT max(id) FROM {table.name}))"))
+        db.session.commit()
+        return SimpleNamespace(**{name: db.session.get(model, id_) for name, (model, id_) in self.handles.items()})
+
+
+def _sync_content():
+    content.sync(CONTENT)
+
+
+def _place_synced_topics():
+    """What sync does besides writing rows: set each topic for its federation, if that unit exists."""
+    for topic in db.session.scalars(db.select(Topic)):
+        learning.place_topic(topic)
+    db.session.commit()
+
+
+WORLD = Snapshot(factories.make_world)
+SYNCED = Snapshot(_sync_content)
+
+
 @pytest.fixture
 def world(app):
     """A small tree with one account per role, used by view and permission tests."""
-    return factories.make_world()
+    return WORLD.restore()
+
+
+@pytest.fixture
+def synced(app):
+    """content/ synced, as `flask content sync` leaves it; its topics are the same in every test."""
+    SYNCED.restore()
+    _place_synced_topics()
+    return CONTENT
 
 
 @pytest.fixture

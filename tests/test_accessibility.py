@@ -8,17 +8,16 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from flask import current_app
 from sqlalchemy import update
 
 from accounts.models import User
 from certificates.models import Certificate
 from contests import demo as contests_demo
 from contests import services as contests
-from flask import current_app
 from core.clock import utcnow
 from core.extensions import db
 from lamtheo.models import Review
-from learning import content
 from learning import services as learning
 from learning.models import Question
 from quizzes import services as quizzes
@@ -71,7 +70,8 @@ def seed_demo_with_a_member_who_studied() -> dict:
     lesson = learning.published_lessons(passed_topic)[0]
     submission = db.session.scalars(db.select(ReportSubmission.id)).first()
     review = db.session.scalars(db.select(Review.id)).first()
-    return {"passed": passed.id, "submission": submission, "review": review, "open": in_progress.id, "certificate": certificate.code,
+    return {"passed": passed.id, "submission": submission, "review": review, "open": in_progress.id,
+            "certificate": certificate.code,
             "lesson": f"/learn/{passed_topic.slug}/{lesson.slug}"}
 
 
@@ -143,9 +143,9 @@ ZOOMED_PROBLEMS = """(shownAt100) => {
         }
     });
     return problems;
-}""" % PRIMARY
+}""".replace("%s", PRIMARY)
 SHOWN_AT_100 = """() => [...document.querySelectorAll('%s')].flatMap((button, index) =>
-    button.checkVisibility() ? [index] : [])""" % PRIMARY
+    button.checkVisibility() ? [index] : [])""".replace("%s", PRIMARY)
 
 
 def _readable(found: dict) -> str:
@@ -201,8 +201,7 @@ def _tab_to(page, selector: str, presses: int = 80) -> None:
     raise AssertionError(f"{presses} presses of Tab never reach {selector}")
 
 
-def test_a_member_takes_the_quiz_with_the_keyboard_alone(app, world, live_url, page):
-    content.sync(CONTENT)
+def test_a_member_takes_the_quiz_with_the_keyboard_alone(synced, app, world, live_url, page):
     topic = learning.get_topic("chuyen-de-2022")
     learning.assign_topic(topic, world.province)  # its federation, LDLD-LC, is not in this small world
     multiple = db.session.scalars(db.select(Question.slug).where(Question.topic_id == topic.id,

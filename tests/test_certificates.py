@@ -3,7 +3,6 @@ import io
 import re
 import zipfile
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -15,17 +14,13 @@ from core import signals
 from core.clock import utcnow
 from core.extensions import db
 from core.models import AuditEntry
-from learning import content
 from learning import services as learning
 from quizzes.models import TopicCompletion
 from tests.factories import make_member
 
-CONTENT = Path(__file__).resolve().parent.parent / "content"
-
 
 @pytest.fixture
-def setting(world):
-    content.sync(CONTENT)
+def setting(synced, world):
     topic = learning.get_topic("chuyen-de-2022")
     learning.assign_topic(topic, world.province)  # its federation, LDLD-LC, is not in this small world
     services.save_issuer(world.province, actor=world.admin, body_lines="Liên đoàn Lao động tỉnh Thử",

@@ -350,7 +350,8 @@ def test_two_processes_draw_the_same_bytes(tmp_path):
     import subprocess
     import sys
     from pathlib import Path
-    script = ("import sys; from tests.test_certificates_pdf import PRIZE, LONG; from certificates.pdf import render_pdf; "
+    script = ("import sys; from tests.test_certificates_pdf import PRIZE, LONG; "
+              "from certificates.pdf import render_pdf; "
               "sys.stdout.buffer.write(render_pdf(PRIZE) + render_pdf(LONG))")
     root = Path(__file__).resolve().parent.parent
     outputs = [subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, check=True,

@@ -2,7 +2,6 @@
 import io
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -10,22 +9,20 @@ from openpyxl import load_workbook
 from contests import services
 from contests.models import Contest, Division, Entry, Participant
 from core.clock import utcnow
-from core.models import AuditEntry
 from core.extensions import db
-from learning import content, editing
+from core.models import AuditEntry
+from learning import editing
 from learning import services as learning
 from quizzes import services as quizzes
 from quizzes.models import Attempt
 
-CONTENT = Path(__file__).resolve().parent.parent / "content"
 GUEST = {"full_name": "Trần Thị Hoa", "birth_year": "1995", "phone": "0987 654 321", "unit_code": "",
          "workplace": "Công ty May Lai Châu", "citizen_id": "012345678901", "password": "hoa-du-thi-2022",
          "confirm": "hoa-du-thi-2022"}
 
 
 @pytest.fixture
-def contest(world):
-    content.sync(CONTENT)
+def contest(synced, world):
     bank = editing.clone_topic(learning.get_topic("ket-luan-01-kl-tw"), "ngan-hang", "Ngân hàng thi", 2022)
     contest = Contest(slug="thi-132-nam", title="Cuộc thi 132 năm Ngày sinh Bác", organiser_unit=world.province,
                       audience_unit=world.province, bank=bank, published=True, rules_md="- Thi 20 câu.")

@@ -1,6 +1,5 @@
 """The organising committee: setting a contest up through its pages, prizes with certificates, flags."""
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -11,14 +10,12 @@ from contests.models import Contest, Participant, Prize
 from core.clock import utcnow
 from core.extensions import db
 from core.models import AuditEntry
-from learning import content
 from learning import services as learning
 from learning.models import KIND_CONTEST
 from quizzes import services as quizzes
 from quizzes.forms import format_local_moment
 from tests.factories import PASSWORD, make_member, make_user
 
-CONTENT = Path(__file__).resolve().parent.parent / "content"
 CONTEST_FORM = {"title": "Cuộc thi tìm hiểu 97 năm Ngày thành lập Công đoàn Việt Nam", "slug": "",
                 "anniversary": "28/7/1929 – 28/7/2026", "description_md": "Giới thiệu", "rules_md": "- Thi 10 câu.",
                 "organiser_unit_code": "P", "audience_unit_code": "", "open_to_public": "y",
@@ -32,8 +29,7 @@ def _round_form(opens, closes, **changes):
 
 
 @pytest.fixture
-def bank_source(world):
-    content.sync(CONTENT)
+def bank_source(synced, world):
     topic = learning.get_topic("ket-luan-01-kl-tw")
     learning.assign_topic(topic, world.province)  # the test province's own: its organisers may copy it
     db.session.commit()
@@ -55,7 +51,8 @@ def test_an_organiser_sets_up_a_contest_with_divisions_and_rounds(world, login, 
     assert services.get_contest(contest.slug) is contest
 
     grassroots_kind = world.grassroots_a.kind
-    organiser.post(f"/contests/{contest.slug}/organise/divisions", data={"name": "Bảng A", "unit_kind": grassroots_kind.id})
+    organiser.post(f"/contests/{contest.slug}/organise/divisions",
+                   data={"name": "Bảng A", "unit_kind": grassroots_kind.id})
     organiser.post(f"/contests/{contest.slug}/organise/divisions", data={"name": "Bảng B", "unit_kind": 0})
     db.session.expire_all()
     assert [(d.name, d.unit_kind_id) for d in contest.divisions] == [("Bảng A", grassroots_kind.id), ("Bảng B", None)]
@@ -106,7 +103,8 @@ def test_a_bank_too_small_and_a_started_round_are_refused(world, login, bank_sou
 
 
 def _create_second(organiser, bank_source) -> Contest:
-    organiser.post("/contests/organise/new", data={**CONTEST_FORM, "slug": "thi-thu-hai", "bank_source": bank_source.id})
+    organiser.post("/contests/organise/new",
+                   data={**CONTEST_FORM, "slug": "thi-thu-hai", "bank_source": bank_source.id})
     return services.get_contest("thi-thu-hai")
 
 
@@ -187,11 +185,10 @@ def test_prizes_wait_for_the_close_and_the_real_figure(played):
 def test_prizes_per_division_and_their_certificates_in_one_step(played, world, login, client):
     contest, organiser, people = played
     organiser.post(f"/contests/{contest.slug}/organise/figure", data={"round": "1", "figure": "103"})
-    counts = {"round": "1", "count-%d-first" % contest.divisions[0].id: "1",
-              "count-%d-second" % contest.divisions[0].id: "1", "count-%d-third" % contest.divisions[0].id: "2",
-              "count-%d-consolation" % contest.divisions[0].id: "0", "count-%d-first" % contest.divisions[1].id: "1",
-              "count-%d-second" % contest.divisions[1].id: "0", "count-%d-third" % contest.divisions[1].id: "0",
-              "count-%d-consolation" % contest.divisions[1].id: "0"}
+    a, b = (division.id for division in contest.divisions[:2])
+    counts = {"round": "1", f"count-{a}-first": "1", f"count-{a}-second": "1", f"count-{a}-third": "2",
+              f"count-{a}-consolation": "0", f"count-{b}-first": "1", f"count-{b}-second": "0",
+              f"count-{b}-third": "0", f"count-{b}-consolation": "0"}
     preview = organiser.get(f"/contests/{contest.slug}/organise/prizes", query_string=counts).get_data(as_text=True)
     assert "Danh sách dự kiến (5 giải)" in preview and "Khách Mời 0" in preview
     assert db.session.scalar(db.select(db.func.count(Prize.id))) == 0  # a preview saves nothing

@@ -7,8 +7,8 @@ from contests import services
 from core.extensions import db
 from core.markup import slug_within
 from tests.factories import log_in_browser
-from tests.test_contests_organising import _create, bank_source  # noqa: F401 (the fixture)
 from tests.test_contests import GUEST, contest  # noqa: F401 (the fixture)
+from tests.test_contests_organising import _create, bank_source  # noqa: F401 (the fixture)
 
 PHONE = {"width": 390, "height": 844}
 
@@ -40,7 +40,8 @@ def test_the_home_card_leads_with_the_state_and_vao_thi(contest, client):
 
 
 def test_the_big_button_takes_a_visitor_in_step_by_step(contest, client, login, app):
-    assert 'href="/contests/thi-132-nam/register">VÀO THI<' in client.get("/contests/thi-132-nam").get_data(as_text=True)
+    landing = client.get("/contests/thi-132-nam").get_data(as_text=True)
+    assert 'href="/contests/thi-132-nam/register">VÀO THI<' in landing
     member = login("member")
     page = member.get("/contests/thi-132-nam").get_data(as_text=True)
     assert 'action="/contests/thi-132-nam/join"' in page and ">VÀO THI</button>" in page

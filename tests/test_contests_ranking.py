@@ -33,7 +33,7 @@ def test_a_round_ranks_each_participant_once_by_their_best(attempts, actual, tie
 @given(results, st.integers(0, 5000), tie_breaks)
 def test_among_equal_scores_the_chosen_tie_breaks_decide(attempts, actual, tie_break):
     ranked = ranking.rank_round(attempts, actual, tie_break)
-    for upper, lower in zip(ranked, ranked[1:]):
+    for upper, lower in zip(ranked, ranked[1:], strict=False):
         if upper.score != lower.score:
             continue
         first = (ranking.error(upper.prediction, actual), upper.duration_seconds)

@@ -5,12 +5,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from accounts.models import User
 from contests import ranking, services
 from contests.models import DURATION_THEN_PREDICTION, PREDICTION_THEN_DURATION, Contest, Entry, Participant, Round
 from core.extensions import db
 from learning.models import Topic
 from quizzes.models import Attempt, Quiz
-from accounts.models import User
 from tests.factories import make_unit
 
 T0 = datetime(2022, 5, 16, 1, 0)
@@ -81,7 +81,7 @@ def test_a_round_ranks_in_sql_as_the_rule_says(generated, tie_break, actual):
 @pytest.mark.parametrize("tie_break", [PREDICTION_THEN_DURATION, DURATION_THEN_PREDICTION])
 @pytest.mark.parametrize("actuals", [(None, None), (1000, None), (1000, 1500)])
 def test_the_overall_board_ranks_in_sql_as_the_rule_says(generated, tie_break, actuals):
-    for contest_round, actual in zip(generated.rounds, actuals):
+    for contest_round, actual in zip(generated.rounds, actuals, strict=True):
         contest_round.actual_figure = actual
     expected = ranking.rank_overall([(services.round_results(r), r.actual_figure) for r in generated.rounds],
                                     tie_break)

@@ -20,9 +20,8 @@ CONTENT = Path(__file__).resolve().parent.parent / "content"
 
 
 @pytest.fixture
-def contest(world):
+def contest(synced, world):
     """Week 1 closed yesterday; week 2 is open. Both draw from the contest's one bank."""
-    content.sync(CONTENT)
     bank = editing.clone_topic(learning.get_topic("chuyen-de-2022"), "ngan-hang", "Ngân hàng thi", 2022)
     contest = Contest(slug="thi", title="Cuộc thi 132 năm Ngày sinh Bác", organiser_unit=world.province,
                       audience_unit=world.province, bank=bank, published=True)

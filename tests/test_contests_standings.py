@@ -12,8 +12,15 @@ import pytest
 
 from accounts.models import User
 from contests import ranking, services, setup
-from contests.models import (DIVISIONS_FREE, DURATION_THEN_PREDICTION, PREDICTION_THEN_DURATION, Contest, Division,
-                             Participant, Standing)
+from contests.models import (
+    DIVISIONS_FREE,
+    DURATION_THEN_PREDICTION,
+    PREDICTION_THEN_DURATION,
+    Contest,
+    Division,
+    Participant,
+    Standing,
+)
 from core.clock import utcnow
 from core.extensions import db
 from learning import content, editing

@@ -148,7 +148,8 @@ def test_a_killed_gunicorn_worker_loses_no_saved_answer(quiz, app, tmp_path):  #
 
         def answer(position):
             question, choice = keys[position]
-            return json.loads(call(f"/attempts/{attempt_id}/answer", {"question_id": question, f"choice-{question}": choice},
+            return json.loads(call(f"/attempts/{attempt_id}/answer",
+                                   {"question_id": question, f"choice-{question}": choice},
                                    {"Accept": "application/json", "X-CSRFToken": token})[1])
 
         assert answer(0)["saved"] is True

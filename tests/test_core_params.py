@@ -6,7 +6,7 @@ reads is found by watching it: request.args is replaced by a dict that
 notes every key looked up (get, [], in, getlist: db.paginate's page and per_page included), and a
 key first read only once another is set (the custom period's dates) joins the walk when it is.
 """
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from flask import request

@@ -1,4 +1,5 @@
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from core.clock import format_date, format_datetime, parse_vn_date
 from core.text import clean_name, fold

@@ -109,7 +109,7 @@ def two_servers(app, tmp_path):
                  "app:create_app()"], cwd=ROOT, env=environment, stdout=subprocess.DEVNULL,
                 stderr=logs[-1]))
             urls.append(f"http://127.0.0.1:{port}")
-        for url, server in zip(urls, servers):
+        for url, server in zip(urls, servers, strict=True):
             for _ in range(200):
                 try:
                     urllib.request.urlopen(url + "/healthz", timeout=5).close()

@@ -16,13 +16,12 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from core import tabular
 from core.extensions import db
 from core.tabular import TableError
-from learning import content, question_io, sessions
+from learning import question_io, sessions
 from learning import services as learning
 from learning.models import Question, StudySession
 from units import importing
 from units.models import Member, Unit
 
-CONTENT = Path(__file__).resolve().parent.parent / "content"
 FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 NASTY = st.sampled_from(["=1+1", "+84912", "-3", "@SUM(A1)", "=HYPERLINK(\"http://x\")", "\x00", "\x07\x1b[31m",
@@ -111,8 +110,7 @@ def _run(call):
 
 
 @pytest.fixture
-def topic(world):
-    content.sync(CONTENT)
+def topic(synced, world):
     db.session.commit()
     return learning.get_topic("chuyen-de-2022")
 
@@ -151,8 +149,8 @@ FIELD = st.one_of(NASTY, st.text(max_size=300), st.integers(-10**6, 10**6).map(s
 
 
 @FUZZ
-@given(data=st.fixed_dictionaries({name: FIELD for name in
-                                    ("full_name", "card_number", "phone", "birth_year", "gender", "email", "position")}))
+@given(data=st.fixed_dictionaries({
+    name: FIELD for name in ("full_name", "card_number", "phone", "birth_year", "gender", "email", "position")}))
 def test_the_member_form_takes_any_garbage(world, login, data):
     officer = login("officer_a")
     before = _counts()

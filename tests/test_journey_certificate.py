@@ -2,7 +2,6 @@
 and the QR code on it leads to the public page that confirms it."""
 import io
 import re
-from pathlib import Path
 
 import zxingcpp
 from PIL import Image
@@ -10,16 +9,13 @@ from pypdf import PdfReader
 
 from certificates import services as certificates
 from core.extensions import db
-from learning import content
 from learning import services as learning
 from quizzes import services as quizzes
 from quizzes.models import Attempt, Quiz
-from tests.factories import make_member, make_unit, make_user, log_in_browser, study_everything
-
-CONTENT = Path(__file__).resolve().parent.parent / "content"
+from tests.factories import log_in_browser, make_member, make_unit, make_user, study_everything
 
 
-def test_from_a_passed_quiz_to_the_download_to_the_verification_page(app, live_url, page, browser, tmp_path):
+def test_from_a_passed_quiz_to_the_download_to_the_verification_page(synced, app, live_url, page, browser, tmp_path):
     app.config["PUBLIC_BASE_URL"] = live_url
     province = make_unit("LDLD-LC", kind="province", name="Liên đoàn Lao động tỉnh Lai Châu")
     school = make_unit("CDCS", province, name="Công đoàn cơ sở Trường THCS thị trấn Tam Đường")
@@ -28,7 +24,6 @@ def test_from_a_passed_quiz_to_the_download_to_the_verification_page(app, live_u
     certificates.save_issuer(province, actor=None, body_lines="Liên đoàn Lao động tỉnh Lai Châu", place="Lai Châu",
                              signer_title="TM. BAN THƯỜNG VỤ\nPHÓ CHỦ TỊCH", signer_name="Đồng Thị Nghĩa",
                              serial_suffix="GCN-LĐLĐ")
-    content.sync(CONTENT)
     topic = learning.get_topic("chuyen-de-2022")
     study_everything(member, topic)
     db.session.add(Quiz(topic=topic, title="Kiểm tra", question_count=2, time_limit_seconds=600, pass_percent=50,

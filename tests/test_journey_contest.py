@@ -2,24 +2,20 @@
 sees the result without the answers; once the round closes, the leaderboard and the answers."""
 import re
 from datetime import timedelta
-from pathlib import Path
 
 from contests import services
 from contests.models import Contest
 from core.clock import utcnow
 from core.extensions import db
-from learning import content, editing
+from learning import editing
 from learning import services as learning
 from quizzes import services as quizzes
 from quizzes.models import Attempt
 from tests.factories import make_unit
 
-CONTENT = Path(__file__).resolve().parent.parent / "content"
 
-
-def test_a_guest_registers_takes_a_round_and_later_sees_the_board_and_answers(app, live_url, page, tmp_path):
+def test_a_guest_registers_takes_a_round_and_later_sees_the_board_and_answers(synced, app, live_url, page, tmp_path):
     province = make_unit("LDLD-LC", kind="province", name="Liên đoàn Lao động tỉnh Lai Châu")
-    content.sync(CONTENT)
     bank = editing.clone_topic(learning.get_topic("ket-luan-01-kl-tw"), "ngan-hang", "Ngân hàng thi", 2022)
     contest = Contest(slug="thi-132-nam", title="Cuộc thi tìm hiểu 132 năm Ngày sinh Chủ tịch Hồ Chí Minh",
                       organiser_unit=province, audience_unit=province, bank=bank, published=True)

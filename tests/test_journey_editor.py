@@ -15,7 +15,7 @@ VIETNAMESE = "Nghị quyết, Đảng, ưởng, ẫn, Ỷ"  # stacked marks: a t
 
 def _fill_question(page, text: str, choices: list[str]) -> None:
     page.get_by_label("Câu hỏi", exact=True).fill(text)
-    for letter, choice in zip("ABCD", choices):
+    for letter, choice in zip("ABCD", choices, strict=False):
         page.get_by_label(f"Đáp án {letter}", exact=True).fill(choice)
     page.get_by_label("Đúng (đáp án A)").check()
 

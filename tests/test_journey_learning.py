@@ -1,28 +1,24 @@
 """In Chromium, on a 360-px phone: doanvien opens the 2022 topic, reads a lesson, marks it
 studied (too early first), and sees the progress bar move."""
 from datetime import timedelta
-from pathlib import Path
 
 from playwright.sync_api import expect
 
 from certificates import services as certificates
 from core.clock import utcnow
 from core.extensions import db
-from learning import content, services
+from learning import services
 from learning.models import LessonProgress
 from quizzes.models import Quiz
-from tests.factories import make_member, make_unit, make_user, log_in_browser
-
-CONTENT = Path(__file__).resolve().parent.parent / "content"
+from tests.factories import log_in_browser, make_member, make_unit, make_user
 
 
-def test_member_reads_a_lesson_marks_it_and_the_progress_moves(app, live_url, page, tmp_path):
+def test_member_reads_a_lesson_marks_it_and_the_progress_moves(synced, app, live_url, page, tmp_path):
     province = make_unit("LDLD-LC", kind="province", name="Liên đoàn Lao động tỉnh Lai Châu")
     school = make_unit("CDCS-TD-THCS", make_unit("LDLD-TD", province, kind="district"),
                        name="Công đoàn cơ sở Trường THCS thị trấn Tam Đường")
     member = make_member(school, "Lò Thị Xuân", phone="0912099001")
     member.user = make_user("doanvien", full_name="Lò Thị Xuân")
-    content.sync(CONTENT)  # sets both Lai Châu topics for the province, LDLD-LC
     topic = services.get_topic("chuyen-de-2022")
     first = services.published_lessons(topic)[0]
     first.min_read_seconds = 3  # the editor's per-lesson minimum, short enough to wait for here
@@ -61,12 +57,11 @@ def test_member_reads_a_lesson_marks_it_and_the_progress_moves(app, live_url, pa
     assert row.studied_at is not None and row.resume_percent > 0
 
 
-def test_without_javascript_a_refusal_shows_next_to_the_button(app, live_url, browser):
+def test_without_javascript_a_refusal_shows_next_to_the_button(synced, app, live_url, browser):
     """A phone with scripts off: pressed too early, the page comes back at the button with the reason."""
     school = make_unit("CDCS-TD-THCS", make_unit("LDLD-LC", kind="province"))
     member = make_member(school, "Lò Thị Xuân", phone="0912099001")
     member.user = make_user("doanvien", full_name="Lò Thị Xuân")
-    content.sync(CONTENT)
     topic = services.get_topic("chuyen-de-2022")
     services.assign_topic(topic, school)
     db.session.commit()
@@ -85,13 +80,12 @@ def test_without_javascript_a_refusal_shows_next_to_the_button(app, live_url, br
         context.close()
 
 
-def test_after_the_last_lesson_the_quiz_and_then_the_certificate_are_one_tap_away(app, live_url, page):
+def test_after_the_last_lesson_the_quiz_and_then_the_certificate_are_one_tap_away(synced, app, live_url, page):
     province = make_unit("LDLD-LC", kind="province", name="Liên đoàn Lao động tỉnh Lai Châu")
     school = make_unit("CDCS-TD-THCS", province)
     member = make_member(school, "Lò Thị Xuân", phone="0912099001")
     member.user = make_user("doanvien", full_name="Lò Thị Xuân")
     admin = make_user("quantri", "admin")
-    content.sync(CONTENT)
     topic = services.get_topic("chuyen-de-2022")
     services.assign_topic(topic, province)
     *studied, last = services.published_lessons(topic)

@@ -3,7 +3,7 @@ officer fills the downloaded template for one of the district's unions (on a 136
 from openpyxl import Workbook, load_workbook
 
 from core.extensions import db
-from tests.factories import make_member, make_unit, make_user, log_in_browser
+from tests.factories import log_in_browser, make_member, make_unit, make_user
 from units.models import Member
 
 GIVEN = ["An", "Bình", "Chứ", "Dợ", "Hạnh", "Khăm", "Lử", "Mỷ", "Páo", "Xuân"]

@@ -3,24 +3,19 @@ three questions (each saved as it is chosen), does nothing more, and the quiz en
 itself and grades the saved answers."""
 import re
 from datetime import timedelta
-from pathlib import Path
 
 from core.clock import utcnow
 from core.extensions import db
-from learning import content
 from learning import services as learning
 from quizzes import services as quizzes
 from quizzes.models import Attempt, Quiz
-from tests.factories import make_member, make_unit, make_user, log_in_browser, study_everything
-
-CONTENT = Path(__file__).resolve().parent.parent / "content"
+from tests.factories import log_in_browser, make_member, make_unit, make_user, study_everything
 
 
-def test_a_short_quiz_ends_by_itself_and_grades_the_saved_answers(app, live_url, page, tmp_path):
+def test_a_short_quiz_ends_by_itself_and_grades_the_saved_answers(synced, app, live_url, page, tmp_path):
     province = make_unit("LDLD-LC", kind="province")
     member = make_member(make_unit("CDCS", province), "Lò Thị Xuân", phone="0912099001")
     member.user = make_user("doanvien", full_name="Lò Thị Xuân")
-    content.sync(CONTENT)
     topic = learning.get_topic("chuyen-de-2022")
     learning.assign_topic(topic, province)
     study_everything(member, topic)
@@ -39,7 +34,8 @@ def test_a_short_quiz_ends_by_itself_and_grades_the_saved_answers(app, live_url,
     for entry in attempt.paper[:2]:
         for choice_id in entry["correct"]:  # several boxes for a multiple-choice question
             page.locator("#" + quizzes.choice_key(attempt, choice_id)).check()
-            page.locator(f"[data-question='{quizzes.question_key(attempt, entry['id'])}'] [data-question-status]").get_by_text("Đã lưu ✓").wait_for()
+            status = f"[data-question='{quizzes.question_key(attempt, entry['id'])}'] [data-question-status]"
+            page.locator(status).get_by_text("Đã lưu ✓").wait_for()
     page.screenshot(path=str(tmp_path / "attempt.png"), full_page=True)
 
     # no click on "Nộp bài": at 0:00 the page hands the paper in and shows the result
@@ -52,11 +48,10 @@ def test_a_short_quiz_ends_by_itself_and_grades_the_saved_answers(app, live_url,
     assert attempt.finished_at <= attempt.deadline
 
 
-def test_an_answer_chosen_offline_is_saved_when_the_network_returns(app, live_url, page):
+def test_an_answer_chosen_offline_is_saved_when_the_network_returns(synced, app, live_url, page):
     province = make_unit("LDLD-LC", kind="province")
     member = make_member(make_unit("CDCS", province), "Lò Thị Xuân", phone="0912099001")
     member.user = make_user("doanvien", full_name="Lò Thị Xuân")
-    content.sync(CONTENT)
     topic = learning.get_topic("chuyen-de-2022")
     study_everything(member, topic)
     db.session.add(Quiz(topic=topic, title="Kiểm tra", question_count=3, time_limit_seconds=300,

@@ -5,13 +5,13 @@ import re
 from openpyxl import load_workbook
 
 from certificates import demo as certificates_demo
+from core.extensions import db
 from learning import demo as learning_demo
 from quizzes import demo as quizzes_demo
 from reports import demo as reports_demo
 from tests.factories import log_in_browser
 from tests.test_reports_views import member_list
 from units import demo as units_demo
-from core.extensions import db
 
 
 def seed_demo_province() -> None:

@@ -50,7 +50,7 @@ def test_grassroots_officer_confirms_a_unit_in_bulk(live_url, page):
     make_user("coso", "officer", school, full_name="Hoàng Văn Thắng")
     people = [make_member(school, name) for name in ("Lò Thị Xuân", "Giàng A Páo", "Tòng Văn Sơn")]
     made = [commitments.add(person, YEAR, f"Việc của {person.full_name}") for person in people]
-    for person, commitment in zip(people[:2], made[:2]):
+    for person, commitment in zip(people[:2], made[:2], strict=True):
         commitments.self_assess(person, commitment, "Đã làm đều")
     db.session.commit()
 

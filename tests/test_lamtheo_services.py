@@ -164,7 +164,7 @@ def test_self_assessment_closes_once_confirmed_and_only_the_member_writes_it(wor
 
 def _commit(member, texts, results, now=NOW):
     made = [commitments.add(member, now.year, text, now=now) for text in texts]
-    decisions = {c.id: (r, "") for c, r in zip(made, results) if r}
+    decisions = {c.id: (r, "") for c, r in zip(made, results, strict=False) if r}
     if decisions:
         commitments.confirm(member.unit, decisions, make_user(f"o{member.id}", "officer", member.unit), now=now)
     return made

@@ -1,8 +1,6 @@
 """The editors' content check: each rule on a bad and a good example, the command, the shipped content."""
 from pathlib import Path
 
-import pytest
-
 from core.extensions import db
 from learning import content
 from learning import content_check as check
@@ -134,12 +132,14 @@ def _write_topic(root: Path, slug: str, *, federation="LDLD-LC", right="Bộ Ch�
         'due_on: 2022-03-31\nguiding_document: "Hướng dẫn số 47-HD/BTGTU ngày 12/12/2021"\nsummary: "Tóm tắt."\n',
         encoding="utf-8")
     (folder / "01-bai-mot.md").write_text(
-        f'---\ntitle: "Bài một"\nsummary: "Tóm tắt."\n{front}---\n\n## Mở đầu\n\nNội dung bài.' + body_extra + SOURCES + "\n",
+        f'---\ntitle: "Bài một"\nsummary: "Tóm tắt."\n{front}---\n\n## Mở đầu\n\nNội dung bài.'
+        + body_extra + SOURCES + "\n",
         encoding="utf-8")
     (folder / "questions.yml").write_text(
         f'- slug: q001\n  lesson: bai-mot\n  type: single\n  text: "Cơ quan nào ban hành Kết luận số 01-KL/TW?"\n'
         f'  choices:\n    - text: "{right}"\n      correct: true\n    - text: "Ban Bí thư Trung ương"\n'
-        '    - text: "Quốc hội"\n    - text: "Chính phủ"\n  explanation: "Theo Hướng dẫn số 47-HD/BTGTU, mục II.1.2."\n',
+        '    - text: "Quốc hội"\n    - text: "Chính phủ"\n'
+        '  explanation: "Theo Hướng dẫn số 47-HD/BTGTU, mục II.1.2."\n',
         encoding="utf-8")
 
 

@@ -108,7 +108,7 @@ def test_every_editor_page_by_role(as_role, role):
 @pytest.mark.parametrize("role", [r for r in ROLES if r not in ALLOWED])
 def test_others_cannot_change_anything(as_role, role):
     topic = make_topic()
-    before = (topic.title, [(l.slug, l.position, l.published) for l in editing.ordered_lessons(topic)],
+    before = (topic.title, [(x.slug, x.position, x.published) for x in editing.ordered_lessons(topic)],
               db.session.scalar(db.select(db.func.count()).select_from(Question)))
     client = as_role(role)
     for path in POST_PATHS:
@@ -121,7 +121,7 @@ def test_others_cannot_change_anything(as_role, role):
             assert response.status_code == 403, path
     db.session.expire_all()
     topic = db.session.get(Topic, topic.id)
-    assert (topic.title, [(l.slug, l.position, l.published) for l in editing.ordered_lessons(topic)],
+    assert (topic.title, [(x.slug, x.position, x.published) for x in editing.ordered_lessons(topic)],
             db.session.scalar(db.select(db.func.count()).select_from(Question))) == before
     assert not topic.published and not topic.assignments
     assert db.session.scalar(db.select(Topic).filter_by(slug="moi")) is None
@@ -266,9 +266,11 @@ def test_lesson_slug_rules(as_role):
     make_topic(lessons=1, questions=False)
     client = as_role("editor")
     data = {"title": "Bài", "summary": "", "body_md": "Nội dung", "submit": "Lưu"}
-    html = client.post("/editor/topics/chuyen-de-2022/new-lesson", data={**data, "slug": "bai-1"}).get_data(as_text=True)
+    html = client.post("/editor/topics/chuyen-de-2022/new-lesson",
+                       data={**data, "slug": "bai-1"}).get_data(as_text=True)
     assert "Chuyên đề đã có bài học mang mã “bai-1”." in html
-    html = client.post("/editor/topics/chuyen-de-2022/new-lesson", data={**data, "slug": "Bài 2"}).get_data(as_text=True)
+    html = client.post("/editor/topics/chuyen-de-2022/new-lesson",
+                       data={**data, "slug": "Bài 2"}).get_data(as_text=True)
     assert "chỉ gồm chữ thường không dấu" in html
     html = client.post("/editor/topics/chuyen-de-2022/new-lesson",
                        data={**data, "slug": "bai-2", "body_md": ""}).get_data(as_text=True)
@@ -363,12 +365,12 @@ def test_move_lessons_up_and_down(as_role):
 
 def test_move_renumbers_gapped_positions(app):
     topic = make_topic(lessons=3, questions=False)
-    for lesson, position in zip(editing.ordered_lessons(topic), (10, 20, 30)):
+    for lesson, position in zip(editing.ordered_lessons(topic), (10, 20, 30), strict=True):
         lesson.position = position
     db.session.flush()
     third = services.get_lesson(topic, "bai-3")
     assert editing.move_lesson(third, -1) is True
-    assert [(l.slug, l.position) for l in editing.ordered_lessons(topic)] == [("bai-1", 1), ("bai-3", 2), ("bai-2", 3)]
+    assert [(x.slug, x.position) for x in editing.ordered_lessons(topic)] == [("bai-1", 1), ("bai-3", 2), ("bai-2", 3)]
     assert editing.move_lesson(services.get_lesson(topic, "bai-1"), -1) is False
 
 
@@ -390,11 +392,14 @@ def test_clone_topic_copies_content_but_nothing_of_people(world):
     assert not clone.published and not clone.from_content and clone.assignments == []
     copies = editing.ordered_lessons(clone)
     originals = editing.ordered_lessons(source)
-    assert [(l.slug, l.title, l.summary, l.body_md, l.body_html, l.position, l.published) for l in copies] == \
-           [(l.slug, l.title, l.summary, l.body_md, l.body_html, l.position, l.published) for l in originals]
-    assert {l.id for l in copies}.isdisjoint({l.id for l in originals})
+    def described(lessons):
+        return [(lesson.slug, lesson.title, lesson.summary, lesson.body_md, lesson.body_html, lesson.position,
+                 lesson.published) for lesson in lessons]
+
+    assert described(copies) == described(originals)
+    assert {lesson.id for lesson in copies}.isdisjoint({lesson.id for lesson in originals})
     assert db.session.scalar(db.select(db.func.count()).select_from(LessonProgress)
-                             .where(LessonProgress.lesson_id.in_([l.id for l in copies]))) == 0
+                             .where(LessonProgress.lesson_id.in_([lesson.id for lesson in copies]))) == 0
 
     def bank(topic):
         rows = db.session.scalars(db.select(Question).filter_by(topic_id=topic.id).order_by(Question.position))

@@ -184,7 +184,7 @@ def test_bad_file_is_refused_with_rows_and_columns(editor, saved):
     assert found[(11, "Câu hỏi")] == "Câu hỏi trùng với dòng 3."
     assert found[(13, "Đáp án B")] == "Có hai đáp án giống nhau."
     assert result.rows == 12 and result.error_count == 11 and result.added == 0
-    for (number, column), message in found.items():
+    for number, column in found:
         assert f"<td>{number}</td><td>{column}</td>" in html
     assert count(Question) == 0
 
@@ -199,7 +199,8 @@ def test_lessons_by_slug_title_or_number(app, saved):
                      (6, "Bài học"): "Chuyên đề không có bài học “4”. Ghi mã (slug), tên đúng của bài, "
                                      "hoặc số thứ tự bài (1–3)."}
     result = question_io.import_questions(topic, saved([
-        row("Theo mã", lesson="bai-3"), row("Theo tên", lesson=" Bài  một "), row("Theo số", lesson=3)]), "x.xlsx", None)
+        row("Theo mã", lesson="bai-3"), row("Theo tên", lesson=" Bài  một "), row("Theo số", lesson=3)]),
+        "x.xlsx", None)
     assert result.ok and result.added == 3
     assert [lesson for _, _, _, lesson, _ in bank(topic)] == ["bai-3", "bai-1", "bai-3"]
 

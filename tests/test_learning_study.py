@@ -1,6 +1,5 @@
 """Studying: assigned topics, the reading clock, progress per member, sanitising, search."""
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -8,37 +7,33 @@ from core import markup
 from core.clock import utcnow
 from core.extensions import db
 from core.text import fold, fold_aligned
-from learning import content, services
+from learning import services
 from learning.models import Lesson
 from tests.factories import make_member, make_unit
 
-CONTENT = Path(__file__).resolve().parent.parent / "content"
-
 
 @pytest.fixture
-def synced(app):
-    content.sync(CONTENT)
-    db.session.commit()
+def topic(synced):
     return services.get_topic("chuyen-de-2022")
 
 
-def test_topics_are_assigned_through_the_unit_tree(synced):
+def test_topics_are_assigned_through_the_unit_tree(topic):
     province = make_unit("P", kind="province")
     district = make_unit("D", province, kind="district")
     school = make_unit("S", district)
     other = make_unit("O", kind="province")
-    services.assign_topic(synced, district)
-    services.assign_topic(synced, district)  # twice is once
+    services.assign_topic(topic, district)
+    services.assign_topic(topic, district)  # twice is once
     db.session.commit()
-    assert services.assigned_topics(make_member(school)) == [synced]
+    assert services.assigned_topics(make_member(school)) == [topic]
     assert services.assigned_topics(make_member(other)) == []
-    synced.published = False
+    topic.published = False
     assert services.assigned_topics(make_member(school)) == []
 
 
-def test_a_lesson_cannot_be_marked_before_the_minimum_reading_time(synced):
+def test_a_lesson_cannot_be_marked_before_the_minimum_reading_time(topic):
     member = make_member(make_unit("S"))
-    lesson = services.published_lessons(synced)[0]
+    lesson = services.published_lessons(topic)[0]
     required = services.required_read_seconds(lesson)
     # 30% of the estimated reading time at 200 words a minute
     assert required == -(-markup.reading_seconds(lesson.word_count) * 3 // 10)
@@ -58,33 +53,33 @@ def test_a_lesson_cannot_be_marked_before_the_minimum_reading_time(synced):
     assert again.studied_at == row.studied_at
 
 
-def test_the_editor_can_set_a_lesson_reading_minimum(synced):
-    lesson = services.published_lessons(synced)[0]
+def test_the_editor_can_set_a_lesson_reading_minimum(topic):
+    lesson = services.published_lessons(topic)[0]
     lesson.min_read_seconds = 0
     member = make_member(make_unit("S"))
     services.open_lesson(member, lesson)
     assert services.mark_studied(member, lesson).studied_at is not None
 
 
-def test_progress_is_kept_per_member(synced):
+def test_progress_is_kept_per_member(topic):
     unit = make_unit("S")
     lan, hung = make_member(unit, "Lò Thị Lan"), make_member(unit, "Vàng A Hùng")
-    lessons = services.published_lessons(synced)
+    lessons = services.published_lessons(topic)
     start = utcnow() - timedelta(hours=1)
     for lesson in lessons[:2]:
         services.open_lesson(lan, lesson, now=start)
         services.mark_studied(lan, lesson)
     services.open_lesson(hung, lessons[0], now=start)
-    mine, his = services.topic_progress(lan, synced), services.topic_progress(hung, synced)
+    mine, his = services.topic_progress(lan, topic), services.topic_progress(hung, topic)
     assert (mine.studied, mine.total, mine.next_lesson) == (2, len(lessons), lessons[2])
     assert mine.percent == round(200 / len(lessons))
     assert (his.studied, [s.state for s in his.lessons[:2]]) == (0, ["reading", "new"])
     assert his.next_lesson == lessons[0]
 
 
-def test_the_reading_place_is_validated(synced):
+def test_the_reading_place_is_validated(topic):
     member = make_member(make_unit("S"))
-    lesson = services.published_lessons(synced)[1]
+    lesson = services.published_lessons(topic)[1]
     row = services.save_place(member, lesson, "y-thu-hai-dua-viec-lam-theo-bac-vao-sinh-hoat-cong-doan", 40)
     assert (row.resume_percent, row.resume_anchor.startswith("y-thu-hai")) == (40, True)
     for anchor, percent in (("<script>", 10), ("ok", 101), ("ok", -1)):
@@ -137,7 +132,7 @@ def test_folding_keeps_positions():
     assert fold_aligned(text).index("nghia") == text.index("Nghĩa")
 
 
-def test_search_without_diacritics_ranks_and_highlights(synced):
+def test_search_without_diacritics_ranks_and_highlights(topic):
     hits = services.search("hoc tap va lam theo bac")
     assert hits and all(hit.kind in ("lesson", "question") for hit in hits)
     assert "<mark>học tập và làm theo bác</mark>" in hits[0].snippet.lower()
@@ -146,7 +141,7 @@ def test_search_without_diacritics_ranks_and_highlights(synced):
     assert services.search("Học tập và làm theo Bác")[0].lesson == hits[0].lesson
 
 
-def test_search_finds_questions_and_words_not_parts_of_words(synced):
+def test_search_finds_questions_and_words_not_parts_of_words(topic):
     hits = services.search("ket luan 01-kl/tw")
     assert any(hit.kind == "question" for hit in hits)
     assert services.search("xyzzy không có") == []
@@ -155,9 +150,9 @@ def test_search_finds_questions_and_words_not_parts_of_words(synced):
     assert all("<mark>bách" not in hit.snippet.lower() for hit in services.search("bac"))
 
 
-def test_search_skips_unpublished_content_for_members(synced):
+def test_search_skips_unpublished_content_for_members(topic):
     lesson = db.session.scalars(db.select(Lesson).where(Lesson.title.like("%Kế hoạch 288%"))).first() \
-        or services.published_lessons(synced)[0]
+        or services.published_lessons(topic)[0]
     words = " ".join(fold(lesson.title).split()[:4])
     assert any(hit.lesson == lesson for hit in services.search(words))
     lesson.published = False

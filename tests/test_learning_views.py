@@ -1,20 +1,16 @@
 """Member pages through the test client: my learning, topic, lesson, marking, place, print, search."""
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from core.extensions import db
-from learning import content, services
+from learning import services
 from learning.models import LessonProgress
-
-CONTENT = Path(__file__).resolve().parent.parent / "content"
 
 
 @pytest.fixture
-def topic(world):
-    content.sync(CONTENT)
+def topic(synced, world):
     topic = services.get_topic("chuyen-de-2022")
     services.assign_topic(topic, world.province)
     db.session.commit()
@@ -164,7 +160,8 @@ def test_search_results_name_each_topic_so_two_of_one_year_differ(topic, world, 
     services.assign_topic(other, world.province)
     db.session.commit()
     page = login("member").get("/search?q=neu+guong").get_data(as_text=True)
-    labels = [label.strip() for label in re.findall(r'<span class="small text-secondary">(?:Bài học · )?([^<·]+)', page)]
+    labels = [label.strip()
+              for label in re.findall(r'<span class="small text-secondary">(?:Bài học · )?([^<·]+)', page)]
     assert any(label.startswith(topic.title[:40]) for label in labels)
     assert any(label.startswith(other.title[:40]) for label in labels)
     assert f"{topic.kind_name} {topic.year}" not in labels

@@ -7,7 +7,6 @@ People inside the set must get through: anything below 500 but 401/403/404/405. 
 empty (CSRF is off in tests), so they reach the view's own checks; nobody anywhere gets a 500.
 """
 from datetime import date, timedelta
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -21,7 +20,6 @@ from core.extensions import db
 from lamtheo import commitments as lamtheo_commitments
 from lamtheo import plans as lamtheo_plans
 from lamtheo import review as lamtheo_review
-from learning import content
 from learning import services as learning
 from learning.models import Question, StudySession
 from quizzes import services as quizzes
@@ -31,7 +29,6 @@ from reports import submissions
 from tests.factories import study_everything
 from units.models import Headcount
 
-CONTENT = Path(__file__).resolve().parent.parent / "content"
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
                     "0000000d49444154789c6300010000050001a5f645400000000049454e44ae426082")
 
@@ -203,9 +200,8 @@ ONE_SHOT = {"headcounts.delete", "sessions.delete", "contest_admin.remove_divisi
 
 
 @pytest.fixture
-def samples(world, app):
+def samples(synced, world, app):
     """One of everything, in district A, owned by the member where it can be owned."""
-    content.sync(CONTENT)
     topic = learning.get_topic("chuyen-de-2022")
     learning.assign_topic(topic, world.province)
     lesson = learning.published_lessons(topic)[0]
@@ -244,7 +240,8 @@ def samples(world, app):
                           headcount=30)
     token = ApiToken(user=world.officer_a, name="Phần mềm tổng hợp", token_hash="0" * 64, prefix="aaaa")
     db.session.add_all([session, headcount, token])
-    submission = submissions.submit(world.grassroots_a, topic, reports.Period.custom(date(2026, 1, 1), date(2026, 6, 30)),
+    period = reports.Period.custom(date(2026, 1, 1), date(2026, 6, 30))
+    submission = submissions.submit(world.grassroots_a, topic, period,
                                     submissions.Narrative("Đã tổ chức học tập cho toàn bộ đoàn viên."), world.officer_a)
     issuer.signature_image, issuer.signature_mimetype = PNG, "image/png"
     year = local_today().year

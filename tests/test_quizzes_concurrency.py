@@ -1,26 +1,21 @@
 """Two tabs at once, for real: separate threads, sessions and database connections."""
 import threading
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from accounts.models import User
 from core.clock import utcnow
 from core.extensions import db
-from learning import content
 from learning import services as learning
 from quizzes import services
 from quizzes.models import Attempt, Quiz, TopicCompletion
 from tests.factories import make_member, make_unit, make_user
 from units.models import Member
 
-CONTENT = Path(__file__).resolve().parent.parent / "content"
-
 
 @pytest.fixture
-def ready(app):
-    content.sync(CONTENT)
+def ready(synced, app):
     topic = learning.get_topic("chuyen-de-2022")
     quiz = Quiz(topic=topic, title="Kiểm tra", question_count=5, time_limit_seconds=600, pass_percent=0,
                 max_attempts=None, min_duration_seconds=0)

@@ -1,24 +1,19 @@
 """Taking a quiz through the test client: every refusal, and no answer leaks before review."""
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from core.clock import utcnow
 from core.extensions import db
-from learning import content
 from learning import services as learning
-from quizzes import services
 from learning.models import LessonProgress
+from quizzes import services
 from quizzes.models import EXPIRED, REVIEW_EACH_TRY, REVIEW_SCORE, Attempt, Quiz
-
-CONTENT = Path(__file__).resolve().parent.parent / "content"
 
 
 @pytest.fixture
-def quiz(world):
-    content.sync(CONTENT)
+def quiz(synced, world):
     topic = learning.get_topic("chuyen-de-2022")
     learning.assign_topic(topic, world.province)
     quiz = Quiz(topic=topic, title="Bài kiểm tra cuối chuyên đề", question_count=5, time_limit_seconds=600,

@@ -2,14 +2,13 @@
 gets a certificate that is later revoked; an editor publishes a lesson; the sweep closes an attempt.
 After each step the row is what it should be and equals the row rebuilt from scratch."""
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from certificates import services as certificates
 from certificates.models import Issuer
 from core.extensions import db
-from learning import content, editing
+from learning import editing
 from learning import services as learning
 from quizzes import services as quizzes
 from quizzes.models import Quiz
@@ -20,13 +19,11 @@ from tests.factories import make_member, make_unit, make_user
 from units import importing
 from units import services as units
 
-CONTENT = Path(__file__).resolve().parent.parent / "content"
 T0 = datetime(2026, 3, 2, 2, 0)  # 09:00 in Vietnam
 
 
 @pytest.fixture
-def setup(app):
-    content.sync(CONTENT)
+def setup(synced, app):
     topic = learning.get_topic("chuyen-de-2022")
     quiz = Quiz(topic=topic, title="Kiểm tra", question_count=10, time_limit_seconds=600, pass_percent=70,
                 max_attempts=3, min_duration_seconds=0)

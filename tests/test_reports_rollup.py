@@ -161,10 +161,10 @@ def build(parents, members_facts, sessions, headcounts):
         db.session.add(member)
         db.session.flush()
         stops = [unit for unit, _ in facts.moves[1:]] + [facts.unit]
-        for (left, day), arrived in zip(facts.moves, stops):
+        for (left, day), arrived in zip(facts.moves, stops, strict=True):
             db.session.add(MemberMove(member_id=member.id, from_unit_id=tree[left].id, to_unit_id=tree[arrived].id,
                                       moved_on=day, reason="move"))
-        for lesson, opened, studied in zip(lessons, facts.opened, facts.studied):
+        for lesson, opened, studied in zip(lessons, facts.opened, facts.studied, strict=True):
             if opened or studied:
                 db.session.add(LessonProgress(member_id=member.id, lesson_id=lesson.id, opened_at=opened or studied,
                                               last_seen_at=opened or studied, studied_at=studied))

@@ -52,7 +52,7 @@ def member_list(workbook) -> list[dict]:
     for row in rows[start + 1:]:
         if row[0] is None:
             break
-        listed.append(dict(zip(rows[start], row)))
+        listed.append(dict(zip(rows[start], row, strict=True)))
     return listed
 
 
@@ -135,7 +135,7 @@ def test_the_xlsx_is_a_report_appendix(world, topic, results, login):
     assert "01/01/2022 – 31/03/2022" in rows[3][0]
     header = next(row for row in rows if row[0] == "Đơn vị")
     total = next(row for row in sheet.iter_rows() if row[0].value == "TỔNG CỘNG")
-    values = dict(zip(header, (cell.value for cell in total)))
+    values = dict(zip(header, (cell.value for cell in total), strict=True))
     assert values["Số đoàn viên (mẫu số)"] == 4 and values["Hoàn thành"] == 1
     assert values["Nguồn số đoàn viên"] == "Khai báo" and values["Buổi học tập trực tiếp"] == 1
     assert values["Trong đó: Trực tiếp"] == 1 and values["Lượt người dự"] == 12
@@ -170,7 +170,7 @@ def test_the_csv_files(world, topic, results, login):
     assert rows[-1][header.index("Chậm tiến độ")] == "Chậm tiến độ"
     response = officer.get("/reports/GA/members.csv?" + Q1)
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
-    xuan = dict(zip(rows[0], next(row for row in rows if row[1] == "Lò Thị Xuân")))
+    xuan = dict(zip(rows[0], next(row for row in rows if row[1] == "Lò Thị Xuân"), strict=True))
     assert xuan["Số điện thoại"] == "0912000001" and xuan["Ngày hoàn thành"] == "10/02/2022"
     response = officer.get("/reports/GA/members.csv?" + Q1 + "&only=incomplete")
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))

@@ -4,13 +4,11 @@ the import at all; on SQLite (one writer at a time) it waits for the import's wr
 for its reading of the file, and then succeeds. The import stays all or nothing."""
 import threading
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from core.clock import utcnow
 from core.extensions import db
-from learning import content
 from learning import services as learning
 from quizzes import services as quizzes
 from quizzes.models import Answer, Attempt, Quiz
@@ -19,13 +17,10 @@ from tests.test_units_import import write_xlsx
 from units import importing
 from units.models import Member
 
-CONTENT = Path(__file__).resolve().parent.parent / "content"
-
 
 @pytest.fixture
-def contest_running(app, tmp_path):
+def contest_running(synced, app, tmp_path):
     """An open attempt to save answers into, an administrator, and a file of 30 new members."""
-    content.sync(CONTENT)
     topic = learning.get_topic("chuyen-de-2022")
     quiz = Quiz(topic=topic, title="Kiểm tra", question_count=5, time_limit_seconds=3600, pass_percent=0,
                 max_attempts=None, min_duration_seconds=0)

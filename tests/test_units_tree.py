@@ -113,7 +113,9 @@ def test_members_search_by_folded_name_card_or_phone(tree):
     school = tree[3]
     make_member(school, "Đặng Thị Hương", phone="0912345678", card_number="LC777")
     make_member(school, "Lý A Sểnh")
-    names = lambda text: [m.full_name for m in db.session.execute(services.members_query(school, text=text)).scalars()]
+    def names(text):
+        return [m.full_name for m in db.session.execute(services.members_query(school, text=text)).scalars()]
+
     assert names("dang thi huong") == ["Đặng Thị Hương"]
     assert names("0912 345 678") == ["Đặng Thị Hương"]
     assert names("lc777") == ["Đặng Thị Hương"]

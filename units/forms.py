@@ -1,8 +1,9 @@
-from core.forms import Form as FlaskForm, VNDateField
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateField, IntegerField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from core.forms import Form as FlaskForm
+from core.forms import VNDateField
 from core.text import identifier, normalise_phone
 from units import services
 from units.headcounts import MAX_HEADCOUNT

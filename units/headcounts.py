@@ -9,9 +9,9 @@ from datetime import date
 from accounts.models import User
 from core import audit
 from core.clock import utcnow
-from core.periods import Period, period_label, year_periods
 from core.extensions import db
 from core.models import AuditEntry
+from core.periods import Period, period_label, year_periods
 from units.models import Headcount, Unit
 from units.services import UnitError
 

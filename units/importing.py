@@ -18,6 +18,7 @@ from accounts.models import User
 from core import audit, signals
 from core.clock import local_today, parse_vn_date
 from core.extensions import db
+from core.logs import logged_import
 from core.permissions import may_manage_account, scope_paths
 from core.tabular import ImportReport, Row, read_table
 from core.text import clean_name, fold, identifier, normalise_phone
@@ -232,6 +233,7 @@ def _next_staged(staged):
         return None
 
 
+@logged_import("members")
 def import_members(path: Path, filename: str, actor, *, unit: Unit | None = None, dry_run=False,
                    keep_outcomes=False, progress: Callable[[int], None] | None = None,
                    now=None) -> ImportResult:
@@ -360,6 +362,7 @@ def import_members(path: Path, filename: str, actor, *, unit: Unit | None = None
     return result
 
 
+@logged_import("units")
 def import_units(path: Path, filename: str, actor, *, dry_run=False, now=None) -> ImportResult:
     """Create or update units; a parent may appear later in the same file."""
     result = ImportResult()
@@ -377,7 +380,8 @@ def import_units(path: Path, filename: str, actor, *, dry_run=False, now=None) -
             result.error(row.number, title["code"], "Thiếu mã đơn vị.")
         elif not services.CODE_PATTERN.match(code):
             result.error(row.number, title["code"],
-                         f"Mã “{code}” chỉ được gồm chữ không dấu, số, dấu chấm, gạch ngang, gạch dưới (tối đa 40 ký tự).")
+                         f"Mã “{code}” chỉ được gồm chữ không dấu, số, dấu chấm, gạch ngang, gạch dưới "
+                         "(tối đa 40 ký tự).")
         elif code in entries:
             result.error(row.number, title["code"], f"Mã “{code}” trùng với dòng {entries[code][0]}.")
         if not name:

@@ -1,9 +1,9 @@
 """The union tree and its members. Plain functions that flush; the caller commits."""
-import itertools
 import re
 from dataclasses import dataclass
 from datetime import date
 
+from flask import abort
 from sqlalchemy import func, or_, update
 
 from accounts import services as accounts
@@ -15,8 +15,17 @@ from core.extensions import db
 from core.permissions import ensure_unit_in_scope, scope_paths
 from core.text import clean_name, fold, identifier, like_escape, normalise_phone
 from units.models import (
-    MEMBER_ACTIVE, MEMBER_LEFT, MEMBER_MOVED, UNIT_ACTIVE, UNIT_DISSOLVED, UNIT_MERGED,
-    Member, MemberMove, Unit, UnitEvent, UnitKind,
+    MEMBER_ACTIVE,
+    MEMBER_LEFT,
+    MEMBER_MOVED,
+    UNIT_ACTIVE,
+    UNIT_DISSOLVED,
+    UNIT_MERGED,
+    Member,
+    MemberMove,
+    Unit,
+    UnitEvent,
+    UnitKind,
 )
 
 DEFAULT_KINDS = [
@@ -99,6 +108,8 @@ def get_unit(code: str) -> Unit | None:
 def unit_in_scope_or_404(user, code: str) -> Unit:
     """The unit with this code, if ``user`` may act on it; otherwise a 404, as if it did not exist."""
     unit = get_unit(code)
+    if unit is None:
+        abort(404)
     ensure_unit_in_scope(user, unit)
     return unit
 
@@ -295,7 +306,7 @@ def tree(user, *, include_inactive=False) -> list[TreeNode]:
             ancestor = nodes.get(ancestor_id)
             if ancestor is not None:
                 ancestor.total_members += node.own_members
-    roots = []
+    roots: list[TreeNode] = []
     for node in nodes.values():
         parent = nodes.get(node.unit.parent_id)
         (parent.children if parent else roots).append(node)
@@ -483,12 +494,13 @@ class IssuedPassword:
 def _member_account(member: Member, password: str) -> User:
     """An account named dv<id>, or dv<id>-2, -3… when that name is already held (an account
     made by hand, or left behind by a member since deleted)."""
-    for attempt in itertools.count(1):
-        username = f"dv{member.id}" + (f"-{attempt}" if attempt > 1 else "")
+    username, attempt = f"dv{member.id}", 1
+    while True:
         try:
             return accounts.create_user(username, member.full_name, password, must_change_password=True)
         except accounts.AccountError:
-            continue
+            attempt += 1
+            username = f"dv{member.id}-{attempt}"
 
 
 def activate_members(unit: Unit, actor: User, *, member_ids: list[int] | None = None,

@@ -1,4 +1,4 @@
-from flask import (Blueprint, abort, flash, redirect, render_template, request, send_file, url_for)
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from openpyxl.styles import Font
 from wtforms import SelectChoice
@@ -11,8 +11,20 @@ from core.tabular import XLSX_MIMETYPE, WorkbookWriter
 from core.uploads import import_upload
 from core.views import save
 from units import importing, services
-from units.forms import (ActivateForm, DissolveForm, KindForm, MemberForm, MemberImportForm, MemberMoveForm,
-                         MemberStatusForm, MergeForm, MoveForm, RenameForm, UnitForm, UnitImportForm)
+from units.forms import (
+    ActivateForm,
+    DissolveForm,
+    KindForm,
+    MemberForm,
+    MemberImportForm,
+    MemberMoveForm,
+    MemberStatusForm,
+    MergeForm,
+    MoveForm,
+    RenameForm,
+    UnitForm,
+    UnitImportForm,
+)
 from units.models import MEMBER_ACTIVE, Member
 
 bp = Blueprint("units", __name__, url_prefix="/units")
@@ -146,10 +158,10 @@ def dissolve(code: str):
 @roles_required(ADMIN)
 def kinds():
     form = KindForm()
-    if form.validate_on_submit():
-        if save(lambda: services.create_kind(form.code.data, form.name.data, is_grassroots=form.is_grassroots.data,
-                                             actor=current_user), "Đã thêm loại đơn vị."):
-            return redirect(url_for(".kinds"))
+    if form.validate_on_submit() and save(
+            lambda: services.create_kind(form.code.data, form.name.data, is_grassroots=form.is_grassroots.data,
+                                         actor=current_user), "Đã thêm loại đơn vị."):
+        return redirect(url_for(".kinds"))
     return render_template("units/kinds.html", kinds=services.all_kinds(), form=form)
 
 
@@ -174,10 +186,9 @@ def members(code: str):
 def new_member(code: str):
     unit = services.unit_in_scope_or_404(current_user, code)
     form = MemberForm()
-    if form.validate_on_submit():
-        if save(lambda: services.create_member(unit, form.member_data(), actor=current_user),
-                lambda member: f"Đã thêm đoàn viên {member.full_name}."):
-            return redirect(url_for(".members", code=unit.code))
+    if form.validate_on_submit() and save(lambda: services.create_member(unit, form.member_data(), actor=current_user),
+                                          lambda member: f"Đã thêm đoàn viên {member.full_name}."):
+        return redirect(url_for(".members", code=unit.code))
     return render_template("units/member_form.html", unit=unit, form=form, member=None)
 
 
@@ -186,10 +197,10 @@ def new_member(code: str):
 def edit_member(member_id: int):
     member = _member_or_404(member_id)
     form = MemberForm(obj=member)
-    if form.validate_on_submit():
-        if save(lambda: services.update_member(member, form.member_data(), actor=current_user),
-                "Đã lưu thông tin đoàn viên."):
-            return redirect(url_for(".edit_member", member_id=member.id))
+    if form.validate_on_submit() and save(
+            lambda: services.update_member(member, form.member_data(), actor=current_user),
+            "Đã lưu thông tin đoàn viên."):
+        return redirect(url_for(".edit_member", member_id=member.id))
     return render_template("units/member_form.html", unit=member.unit, form=form, member=member,
                            move_form=MemberMoveForm(), status_form=MemberStatusForm(status=member.status),
                            moves=services.member_moves(member), status_names=services.MEMBER_STATUS_NAMES)

@@ -1,13 +1,12 @@
 """foundation: units, members, accounts, audit
 
 Revision ID: 0993c3046c15
-Revises: 
+Revises:
 Create Date: 2026-11-22 04:25:10.551838
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0993c3046c15'

@@ -5,9 +5,8 @@ Revises: 792621871830
 Create Date: 2026-11-23 13:35:06.124366
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '1797ff0af5b3'

@@ -18,11 +18,10 @@ Create Date: 2026-12-05 16:00:00
 """
 import warnings
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from core.text import citizen_id_digits, normalise_phone
-
 
 # revision identifiers, used by Alembic.
 revision = '5e0b7c41d2a9'
@@ -60,7 +59,7 @@ def upgrade():
                                            {"value": value, **{name: row[name] for name in unique_with}}).first()
                 if taken is not None:
                     warnings.warn(f"{table}.{column} of id {row['id']} is {value} in another spelling, "
-                                  f"already held by id {taken[0]}: left as it is")
+                                  f"already held by id {taken[0]}: left as it is", stacklevel=2)
                     continue
             connection.execute(sa.text(f"UPDATE {table} SET {column} = :value WHERE id = :id"),
                                {"value": value, "id": row["id"]})

@@ -8,9 +8,8 @@ Issue 19 items 1, 2, 4: units' plans (a file may be attached), suggestions, memb
 (1 to 3 a year, unique by position), reviews and the commendations they select.
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '64cd6620731a'

@@ -5,9 +5,8 @@ Revises: a2bfff83359d
 Create Date: 2026-11-23 12:05:40.392718
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '792621871830'

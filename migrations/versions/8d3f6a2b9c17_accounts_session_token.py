@@ -11,9 +11,8 @@ Revises: 5e0b7c41d2a9
 Create Date: 2026-12-05 16:10:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '8d3f6a2b9c17'

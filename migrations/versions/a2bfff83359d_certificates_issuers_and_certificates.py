@@ -5,9 +5,8 @@ Revises: d5304e16f7a0
 Create Date: 2026-11-23 11:38:46.153601
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a2bfff83359d'

@@ -9,9 +9,8 @@ Revises: f1a8d3c6b2e7
 Create Date: 2026-12-05 08:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a7c2e9d4b813'

@@ -5,9 +5,8 @@ Revises: 0993c3046c15
 Create Date: 2026-11-23 11:08:45.553351
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b32a9e0a0933'

@@ -5,9 +5,8 @@ Revises: 1797ff0af5b3
 Create Date: 2026-11-23 13:37:00.025197
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b3c6b804f49c'

@@ -11,10 +11,9 @@ Create Date: 2026-12-05 19:00:00
 """
 from types import SimpleNamespace
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.orm import Session
-
 
 # revision identifiers, used by Alembic.
 revision = 'b5e1c7a9d3f2'

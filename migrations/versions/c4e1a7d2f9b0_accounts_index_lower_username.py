@@ -5,9 +5,8 @@ Revises: b3c6b804f49c
 Create Date: 2026-11-23 15:50:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c4e1a7d2f9b0'

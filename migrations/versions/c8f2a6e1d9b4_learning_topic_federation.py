@@ -9,9 +9,8 @@ Revises: 8d3f6a2b9c17
 Create Date: 2026-12-08 09:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c8f2a6e1d9b4'

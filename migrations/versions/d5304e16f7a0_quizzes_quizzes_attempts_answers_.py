@@ -5,9 +5,8 @@ Revises: b32a9e0a0933
 Create Date: 2026-11-23 11:18:55.505925
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'd5304e16f7a0'

@@ -8,9 +8,8 @@ Revises: c8f2a6e1d9b4
 Create Date: 2026-12-02 10:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e8b4d1f07a92'

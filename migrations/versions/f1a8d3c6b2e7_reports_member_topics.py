@@ -11,9 +11,8 @@ Revises: c4e1a7d2f9b0
 Create Date: 2026-12-05 10:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'f1a8d3c6b2e7'
