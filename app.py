@@ -61,6 +61,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from contests import services as contests_services
     from contests import views as contests_views
     from core import views as core_views
+    from lamtheo import story_demo, story_views
     from learning import cli as learning_cli
     from learning import demo as learning_demo
     from learning import editor_views
@@ -102,6 +103,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(reports_views.bp)
     app.register_blueprint(submission_views.bp)
     app.register_blueprint(reports_api.bp)
+    app.register_blueprint(story_views.bp)
     accounts_views.register_hooks(app)
 
     # Members log in with their phone or card number, which only units knows about.
@@ -119,7 +121,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.cli.add_command(demo.seed_demo)
     app.cli.add_command(backup.backup_command)
     demo.seeders[:] = [units_demo.seed, learning_demo.seed, quizzes_demo.seed, certificates_demo.seed,
-                       contests_demo.seed, reports_demo.seed, submission_demo.seed]
+                       contests_demo.seed, reports_demo.seed, submission_demo.seed, story_demo.seed]
     demo.refusals[:] = [demo_guard.real_data_reason]
     app.add_template_global(contests_services.contest_cards, "contest_cards")
     # A contestant (no member record, no role) lands on their contests, at login and on "/".

@@ -43,6 +43,9 @@ ACTION_LABELS = {
     "topic_unassigned": "Bỏ giao chuyên đề", "lesson_created": "Tạo bài học", "lesson_updated": "Sửa bài học",
     "lesson_published": "Xuất bản bài học", "lesson_unpublished": "Gỡ bài học", "question_created": "Tạo câu hỏi",
     "question_updated": "Sửa câu hỏi", "question_published": "Dùng câu hỏi", "question_unpublished": "Ngừng dùng câu hỏi",
+    "story_nominated": "Đề cử mô hình, gương điển hình", "story_endorsed": "Đồng ý đề cử, chuyển lên",
+    "story_returned": "Trả lại đề cử", "story_resubmitted": "Gửi lại đề cử", "story_approved": "Duyệt đăng gương sáng",
+    "story_withdrawn": "Gỡ bài gương sáng",
 }
 # The filters of the audit page: what administrators look for.
 ACTION_GROUPS = {
@@ -57,6 +60,7 @@ ACTION_GROUPS = {
     "reports": ("Báo cáo, buổi học, số đoàn viên", ["report_submitted", "headcount_declared", "headcount_removed",
                                                     "study_session_recorded", "study_session_updated",
                                                     "study_session_deleted"]),
+    "stories": ("Gương sáng làm theo Bác", [a for a in ACTION_LABELS if a.startswith("story_")]),
     "content": ("Nội dung học tập", [a for a in ACTION_LABELS if a.split("_")[0] in ("topic", "lesson", "question")]),
 }
 
