@@ -161,6 +161,15 @@ def _step(story: Story, action: str, unit: Unit, actor, comment: str, now: datet
                  {"unit": unit.code, "comment": comment} if comment else {"unit": unit.code}, now=now)
 
 
+_MOVED_ON = "Hồ sơ này vừa được người khác xử lý; hãy xem lại trạng thái mới rồi thao tác lại."
+
+
+def _ensure_current(story: Story, expected_version: int) -> None:
+    """The page the officer acted on showed this version: if the story moved since, say so first."""
+    if story.version != expected_version:
+        raise StoryError(_MOVED_ON)
+
+
 def _guarded(story: Story, expected_version: int, from_status: str, **values) -> None:
     """Move the story on only if nobody moved it since ``expected_version`` was read."""
     result = db.session.execute(
@@ -168,7 +177,7 @@ def _guarded(story: Story, expected_version: int, from_status: str, **values) ->
         .values(version=Story.version + 1, **values).execution_options(synchronize_session=False))
     if result.rowcount != 1:
         db.session.refresh(story)
-        raise StoryError("Hồ sơ này vừa được người khác xử lý; hãy xem lại trạng thái mới rồi thao tác lại.")
+        raise StoryError(_MOVED_ON)
     db.session.refresh(story)
 
 
@@ -226,6 +235,7 @@ def _prepared(photos, already: int) -> list[PreparedPhoto]:
 def endorse(story: Story, actor, expected_version: int, comment: str = "", *, now: datetime | None = None) -> None:
     """The waiting level agrees: the story moves to the level above, or at the top is approved."""
     now = now or utcnow()
+    _ensure_current(story, expected_version)
     if not can_act(actor, story):
         raise StoryError("Hồ sơ này không chờ cấp của bạn xử lý.")
     level = story.at_unit
@@ -242,6 +252,7 @@ def endorse(story: Story, actor, expected_version: int, comment: str = "", *, no
 def return_story(story: Story, actor, expected_version: int, comment: str, *, now: datetime | None = None) -> None:
     """The waiting level sends it back to the nominating level, saying what to change."""
     now = now or utcnow()
+    _ensure_current(story, expected_version)
     if not can_act(actor, story):
         raise StoryError("Hồ sơ này không chờ cấp của bạn xử lý.")
     comment = (comment or "").strip()
@@ -259,6 +270,7 @@ def resubmit(story: Story, actor, expected_version: int, *, title: str, summary:
              now: datetime | None = None) -> None:
     """The nominating level corrects a returned story and sends it up again."""
     now = now or utcnow()
+    _ensure_current(story, expected_version)
     if not can_resubmit(actor, story):
         raise StoryError("Chỉ cấp đã đề cử mới sửa và gửi lại hồ sơ bị trả lại.")
     title, summary, body = _check_text(title, summary, body)
@@ -278,6 +290,7 @@ def resubmit(story: Story, actor, expected_version: int, *, title: str, summary:
 def withdraw(story: Story, actor, expected_version: int, reason: str, *, now: datetime | None = None) -> None:
     """Take an approved story off the public page (the person withdrew consent, a fact was wrong)."""
     now = now or utcnow()
+    _ensure_current(story, expected_version)
     if not can_withdraw(actor, story):
         raise StoryError("Chỉ gỡ được bài đang đăng của đơn vị trong phạm vi bạn phụ trách.")
     reason = (reason or "").strip()

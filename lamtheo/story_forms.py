@@ -1,5 +1,5 @@
 from flask_wtf.file import MultipleFileField
-from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, IntegerField, RadioField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from core.forms import Form
@@ -23,14 +23,15 @@ class _StoryText(Form):
 
 
 class NominationForm(_StoryText):
-    kind = RadioField("Đề cử", choices=list(KIND_LABELS.items()), default=KIND_MODEL,
+    kind = RadioField("Đề cử", choices=[SelectChoice(key, label) for key, label in KIND_LABELS.items()], default=KIND_MODEL,
                       validators=[InputRequired("Hãy chọn loại đề cử.")])
     unit = SelectField("Đơn vị (tập thể được đề cử, hoặc nơi người được đề cử sinh hoạt)",
                        validators=[DataRequired("Hãy chọn đơn vị.")])
     member = StringField("Đoàn viên được đề cử (số thẻ hoặc số điện thoại; chỉ với gương cá nhân)",
                          validators=[Optional(), Length(max=40)])
     consent_method = SelectField("Người được đề cử đã đồng ý bằng cách nào (chỉ với gương cá nhân)",
-                                 choices=[("", "— Chọn —"), *CONSENT_METHODS.items()], validators=[Optional()])
+                                 choices=[SelectChoice("", "— Chọn —"),
+                                          *(SelectChoice(key, label) for key, label in CONSENT_METHODS.items())], validators=[Optional()])
     consent_note = StringField("Ghi chú về sự đồng ý (ngày, nơi lưu giấy đồng ý)",
                                validators=[Optional(), Length(max=300)])
     submit = SubmitField("Gửi đề cử")

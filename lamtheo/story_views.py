@@ -5,6 +5,7 @@ import xml.etree.ElementTree as ET
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from markupsafe import Markup
+from wtforms import SelectChoice
 
 from core.extensions import db
 from core.forms import flash_errors
@@ -48,7 +49,7 @@ def index():
 @roles_required(OFFICER, ADMIN)
 def new():
     form = NominationForm()
-    form.unit.choices = [(u.code, u.name) for u in units_services.units_for_choice(current_user)]
+    form.unit.choices = [SelectChoice(u.code, u.name) for u in units_services.units_for_choice(current_user)]
     error = None
     if form.validate_on_submit():
         member = None
