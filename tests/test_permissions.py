@@ -18,6 +18,8 @@ from contests import services as contests
 from contests.models import Contest, Division, Prize
 from core.clock import utcnow
 from core.extensions import db
+from lamtheo import stories
+from lamtheo.story_models import KIND_MODEL
 from learning import content
 from learning import services as learning
 from learning.models import Question, StudySession
@@ -179,6 +181,20 @@ TABLE = {
     "report_submissions.unit_submissions": ("GET", "/reports/GA/submissions", SCOPED),
     "report_submissions.compose": ("GET", "/reports/GA/submit?topic={s.topic}", SCOPED),
     "report_submissions.view": ("GET", "/reports/submitted/{s.submission_id}", SCOPED),
+
+    "stories.index": ("GET", "/lam-theo/guong-sang/", STAFF),
+    "stories.new": ("GET", "/lam-theo/guong-sang/moi", STAFF),
+    "stories.detail": ("GET", "/lam-theo/guong-sang/{s.story_id}", SCOPED),
+    "stories.endorse": ("POST", "/lam-theo/guong-sang/{s.story_id}/dong-y", SCOPED),
+    "stories.return_story": ("POST", "/lam-theo/guong-sang/{s.story_id}/tra-lai", SCOPED),
+    "stories.withdraw": ("POST", "/lam-theo/guong-sang/{s.public_story_id}/go-bai", SCOPED),
+    "stories.resubmit": ("GET", "/lam-theo/guong-sang/{s.story_id}/sua", SCOPED),
+    "stories.officer_photo": ("GET", "/lam-theo/guong-sang/anh/{s.story_photo_id}", SCOPED),
+    # The public page shows approved stories only: the photo of one still waiting is not found by anyone.
+    "stories.public_index": ("GET", "/guong-sang", EVERYONE),
+    "stories.public_story": ("GET", "/guong-sang/{s.public_story_id}", EVERYONE),
+    "stories.public_photo": ("GET", "/guong-sang/anh/{s.public_photo_id}.jpg", EVERYONE),
+    "stories.feed": ("GET", "/guong-sang/feed.xml", EVERYONE),
 }
 # Deleting twice: the first person allowed deletes, the next finds nothing (404 is then right).
 ONE_SHOT = {"headcounts.delete", "sessions.delete", "contest_admin.remove_division", "api_tokens.revoke"}
@@ -229,6 +245,11 @@ def samples(world, app):
     submission = submissions.submit(world.grassroots_a, topic, reports.Period.custom(date(2026, 1, 1), date(2026, 6, 30)),
                                     submissions.Narrative("Đã tổ chức học tập cho toàn bộ đoàn viên."), world.officer_a)
     issuer.signature_image, issuer.signature_mimetype = PNG, "image/png"
+    story = stories.nominate(world.officer_a, kind=KIND_MODEL, unit=world.grassroots_a, title="Mô hình chờ xét",
+                             summary="Tóm tắt", body="Câu chuyện", photos=[PNG])
+    public_story = stories.nominate(world.admin, kind=KIND_MODEL, unit=world.grassroots_a, title="Mô hình đã duyệt",
+                                    summary="Tóm tắt", body="Câu chuyện", photos=[PNG])
+    stories.endorse(public_story, world.admin, public_story.version)
     db.session.commit()
     role = db.session.scalars(db.select(Role).where(Role.user_id == world.officer_b.id)).first()
     return SimpleNamespace(
@@ -237,7 +258,8 @@ def samples(world, app):
         contest_attempt_id=contest_attempt.id, prize_id=prize.id, session_id=session.id, headcount_id=headcount.id,
         submission_id=submission.id, token_id=token.id, member_id=world.member_a.id,
         member_user_id=world.member_user.id, officer_user_id=world.officer_b.id, role_id=role.id,
-        province_id=world.province.id)
+        province_id=world.province.id, story_id=story.id, story_photo_id=story.photos[0].id,
+        public_story_id=public_story.id, public_photo_id=public_story.photos[0].id)
 
 
 def test_every_route_has_an_entry(app):
