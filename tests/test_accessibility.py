@@ -17,6 +17,7 @@ from contests import services as contests
 from core import demo
 from core.clock import utcnow
 from core.extensions import db
+from lamtheo.story_models import Story
 from learning import content
 from learning import services as learning
 from learning.models import Question
@@ -70,8 +71,10 @@ def seed_demo_with_a_member_who_studied() -> dict:
     certificate = db.session.scalars(db.select(Certificate).where(Certificate.member_id == member.id)).one()
     lesson = learning.published_lessons(passed_topic)[0]
     submission = db.session.scalars(db.select(ReportSubmission.id)).first()
+    approved = db.session.scalars(db.select(Story.id).where(Story.status == "approved")).first()
+    waiting = db.session.scalars(db.select(Story.id).where(Story.status == "pending")).first()
     return {"passed": passed.id, "submission": submission, "open": in_progress.id, "certificate": certificate.code,
-            "lesson": f"/learn/{passed_topic.slug}/{lesson.slug}"}
+            "lesson": f"/learn/{passed_topic.slug}/{lesson.slug}", "story": approved, "waiting_story": waiting}
 
 
 def pages_by_role(seeded: dict) -> dict[str | None, list[str]]:
@@ -79,12 +82,13 @@ def pages_by_role(seeded: dict) -> dict[str | None, list[str]]:
     coso, district, province = units_demo.GRASSROOTS_OF_COSO, submission_demo.DISTRICT, units_demo.PROVINCE
     return {
         None: ["/", "/accounts/login", f"/verify/{seeded['certificate']}", contest, f"{contest}/register",
-               f"{contest}/leaderboard"],
+               f"{contest}/leaderboard", "/guong-sang", f"/guong-sang/{seeded['story']}"],
         "doanvien": ["/", "/learn/", seeded["lesson"], "/learn/chuyen-de-2022/quiz", f"/attempts/{seeded['open']}",
                      f"/attempts/{seeded['passed']}/result", "/certificates/"],
         "coso": [f"/units/{coso}", f"/units/{coso}/members", "/units/members/import", "/certificates/manage",
-                 f"/sessions/{coso}", f"/reports/{coso}"],
-        "tinh": ["/", "/units/", f"/reports/{province}", "/reports/submissions"],
+                 f"/sessions/{coso}", f"/reports/{coso}", "/lam-theo/guong-sang/moi"],
+        "tinh": ["/", "/units/", f"/reports/{province}", "/reports/submissions", "/lam-theo/guong-sang/",
+                 f"/lam-theo/guong-sang/{seeded['waiting_story']}"],
         "tamduong": [f"/reports/{district}/submit", f"/reports/submitted/{seeded['submission']}"],
         "bientap": ["/editor/", "/editor/topics/chuyen-de-2022/", "/editor/topics/chuyen-de-2022/questions"],
         "bantochuc": ["/contests/organise", f"{contest}/organise", f"{contest}/organise/rounds/2"],
