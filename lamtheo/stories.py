@@ -191,6 +191,8 @@ def nominate(actor, *, kind: str, unit: Unit, title: str, summary: str, body: st
     level = nominating_level(actor, unit)
     if level is None:
         raise StoryError("Đơn vị này nằm ngoài phạm vi bạn phụ trách.")
+    if not unit.is_active:
+        raise StoryError("Đơn vị này đã sáp nhập hoặc giải thể.")
     if kind not in (KIND_MODEL, KIND_PERSON):
         raise StoryError("Hãy chọn mô hình (tập thể) hoặc gương điển hình (cá nhân).")
     consent_note = (consent_note or "").strip()

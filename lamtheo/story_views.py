@@ -175,7 +175,7 @@ def _send_photo(photo: StoryPhoto, *, private: bool):
     path = stories.photo_path(photo)
     if not path.is_file():
         abort(404)
-    response = send_file(path, mimetype="image/jpeg", max_age=0 if private else 86400)
+    response = send_file(path, mimetype="image/jpeg", max_age=0 if private else 600)  # a withdrawn story's photos leave caches soon
     if private:
         response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -84,6 +84,9 @@ def test_each_level_acts_only_when_the_story_waits_for_it(world, coso):
         nominate(world.officer_b, world.grassroots_a)
     with pytest.raises(stories.StoryError, match="ngoài phạm vi"):
         nominate(coso, world.grassroots_b)
+    world.grassroots_b.status = "dissolved"
+    with pytest.raises(stories.StoryError, match="giải thể"):
+        nominate(world.officer_b, world.grassroots_b)
 
 
 def test_a_nomination_starts_at_the_highest_level_its_officer_holds(world):
