@@ -284,3 +284,31 @@ def test_the_public_list_pages_approved_stories_newest_first(world):
     first, second = stories.public_stories(1), stories.public_stories(2)
     assert first.total == 12 and [s.title for s in first.items][:2] == ["Bài 11", "Bài 10"]
     assert [s.title for s in second.items] == ["Bài 1", "Bài 0"]
+
+
+def test_the_demo_has_a_dozen_nominations_at_every_stage_with_clean_photos(app):
+    from accounts import services as accounts
+    from lamtheo import story_demo
+    from units import demo as units_demo
+    from units import services as units
+    units_demo.seed()
+    district_officer = accounts.create_user("tamduong", "Lò Văn Khăm", units_demo.DEMO_PASSWORD)
+    accounts.grant_role(district_officer, OFFICER, units.get_unit("LDLD-TD"), actor=None)
+    assert len(story_demo.seed()) == 12
+    db.session.commit()
+    rows = db.session.scalars(db.select(Story)).all()
+    where = sorted((s.status, s.at_unit.code) for s in rows if s.status != APPROVED)
+    assert where == [("pending", "LDLD-LC"), ("pending", "LDLD-LC"), ("pending", "LDLD-TD"), ("pending", "LDLD-TD"),
+                     ("returned", "CDCS-TD-THCS")]
+    assert sum(s.status == APPROVED for s in rows) == 7
+    assert all(s.consent_method == "written" for s in rows if s.kind == KIND_PERSON)
+    returned = next(s for s in rows if s.status == RETURNED)
+    assert "bổ sung" in returned.last_comment
+    province = units.get_unit("LDLD-LC")
+    assert stories.counts_by_unit([province.id], 2022) == {province.id: (7, 7)}
+    photos = db.session.scalars(db.select(StoryPhoto)).all()
+    assert len(photos) == 9
+    for photo in photos:
+        with Image.open(stories.photo_path(photo)) as image:
+            assert not image.getexif() and image.size == (photo.width, photo.height)
+    assert story_demo.seed() == ["Gương sáng mẫu: đã có."]
