@@ -19,7 +19,7 @@ from pathlib import Path
 from flask import current_app
 from PIL import Image, ImageOps
 from sqlalchemy import case, func, or_, true, update
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from core import audit
 from core.clock import to_local, utcnow
@@ -313,7 +313,7 @@ def stories_in_scope(user) -> list[Story]:
     """Stories about units the user oversees (at most 500), those waiting for one of the user's
     levels first, then the most recently moved."""
     subject, waiting = aliased(Unit), aliased(Unit)
-    query = (db.select(Story).join(subject, Story.unit_id == subject.id)
+    query = (_with_card_fields(db.select(Story)).join(subject, Story.unit_id == subject.id)
              .join(waiting, Story.at_unit_id == waiting.id))
     in_scope = _scope_on(user, subject)
     if in_scope is not None:
@@ -334,14 +334,19 @@ def _scope_on(user, unit_alias):
     return or_(*(unit_alias.path.startswith(path, autoescape=True) for path in paths))
 
 
+def _with_card_fields(query):
+    """What a list of stories shows, loaded with it rather than one query per story."""
+    return query.options(selectinload(Story.photos), selectinload(Story.unit), selectinload(Story.member))
+
+
 def public_stories(page: int):
-    return db.paginate(db.select(Story).where(Story.status == APPROVED)
+    return db.paginate(_with_card_fields(db.select(Story)).where(Story.status == APPROVED)
                        .order_by(Story.approved_at.desc(), Story.id.desc()),
                        page=page, per_page=PUBLIC_PAGE_SIZE, error_out=False)
 
 
 def latest_public(limit: int = FEED_SIZE) -> list[Story]:
-    return list(db.session.scalars(db.select(Story).where(Story.status == APPROVED)
+    return list(db.session.scalars(_with_card_fields(db.select(Story)).where(Story.status == APPROVED)
                                    .order_by(Story.approved_at.desc(), Story.id.desc()).limit(limit)))
 
 

@@ -140,7 +140,8 @@ def resubmit(story_id: int):
     if not stories.can_resubmit(current_user, story):
         flash("Chỉ sửa được hồ sơ bị trả lại, ở cấp đã đề cử.", "warning")
         return redirect(url_for(".detail", story_id=story_id))
-    form = ResubmitForm(obj=story if request.method == "GET" else None)
+    form = ResubmitForm(data={"title": story.title, "summary": story.summary, "body": story.body,
+                              "version": story.version} if request.method == "GET" else None)
     error = None
     if form.validate_on_submit():
         try:
