@@ -15,9 +15,9 @@ _BODY_HELP = ("Kể việc làm cụ thể, cách làm, kết quả (con số, t
 class _StoryText(Form):
     title = StringField("Tên mô hình hoặc gương điển hình",
                         validators=[DataRequired("Hãy ghi tên."), Length(max=200)])
-    summary = TextAreaField("Tóm tắt (hiện khi chia sẻ lên mạng xã hội)",
+    summary = TextAreaField("Tóm tắt (hiện khi chia sẻ lên mạng xã hội)", render_kw={"rows": 3},
                             validators=[DataRequired("Hãy ghi tóm tắt."), Length(max=400)])
-    body = TextAreaField("Câu chuyện", description=_BODY_HELP,
+    body = TextAreaField("Câu chuyện", description=_BODY_HELP, render_kw={"rows": 12},
                          validators=[DataRequired("Hãy kể câu chuyện."), Length(max=20000)])
     photos = MultipleFileField("Ảnh", description=_PHOTO_HELP)
 
