@@ -14,6 +14,8 @@ KIND_LABELS = {KIND_MODEL: "Mô hình hay, cách làm hiệu quả", KIND_PERSON
 PENDING, RETURNED, APPROVED, WITHDRAWN = "pending", "returned", "approved", "withdrawn"
 STATUS_LABELS = {PENDING: "Đang chờ xét", RETURNED: "Trả lại để bổ sung", APPROVED: "Đã duyệt, đang đăng",
                  WITHDRAWN: "Đã gỡ khỏi trang công khai"}
+STEP_LABELS = {"nominated": "Đề cử", "endorsed": "Đồng ý, chuyển lên", "returned": "Trả lại",
+               "resubmitted": "Bổ sung, gửi lại", "approved": "Duyệt đăng", "withdrawn": "Gỡ khỏi trang công khai"}
 # How the person agreed to be told about: what the officer recording consent may choose.
 CONSENT_METHODS = {
     "written": "Giấy đồng ý có chữ ký",
@@ -113,9 +115,6 @@ class StoryStep(db.Model):
     unit: Mapped[Unit] = relationship()
     actor: Mapped[User | None] = relationship()
 
-    ACTION_LABELS = {"nominated": "Đề cử", "endorsed": "Đồng ý, chuyển lên", "returned": "Trả lại",
-                     "resubmitted": "Bổ sung, gửi lại", "approved": "Duyệt đăng", "withdrawn": "Gỡ khỏi trang công khai"}
-
     @property
     def action_label(self) -> str:
-        return self.ACTION_LABELS.get(self.action, self.action)
+        return STEP_LABELS.get(self.action, self.action)

@@ -8,7 +8,6 @@ from markupsafe import Markup
 from wtforms import SelectChoice
 
 from core.extensions import db
-from core.forms import flash_errors
 from core.markup import render
 from core.params import requested_page
 from core.permissions import ADMIN, OFFICER, can_manage_unit, roles_required
