@@ -374,3 +374,25 @@ def counts_by_unit(unit_ids: list[int], year: int) -> dict[int, tuple[int, int]]
     counts = {unit_id: (0, 0) for unit_id in unit_ids}
     counts.update({unit_id: (int(nominated), int(approved)) for unit_id, nominated, approved in rows})
     return counts
+
+
+def add_review_figures(root: Unit, year: int, row_of: dict) -> None:
+    """The stories' figures for the 19/5 review (lamtheo.review.model_figure_sources on branch lta):
+    ``row_of`` maps every unit of ``root``'s subtree to the row (one per child unit, several units
+    sharing one) it counts in. Each story nominated in ``year`` about such a unit adds 1 to that
+    row's ``models_nominated``, and to ``models_approved`` when it is on the public page now; every
+    row gets 0 rather than None. Stories of both kinds count: collectives and people."""
+    rows = {id(row): row for row in row_of.values()}.values()
+    for row in rows:
+        row.models_nominated = row.models_nominated or 0
+        row.models_approved = row.models_approved or 0
+    counted = db.session.execute(
+        db.select(Story.unit_id, func.count(Story.id), func.coalesce(func.sum(case((Story.status == APPROVED, 1),
+                                                                                    else_=0)), 0))
+        .join(Unit, Unit.id == Story.unit_id)
+        .where(units_services.in_subtree(root), Story.year == year).group_by(Story.unit_id))
+    for unit_id, nominated, approved in counted:
+        row = row_of.get(unit_id)
+        if row is not None:
+            row.models_nominated += int(nominated)
+            row.models_approved += int(approved)

@@ -261,6 +261,23 @@ def test_counts_by_unit_adds_up_each_subtree_for_the_year(world, coso):
     assert stories.counts_by_unit([], 2022) == {}
 
 
+def test_the_review_rows_get_the_stories_of_the_units_they_cover(world, coso):
+    from types import SimpleNamespace
+    approved = nominate(world.province_officer, world.grassroots_a)
+    stories.endorse(approved, world.province_officer, approved.version)
+    nominate(coso, world.grassroots_a)
+    nominate(world.officer_b, world.district_b)
+    nominate(world.officer_b, world.grassroots_b, now=datetime(2023, 2, 1))
+    row_a, row_b, own = (SimpleNamespace(models_nominated=None, models_approved=None) for _ in range(3))
+    row_of = {world.province.id: own, world.district_a.id: row_a, world.grassroots_a.id: row_a,
+              world.district_b.id: row_b, world.grassroots_b.id: row_b}
+    stories.add_review_figures(world.province, 2022, row_of)
+    assert [(r.models_nominated, r.models_approved) for r in (own, row_a, row_b)] == [(0, 0), (2, 1), (1, 0)]
+    district_rows = {world.grassroots_a.id: SimpleNamespace(models_nominated=None, models_approved=None)}
+    stories.add_review_figures(world.district_a, 2022, district_rows)
+    assert vars(district_rows[world.grassroots_a.id]) == {"models_nominated": 2, "models_approved": 1}
+
+
 def test_officers_see_the_stories_of_their_scope_those_waiting_for_them_first(world, coso):
     waiting_at_district = nominate(coso, world.grassroots_a)
     at_province = nominate(world.officer_a, world.grassroots_a)
