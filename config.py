@@ -72,5 +72,5 @@ class Config:
     PUBLIC_BASE_URL = _setting("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     # Rendered certificate PDFs, kept so each is drawn once; None: instance/certificates.
     CERTIFICATE_CACHE = _setting("CERTIFICATE_CACHE")
-    # Photos of "Gương sáng" stories (files: back them up with the database); None: instance/story-photos.
+    # Photos of "Gương sáng" stories (files: back them up with the database); None: instance/lamtheo/photos.
     STORY_PHOTO_DIR = _setting("STORY_PHOTO_DIR")

@@ -55,7 +55,8 @@ class PreparedPhoto:
 # -- photos ------------------------------------------------------------------------------
 
 def photo_dir() -> Path:
-    return Path(current_app.config.get("STORY_PHOTO_DIR") or os.path.join(current_app.instance_path, "story-photos"))
+    folder = current_app.config.get("STORY_PHOTO_DIR")
+    return Path(folder) if folder else Path(current_app.instance_path) / "lamtheo" / "photos"
 
 
 def photo_path(photo: StoryPhoto) -> Path:
