@@ -7,7 +7,6 @@ does it appear on the public page. Every step is a guarded UPDATE on the story's
 officers acting on the same page at once, the second is refused. Flush only: callers commit.
 """
 import io
-import os
 import re
 import secrets
 import unicodedata
