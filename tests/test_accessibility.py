@@ -14,7 +14,7 @@ from accounts.models import User
 from certificates.models import Certificate
 from contests import demo as contests_demo
 from contests import services as contests
-from core import demo
+from flask import current_app
 from core.clock import utcnow
 from core.extensions import db
 from lamtheo.story_models import Story
@@ -47,9 +47,8 @@ def axe_script():
 def seed_demo_with_a_member_who_studied() -> dict:
     """The demo province, contest and reports; its member `doanvien` has passed the 2022 topic
     (a result, a certificate) and has an attempt open on the full-term topic, Lai Châu's too."""
-    for seeder in demo.seeders:
-        seeder()
-        db.session.commit()
+    seeding = current_app.test_cli_runner().invoke(args=["seed-demo"])
+    assert seeding.exit_code == 0, seeding.output
     contests.forget_cache()
     user = db.session.scalars(db.select(User).where(User.username == "doanvien")).one()
     member = units.member_for_user(user)
