@@ -58,6 +58,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from contests import views as contests_views
     from core import views as core_views
     from lamtheo import demo as lamtheo_demo
+    from lamtheo import story_demo, story_views
     from lamtheo import views as lamtheo_views
     from learning import cli as learning_cli
     from learning import demo as learning_demo
@@ -95,6 +96,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(submission_views.bp)
     app.register_blueprint(reports_api.bp)
     app.register_blueprint(lamtheo_views.bp)
+    app.register_blueprint(story_views.bp)
     accounts_views.register_hooks(app)
 
     app.cli.add_command(units_cli.units_cli)
@@ -108,7 +110,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.cli.add_command(backup.backup_command)
     app.cli.add_command(demo.seed_demo_command(
         seeders=[units_demo.seed, learning_demo.seed, quizzes_demo.seed, certificates_demo.seed, contests_demo.seed,
-                 reports_demo.seed, submission_demo.seed, lamtheo_demo.seed],
+                 reports_demo.seed, submission_demo.seed, lamtheo_demo.seed,
+                 story_demo.seed],
         refusals=[demo_guard.real_data_reason]))
     logs.configure(app)  # after the commands: each leaves a line when it ends
     _connect_features()

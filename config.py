@@ -90,3 +90,5 @@ class Config:
     CERTIFICATE_CACHE = _setting("CERTIFICATE_CACHE")
     # Units' signed plan files (làm theo); None: instance/lamtheo/plans. Back it up with the database.
     LAMTHEO_PLAN_DIR = _setting("LAMTHEO_PLAN_DIR")
+    # Photos of "Gương sáng" stories (files: back them up with the database); None: instance/lamtheo/photos.
+    STORY_PHOTO_DIR = _setting("STORY_PHOTO_DIR")

@@ -47,6 +47,9 @@ ACTION_LABELS = {
     "lamtheo_plan_saved": "Ghi kế hoạch làm theo", "lamtheo_suggestion_added": "Gợi ý việc làm theo",
     "lamtheo_commitments_confirmed": "Xác nhận đăng ký làm theo", "lamtheo_review_opened": "Mở sơ kết, tổng kết",
     "lamtheo_commended": "Biểu dương, cấp giấy khen",
+    "story_nominated": "Đề cử mô hình, gương điển hình", "story_endorsed": "Đồng ý đề cử, chuyển lên",
+    "story_returned": "Trả lại đề cử", "story_resubmitted": "Gửi lại đề cử", "story_approved": "Duyệt đăng gương sáng",
+    "story_withdrawn": "Gỡ bài gương sáng",
 }
 # The filters of the audit page: what administrators look for.
 ACTION_GROUPS = {
@@ -62,6 +65,7 @@ ACTION_GROUPS = {
                                                     "study_session_recorded", "study_session_updated",
                                                     "study_session_deleted"]),
     "lamtheo": ("Làm theo Bác", [a for a in ACTION_LABELS if a.startswith("lamtheo_")]),
+    "stories": ("Gương sáng làm theo Bác", [a for a in ACTION_LABELS if a.startswith("story_")]),
     "content": ("Nội dung học tập", [a for a in ACTION_LABELS if a.split("_")[0] in ("topic", "lesson", "question")]),
 }
 

@@ -95,7 +95,8 @@ def _environment(folder: Path, port: int) -> dict[str, str]:
     environment = {name: value for name, value in os.environ.items() if name not in {"FLASK_DEBUG", "FLASK_APP"}}
     environment.update(SECRET_KEY=secrets.token_hex(32), HOCTAP_ENV="development",
                        DATABASE_URL=f"sqlite:///{folder / 'hoctap.db'}",
-                       CERTIFICATE_CACHE=str(folder / "certificates"), RATELIMIT_STORAGE_URI="memory://",
+                       CERTIFICATE_CACHE=str(folder / "certificates"), STORY_PHOTO_DIR=str(folder / "story-photos"),
+                       RATELIMIT_STORAGE_URI="memory://",
                        PUBLIC_BASE_URL=f"http://127.0.0.1:{port}")
     return environment
 

@@ -8,9 +8,8 @@ The figures per child unit, each over the child's whole subtree:
   officers ("nêu gương"); a member counts at the unit they registered in;
 - ``commitments``, ``confirmed``, ``passed``, ``passed_share``: commitments, those confirmed, those
   confirmed "đạt", and đạt as a share of all commitments (%);
-- ``models_nominated``, ``models_approved``: the exemplary models of the year, from the stories
-  part of this package. None until ``model_figure_sources`` is filled (app.py): each source is
-  called with (root unit, year, {unit id: Figures row it counts in}) and adds to the rows.
+- ``models_nominated``, ``models_approved``: the exemplary models and people nominated in the year,
+  and those of them on the public page ("Gương sáng", ``lamtheo.stories.add_review_figures``).
 
 Two statements whatever the size: commitments grouped by unit, read from the covering index
 (members counted by their first commitment), and plans by unit. Python adds each unit's figures into its child's row.
@@ -28,7 +27,7 @@ from core.clock import local_today, utcnow
 from core.errors import Refusal
 from core.extensions import db
 from core.permissions import can_manage_unit
-from lamtheo import plans
+from lamtheo import plans, stories
 from lamtheo.models import (
     RESULT_PASSED,
     REVIEW_FINAL,
@@ -45,8 +44,6 @@ from units.models import UNIT_ACTIVE, Member, Unit
 
 FINAL_YEAR = 2025  # the 10-year / 5-year "tổng kết"
 MAX_REASON = 1_000
-# Filled by app.py with the stories' figures (see the module docstring); empty, the columns show "—".
-model_figure_sources: list = []
 
 
 class ReviewError(Refusal):
@@ -141,8 +138,7 @@ def figures(root: Unit, year: int, *, today: date | None = None) -> Figured:
         row.exemplary += int(officers or 0)
         row.confirmed += int(confirmed or 0)
         row.passed += int(passed or 0)
-    for source in model_figure_sources:
-        source(root, year, row_of)
+    stories.add_review_figures(root, year, row_of)
     result = Figured(rows=[], own=own)
     children = {child.id: child for child in units.children(root, include_inactive=True)}
     for child_id, child in children.items():

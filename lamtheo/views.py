@@ -253,7 +253,7 @@ def review_page(review_id: int):
     completion = review.completion_figures(found.unit, found.year)
     return render_template("lamtheo/review.html", review=found, figured=figured, completion=completion,
                            candidates=review.candidates(found), commendations=review.commendations(found),
-                           review_names=REVIEW_NAMES, models_wired=bool(review.model_figure_sources))
+                           review_names=REVIEW_NAMES)
 
 
 @bp.post("/reviews/<int:review_id>/commend")

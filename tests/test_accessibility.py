@@ -18,6 +18,7 @@ from contests import services as contests
 from core.clock import utcnow
 from core.extensions import db
 from lamtheo.models import Review
+from lamtheo.story_models import Story
 from learning import services as learning
 from learning.models import Question
 from quizzes import services as quizzes
@@ -46,7 +47,7 @@ def axe_script():
 def seed_demo_with_a_member_who_studied() -> dict:
     """The demo province, contest and reports; its member `doanvien` has passed the 2022 topic
     (a result, a certificate) and has an attempt open on the full-term topic, Lai Châu's too."""
-    seeding = current_app.test_cli_runner().invoke(args=["seed-demo"])
+    seeding = current_app.test_cli_runner().invoke(args=["seed-demo", "--force"])
     assert seeding.exit_code == 0, seeding.output
     contests.forget_cache()
     user = db.session.scalars(db.select(User).where(User.username == "doanvien")).one()
@@ -70,9 +71,11 @@ def seed_demo_with_a_member_who_studied() -> dict:
     lesson = learning.published_lessons(passed_topic)[0]
     submission = db.session.scalars(db.select(ReportSubmission.id)).first()
     review = db.session.scalars(db.select(Review.id)).first()
+    approved = db.session.scalars(db.select(Story.id).where(Story.status == "approved")).first()
+    waiting = db.session.scalars(db.select(Story.id).where(Story.status == "pending")).first()
     return {"passed": passed.id, "submission": submission, "review": review, "open": in_progress.id,
-            "certificate": certificate.code,
-            "lesson": f"/learn/{passed_topic.slug}/{lesson.slug}"}
+            "certificate": certificate.code, "lesson": f"/learn/{passed_topic.slug}/{lesson.slug}",
+            "story": approved, "waiting_story": waiting}
 
 
 def pages_by_role(seeded: dict) -> dict[str | None, list[str]]:
@@ -80,14 +83,16 @@ def pages_by_role(seeded: dict) -> dict[str | None, list[str]]:
     coso, district, province = units_demo.GRASSROOTS_OF_COSO, submission_demo.DISTRICT, units_demo.PROVINCE
     return {
         None: ["/", "/accounts/login", f"/verify/{seeded['certificate']}", contest, f"{contest}/register",
-               f"{contest}/leaderboard"],
+               f"{contest}/leaderboard", "/guong-sang", f"/guong-sang/{seeded['story']}"],
         "doanvien": ["/", "/learn/", seeded["lesson"], "/learn/chuyen-de-2022/quiz", f"/attempts/{seeded['open']}",
                      f"/attempts/{seeded['passed']}/result", "/certificates/", "/lam-theo/"],
         "coso": [f"/units/{coso}", f"/units/{coso}/members", "/units/members/import", "/certificates/manage",
                  f"/sessions/{coso}", f"/reports/{coso}", f"/lam-theo/units/{coso}",
-                 f"/lam-theo/units/{coso}/commitments?year=2022", f"/lam-theo/units/{coso}/plan"],
+                 f"/lam-theo/units/{coso}/commitments?year=2022", f"/lam-theo/units/{coso}/plan",
+                 "/lam-theo/guong-sang/moi"],
         "tinh": ["/", "/units/", f"/reports/{province}", "/reports/submissions", f"/lam-theo/units/{province}",
-                 f"/lam-theo/reviews/{seeded['review']}"],
+                 f"/lam-theo/reviews/{seeded['review']}", "/lam-theo/guong-sang/",
+                 f"/lam-theo/guong-sang/{seeded['waiting_story']}"],
         "tamduong": [f"/reports/{district}/submit", f"/reports/submitted/{seeded['submission']}"],
         "bientap": ["/editor/", "/editor/topics/chuyen-de-2022/", "/editor/topics/chuyen-de-2022/questions"],
         "bantochuc": ["/contests/organise", f"{contest}/organise", f"{contest}/organise/rounds/2"],

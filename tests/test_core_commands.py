@@ -53,7 +53,7 @@ def _free_port() -> int:
 
 def _newcomer_environment() -> dict[str, str]:
     unset = {"SECRET_KEY", "HOCTAP_ENV", "DATABASE_URL", "TEST_DATABASE_URL", "PUBLIC_BASE_URL", "FLASK_DEBUG",
-             "FLASK_APP", "RATELIMIT_STORAGE_URI", "CERTIFICATE_CACHE", "PORT", "HOST"}
+             "FLASK_APP", "RATELIMIT_STORAGE_URI", "CERTIFICATE_CACHE", "STORY_PHOTO_DIR", "PORT", "HOST"}
     return {name: value for name, value in os.environ.items() if name not in unset}
 
 

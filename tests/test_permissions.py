@@ -20,6 +20,8 @@ from core.extensions import db
 from lamtheo import commitments as lamtheo_commitments
 from lamtheo import plans as lamtheo_plans
 from lamtheo import review as lamtheo_review
+from lamtheo import stories
+from lamtheo.story_models import KIND_MODEL
 from learning import services as learning
 from learning.models import Question, StudySession
 from quizzes import services as quizzes
@@ -193,6 +195,19 @@ TABLE = {
     "lamtheo.open_review": ("POST", "/lam-theo/units/GA/reviews", SCOPED),
     "lamtheo.review_page": ("GET", "/lam-theo/reviews/{s.review_id}", SCOPED),
     "lamtheo.commend": ("POST", "/lam-theo/reviews/{s.review_id}/commend", SCOPED),
+    "stories.index": ("GET", "/lam-theo/guong-sang/", STAFF),
+    "stories.new": ("GET", "/lam-theo/guong-sang/moi", STAFF),
+    "stories.detail": ("GET", "/lam-theo/guong-sang/{s.story_id}", SCOPED),
+    "stories.endorse": ("POST", "/lam-theo/guong-sang/{s.story_id}/dong-y", SCOPED),
+    "stories.return_story": ("POST", "/lam-theo/guong-sang/{s.story_id}/tra-lai", SCOPED),
+    "stories.withdraw": ("POST", "/lam-theo/guong-sang/{s.public_story_id}/go-bai", SCOPED),
+    "stories.resubmit": ("GET", "/lam-theo/guong-sang/{s.story_id}/sua", SCOPED),
+    "stories.officer_photo": ("GET", "/lam-theo/guong-sang/anh/{s.story_photo_id}", SCOPED),
+    # The public page shows approved stories only: the photo of one still waiting is not found by anyone.
+    "stories.public_index": ("GET", "/guong-sang", EVERYONE),
+    "stories.public_story": ("GET", "/guong-sang/{s.public_story_id}", EVERYONE),
+    "stories.public_photo": ("GET", "/guong-sang/anh/{s.public_photo_id}.jpg", EVERYONE),
+    "stories.feed": ("GET", "/guong-sang/feed.xml", EVERYONE),
 }
 # Deleting twice: the first person allowed deletes, the next finds nothing (404 is then right).
 ONE_SHOT = {"headcounts.delete", "sessions.delete", "contest_admin.remove_division", "api_tokens.revoke",
@@ -249,6 +264,11 @@ def samples(synced, world, app):
     lamtheo_plans.save_plan(world.grassroots_a, year, False, lamtheo_plans.PlanData("Giờ giấc", "Chấm công"),
                             world.officer_a, upload=("ke-hoach.pdf", b"%PDF-1.4 ke hoach"))
     lamtheo_review_row = lamtheo_review.open_review(world.grassroots_a, year, "so_ket", world.officer_a)
+    story = stories.nominate(world.officer_a, kind=KIND_MODEL, unit=world.grassroots_a, title="Mô hình chờ xét",
+                             summary="Tóm tắt", body="Câu chuyện", photos=[PNG])
+    public_story = stories.nominate(world.admin, kind=KIND_MODEL, unit=world.grassroots_a, title="Mô hình đã duyệt",
+                                    summary="Tóm tắt", body="Câu chuyện", photos=[PNG])
+    stories.endorse(public_story, world.admin, public_story.version)
     db.session.commit()
     role = db.session.scalars(db.select(Role).where(Role.user_id == world.officer_b.id)).first()
     return SimpleNamespace(
@@ -257,7 +277,9 @@ def samples(synced, world, app):
         contest_attempt_id=contest_attempt.id, prize_id=prize.id, session_id=session.id, headcount_id=headcount.id,
         submission_id=submission.id, token_id=token.id, member_id=world.member_a.id,
         member_user_id=world.member_user.id, officer_user_id=world.officer_b.id, role_id=role.id,
-        province_id=world.province.id, commitment_id=commitment.id, plan_year=year, review_id=lamtheo_review_row.id)
+        province_id=world.province.id, commitment_id=commitment.id, plan_year=year, review_id=lamtheo_review_row.id,
+        story_id=story.id, story_photo_id=story.photos[0].id,
+        public_story_id=public_story.id, public_photo_id=public_story.photos[0].id)
 
 
 def test_every_route_has_an_entry(app):
