@@ -140,6 +140,16 @@ def contest_cards(now: datetime | None = None, *, user=None, viewer=None) -> lis
     return [(contest, headline(contest, now)) for contest in contests]
 
 
+def home_panels(user, *, now: datetime) -> dict:
+    """Answers ``core.signals.home_panels``: the contests the home page shows (a member: their own province's)."""
+    return {"contest_cards": contest_cards(now, viewer=user)}
+
+
+def navigation(user) -> dict:
+    """Answers ``core.signals.navigation``: a contestant's menu is their contests."""
+    return {"only_a_contestant": only_a_contestant(user)}
+
+
 def only_a_contestant(user) -> bool:
     """An account made to take contests: no role, no member record, taking part in a contest."""
     if not getattr(user, "is_authenticated", False) or user.role_names or units.member_for_user(user) is not None:
