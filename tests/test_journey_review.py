@@ -10,7 +10,6 @@ from playwright.sync_api import expect
 from contests import demo as contests_demo
 from contests import services as contests
 from contests.models import Contest, Round
-from core import demo
 from core.clock import utcnow
 from core.extensions import db
 from learning import content
@@ -28,9 +27,8 @@ LAPTOP, PHONE = {"width": 1366, "height": 768}, {"width": 390, "height": 844}
 
 @pytest.fixture
 def demo_instance(app):
-    for seeder in demo.seeders:
-        seeder()
-        db.session.commit()
+    seeding = app.test_cli_runner().invoke(args=["seed-demo", "--force"])  # a test database: no real data
+    assert seeding.exit_code == 0, seeding.output
     contests.forget_cache()
 
 
@@ -240,6 +238,7 @@ def test_submitting_is_within_reach_on_a_phone_and_still_confirmed(app, live_url
 # -- 10, 11. certificates and the member list ---------------------------------------------------
 
 def test_the_certificates_page_says_what_the_check_page_is(app, login):
+    app.config["ENVIRONMENT"] = "development"  # the helper runs seed-demo, which refuses elsewhere
     seed_demo_with_a_member_who_studied()
     page = _demo_login(login, "doanvien").get("/certificates/").get_data(as_text=True)
     assert "Tải PDF" in page and "Trang xác thực" not in page and "Kiểm tra giấy chứng nhận</a>" in page
