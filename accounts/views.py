@@ -87,16 +87,32 @@ def change_password():
     return render_template("accounts/password.html", form=form)
 
 
+STAFF, NO_ROLE, EVERYONE = "can-bo", "khong-vai-tro", "tat-ca"
+# The account list's tabs: ?vai_tro=… -> its name.
+USER_FILTERS = {STAFF: "Cán bộ (có vai trò)", **ROLE_NAMES, NO_ROLE: "Đoàn viên, người dự thi", EVERYONE: "Tất cả"}
+
+
 @bp.get("/users")
 @roles_required(ADMIN)
 def users():
     text = request.args.get("q", "").strip()
+    # Staff first: members' and contestants' accounts number thousands and would bury them.
+    shown = request.args.get("vai_tro", STAFF)
+    shown = shown if shown in USER_FILTERS else STAFF
     query = db.select(User).order_by(User.username)
+    has_role = db.select(Role.id).where(Role.user_id == User.id)
+    if shown == STAFF:
+        query = query.where(has_role.exists())
+    elif shown == NO_ROLE:
+        query = query.where(~has_role.exists())
+    elif shown != EVERYONE:
+        query = query.where(has_role.where(Role.name == shown).exists())
     if text:
         query = query.where(db.or_(User.username.contains(text, autoescape=True),
                                    User.full_name.contains(text, autoescape=True)))
     page = db.paginate(query, page=requested_page(), per_page=50)
-    return render_template("accounts/users.html", page=page, q=text, form=CreateUserForm())
+    return render_template("accounts/users.html", page=page, q=text, form=CreateUserForm(), shown=shown,
+                           filters=USER_FILTERS)
 
 
 @bp.post("/users")

@@ -99,8 +99,8 @@ class RoundForm(Form):
                                       validators=[InputRequired("Hãy nhập thời gian."), NumberRange(1, 360)])
     max_attempts = IntegerField("Số lượt thi mỗi người (tính lượt cao nhất; để trống: không giới hạn)",
                                 validators=[Optional(), NumberRange(1, 100)])
-    prediction_question = StringField("Câu hỏi phụ (dự đoán một con số)",
-                                      validators=[DataRequired("Hãy nhập câu hỏi phụ."), Length(max=500)])
+    prediction_question = StringField("Câu hỏi dự đoán (người dự thi trả lời bằng một con số)",
+                                      validators=[DataRequired("Hãy nhập câu hỏi dự đoán."), Length(max=500)])
     answers_after_close = BooleanField("Chỉ công bố đáp án đúng sau khi tuần thi kết thúc")
     one_per_page = BooleanField("Mỗi màn hình một câu (dễ đọc trên điện thoại; bỏ chọn: mọi câu trên một trang)")
     min_duration_seconds = IntegerField("Đánh dấu các lượt nộp nhanh hơn (giây)",

@@ -134,18 +134,25 @@ def headline(contest: Contest, now: datetime | None = None) -> Headline:
     return Headline(CLOSED, "Đã kết thúc", contest_round)
 
 
-def contest_cards(now: datetime | None = None, *, user=None) -> list[tuple[Contest, Headline]]:
-    """The published contests (those ``user`` takes part in, if given) with their headlines, in two queries."""
+def contest_cards(now: datetime | None = None, *, user=None, viewer=None) -> list[tuple[Contest, Headline]]:
+    """The published contests (those ``user`` takes part in, if given) with their headlines, in two queries.
+    A ``viewer`` who is a union member sees only the contests their own unit takes part in: another
+    province's contest would refuse them at VÀO THI."""
     query = db.select(Contest).where(Contest.published).order_by(Contest.id.desc())
     if user is not None:
         query = query.where(Contest.id.in_(db.select(Participant.contest_id).where(Participant.user_id == user.id)))
-    contests = list(db.session.scalars(query.options(selectinload(Contest.rounds).joinedload(Round.quiz))))
+    contests = list(db.session.scalars(query.options(selectinload(Contest.rounds).joinedload(Round.quiz),
+                                                     joinedload(Contest.organiser_unit),
+                                                     joinedload(Contest.audience_unit))))
+    member = units.member_for_user(viewer) if getattr(viewer, "is_authenticated", False) else None
+    if member is not None:
+        contests = [c for c in contests if member.unit.path.startswith(c.audience_unit.path)]
     return [(contest, headline(contest, now)) for contest in contests]
 
 
 def home_panels(user, *, now: datetime) -> dict:
-    """Answers ``core.signals.home_panels``: the contests the home page shows."""
-    return {"contest_cards": contest_cards(now)}
+    """Answers ``core.signals.home_panels``: the contests the home page shows (a member: their own province's)."""
+    return {"contest_cards": contest_cards(now, viewer=user)}
 
 
 def navigation(user) -> dict:

@@ -207,7 +207,7 @@ def update_round(contest_round: Round, data: RoundData, actor, *, now: datetime 
                 and data.answers_after_close == (quiz.review_after_submit == REVIEW_SCORE)
                 and data.min_duration_seconds == quiz.min_duration_seconds)
         if not same:
-            raise ContestError("Tuần thi đã có người làm bài: chỉ được đổi thời điểm đóng và câu hỏi phụ.")
+            raise ContestError("Tuần thi đã có người làm bài: chỉ được đổi thời điểm đóng và câu hỏi dự đoán.")
     else:
         _check_bank(contest_round.contest, data.question_count)
     quiz.opens_at, quiz.closes_at = data.opens_at, data.closes_at

@@ -1,7 +1,7 @@
 """Screenshots of the product: each demo account's main pages on a phone (390×844) and an office
 laptop (1366×768), from a demo instance built for the purpose.
 
-    .venv/bin/python docs/screenshots.py [OUT] [--accounts doanvien,tinh] [--viewports 390,1366]
+    .venv/bin/python docs/screenshots.py [OUT] [--accounts doanvien,tinh] [--viewports 390,1366] [--port N]
 
 OUT defaults to docs/screenshots/. In a temporary folder (never instance/): a SQLite database
 built through the CLI (`db upgrade`, `content sync`, `seed-demo`) with a generated SECRET_KEY and
@@ -71,7 +71,7 @@ SHOTS: dict[str, list[Shot]] = {
     "doanvien-laocai": [Shot("home", "/", widths=(PHONE,)),
                         Shot("lesson-end", "/learn/ket-luan-01-kl-tw/muc-dich-va-trach-nhiem-neu-guong",
                              widths=(PHONE,), scroll_to="#mark")],
-    "tinh": [HOME, Shot("report", "/reports/", widths=(LAPTOP,))],
+    "tinh": [HOME, Shot("report", "/reports/")],
     "tamduong": [Shot("home", "/", widths=(LAPTOP,))],
     "laocai": [Shot("home", "/", widths=(LAPTOP,))],
     "coso": [HOME, Shot("members", "/units/CDCS-TD-THCS/members", widths=(LAPTOP,)),
@@ -207,6 +207,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("out", nargs="?", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--accounts", default=",".join(SHOTS), help="comma-separated; default: every account")
     parser.add_argument("--viewports", default=f"{PHONE},{LAPTOP}", help="widths, comma-separated")
+    parser.add_argument("--port", type=int, default=0, help="the demo server's port; default: a free one")
     args = parser.parse_args(argv)
     accounts = args.accounts.split(",")
     widths = [int(width) for width in args.viewports.split(",")]
@@ -216,7 +217,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from playwright.sync_api import sync_playwright
     with tempfile.TemporaryDirectory(prefix="hoctap-screenshots-") as folder:
-        port = _free_port()
+        port = args.port or _free_port()
         environment = _environment(Path(folder), port)
         print("Building the demo instance (db upgrade, content sync, seed-demo)…", flush=True)
         build_instance(environment)

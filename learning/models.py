@@ -49,6 +49,17 @@ class Topic(db.Model):
     def kind_name(self) -> str:
         return KIND_NAMES.get(self.kind, self.kind)
 
+    @property
+    def short_title(self) -> str:
+        """The title's own name, before its colon ("Chuyên đề năm 2022"), else its first words: short
+        enough for a breadcrumb or a dropdown, and unlike "kind + year" it tells two topics of a year apart."""
+        head = self.title.split(":", 1)[0].strip()
+        if 8 <= len(head) <= 60:
+            return head
+        if len(self.title) <= 60:
+            return self.title
+        return self.title[:60].rsplit(" ", 1)[0].rstrip(",;:–-") + "…"
+
 
 class TopicAssignment(db.Model):
     """A topic is set for a unit and so for everyone in its subtree."""

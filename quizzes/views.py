@@ -179,7 +179,7 @@ def settings(topic_slug: str):
     topic = learning.get_topic(topic_slug, include_unpublished=True) or abort(404)
     quiz = services.final_quiz(topic, include_unpublished=True)
     form = QuizSettingsForm(obj=quiz) if quiz else QuizSettingsForm(
-        title=f"Bài kiểm tra cuối {topic.kind_name.lower()} {topic.year}", question_count=10,
+        title=f"Bài kiểm tra · {topic.short_title}", question_count=10,
         time_limit_minutes=15, pass_percent=70, max_attempts=3, one_per_page=True, min_duration_seconds=60,
         published=True)
     if request.method == "GET" and quiz:

@@ -152,6 +152,10 @@ def report(code: str):
     if "ky" in request.args:
         unit = units.unit_in_scope_or_404(current_user, code)
         return _chosen_period_redirect(unit, _topic(unit)[0])
+    if "topic" not in request.args:  # a unit no topic is set for yet: say so, not "page not found"
+        unit = units.unit_in_scope_or_404(current_user, code)
+        if not services.report_topics(unit):
+            return render_template("reports/no_topic.html", unit=unit)
     context = _context(code)
     context.update(_charts(context))
     if context["lists_members"]:

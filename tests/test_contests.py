@@ -40,7 +40,7 @@ def test_the_landing_page_is_public_with_rules_rounds_and_counters(contest, clie
     page = client.get("/contests/thi-132-nam").get_data(as_text=True)
     assert contest.title in page and "Thi 20 câu." in page and "VÀO THI" in page
     assert "Đang mở" in page and "Đã kết thúc" in page and 'data-testid="participants">0<' in page
-    assert "dự đoán gần đúng hơn" in page  # the ranking rule is printed
+    assert "câu hỏi dự đoán gần đáp án hơn" in page  # the ranking rule is printed
     assert contest.title in client.get("/").get_data(as_text=True)
 
 
@@ -85,7 +85,7 @@ def test_rounds_keep_their_windows_and_attempt_limits(contest, login):
         response = member.post("/contests/thi-132-nam/rounds/2/start")
         attempt_id = int(re.search(r"/attempts/(\d+)", response.headers["Location"]).group(1))
         page = member.get(f"/attempts/{attempt_id}").get_data(as_text=True)
-        assert "Câu hỏi phụ: Theo bạn, có bao nhiêu người dự thi tuần này?" in page
+        assert "Câu hỏi dự đoán: Theo bạn, có bao nhiêu người dự thi tuần này?" in page
         assert f'action="/contests/attempts/{attempt_id}/submit"' in page
         member.post(f"/contests/attempts/{attempt_id}/submit", data={"prediction": "1.250"})
     entries = db.session.scalars(db.select(Entry)).all()

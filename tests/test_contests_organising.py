@@ -93,7 +93,7 @@ def test_a_bank_too_small_and_a_started_round_are_refused(world, login, bank_sou
     db.session.commit()
     refused = organiser.post(f"/contests/{other.slug}/organise/rounds/1",
                              data=_round_form(now - timedelta(hours=1), now + timedelta(days=1), question_count="6"))
-    assert "chỉ được đổi thời điểm đóng và câu hỏi phụ" in refused.get_data(as_text=True)
+    assert "chỉ được đổi thời điểm đóng và câu hỏi dự đoán" in refused.get_data(as_text=True)
     extended = organiser.post(f"/contests/{other.slug}/organise/rounds/1",
                               data=_round_form(now - timedelta(hours=1), now + timedelta(days=3)))
     assert extended.status_code == 302
@@ -177,7 +177,7 @@ def played(world, login, bank_source):
 def test_prizes_wait_for_the_close_and_the_real_figure(played):
     contest, organiser, _ = played
     page = organiser.get(f"/contests/{contest.slug}/organise/prizes?round=1").get_data(as_text=True)
-    assert "Hãy nhập con số thực tế của tuần 1" in page
+    assert "Hãy nhập đáp án câu hỏi dự đoán của tuần 1" in page
     assert organiser.post(f"/contests/{contest.slug}/organise/prizes", data={"round": "1"}).status_code == 302
     assert db.session.scalar(db.select(db.func.count(Prize.id))) == 0
 

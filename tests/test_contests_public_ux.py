@@ -149,11 +149,11 @@ def test_on_a_phone_a_round_is_one_question_a_screen_and_the_prediction_survives
     assert page.locator("fieldset[data-question]").count() == 1
     page.locator("fieldset[data-question] input[type=radio]").first.check()
     page.get_by_text("Đã lưu tất cả câu trả lời").wait_for()
-    page.get_by_label(re.compile("Câu hỏi phụ")).fill("1500")
+    page.get_by_label(re.compile("Câu hỏi dự đoán")).fill("1500")
     page.locator("#prediction-status", has_text="Đã lưu ✓").wait_for()
     page.screenshot(path=str(tmp_path / "round.png"), full_page=True)
     page.reload()
-    assert page.get_by_label(re.compile("Câu hỏi phụ")).input_value() == "1500"
+    assert page.get_by_label(re.compile("Câu hỏi dự đoán")).input_value() == "1500"
     asked = []
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.get_by_role("button", name="Nộp bài").click()

@@ -44,7 +44,7 @@ def test_a_guest_registers_takes_a_round_and_later_sees_the_board_and_answers(sy
         page.locator("#" + quizzes.choice_key(attempt, entry["correct"][0])).check()
         page.get_by_text("Đã lưu tất cả câu trả lời").wait_for()
         page.get_by_role("button", name="Câu sau →").click()
-    page.get_by_label(re.compile("Câu hỏi phụ")).fill("1500")
+    page.get_by_label(re.compile("Câu hỏi dự đoán")).fill("1500")
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Nộp bài").click()
     page.get_by_test_id("score").wait_for()
