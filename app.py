@@ -64,6 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from learning import cli as learning_cli
     from learning import demo as learning_demo
     from learning import editor_views
+    from learning import offline_views
     from learning import services as learning_services
     from learning import session_views
     from learning import views as learning_views
@@ -92,6 +93,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(units_views.bp)
     app.register_blueprint(headcount_views.bp)
     app.register_blueprint(learning_views.bp)
+    app.register_blueprint(offline_views.bp)
     app.register_blueprint(quizzes_views.bp)
     app.register_blueprint(quiz_stats_views.bp)
     app.register_blueprint(editor_views.bp)
