@@ -206,10 +206,18 @@ var hoctapOffline = (function (scope) {
     });
   }
 
-  function sendQueued() {
-    if (!scope.navigator.onLine || !scope.indexedDB || !user) { return; }
-    sync().then(function (judged) {
+  // Send what waits, then tell the member the outcome of every mark judged since they last saw
+  // one: sent from this page, or by the service worker's background sync while no page was open.
+  function sendQueued(attempt) {
+    if (!scope.indexedDB || !user) { return; }
+    attempt = attempt || 0;
+    (scope.navigator.onLine ? sync() : Promise.resolve()).then(allMarks).then(function (entries) {
+      var judged = entries.filter(function (entry) {
+        return entry.user === user && entry.status !== "waiting" && !entry.announced;
+      });
       if (!judged.length) { return; }
+      judged.forEach(function (entry) { entry.announced = true; });
+      saveMarks(judged);
       var accepted = judged.filter(function (entry) { return entry.status !== "refused"; }).length;
       var message = element("div", "Đã gửi " + judged.length + " bài đánh dấu lúc không có mạng: " + accepted +
                             " được ghi nhận, " + (judged.length - accepted) + " bị từ chối. ", "alert alert-info");
@@ -221,7 +229,10 @@ var hoctapOffline = (function (scope) {
       var main = document.querySelector("main");
       if (main) { main.prepend(message); }
       showQueue();
-    }).catch(function () { /* the network dropped again: the next chance sends them */ });
+    }).catch(function () {
+      // "online" often comes before the connection really carries anything: try again a few times.
+      if (attempt < 5) { setTimeout(function () { sendQueued(attempt + 1); }, 3000); }
+    });
   }
 
   // -- a topic taken onto the phone ---------------------------------------------------------
@@ -246,6 +257,7 @@ var hoctapOffline = (function (scope) {
     var downloadButton = card.querySelector("[data-offline-download]");
     var removeButton = card.querySelector("[data-offline-remove]");
     var manifest = null;
+    function say(text) { status.textContent = text; status.hidden = !text; }
 
     function describe(m) {
       sizeLine.textContent = "Dung lượng lưu trên máy: khoảng " + kilobytes(m.bytes) + " (" + (m.pages.length - 1) +
@@ -256,7 +268,7 @@ var hoctapOffline = (function (scope) {
       downloadButton.textContent = stored ? "Tải lại bản mới nhất" : "Tải về để học khi không có mạng";
       downloadButton.hidden = !scope.navigator.onLine;
       if (stored) {
-        status.textContent = "Đã tải về máy lúc " + stored.storedAt + ": đọc được cả khi không có mạng.";
+        say("Đã tải về máy lúc " + stored.storedAt + ": đọc được cả khi không có mạng.");
       }
     }
 
@@ -264,7 +276,7 @@ var hoctapOffline = (function (scope) {
       downloadButton.disabled = removeButton.disabled = true;
       bar.hidden = false;
       bar.value = 0;
-      status.textContent = "Đang tải về…";
+      say("Đang tải về…");
       var done = 0;
       var items = manifest.pages.concat(manifest.assets);
       var name = TOPIC_CACHE + slug, staging = name + "-new";
@@ -285,7 +297,7 @@ var hoctapOffline = (function (scope) {
                 .then(function () {
                   done += item.bytes;
                   bar.value = Math.round(100 * done / manifest.bytes);
-                  status.textContent = "Đang tải về: " + kilobytes(done) + " / " + kilobytes(manifest.bytes);
+                  say("Đang tải về: " + kilobytes(done) + " / " + kilobytes(manifest.bytes));
                 });
             });
           }, Promise.resolve()).then(function () {
@@ -308,14 +320,14 @@ var hoctapOffline = (function (scope) {
         .catch(function () {
           bar.hidden = true;
           scope.caches.delete(staging);
-          status.textContent = "Chưa tải về được (mạng bị ngắt?). Hãy thử lại khi có mạng.";
+          say("Chưa tải về được (mạng bị ngắt?). Hãy thử lại khi có mạng.");
         })
         .then(function () { downloadButton.disabled = removeButton.disabled = false; });
     }
 
     removeButton.addEventListener("click", function () {
       removeTopic(slug).then(function () {
-        status.textContent = "Đã xoá bản tải về khỏi máy.";
+        say("Đã xoá bản tải về khỏi máy.");
         showStored(null);
       });
     });
@@ -334,7 +346,7 @@ var hoctapOffline = (function (scope) {
           manifest = fresh;
           describe(fresh);
           if (stored && stored.version !== fresh.version) {
-            status.textContent = "Có bản mới của chuyên đề: đang cập nhật…";
+            say("Có bản mới của chuyên đề: đang cập nhật…");
             return download();  // the lessons changed since they were stored: refresh them
           }
         });
@@ -418,13 +430,13 @@ var hoctapOffline = (function (scope) {
   if (user && "serviceWorker" in scope.navigator) {
     scope.navigator.serviceWorker.register("/sw.js").catch(function () { /* no offline study on this browser */ });
   }
-  scope.addEventListener("online", function () { showNetwork(); sendQueued(); });
+  scope.addEventListener("online", function () { showNetwork(); sendQueued(0); });
   scope.addEventListener("offline", showNetwork);
   showNetwork();
   lessonForm();
   topicCard();
   showStoredTopics();
   showQueue();
-  sendQueued();
+  sendQueued(0);
   return api;
 })(self);

@@ -42,9 +42,12 @@ function refreshCopies(url, response, keepPage) {
 self.addEventListener("fetch", function (event) {
   var request = event.request;
   var url = new URL(request.url);
-  if (request.method !== "GET" || url.origin !== self.location.origin || url.pathname === "/sw.js") { return; }
+  // Pages and their files only: the page's own requests (saving an answer, sending marks, the
+  // topic download) go to the network as they would without a worker, and fail plainly offline.
+  if (request.method !== "GET" || url.origin !== self.location.origin ||
+      (request.mode !== "navigate" && url.pathname.indexOf("/static/") !== 0)) { return; }
   event.respondWith(fetch(request).then(function (response) {
-    if (response.ok && !response.redirected && response.type === "basic" && !request.headers.get("X-Offline-Copy")) {
+    if (response.ok && !response.redirected && response.type === "basic") {
       var keepPage = request.mode === "navigate" && storable(url);
       event.waitUntil(caches.open(hoctapOffline.PAGES_CACHE).then(function () {
         return refreshCopies(url.pathname, response.clone(), keepPage);
