@@ -337,4 +337,4 @@ def test_the_icons_are_drawn_from_the_committed_source():
     from PIL import Image, ImageChops
     for size in module.SIZES:
         stored = Image.open(module.OUT / f"icon-{size}.png").convert("RGB")
-        assert ImageChops.difference(stored, module.draw(size)).getbbox() is None
+        assert ImageChops.difference(stored, module.draw(size).convert("RGB")).getbbox() is None

@@ -30,7 +30,8 @@ def draw(size: int) -> Image.Image:
     star = [(50, 18), (53.5, 28), (64, 28), (55.5, 34), (58.7, 44), (50, 38), (41.3, 44), (44.5, 34),
             (36, 28), (46.5, 28)]
     pen.polygon([at(x, y) for x, y in star], fill=GOLD)
-    return image.resize((size, size), Image.Resampling.LANCZOS)
+    # A few colours are enough: a palette keeps the 192-px icon, which every page asks for, small.
+    return image.resize((size, size), Image.Resampling.LANCZOS).quantize(32, dither=Image.Dither.NONE)
 
 
 if __name__ == "__main__":
