@@ -4,9 +4,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from flask import (
-    Blueprint, abort, current_app, jsonify, render_template, request, send_from_directory, url_for,
-)
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_from_directory, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
@@ -14,6 +12,7 @@ from core.clock import format_datetime, utcnow
 from core.extensions import db, limiter
 from learning import offline, services
 from learning import views as learning_views
+from learning.models import OFFLINE_OUTCOMES, OFFLINE_REFUSED
 
 bp = Blueprint("offline", __name__)
 
@@ -34,8 +33,9 @@ def service_worker():
 
 @bp.get("/manifest.webmanifest")
 def web_manifest():
-    icon = lambda size: {"src": url_for("static", filename=f"icons/icon-{size}.png"),  # noqa: E731
-                         "sizes": f"{size}x{size}", "type": "image/png", "purpose": "any maskable"}
+    def icon(size):
+        return {"src": url_for("static", filename=f"icons/icon-{size}.png"), "sizes": f"{size}x{size}",
+                "type": "image/png", "purpose": "any maskable"}
     response = jsonify(name="Học tập chuyên đề Công đoàn", short_name="Học tập", lang="vi", dir="ltr",
                        description="Học các chuyên đề của tổ chức Công đoàn, cả khi không có mạng.",
                        start_url=url_for("learning.my_learning"), scope="/", display="standalone",
@@ -126,7 +126,7 @@ def marks_state():
 
 def _result(key, outcome, reason, received=None) -> dict:
     return {"key": key, "outcome": outcome, "reason": reason,
-            "outcome_name": offline.OFFLINE_OUTCOMES.get(outcome, outcome),
+            "outcome_name": OFFLINE_OUTCOMES.get(outcome, outcome),
             "received_at": format_datetime(received) if received else None}
 
 
@@ -144,18 +144,18 @@ def send_marks():
     results, now = [], utcnow()
     for item in queued:
         key = item.get("key") if isinstance(item, dict) else None
-        if not isinstance(key, str) or not offline.CLIENT_KEY.match(key):
-            results.append(_result(None, offline.OFFLINE_REFUSED, "Dữ liệu không hợp lệ."))
+        if not isinstance(key, str) or not offline.CLIENT_KEY.fullmatch(key):
+            results.append(_result(None, OFFLINE_REFUSED, "Dữ liệu không hợp lệ."))
             continue
         opened, marked = offline.parse_client_time(item.get("opened")), offline.parse_client_time(item.get("marked"))
         topic_slug, lesson_slug = item.get("topic"), item.get("lesson")
         if opened is None or marked is None or not isinstance(topic_slug, str) or not isinstance(lesson_slug, str):
-            results.append(_result(key, offline.OFFLINE_REFUSED, "Dữ liệu không hợp lệ."))
+            results.append(_result(key, OFFLINE_REFUSED, "Dữ liệu không hợp lệ."))
             continue
         topic = services.topic_for(topic_slug[:80], current_user, member)
         lesson = services.get_lesson(topic, lesson_slug[:80]) if topic else None
         if lesson is None:
-            results.append(_result(key, offline.OFFLINE_REFUSED, "Không tìm thấy bài học này (có thể bài đã được gỡ)."))
+            results.append(_result(key, OFFLINE_REFUSED, "Không tìm thấy bài học này (có thể bài đã được gỡ)."))
             continue
         mark = offline.apply_mark(member, lesson, key, opened, marked, now=now)
         results.append(_result(key, mark.outcome, mark.reason, mark.received_at))

@@ -2,11 +2,10 @@
 onto the phone, reads every lesson offline, marks them studied, comes back online, and the marks
 arrive on the server, judged by the reading-time rule; a forged early mark is refused; the quiz
 button says it needs the network; any page not stored is the offline page."""
-from datetime import timedelta
-from pathlib import Path
-
 import re
 import threading
+from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -150,17 +149,17 @@ def test_a_forged_early_mark_is_refused_and_the_member_sees_why(phone):
     # The phone's clock is set back a day, as someone trying to have "read" before the download.
     page.evaluate("""() => { const shift = 24 * 3600 * 1000, real = Date.now;
                               Date.now = () => real() - shift; }""")
-    page.evaluate("""() => new Promise(done => {
+    page.evaluate("""([topic, lesson]) => new Promise(done => {
         const open = indexedDB.open("hoctap-offline", 1);
         open.onupgradeneeded = () => open.result.createObjectStore("marks", { keyPath: "key" });
         open.onsuccess = () => {
           const tx = open.result.transaction("marks", "readwrite");
           const now = Date.now();
-          tx.objectStore("marks").put({ key: "forged-000001", user: document.body.dataset.user, topic: "%s",
-            lesson: "%s", title: "Bài giả", opened: now - 3600 * 1000, marked: now, status: "waiting" });
+          tx.objectStore("marks").put({ key: "forged-000001", user: document.body.dataset.user, topic: topic,
+            lesson: lesson, title: "Bài giả", opened: now - 3600 * 1000, marked: now, status: "waiting" });
           tx.oncomplete = done;
         };
-      })""" % (topic.slug, lesson.slug))
+      })""", [topic.slug, lesson.slug])
     _online(phone)  # the page hears the network return and sends what waits
     expect(page.locator("[data-sync-result]")).to_contain_text("1 bị từ chối")
     forged = db.session.scalars(db.select(OfflineMark)).one()

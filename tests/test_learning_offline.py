@@ -1,6 +1,6 @@
 """Studying offline: the rule for marks queued on a phone (forged clocks, replays, too many too
 fast), and the pages behind it (download manifest, sending marks, scope, CSRF)."""
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -175,13 +175,15 @@ def provinces(topic):
     return xuan, pao
 
 
+def _ms(moment) -> int:
+    return int((moment - datetime(1970, 1, 1)).total_seconds() * 1000)
+
+
 def _mark(topic, lesson, key, opened, marked):
-    ms = lambda moment: int((moment - __import__("datetime").datetime(1970, 1, 1)).total_seconds() * 1000)  # noqa: E731
-    return {"key": key, "topic": topic.slug, "lesson": lesson.slug, "opened": ms(opened), "marked": ms(marked)}
+    return {"key": key, "topic": topic.slug, "lesson": lesson.slug, "opened": _ms(opened), "marked": _ms(marked)}
 
 
 def test_the_manifest_lists_the_topic_with_its_true_size_and_records_nothing(topic, provinces, login):
-    xuan, _ = provinces
     client = login("xuan")
     manifest = client.get(f"/offline/topics/{topic.slug}.json").get_json()
     lessons = services.published_lessons(topic)
@@ -280,7 +282,8 @@ def test_marks_that_are_not_marks_are_refused_one_by_one(topic, provinces, login
     now = utcnow()
     good = _mark(topic, lesson, "key-00000001", now - timedelta(hours=1), now)
     marks = ["x", {"key": "short"}, dict(good, key="k" * 65), dict(good, opened="yesterday"),
-             dict(good, marked=True), dict(good, lesson=["a"]), dict(good, topic="khong-co"), dict(good, key="٣٣٣٣٣٣٣٣٣")]
+             dict(good, marked=True), dict(good, lesson=["a"]), dict(good, topic="khong-co"),
+             dict(good, key="٣٣٣٣٣٣٣٣٣"), dict(good, key="key-00000009\n")]
     results = client.post("/offline/marks", json={"marks": marks}).get_json()["results"]
     assert [r["outcome"] for r in results] == ["refused"] * len(marks)
     assert db.session.scalar(db.select(db.func.count()).select_from(OfflineMark)) == 0
@@ -331,7 +334,8 @@ def test_the_offline_page_is_the_same_for_everyone(topic, provinces, login, clie
 
 def test_the_icons_are_drawn_from_the_committed_source():
     import importlib.util
-    spec = importlib.util.spec_from_file_location("draw_icons", Path(__file__).resolve().parent.parent / "tools" / "draw_icons.py")
+    source = Path(__file__).resolve().parent.parent / "tools" / "draw_icons.py"
+    spec = importlib.util.spec_from_file_location("draw_icons", source)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     from PIL import Image, ImageChops
