@@ -11,6 +11,7 @@ add up to no more than the span. Forged times can only move a mark inside that w
 import re
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from core.clock import format_datetime, utcnow
@@ -135,8 +136,13 @@ def apply_mark(member: Member, lesson: Lesson, client_key: str, opened: datetime
 
 
 def lock_member(member: Member) -> None:
-    """Judge one member's marks one request at a time (PostgreSQL; SQLite writes one at a time anyway)."""
-    db.session.execute(db.select(Member.id).where(Member.id == member.id).with_for_update())
+    """Judge one member's marks one request at a time: two batches sent at once must not both fit
+    in the same reading time."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(db.select(Member.id).where(Member.id == member.id).with_for_update())
+    else:  # SQLite has one writer at a time: take the write lock now, as BEGIN IMMEDIATE would
+        db.session.execute(update(Member).where(Member.id == member.id).values(unit_id=Member.unit_id)
+                           .execution_options(synchronize_session=False))
 
 
 def recent_marks(member: Member, limit: int = 100) -> list[OfflineMark]:

@@ -204,3 +204,27 @@ def test_an_interrupted_quiz_keeps_its_answers_and_says_the_seconds_left_by_the_
     assert abs(quizzes.remaining_seconds(attempt) - seconds) <= 5  # the server's clock, not the phone's
     page.get_by_text("Đã lưu ✓").wait_for(timeout=15000)  # the answer chosen offline was kept and saved
     assert quizzes.public_answers(attempt)[quizzes.question_key(attempt, entry["id"])]
+
+
+def test_a_stored_topic_is_refreshed_when_a_lesson_changes(phone):
+    page, live_url, topic = phone.page, phone.url, phone.topic
+    card = _take_topic(phone)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390  # nothing overflows the phone
+    lesson = services.published_lessons(topic)[-1]
+    lesson.title = "Tổ chức thực hiện và chế độ báo cáo (bản sửa)"
+    db.session.commit()
+    page.reload()  # online: the topic's list has a new version, so the stored copy is taken again
+    stored_copy = """([name, url]) => caches.open(name).then(cache => cache.match(url))
+                                 .then(response => response ? response.text() : "")"""
+    for _ in range(100):
+        if "(bản sửa)" in page.evaluate(stored_copy, [f"hoctap-topic-{topic.slug}", f"/learn/{topic.slug}/{lesson.slug}"]):
+            break
+        page.wait_for_timeout(200)
+    else:
+        raise AssertionError("the changed lesson was not stored again")
+    expect(card.get_by_role("status")).to_contain_text("Đã tải về máy lúc")
+    _offline(phone)
+    page.goto(f"{live_url}/learn/{topic.slug}/{lesson.slug}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tổ chức thực hiện và chế độ báo cáo (bản sửa)")
+    page.goto(f"{live_url}/offline/marks")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390

@@ -1,5 +1,6 @@
 """Studying offline: the rule for marks queued on a phone (forged clocks, replays, too many too
 fast), and the pages behind it (download manifest, sending marks, scope, CSRF)."""
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -8,10 +9,11 @@ import pytest
 from core.clock import utcnow
 from core.extensions import db
 from learning import content, offline, services
-from learning.models import LessonProgress, OfflineMark, TopicDownload
+from learning.models import Lesson, LessonProgress, OfflineMark, TopicDownload
 from reports.models import MemberTopic
 from tests.factories import make_member, make_unit, make_user
 from tests.member_topics import assert_rebuild_the_same
+from units.models import Member
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 
@@ -342,3 +344,56 @@ def test_the_icons_are_drawn_from_the_committed_source():
     for size in module.SIZES:
         stored = Image.open(module.OUT / f"icon-{size}.png").convert("RGB")
         assert ImageChops.difference(stored, module.draw(size).convert("RGB")).getbbox() is None
+
+
+# -- two requests at once, for real: threads, sessions and connections of their own ---------
+
+def _together(app, actions):
+    """Run each action in its own thread and session, all starting at once; their results."""
+    barrier, results, errors = threading.Barrier(len(actions)), [None] * len(actions), []
+
+    def worker(slot):
+        with app.app_context():
+            try:
+                barrier.wait(timeout=10)
+                results[slot] = actions[slot]()
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001 - reported below
+                db.session.rollback()
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker, args=(slot,)) for slot in range(len(actions))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not errors, errors
+    return results
+
+
+def _send(member_id, lesson_id, key, opened, marked, now):
+    def action():
+        member, lesson = db.session.get(Member, member_id), db.session.get(Lesson, lesson_id)
+        offline.lock_member(member)
+        return offline.apply_mark(member, lesson, key, opened, marked, now=now).outcome
+    return action
+
+
+def test_two_batches_at_once_cannot_both_spend_the_same_reading_time(app, topic, member):
+    now = utcnow()
+    first, second = services.published_lessons(topic)[:2]
+    since = now - timedelta(seconds=services.required_read_seconds(first) + 5)  # time for one lesson only
+    assert services.required_read_seconds(second) > 5
+    offline.record_download(member, topic, now=since)
+    db.session.commit()
+    outcomes = _together(app, [_send(member.id, first.id, "key-00000001", since, now, now),
+                               _send(member.id, first.id, "key-00000001", since, now, now),
+                               _send(member.id, second.id, "key-00000002", since, now, now)])
+    assert outcomes[0] == outcomes[1]  # the same mark sent twice at once: one judgement
+    marks = db.session.scalars(db.select(OfflineMark)).all()
+    assert len(marks) == 2 and sorted(mark.outcome for mark in marks) == ["accepted", "refused"]
+    studied = db.session.scalar(db.select(db.func.count()).select_from(LessonProgress)
+                                .where(LessonProgress.studied_at.is_not(None)))
+    assert studied == 1
