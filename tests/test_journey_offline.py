@@ -216,8 +216,9 @@ def test_a_stored_topic_is_refreshed_when_a_lesson_changes(phone):
     page.reload()  # online: the topic's list has a new version, so the stored copy is taken again
     stored_copy = """([name, url]) => caches.open(name).then(cache => cache.match(url))
                                  .then(response => response ? response.text() : "")"""
+    where = [f"hoctap-topic-{topic.slug}", f"/learn/{topic.slug}/{lesson.slug}"]
     for _ in range(100):
-        if "(bản sửa)" in page.evaluate(stored_copy, [f"hoctap-topic-{topic.slug}", f"/learn/{topic.slug}/{lesson.slug}"]):
+        if "(bản sửa)" in page.evaluate(stored_copy, where):
             break
         page.wait_for_timeout(200)
     else:
