@@ -7,7 +7,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import DEFAULT_SECRET_KEY, Config
-from core import backup, demo, errors, security, templating
+from core import backup, demo, errors, security, signals, templating
 from core.extensions import csrf, db, limiter, login_manager, migrate
 
 
@@ -47,33 +47,31 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.register(app)
     templating.register(app)
 
-    from accounts import services as accounts_services
     from accounts import audit_views
     from accounts import cli as accounts_cli
     from accounts import token_views
     from accounts import views as accounts_views
     from certificates import cli as certificates_cli
     from certificates import demo as certificates_demo
-    from certificates import services as certificates_services
     from certificates import views as certificates_views
     from contests import demo as contests_demo
     from contests import organising as contest_admin_views
-    from contests import services as contests_services
     from contests import views as contests_views
     from core import views as core_views
+    from lamtheo import demo as lamtheo_demo
+    from lamtheo import views as lamtheo_views
     from learning import cli as learning_cli
     from learning import demo as learning_demo
     from learning import editor_views
     from learning import offline_views
-    from learning import services as learning_services
     from learning import session_views
     from learning import views as learning_views
     from quizzes import cli as quizzes_cli
     from quizzes import demo as quizzes_demo
-    from quizzes import services as quizzes_services
     from quizzes import stats_views as quiz_stats_views
     from quizzes import views as quizzes_views
     from reports import progress as reports_progress
+    from reports import services as reports_services
     from reports import api as reports_api
     from reports import demo as reports_demo
     from reports import submission_demo
@@ -83,7 +81,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     from units import demo as units_demo
     from units import demo_guard
     from units import headcount_views
-    from units import services as units_services
     from units import views as units_views
 
     app.register_blueprint(core_views.bp)
@@ -104,11 +101,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(reports_views.bp)
     app.register_blueprint(submission_views.bp)
     app.register_blueprint(reports_api.bp)
+    app.register_blueprint(lamtheo_views.bp)
     accounts_views.register_hooks(app)
-
-    # Members log in with their phone or card number, which only units knows about.
-    accounts_services.login_lookups[:] = [units_services.user_for_identifier]
-    accounts_services.unit_lookups[:] = [units_services.get_unit]
 
     app.cli.add_command(units_cli.units_cli)
     app.cli.add_command(units_cli.members_cli)
@@ -118,30 +112,46 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.cli.add_command(accounts_cli.api_token_cli)
     app.cli.add_command(accounts_cli.users_cli)
     app.cli.add_command(reports_progress.reports_cli)
-    app.cli.add_command(demo.seed_demo)
     app.cli.add_command(backup.backup_command)
-    demo.seeders[:] = [units_demo.seed, learning_demo.seed, quizzes_demo.seed, certificates_demo.seed,
-                       contests_demo.seed, reports_demo.seed, submission_demo.seed]
-    demo.refusals[:] = [demo_guard.real_data_reason]
-    app.add_template_global(contests_services.contest_cards, "contest_cards")
-    # A contestant (no member record, no role) lands on their contests, at login and on "/".
-    core_views.home_redirects[:] = [contests_views.contestant_home]
-    app.add_template_global(contests_services.only_a_contestant, "only_a_contestant")
-    # Contest rounds run on the attempt engine, which knows nothing of contests.
-    quizzes_views.attempt_extras[:] = [contests_views.attempt_extras]
-    # A round's review keeps back the answers that a round still open or to come can draw.
-    quizzes_services.review_withheld[:] = [contests_services.withheld_questions]
-
-    # A completed topic earns its certificate (quizzes cannot import certificates).
-    quizzes_services.topic_completed.connect(certificates_services.issue_for_completion)
-    # Reports keep each member's standing on a topic current (reports/progress.py).
-    quizzes_services.attempt_finished.connect(reports_progress.on_attempt_finished)
-    units_services.members_moved.connect(reports_progress.on_members_moved)
-    # A topic waits for its federation's unit (content sync may run before the unit exists).
-    units_services.unit_created.connect(learning_services.on_unit_created)
-
-    # Learning pages show each topic's quiz and certificate, which learning cannot import: pass them in.
-    app.add_template_global(quizzes_services.quiz_status, "quiz_status")
-    app.add_template_global(certificates_services.completion_certificate, "completion_certificate")
-    learning_views.final_quiz_lookups[:] = [quizzes_services.final_quiz]
+    app.cli.add_command(demo.seed_demo_command(
+        seeders=[units_demo.seed, learning_demo.seed, quizzes_demo.seed, certificates_demo.seed, contests_demo.seed,
+                 reports_demo.seed, submission_demo.seed, lamtheo_demo.seed],
+        refusals=[demo_guard.real_data_reason]))
+    _connect_features()
     return app
+
+
+def _connect_features() -> None:
+    """Connect each signal of core/signals.py to the feature that answers or acts on it (the list and
+    what each carries: docs/DEVELOPING.md section 2). Connecting twice (a second app) changes nothing."""
+    from certificates import services as certificates_services
+    from contests import services as contests_services
+    from contests import views as contests_views
+    from lamtheo import review as lamtheo_review
+    from learning import services as learning_services
+    from quizzes import services as quizzes_services
+    from reports import progress as reports_progress
+    from units import services as units_services
+
+    connections = [
+        # Events
+        (signals.topic_completed, certificates_services.issue_for_completion),  # a completed topic earns its certificate
+        (signals.attempt_finished, reports_progress.on_attempt_finished),  # reports keep member_topics current
+        (signals.attempt_finished, contests_services.on_attempt_finished),  # contests keep standings current
+        (signals.members_moved, reports_progress.on_members_moved),
+        (signals.unit_created, learning_services.on_unit_created),  # a topic waits for its federation's unit
+        # Questions
+        (signals.login_user, units_services.user_for_identifier),  # members log in by phone or card number
+        (signals.unit_by_code, units_services.get_unit),
+        (signals.final_quiz, quizzes_services.final_quiz),
+        (signals.topic_panels, quizzes_services.topic_panels),
+        (signals.topic_panels, certificates_services.topic_panels),
+        (signals.attempt_extras, contests_views.attempt_extras),  # rounds run on the attempt engine
+        (signals.review_withheld, contests_services.withheld_questions),
+        (signals.home_redirect, contests_views.contestant_home),  # a contestant lands on their contests
+        (signals.home_panels, contests_services.home_panels),
+        (signals.navigation, contests_services.navigation),
+        (signals.report_columns, lamtheo_review.report_columns),  # the year's làm-theo figures in the report
+    ]
+    for signal, receiver in connections:
+        signal.connect(receiver)

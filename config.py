@@ -72,3 +72,5 @@ class Config:
     PUBLIC_BASE_URL = _setting("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     # Rendered certificate PDFs, kept so each is drawn once; None: instance/certificates.
     CERTIFICATE_CACHE = _setting("CERTIFICATE_CACHE")
+    # Units' signed plan files (làm theo); None: instance/lamtheo/plans. Back it up with the database.
+    LAMTHEO_PLAN_DIR = _setting("LAMTHEO_PLAN_DIR")

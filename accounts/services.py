@@ -1,12 +1,11 @@
 """Accounts: passwords, authentication, roles. Plain functions; callers commit."""
 import secrets
 import unicodedata
-from collections.abc import Callable
 from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from core import audit
+from core import audit, signals
 from core.clock import utcnow
 from core.extensions import db
 from core.permissions import OFFICER, ROLE_NAMES, may_manage_account
@@ -19,11 +18,6 @@ _COMMON = frozenset(
 # Letters and digits that cannot be misread when a password is printed on paper.
 _READABLE = "abcdefghjkmnpqrstuvwxyz23456789"
 
-# Other features teach login to find a user by their own identifiers (phone, card
-# number); app.py registers them so that accounts imports nothing to its right.
-login_lookups: list[Callable[[str], User | None]] = []
-# Likewise, how to find the unit a role is granted over, by its code.
-unit_lookups: list[Callable[[str], object | None]] = []
 
 
 class AccountError(Exception):
@@ -62,17 +56,13 @@ def _by_username(username: str) -> User | None:
 def find_user(identifier: str) -> User | None:
     """The account a person means, however they spelt it: a username, or a phone number in any
     spelling that registration accepts (a contestant's username is their phone's canonical
-    form), or what ``login_lookups`` recognise (a member's phone or card)."""
+    form), or what answers ``core.signals.login_user`` (a member's phone or card)."""
     identifier = unicodedata.normalize("NFKC", identifier).strip()
     if not identifier:
         return None
     phone = normalise_phone(identifier)
     user = _by_username(identifier) or (_by_username(phone) if phone else None)
-    for lookup in login_lookups:
-        if user is not None:
-            break
-        user = lookup(identifier)
-    return user
+    return user or signals.first_answer(signals.login_user, identifier)
 
 
 def authenticate(identifier: str, password: str, *, now=None) -> User | None:

@@ -8,6 +8,7 @@ from wtforms import SelectChoice
 from accounts import services
 from accounts.forms import PASSWORD_MESSAGES, ChangePasswordForm, CreateUserForm, LoginForm, RoleForm
 from accounts.models import Role, User
+from core import signals
 from core.extensions import db, limiter, login_manager
 from core.forms import flash_errors
 from core.params import requested_page
@@ -141,7 +142,7 @@ def user_detail(user_id: int):
     form = RoleForm()
     form.role.choices = [SelectChoice(key, name) for key, name in ROLE_NAMES.items()]
     if form.validate_on_submit():
-        unit = services.unit_lookups[0](form.unit_code.data) if (form.unit_code.data or "").strip() else None
+        unit = signals.first_answer(signals.unit_by_code, form.unit_code.data) if (form.unit_code.data or "").strip() else None
         if (form.unit_code.data or "").strip() and unit is None:
             flash("Không có đơn vị với mã này.", "danger")
         else:

@@ -36,7 +36,6 @@ def main() -> None:
     from app import create_app
     from certificates import services
     from certificates.models import Certificate
-    from core import demo
     from core.extensions import db
     from learning import services as learning
     from quizzes.models import TopicCompletion
@@ -46,9 +45,8 @@ def main() -> None:
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         db.create_all()
-        for seeder in demo.seeders:
-            seeder()
-            db.session.commit()
+        seeding = app.test_cli_runner().invoke(args=["seed-demo", "--force"])
+        assert seeding.exit_code == 0, seeding.output
         unit = units.get_unit("CDCS-MT-PAVESU")  # the longest unit name of the demo
         topic = learning.get_topic("chuyen-de-2022")
         start = datetime(2022, 3, 1, 2, 0)

@@ -33,16 +33,14 @@ def main() -> None:
     from werkzeug.serving import make_server
 
     from app import create_app
-    from core import demo
     from core.extensions import db
 
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False,
                       "SESSION_COOKIE_SECURE": False})  # plain HTTP on localhost
     with app.app_context():
         db.create_all()
-        for seeder in demo.seeders:
-            seeder()
-            db.session.commit()
+        seeding = app.test_cli_runner().invoke(args=["seed-demo", "--force"])
+        assert seeding.exit_code == 0, seeding.output
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -14,7 +14,9 @@ from core.extensions import db
 from learning.models import Topic
 from units.models import Member, Unit
 
-KIND_COMPLETION, KIND_PRIZE = "completion", "prize"
+KIND_COMPLETION, KIND_PRIZE, KIND_COMMENDATION = "completion", "prize", "commendation"
+# The paper's title by kind; a completion or prize certificate is a "Giấy chứng nhận".
+TITLES = {KIND_COMMENDATION: "GIẤY KHEN"}
 
 
 class Issuer(db.Model):

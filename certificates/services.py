@@ -17,7 +17,7 @@ from core.clock import local_today, utcnow
 from core.extensions import db
 from core.permissions import can_manage_unit, scope_paths
 from core.text import fold, identifier
-from certificates.models import KIND_COMPLETION, KIND_PRIZE, Certificate, Issuer
+from certificates.models import KIND_COMMENDATION, KIND_COMPLETION, KIND_PRIZE, TITLES, Certificate, Issuer
 from certificates.pdf import CertificateContent, render_pdf, vietnamese_date_line
 from learning.models import Topic
 from quizzes.models import TopicCompletion
@@ -103,6 +103,15 @@ def completion_certificate(member_id: int | None, topic_id: int | None) -> Certi
         Certificate.topic_id == topic_id)).first()
 
 
+def topic_panels(user, *, member: Member | None, topics: list[Topic], now: datetime) -> dict[int, dict]:
+    """Answers ``core.signals.topic_panels``: the member's completion certificate of each topic, in one query."""
+    if member is None:
+        return {}
+    return {certificate.topic_id: {"certificate": certificate} for certificate in db.session.scalars(
+        db.select(Certificate).where(Certificate.kind == KIND_COMPLETION, Certificate.member_id == member.id,
+                                     Certificate.topic_id.in_([topic.id for topic in topics])))}
+
+
 def _completion(member: Member, topic: Topic, issuer: Issuer, issued_on: date, achievement: list[str], *,
                 percent: float | None, reason: str = "", actor=None) -> Certificate:
     return _save(Certificate(
@@ -167,6 +176,21 @@ def issue_prize(issuer: Issuer, *, holder_name: str, birth_year: int | None, uni
         unit_name=unit_name, parent_unit_name=parent_unit_name, achievement=prize_text, issued_on=issued_on,
         body_lines=issuer.body_lines, place=issuer.place, signer_title=issuer.prize_signer_title,
         signer_name=issuer.prize_signer_name or issuer.signer_name, issued_by_id=getattr(actor, "id", None)))
+    db.session.flush()
+    return certificate
+
+
+def issue_commendation(issuer: Issuer, *, holder_name: str, unit_name: str, parent_unit_name: str = "",
+                       achievement: str, issued_on: date, member: Member | None = None, unit: Unit | None = None,
+                       actor=None) -> Certificate:
+    """A "Giấy khen" for a person (``member``) or a collective (``unit``), signed as the issuer signs."""
+    certificate = _save(Certificate(
+        kind=KIND_COMMENDATION, issuer=issuer, member_id=member.id if member else None,
+        unit_id=member.unit_id if member else (unit.id if unit else None), holder_name=holder_name,
+        birth_year=(member.birth_year or (member.birth_date.year if member.birth_date else None)) if member else None,
+        unit_name=unit_name, parent_unit_name=parent_unit_name, achievement=achievement, issued_on=issued_on,
+        body_lines=issuer.body_lines, place=issuer.place, signer_title=issuer.signer_title,
+        signer_name=issuer.signer_name, issued_by_id=getattr(actor, "id", None)))
     db.session.flush()
     return certificate
 
@@ -270,7 +294,8 @@ def content(certificate: Certificate, base_url: str) -> CertificateContent:
         signer_lines=_lines(certificate.signer_title), signer_name=certificate.signer_name,
         serial=f"Số: {certificate.serial}", code=grouped(certificate.code),
         verify_url=f"{base_url.rstrip('/')}/verify/{certificate.code}",
-        signature_image=certificate.issuer.signature_image)
+        signature_image=certificate.issuer.signature_image, **({"title": TITLES[certificate.kind]}
+                                                              if certificate.kind in TITLES else {}))
 
 
 def render(certificate: Certificate, base_url: str, cache: Path | None = None) -> bytes:

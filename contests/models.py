@@ -5,7 +5,7 @@ contest's own bank, an unpublished topic, so nothing of the contest is searchabl
 """
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from accounts.models import User
@@ -129,6 +129,39 @@ class Entry(db.Model):
     attempt: Mapped[Attempt] = relationship()
     round: Mapped[Round] = relationship()
     participant: Mapped[Participant] = relationship()
+
+
+class Standing(db.Model):
+    """A participant's place-deciding figures, kept current as their attempts finish
+    (contests.services.refresh_standings): per round (``round_number``), their best finished
+    attempt by the rule of contests/ranking.py; for the whole contest (``round_number`` 0), the
+    sums over the rounds. So a board is the first hundred entries of an index, not a sort of
+    every attempt. Excluded people keep their rows: the boards leave them out as they read."""
+    __tablename__ = "contest_standings"
+
+    # Derived from rows that have their keys, and rewritten wholesale (a figure set recounts a
+    # round: 100,000 lines): no foreign keys, whose checks were half the time of a recount.
+    contest_id: Mapped[int] = mapped_column(primary_key=True)
+    round_number: Mapped[int] = mapped_column(SmallInteger, primary_key=True)  # 0: the whole contest
+    participant_id: Mapped[int] = mapped_column(primary_key=True)
+    division_id: Mapped[int | None]
+    attempt_id: Mapped[int | None]  # None for the whole contest
+    score: Mapped[int]
+    prediction: Mapped[int | None]
+    prediction_error: Mapped[int] = mapped_column(BigInteger)
+    duration_seconds: Mapped[int] = mapped_column(BigInteger)
+    finished_at: Mapped[datetime]
+    rounds: Mapped[int] = mapped_column(SmallInteger)
+
+
+
+# One index per order of the tie-breaks (the contest chooses), each read in order by the boards.
+Index("ix_contest_standings_prediction_first", Standing.contest_id, Standing.round_number, Standing.score.desc(),
+      Standing.prediction_error, Standing.duration_seconds, Standing.finished_at, Standing.attempt_id,
+      Standing.participant_id)
+Index("ix_contest_standings_duration_first", Standing.contest_id, Standing.round_number, Standing.score.desc(),
+      Standing.duration_seconds, Standing.prediction_error, Standing.finished_at, Standing.attempt_id,
+      Standing.participant_id)
 
 
 PRIZE_RANKS = {"first": "Giải Nhất", "second": "Giải Nhì", "third": "Giải Ba", "consolation": "Giải Khuyến khích"}

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from certificates import services as certificates
-from contests import ranking
 from contests.models import PRIZE_RANKS, Contest, Division, Participant, Prize, Round
-from contests.services import CLOSED, ContestError, round_results, round_state
+from contests.services import CLOSED, ContestError, round_state, standing_overall, standing_round
 from core import audit
 from core.clock import local_today, utcnow
 from core.extensions import db
@@ -48,29 +47,26 @@ def check_ready(contest: Contest, contest_round: Round | None, now: datetime) ->
             raise ContestError(f"Hãy nhập con số thực tế của tuần {each.number} (câu hỏi phụ) trước khi trao giải.")
 
 
-def _ranked(contest: Contest, contest_round: Round | None) -> list:
-    if contest_round is not None:
-        return ranking.rank_round(round_results(contest_round), contest_round.actual_figure, contest.tie_break)
-    return ranking.rank_overall([(round_results(r), r.actual_figure) for r in contest.rounds], contest.tie_break)
-
-
 def plan(contest: Contest, contest_round: Round | None, counts: dict[int | None, dict[str, int]]) -> list[PlannedPrize]:
     """Who gets which prize: in each division, down its ranking, so many firsts, then seconds, ...
 
     ``counts`` maps a division id (None for a contest without divisions) to the number of each prize.
     Excluded participants are not in the ranking, so they get nothing.
     """
-    ordered = _ranked(contest, contest_round)
-    people = {p.id: p for p in db.session.scalars(
-        db.select(Participant).where(Participant.id.in_([r.participant_id for r in ordered])))}
-    by_division: dict[int | None, list] = {}
-    for result in ordered:
-        by_division.setdefault(people[result.participant_id].division_id, []).append(result)
     divisions = contest.divisions or [None]
     planned = []
     for division in divisions:
         key = division.id if division else None
-        queue = iter(enumerate(by_division.get(key, []), start=1))
+        wanted = sum(max(0, counts.get(key, {}).get(rank, 0)) for rank in PRIZE_RANKS)
+        if not wanted:
+            continue
+        # The division's ranking (the standings) only as far down as its prizes go: at 100,000
+        # participants, reading everyone would be seconds of work for a dozen names.
+        ordered = (standing_round(contest_round, limit=wanted, division=division) if contest_round is not None
+                   else standing_overall(contest, limit=wanted, division=division))
+        people = {p.id: p for p in db.session.scalars(
+            db.select(Participant).where(Participant.id.in_([r.participant_id for r in ordered])))}
+        queue = iter(enumerate(ordered, start=1))
         for rank in PRIZE_RANKS:
             for _ in range(max(0, counts.get(key, {}).get(rank, 0))):
                 place, result = next(queue, (None, None))

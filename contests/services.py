@@ -6,21 +6,23 @@ import hashlib
 import io
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
 from openpyxl import Workbook
-from sqlalchemy import BigInteger, Integer, case, cast, extract, func, literal
+from sqlalchemy import BigInteger, Integer, case, cast, delete, extract, func, insert, literal, null, text, true
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer, joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, object_session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from accounts import services as accounts
 from accounts.forms import PASSWORD_MESSAGES
 from contests import ranking
 from contests.models import (
-    DIVISIONS_BY_KIND, DURATION_THEN_PREDICTION, Contest, Division, Entry, Participant, Round,
+    DIVISIONS_BY_KIND, DURATION_THEN_PREDICTION, Contest, Division, Entry, Participant, Round, Standing,
 )
 from core import audit
 from core.clock import format_datetime, to_local, utcnow
@@ -131,6 +133,16 @@ def contest_cards(now: datetime | None = None, *, user=None) -> list[tuple[Conte
         query = query.where(Contest.id.in_(db.select(Participant.contest_id).where(Participant.user_id == user.id)))
     contests = list(db.session.scalars(query.options(selectinload(Contest.rounds).joinedload(Round.quiz))))
     return [(contest, headline(contest, now)) for contest in contests]
+
+
+def home_panels(user, *, now: datetime) -> dict:
+    """Answers ``core.signals.home_panels``: the contests the home page shows."""
+    return {"contest_cards": contest_cards(now)}
+
+
+def navigation(user) -> dict:
+    """Answers ``core.signals.navigation``: a contestant's menu is their contests."""
+    return {"only_a_contestant": only_a_contestant(user)}
 
 
 def only_a_contestant(user) -> bool:
@@ -446,9 +458,9 @@ def _lines(contest: Contest, ordered, errors: list[int | None]) -> list[BoardLin
 # hundred of 100,000 participants, not all of them in Python. ranking.py stays the reference;
 # tests/test_contests_ranking_sql.py checks that both give the same order.
 
-def _duration_sql():
+def _duration_sql(dialect: str):
     """int((finished_at - started_at).total_seconds()), as ranking.Result has it: whole seconds, truncated."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         return cast(func.floor(extract("epoch", Attempt.finished_at - Attempt.started_at)), BigInteger)
 
     # SQLite keeps "YYYY-MM-DD HH:MM:SS.ffffff": the whole seconds of the first 19 characters (strftime
@@ -476,29 +488,37 @@ def _in_order(tie_break: str, score, error, duration, finished_at, tie) -> list:
 
 
 def _best_per_participant(rounds: list[Round], tie_break: str, frozen: datetime | None,
-                          division: Division | None = None):
+                          division: Division | None = None, *, dialect: str | None = None,
+                          with_excluded: bool = False, participant_ids: list[int] | None = None):
     """Each participant's best finished attempt in each of ``rounds`` (ranking.best_per_participant),
-    excluded participants left out, only those of ``division`` if given, as a subquery."""
+    excluded participants left out unless ``with_excluded``, only those of ``division`` or
+    ``participant_ids`` if given, as a subquery."""
     score = func.coalesce(Attempt.score, 0)
     error = case(*[(Entry.round_id == r.id, _error_sql(r.actual_figure)) for r in rounds],
                  else_=literal(0, BigInteger)) if len(rounds) > 1 else _error_sql(rounds[0].actual_figure)
-    duration = _duration_sql()
+    duration = _duration_sql(dialect or db.session.get_bind().dialect.name)
     rows = (db.select(Entry.participant_id, Attempt.id.label("attempt_id"), score.label("score"), Entry.prediction,
                       duration.label("duration"), Attempt.finished_at, error.label("error"),
                       func.row_number().over(partition_by=[Entry.round_id, Entry.participant_id],
                                              order_by=_in_order(tie_break, score, error, duration,
                                                                 Attempt.finished_at, Attempt.id)).label("best"))
             .join(Attempt, Entry.attempt_id == Attempt.id)
-            .where(Entry.round_id.in_([r.id for r in rounds]), Attempt.status != IN_PROGRESS,
-                   # The few excluded people, rather than a join with every participant.
-                   Entry.participant_id.not_in(db.select(Participant.id).where(
-                       Participant.contest_id == rounds[0].contest_id, Participant.excluded_at.is_not(None)))))
+            .where(Entry.round_id.in_([r.id for r in rounds]), Attempt.status != IN_PROGRESS))
+    if not with_excluded:
+        # The few excluded people, rather than a join with every participant.
+        rows = rows.where(Entry.participant_id.not_in(_excluded(rounds[0].contest_id)))
     if frozen is not None:
         rows = rows.where(Attempt.finished_at <= frozen)
     if division is not None:
         rows = rows.where(Entry.participant_id.in_(db.select(Participant.id).where(
             Participant.division_id == division.id)))
+    if participant_ids is not None:
+        rows = rows.where(Entry.participant_id.in_(participant_ids))
     return rows.subquery()
+
+
+def _excluded(contest_id: int):
+    return db.select(Participant.id).where(Participant.contest_id == contest_id, Participant.excluded_at.is_not(None))
 
 
 def ranked_round(contest_round: Round, tie_break: str, *, frozen: datetime | None = None,
@@ -529,6 +549,102 @@ def ranked_overall(contest: Contest, tie_break: str, *, frozen: datetime | None 
     return [ranking.Standing(*row) for row in db.session.execute(query)]
 
 
+# -- standings kept current (contest_standings) -----------------------------------------------
+# ranked_round and ranked_overall sort every finished attempt: what a frozen board needs (it stops
+# at the freeze), and the reference the standings are tested against. The other boards and the jury
+# read the standings, which the transaction closing an attempt brings up to date for its participant.
+
+def refresh_standings(session, contest: Contest, *, rounds: list[Round] | None = None,
+                      participant_ids: list[int] | None = None) -> None:
+    """Recompute from the attempts the lines of ``participant_ids`` (everyone when None) for ``rounds``
+    (all when None), then their lines for the whole contest. ``session``: the request's session, or one
+    on the migration's connection. Given people keep their lines and have them overwritten (an
+    attempt never stops being finished); a whole recount rewrites the rounds it covers."""
+    table = Standing.__table__
+    dialect = session.get_bind().dialect.name
+    everyone = participant_ids is None
+    if everyone and dialect == "postgresql":
+        # A whole recount waits for the attempts finishing now and makes the next ones wait: no
+        # line written twice. Organisers' actions only (a figure, the tie-break order), a few seconds.
+        session.execute(text("LOCK TABLE contest_standings IN SHARE ROW EXCLUSIVE MODE"))
+
+    def of(column):
+        return true() if everyone else column.in_(participant_ids)
+
+    columns = ["contest_id", "round_number", "participant_id", "division_id", "attempt_id", "score", "prediction",
+               "prediction_error", "duration_seconds", "finished_at", "rounds"]
+
+    def write(number: int, rows) -> None:
+        if everyone:
+            session.execute(delete(table).where(table.c.contest_id == contest.id, table.c.round_number == number))
+            session.execute(insert(table).from_select(columns, rows))
+            return
+        upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).from_select(columns, rows)
+        session.execute(upsert.on_conflict_do_update(
+            index_elements=["contest_id", "round_number", "participant_id"],
+            set_={name: upsert.excluded[name] for name in columns[3:]}))
+
+    for contest_round in contest.rounds if rounds is None else rounds:
+        best = _best_per_participant([contest_round], contest.tie_break, None, dialect=dialect, with_excluded=True,
+                                     participant_ids=participant_ids)
+        write(contest_round.number, db.select(
+            literal(contest.id, Integer), literal(contest_round.number, Integer), best.c.participant_id,
+            Participant.division_id, best.c.attempt_id, best.c.score, best.c.prediction, best.c.error,
+            best.c.duration, best.c.finished_at, literal(1, Integer))
+            .join(Participant, Participant.id == best.c.participant_id).where(best.c.best == 1))
+    lines = table.alias("line")
+    write(0, db.select(
+        literal(contest.id, Integer), literal(0, Integer), lines.c.participant_id, func.max(lines.c.division_id),
+        cast(null(), Integer), func.sum(lines.c.score), cast(null(), Integer), func.sum(lines.c.prediction_error),
+        func.sum(lines.c.duration_seconds), func.max(lines.c.finished_at), func.count())
+        .where(lines.c.contest_id == contest.id, lines.c.round_number > 0, of(lines.c.participant_id))
+        .group_by(lines.c.participant_id))
+
+
+def on_attempt_finished(attempt: Attempt) -> None:
+    """A contest attempt closed (by its owner or the sweep): its participant's standings, in the same
+    transaction (connected in create_app)."""
+    if attempt.quiz.purpose != "contest":
+        return
+    session = object_session(attempt) or db.session
+    # Locking the participant: one recount at a time per person (a round closed by the sweep while
+    # they submit another). Round and contest come from the session when the view loaded them.
+    entry = session.scalars(db.select(Entry).join(Participant, Participant.id == Entry.participant_id)
+                            .where(Entry.attempt_id == attempt.id).with_for_update(of=Participant)).first()
+    if entry is not None:
+        refresh_standings(session, entry.round.contest, rounds=[entry.round], participant_ids=[entry.participant_id])
+
+
+def _from_standings(contest: Contest, number: int, limit: int | None, division: Division | None):
+    line = Standing
+    query = (db.select(line.participant_id, line.attempt_id, line.score, line.prediction, line.prediction_error,
+                       line.duration_seconds, line.finished_at, line.rounds)
+             .where(line.contest_id == contest.id, line.round_number == number,
+                    line.participant_id.not_in(_excluded(contest.id)))
+             .order_by(*_in_order(contest.tie_break, line.score, line.prediction_error, line.duration_seconds,
+                                  line.finished_at, line.attempt_id), line.participant_id)
+             .limit(limit))
+    if division is not None:
+        query = query.where(line.division_id == division.id)
+    return query
+
+
+def standing_round(contest_round: Round, *, limit: int | None = None,
+                   division: Division | None = None) -> list[ranking.Result]:
+    """ranked_round(contest_round, its contest's tie-break)[:limit], read from the standings."""
+    query = _from_standings(contest_round.contest, contest_round.number, limit, division)
+    return [ranking.Result(pid, aid, score, prediction, duration, finished)
+            for pid, aid, score, prediction, _, duration, finished, _ in db.session.execute(query)]
+
+
+def standing_overall(contest: Contest, *, limit: int | None = None,
+                     division: Division | None = None) -> list[ranking.Standing]:
+    """ranked_overall(contest, its tie-break)[:limit], read from the standings."""
+    query = _from_standings(contest, 0, limit, division)
+    return [ranking.Standing(pid, score, error, duration, finished, rounds)
+            for pid, _, score, _, error, duration, finished, rounds in db.session.execute(query)]
+
+
 def round_board(contest_round: Round, *, limit: int = 100, division: Division | None = None) -> list[BoardLine]:
     """The public leaderboard of a round (of one division, as prizes are given): masked names, never a phone."""
     contest = contest_round.contest
@@ -536,7 +652,8 @@ def round_board(contest_round: Round, *, limit: int = 100, division: Division | 
     actual = contest_round.actual_figure
 
     def compute():
-        ordered = ranked_round(contest_round, contest.tie_break, frozen=frozen, limit=limit, division=division)
+        ordered = (ranked_round(contest_round, contest.tie_break, frozen=frozen, limit=limit, division=division)
+                   if frozen else standing_round(contest_round, limit=limit, division=division))
         return _lines(contest, ordered, [None if actual is None else ranking.error(r.prediction, actual)
                                          for r in ordered])
     return _cached(("round", contest_round.id, frozen, limit, division and division.id), compute)
@@ -547,7 +664,8 @@ def overall_board(contest: Contest, *, limit: int = 100, division: Division | No
     figures_known = any(r.actual_figure is not None for r in contest.rounds)
 
     def compute():
-        ordered = ranked_overall(contest, contest.tie_break, frozen=frozen, limit=limit, division=division)
+        ordered = (ranked_overall(contest, contest.tie_break, frozen=frozen, limit=limit, division=division)
+                   if frozen else standing_overall(contest, limit=limit, division=division))
         return _lines(contest, ordered, [s.prediction_error if figures_known else None for s in ordered])
     return _cached(("overall", contest.id, frozen, limit, division and division.id), compute)
 
@@ -579,6 +697,7 @@ def set_actual_figure(contest_round: Round, figure: int, actor) -> None:
     if figure < 0:
         raise ContestError("Con số thực tế phải là số không âm.")
     contest_round.actual_figure = figure
+    refresh_standings(db.session, contest_round.contest, rounds=[contest_round])  # every prediction's error
     audit.record(actor, "contest_figure_set", "contest_round", contest_round.id,
                  f"Con số thực tế tuần {contest_round.number}: {figure}")
     forget_cache()
@@ -609,24 +728,38 @@ def exclude(participant: Participant, actor, reason: str, *, now: datetime | Non
 @dataclass(frozen=True)
 class JuryRow:
     place: int
-    participant: Participant
+    full_name: str
+    birth_year: int | None
+    phone: str | None
+    unit_or_workplace: str
+    division: str
     result: ranking.Result
     prediction_error: int | None
     flagged_short: bool
 
 
-def jury_rows(contest_round: Round) -> list[JuryRow]:
-    """The full ranking of a round for the jury: every detail, excluded people left out."""
-    contest = contest_round.contest
-    ordered = ranking.rank_round(round_results(contest_round), contest_round.actual_figure, contest.tie_break)
-    people = {p.id: p for p in db.session.scalars(
-        db.select(Participant).where(Participant.id.in_([r.participant_id for r in ordered])))}
-    short = set(db.session.scalars(db.select(Attempt.id).where(
-        Attempt.id.in_([r.attempt_id for r in ordered]), Attempt.flagged_short)))
-    return [JuryRow(place, people[r.participant_id], r,
-                    None if contest_round.actual_figure is None or r.prediction is None
-                    else abs(r.prediction - contest_round.actual_figure), r.attempt_id in short)
-            for place, r in enumerate(ordered, start=1)]
+def jury_rows(contest_round: Round) -> Iterator[JuryRow]:
+    """The full ranking of a round for the jury, every detail, excluded people left out: read in order
+    from the standings and streamed (a server-side cursor on PostgreSQL), a thousand rows at a time."""
+    contest, actual = contest_round.contest, contest_round.actual_figure
+    line = Standing
+    query = (db.select(Participant.full_name, Participant.birth_year, Participant.phone,
+                       func.coalesce(Unit.name, Participant.workplace), Division.name, line.participant_id,
+                       line.attempt_id, line.score, line.prediction, line.duration_seconds, line.finished_at,
+                       Attempt.flagged_short)
+             .join(Participant, Participant.id == line.participant_id)
+             .join(Attempt, Attempt.id == line.attempt_id)
+             .outerjoin(Unit, Unit.id == Participant.unit_id).outerjoin(Division, Division.id == Participant.division_id)
+             .where(line.contest_id == contest.id, line.round_number == contest_round.number,
+                    Participant.excluded_at.is_(None))
+             .order_by(*_in_order(contest.tie_break, line.score, line.prediction_error, line.duration_seconds,
+                                  line.finished_at, line.attempt_id))
+             .execution_options(yield_per=1000))
+    for place, (name, birth_year, phone, where, division, participant_id, attempt_id, score, prediction, duration,
+                finished_at, short) in enumerate(db.session.execute(query), start=1):
+        yield JuryRow(place, name, birth_year, phone, where, division or "",
+                      ranking.Result(participant_id, attempt_id, score, prediction, duration, finished_at),
+                      None if actual is None or prediction is None else abs(prediction - actual), bool(short))
 
 
 JURY_HEADERS = ["Hạng", "Họ và tên", "Năm sinh", "Số điện thoại", "Đơn vị / nơi làm việc", "Bảng", "Số câu đúng",
@@ -640,10 +773,8 @@ def jury_workbook(contest_round: Round) -> io.BytesIO:
     sheet.append([neutralise(f"{contest_round.contest.title} · tuần {contest_round.number}")])
     sheet.append(JURY_HEADERS)
     for row in jury_rows(contest_round):
-        person = row.participant
-        sheet.append([row.place, neutralise(person.full_name), person.birth_year, person.phone,
-                      neutralise(person.unit.name if person.unit else person.workplace),
-                      neutralise(person.division.name if person.division else ""), row.result.score,
+        sheet.append([row.place, neutralise(row.full_name), row.birth_year, row.phone,
+                      neutralise(row.unit_or_workplace), neutralise(row.division), row.result.score,
                       row.result.prediction, row.prediction_error, row.result.duration_seconds,
                       to_local(row.result.finished_at).replace(tzinfo=None), "Có" if row.flagged_short else ""])
     buffer = io.BytesIO()

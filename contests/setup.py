@@ -4,7 +4,8 @@ from datetime import datetime
 
 from contests.models import DIVISIONS_BY_KIND, DIVISIONS_FREE, DURATION_THEN_PREDICTION, PREDICTION_THEN_DURATION, \
     Contest, Division, Entry, Participant, Round
-from contests.services import ContestError, add_round, forget_cache, may_organise_at, organiser_units
+from contests.services import ContestError, add_round, forget_cache, may_organise_at, organiser_units, \
+    refresh_standings
 from core import audit
 from core.clock import utcnow
 from core.extensions import db
@@ -98,8 +99,11 @@ def update_contest(contest: Contest, data: ContestData, actor) -> None:
     organiser, audience = _units(data, actor)
     if audience.id != contest.audience_unit_id and _has_participants(contest):
         raise ContestError("Đã có người dự thi: không thể đổi đối tượng dự thi.")
+    tie_break = contest.tie_break
     _apply(contest, data, organiser, audience)
     db.session.flush()
+    if contest.tie_break != tie_break:  # each participant's best attempt may be another one
+        refresh_standings(db.session, contest)
     audit.record(actor, "contest_updated", "contest", contest.slug, f"Sửa cuộc thi {contest.title[:200]}")
     forget_cache()
 

@@ -43,6 +43,9 @@ ACTION_LABELS = {
     "topic_unassigned": "Bỏ giao chuyên đề", "lesson_created": "Tạo bài học", "lesson_updated": "Sửa bài học",
     "lesson_published": "Xuất bản bài học", "lesson_unpublished": "Gỡ bài học", "question_created": "Tạo câu hỏi",
     "question_updated": "Sửa câu hỏi", "question_published": "Dùng câu hỏi", "question_unpublished": "Ngừng dùng câu hỏi",
+    "lamtheo_plan_saved": "Ghi kế hoạch làm theo", "lamtheo_suggestion_added": "Gợi ý việc làm theo",
+    "lamtheo_commitments_confirmed": "Xác nhận đăng ký làm theo", "lamtheo_review_opened": "Mở sơ kết, tổng kết",
+    "lamtheo_commended": "Biểu dương, cấp giấy khen",
 }
 # The filters of the audit page: what administrators look for.
 ACTION_GROUPS = {
@@ -57,6 +60,7 @@ ACTION_GROUPS = {
     "reports": ("Báo cáo, buổi học, số đoàn viên", ["report_submitted", "headcount_declared", "headcount_removed",
                                                     "study_session_recorded", "study_session_updated",
                                                     "study_session_deleted"]),
+    "lamtheo": ("Làm theo Bác", [a for a in ACTION_LABELS if a.startswith("lamtheo_")]),
     "content": ("Nội dung học tập", [a for a in ACTION_LABELS if a.split("_")[0] in ("topic", "lesson", "question")]),
 }
 

@@ -1,27 +1,24 @@
-from collections.abc import Callable
-
+"""Pages of no feature: the home page (what other features put on it comes through core.signals) and /healthz."""
 from flask import Blueprint, jsonify, redirect, render_template
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from core import signals
+from core.clock import utcnow
 from core.extensions import db
 
 bp = Blueprint("core", __name__)
 
-# Features to the right send some people elsewhere from "/" (contests: a contestant to their
-# contests); app.py registers them. Each returns an address or None.
-home_redirects: list[Callable[[object], str | None]] = []
 
 
 @bp.get("/")
 def home():
     if current_user.is_authenticated:
-        for hook in home_redirects:
-            address = hook(current_user)
-            if address:
-                return redirect(address)
-    return render_template("core/home.html")
+        address = signals.first_answer(signals.home_redirect, current_user)
+        if address:
+            return redirect(address)
+    return render_template("core/home.html", **signals.merged(signals.home_panels, current_user, now=utcnow()))
 
 
 @bp.get("/healthz")

@@ -1,20 +1,17 @@
 """Member pages: my learning, a topic, a lesson (and its print view), search."""
-from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from core.clock import local_today
+from core import signals
+from core.clock import local_today, utcnow
 from core.extensions import db, limiter
 from core.permissions import EDITOR, has_role, is_admin
 from learning import services
-from learning.models import Topic
 from units import services as units_services
 
 bp = Blueprint("learning", __name__)
-# The topic's final quiz, which learning cannot import (quizzes comes after it): app.py passes it in.
-final_quiz_lookups: list[Callable[[Topic], object | None]] = []
 # A flash category that base.html leaves out: the lesson page shows it beside "Tôi đã học xong bài này".
 MARK_REFUSED = "mark"
 # Sent by the topic download (static/js/offline.js): the page is stored on the phone, not read now.
@@ -40,12 +37,24 @@ def _lesson_or_404(topic_slug: str, lesson_slug: str):
     return topic, lesson
 
 
+def _panels(member, topics: list) -> dict[int, dict]:
+    """What other features show beside each topic (its quiz, its certificate): core.signals.topic_panels.
+    Working it out may close an attempt whose time is up, so the views that call this commit."""
+    panels: dict[int, dict] = {topic.id: {} for topic in topics}
+    for answer in signals.answers(signals.topic_panels, current_user, member=member, topics=topics, now=utcnow()):
+        for topic_id, values in answer.items():
+            panels[topic_id].update(values)
+    return panels
+
+
 @bp.get("/learn/")
 @login_required
 def my_learning():
     member = _member()
     topics = services.assigned_topics(member) if member else []
-    return render_template("learning/my_learning.html", member=member, today=local_today(),
+    panels = _panels(member, topics)
+    db.session.commit()
+    return render_template("learning/my_learning.html", member=member, today=local_today(), panels=panels,
                            progress=[services.topic_progress(member, topic) for topic in topics])
 
 
@@ -54,7 +63,9 @@ def my_learning():
 def topic(topic_slug: str):
     topic = _topic_or_404(topic_slug)
     member = _member()
-    return render_template("learning/topic.html", topic=topic, member=member, today=local_today(),
+    panel = _panels(member, [topic])[topic.id]
+    db.session.commit()
+    return render_template("learning/topic.html", topic=topic, member=member, today=local_today(), panel=panel,
                            progress=services.topic_progress(member, topic))
 
 
@@ -131,7 +142,7 @@ def mark_studied(topic_slug: str, lesson_slug: str):
     if progress.next_lesson is not None:
         flash(message, "success")
         return redirect(url_for(".lesson", topic_slug=topic.slug, lesson_slug=progress.next_lesson.slug))
-    if any(lookup(topic) is not None for lookup in final_quiz_lookups):
+    if signals.first_answer(signals.final_quiz, topic) is not None:
         message += Markup(' <a class="alert-link" href="{}">Làm bài kiểm tra ngay</a>').format(
             url_for("quizzes.landing", topic_slug=topic.slug))
     flash(message, "success")

@@ -6,11 +6,9 @@ here commits: views and commands do, once per request.
 import hashlib
 import hmac
 import random
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from blinker import Namespace
 from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import func, update
@@ -19,6 +17,7 @@ from sqlalchemy.orm import defer, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from accounts.models import User
+from core import signals
 from core.clock import utcnow
 from core.extensions import db, insert_or_merge
 from core.markup import render_inline
@@ -33,14 +32,6 @@ from units.models import Member
 # Answers that left the phone just before the bell arrive a little late: they still count.
 GRACE_SECONDS = 5
 NO_REVIEW, SCORE_ONLY, MARKS_ONLY, FULL_REVIEW = "none", "score", "marks", "answers"
-# Features built on the engine (contests) name questions whose answers a review must not show yet:
-# each hook takes the attempt and the time and returns bank question ids. app.py registers them.
-review_withheld: list[Callable[[Attempt, datetime], set[int]]] = []
-
-signals = Namespace()
-topic_completed = signals.signal("topic-completed")  # sender: the TopicCompletion
-# Sent when finish() closes an attempt with its guarded UPDATE, which no ORM flush sees. Sender: the Attempt.
-attempt_finished = signals.signal("attempt-finished")
 
 
 class QuizError(Exception):
@@ -357,7 +348,7 @@ def finish(attempt: Attempt, *, now: datetime | None = None, status: str = SUBMI
     if result.rowcount == 1:  # ours: the row now holds exactly these values
         for key, value in values.items():
             set_committed_value(attempt, key, value)
-        attempt_finished.send(attempt)
+        signals.attempt_finished.send(attempt)
     else:  # another tab or the sweep finished it first: read what they wrote
         db.session.refresh(attempt, list(values))
     if result.rowcount == 1 and attempt.passed and attempt.member_id and quiz.purpose == PURPOSE_FINAL:
@@ -426,7 +417,7 @@ def review(attempt: Attempt, level: str, *, now: datetime | None = None) -> list
     if level not in (MARKS_ONLY, FULL_REVIEW):
         return []
     now = now or utcnow()
-    withheld = set().union(*(hook(attempt, now) for hook in review_withheld))
+    withheld = set().union(*signals.answers(signals.review_withheld, attempt, now=now))
     answers = saved_answers(attempt)
     items = []
     for entry in attempt.paper:
@@ -466,7 +457,7 @@ def _complete(attempt: Attempt, now: datetime) -> None:
                              percent=attempt.percent, completed_at=attempt.finished_at or now)
     db.session.add(record)
     db.session.flush()
-    topic_completed.send(record)
+    signals.topic_completed.send(record)
 
 
 @dataclass
@@ -487,11 +478,44 @@ class QuizStatus:
 
 
 def quiz_status(member: Member | None, topic: Topic, user, *, now: datetime | None = None) -> QuizStatus | None:
-    quiz = final_quiz(topic)
-    if quiz is None:
-        return None
+    """The topic's final quiz as this person stands with it; an attempt whose time is up is closed
+    on the way (the caller commits)."""
+    return quiz_statuses(member, [topic], user, now=now).get(topic.id)
+
+
+def quiz_statuses(member: Member | None, topics: list[Topic], user, *,
+                  now: datetime | None = None) -> dict[int, QuizStatus]:
+    """``quiz_status`` of several topics (those with a published final quiz), with one query each
+    for their quizzes, this person's attempts and their completions, whatever the number of topics."""
     now = now or utcnow()
-    current = open_attempt(quiz, user, now=now)  # first: it may close an expired attempt
-    attempts = attempts_of(quiz, user)  # read once for the three uses below
-    return QuizStatus(quiz, attempts, current, graded_attempt(quiz, user, attempts), completion(member, topic),
-                      None if current else why_not_start(quiz, user, member, now=now, attempts=attempts))
+    quizzes: dict[int, Quiz] = {}
+    for quiz in db.session.scalars(db.select(Quiz).where(
+            Quiz.topic_id.in_([topic.id for topic in topics]), Quiz.purpose == PURPOSE_FINAL, Quiz.published)
+            .order_by(Quiz.id.desc())):
+        quizzes[quiz.topic_id] = quiz  # the first final quiz of a topic wins, as in final_quiz()
+    if not quizzes:
+        return {}
+    attempts: dict[int, list[Attempt]] = {quiz.id: [] for quiz in quizzes.values()}
+    for attempt in db.session.scalars(db.select(Attempt).where(
+            Attempt.quiz_id.in_(attempts), Attempt.user_id == user.id).options(defer(Attempt.paper))
+            .order_by(Attempt.number).execution_options(populate_existing=True)):
+        attempts[attempt.quiz_id].append(attempt)
+    # First close what is out of time: a passed attempt closed here completes its topic.
+    current = {quiz_id: next((a for a in tries if a.is_open and not expire_if_due(a, now=now)), None)
+               for quiz_id, tries in attempts.items()}
+    completions = {} if member is None else {record.topic_id: record for record in db.session.scalars(
+        db.select(TopicCompletion).where(TopicCompletion.member_id == member.id,
+                                         TopicCompletion.topic_id.in_(quizzes)))}
+    statuses = {}
+    for topic_id, quiz in quizzes.items():
+        tries, in_progress = attempts[quiz.id], current[quiz.id]
+        statuses[topic_id] = QuizStatus(
+            quiz, tries, in_progress, graded_attempt(quiz, user, tries), completions.get(topic_id),
+            None if in_progress else why_not_start(quiz, user, member, now=now, attempts=tries))
+    return statuses
+
+
+def topic_panels(user, *, member: Member | None, topics: list[Topic], now: datetime) -> dict[int, dict]:
+    """Answers ``core.signals.topic_panels``: each topic's quiz status for learning's pages."""
+    return {topic_id: {"quiz_status": status}
+            for topic_id, status in quiz_statuses(member, topics, user, now=now).items()}

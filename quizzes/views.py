@@ -1,10 +1,10 @@
 """Taking a quiz: the landing page, the attempt (one page per question or all on one),
 saving answers (JSON for the script, a plain form without it), submitting, the result."""
-from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from core import signals
 from core.clock import utcnow
 from core.extensions import db, limiter, person_or_address
 from core.permissions import ADMIN, EDITOR, roles_required
@@ -16,17 +16,9 @@ from units import services as units_services
 
 bp = Blueprint("quizzes", __name__)
 
-# Features built on the engine (contests) add to an attempt's pages: another submit
-# address with extra fields, a link back. app.py registers them; quizzes imports nothing
-# to its right. Each returns a dict (submit_url, prediction_question, back_url, back_label).
-attempt_extras: list[Callable[[Attempt], dict | None]] = []
-
-
 def _extras(attempt: Attempt) -> dict:
-    extras: dict = {}
-    for hook in attempt_extras:
-        extras.update(hook(attempt) or {})
-    return extras
+    # What a feature built on the engine (contests) adds: another submit address, a link back.
+    return signals.merged(signals.attempt_extras, attempt)
 
 
 def _member():

@@ -75,14 +75,28 @@ NOTES = [
 ]
 
 
-def report_lines(report: Report) -> Iterator[tuple[str, str, Figures, str]]:
-    """(label, unit code, figures, "Chậm tiến độ" or "") of the table's rows: each child unit,
-    the unit itself without its children when it has anything of its own, then the total."""
+def report_lines(report: Report) -> Iterator[tuple[str, str, Figures, str, list]]:
+    """(label, unit code, figures, "Chậm tiến độ" or "", values of the added columns) of the table's rows:
+    each child unit, the unit itself without its children when it has anything of its own, then the total."""
+    def added(pick) -> list:
+        return [pick(group).get(key) for group in report.groups for key, _, _ in group.columns]
     for unit, figures in report.rows:
-        yield unit.name, unit.code, figures, BEHIND if unit.id in report.behind else ""
+        yield (unit.name, unit.code, figures, BEHIND if unit.id in report.behind else "",
+               added(lambda group: group.rows.get(unit.id, {})))
     if report.own is not None:
-        yield f"Tại {report.unit.name} (không kể đơn vị trực thuộc)", report.unit.code, report.own, ""
-    yield TOTAL, report.unit.code, report.total, BEHIND if report.total_behind else ""
+        yield (f"Tại {report.unit.name} (không kể đơn vị trực thuộc)", report.unit.code, report.own, "",
+               added(lambda group: group.own))
+    yield TOTAL, report.unit.code, report.total, BEHIND if report.total_behind else "", added(lambda group: group.total)
+
+
+def added_columns(report: Report) -> list[tuple[str, str]]:
+    """(header, number format) of the columns other packages add (core.signals.report_columns)."""
+    return [(f"{group.title}: {header}", number_format) for group in report.groups
+            for _, header, number_format in group.columns]
+
+
+def _added_value(value, number_format):
+    return value / 100 if number_format == "0.0%" and value is not None else value
 
 
 def member_row(number: int, status: MemberStatus) -> list:
@@ -167,15 +181,19 @@ def write_workbook(report: Report, members: Iterable[MemberStatus] | None, out, 
     if report.topic.due_on:
         lines.append(f"Hạn hoàn thành: {report.topic.due_on:%d/%m/%Y}")
     _heading(sheet, lines)
+    added = added_columns(report)
     sheet.append([_cell(sheet, "Đơn vị", bold=True, wrap=True, border=True)]
                  + [_cell(sheet, header, bold=True, wrap=True, border=True) for header, _, _, _ in COLUMNS]
-                 + [_cell(sheet, BEHIND, bold=True, wrap=True, border=True)])
-    for label, _, figures, behind in report_lines(report):
+                 + [_cell(sheet, BEHIND, bold=True, wrap=True, border=True)]
+                 + [_cell(sheet, header, bold=True, wrap=True, border=True) for header, _ in added])
+    for label, _, figures, behind, extra in report_lines(report):
         total = figures is report.total
         sheet.append([_cell(sheet, label, bold=total, border=True)]
                      + [_cell(sheet, value(figures), number_format=number_format, bold=total, border=True)
                         for _, _, value, number_format in COLUMNS]
-                     + [_cell(sheet, behind, bold=total, border=True)])
+                     + [_cell(sheet, behind, bold=total, border=True)]
+                     + [_cell(sheet, _added_value(value, number_format), number_format=number_format, bold=total,
+                              border=True) for value, (_, number_format) in zip(extra, added)])
     sheet.append([])
     sheet.append([_cell(sheet, "Ghi chú:", bold=True)])
     for note in NOTES:
@@ -243,10 +261,11 @@ def _csv_lines(rows: Iterable[list]) -> Iterator[str]:
 
 def report_csv(report: Report) -> Iterator[str]:
     def rows():
-        yield ["Đơn vị", "Mã đơn vị"] + [header for header, _, _, _ in COLUMNS] + [BEHIND]
-        for label, code, figures, behind in report_lines(report):
+        added = added_columns(report)
+        yield ["Đơn vị", "Mã đơn vị"] + [header for header, _, _, _ in COLUMNS] + [BEHIND] + [h for h, _ in added]
+        for label, code, figures, behind, extra in report_lines(report):
             yield ([label, code] + [_csv_value(value(figures), number_format) for _, _, value, number_format in COLUMNS]
-                   + [behind])
+                   + [behind] + ["" if value is None else value for value in extra])
     return _csv_lines(rows())
 
 

@@ -73,6 +73,7 @@ from sqlalchemy import and_, case, func, or_, text, union_all
 
 from certificates.models import KIND_COMPLETION, Certificate
 from contests.models import Entry, Participant
+from core import signals
 from core.clock import LOCAL_TZ
 from core.extensions import db
 from learning import services as learning
@@ -206,6 +207,17 @@ class Figures:
 
 
 @dataclass
+class ColumnGroup:
+    """Columns a package to the right adds to the report, for each row (``core.signals.report_columns``)."""
+    key: str                                  # its name in the API ("lam_theo")
+    title: str                                # the heading over its columns
+    columns: list[tuple[str, str, str]]       # (key in each row, header, "#,##0" or "0.0%": a percentage 0–100)
+    rows: dict[int, dict]                     # by child unit id
+    own: dict                                 # the unit itself without its children
+    total: dict
+
+
+@dataclass
 class Report:
     unit: Unit
     topic: Topic
@@ -216,6 +228,7 @@ class Report:
     behind: set[int]                  # ids of child units behind the due date
     own: Figures | None = None        # the unit itself without its children (its members, sessions), if any
     total_behind: bool = False
+    groups: list[ColumnGroup] = field(default_factory=list)  # added columns (``core.signals.report_columns``)
 
 
 # -- the building blocks: who is where, and what each member did -----------------------
@@ -508,7 +521,9 @@ def completion_report(unit: Unit, topic: Topic, period: Period) -> Report:
     return Report(unit=unit, topic=topic, period=period, rows=rows, total=total,
                   completions_by_day=_completions_by_day(unit, topic, period, filter_units=share < 1),
                   behind={child.id for child, figures in rows if _is_behind(figures, topic, period)},
-                  own=None if own_row.is_empty or not rows else own_row, total_behind=_is_behind(total, topic, period))
+                  own=None if own_row.is_empty or not rows else own_row, total_behind=_is_behind(total, topic, period),
+                  groups=sorted(signals.answers(signals.report_columns, unit, period=period),
+                                key=lambda group: group.key))
 
 
 def report_as_dict(report: Report) -> dict:
@@ -517,8 +532,9 @@ def report_as_dict(report: Report) -> dict:
         "unit": {"code": report.unit.code, "name": report.unit.name, "kind": report.unit.kind.code},
         "topic": {"slug": report.topic.slug, "title": report.topic.title},
         "period": {"from": report.period.start.isoformat(), "to": report.period.end.isoformat()},
-        "totals": report.total.as_dict(),
-        "children": [{"code": child.code, "name": child.name, "totals": figures.as_dict()}
+        "totals": report.total.as_dict() | {group.key: group.total for group in report.groups},
+        "children": [{"code": child.code, "name": child.name,
+                      "totals": figures.as_dict() | {g.key: g.rows.get(child.id, {}) for g in report.groups}}
                      for child, figures in report.rows],
     }
 

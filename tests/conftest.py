@@ -76,6 +76,7 @@ def _empty_tables() -> None:
 def app(database_url, _schema, tmp_path):
     app = create_app({
         "CERTIFICATE_CACHE": str(tmp_path / "certificates"),
+        "LAMTHEO_PLAN_DIR": str(tmp_path / "plans"),
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,

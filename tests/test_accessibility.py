@@ -14,9 +14,10 @@ from accounts.models import User
 from certificates.models import Certificate
 from contests import demo as contests_demo
 from contests import services as contests
-from core import demo
+from flask import current_app
 from core.clock import utcnow
 from core.extensions import db
+from lamtheo.models import Review
 from learning import content
 from learning import services as learning
 from learning.models import Question
@@ -46,9 +47,8 @@ def axe_script():
 def seed_demo_with_a_member_who_studied() -> dict:
     """The demo province, contest and reports; its member `doanvien` has passed the 2022 topic
     (a result, a certificate) and has an attempt open on the full-term topic, Lai Châu's too."""
-    for seeder in demo.seeders:
-        seeder()
-        db.session.commit()
+    seeding = current_app.test_cli_runner().invoke(args=["seed-demo"])
+    assert seeding.exit_code == 0, seeding.output
     contests.forget_cache()
     user = db.session.scalars(db.select(User).where(User.username == "doanvien")).one()
     member = units.member_for_user(user)
@@ -70,7 +70,8 @@ def seed_demo_with_a_member_who_studied() -> dict:
     certificate = db.session.scalars(db.select(Certificate).where(Certificate.member_id == member.id)).one()
     lesson = learning.published_lessons(passed_topic)[0]
     submission = db.session.scalars(db.select(ReportSubmission.id)).first()
-    return {"passed": passed.id, "submission": submission, "open": in_progress.id, "certificate": certificate.code,
+    review = db.session.scalars(db.select(Review.id)).first()
+    return {"passed": passed.id, "submission": submission, "review": review, "open": in_progress.id, "certificate": certificate.code,
             "lesson": f"/learn/{passed_topic.slug}/{lesson.slug}"}
 
 
@@ -81,10 +82,12 @@ def pages_by_role(seeded: dict) -> dict[str | None, list[str]]:
         None: ["/", "/accounts/login", f"/verify/{seeded['certificate']}", contest, f"{contest}/register",
                f"{contest}/leaderboard"],
         "doanvien": ["/", "/learn/", seeded["lesson"], "/learn/chuyen-de-2022/quiz", f"/attempts/{seeded['open']}",
-                     f"/attempts/{seeded['passed']}/result", "/certificates/"],
+                     f"/attempts/{seeded['passed']}/result", "/certificates/", "/lam-theo/"],
         "coso": [f"/units/{coso}", f"/units/{coso}/members", "/units/members/import", "/certificates/manage",
-                 f"/sessions/{coso}", f"/reports/{coso}"],
-        "tinh": ["/", "/units/", f"/reports/{province}", "/reports/submissions"],
+                 f"/sessions/{coso}", f"/reports/{coso}", f"/lam-theo/units/{coso}",
+                 f"/lam-theo/units/{coso}/commitments?year=2022", f"/lam-theo/units/{coso}/plan"],
+        "tinh": ["/", "/units/", f"/reports/{province}", "/reports/submissions", f"/lam-theo/units/{province}",
+                 f"/lam-theo/reviews/{seeded['review']}"],
         "tamduong": [f"/reports/{district}/submit", f"/reports/submitted/{seeded['submission']}"],
         "bientap": ["/editor/", "/editor/topics/chuyen-de-2022/", "/editor/topics/chuyen-de-2022/questions"],
         "bantochuc": ["/contests/organise", f"{contest}/organise", f"{contest}/organise/rounds/2"],

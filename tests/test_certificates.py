@@ -11,12 +11,12 @@ from pypdf import PdfReader
 from app import create_app
 from certificates import services
 from certificates.models import Certificate
+from core import signals
 from core.clock import utcnow
 from core.extensions import db
 from core.models import AuditEntry
 from learning import content
 from learning import services as learning
-from quizzes import services as quizzes
 from quizzes.models import TopicCompletion
 from tests.factories import make_member
 
@@ -39,7 +39,7 @@ def complete(member, topic, when=datetime(2022, 3, 15, 3, 0), percent=90.0):
     record = TopicCompletion(member=member, topic=topic, percent=percent, completed_at=when)
     db.session.add(record)
     db.session.flush()
-    quizzes.topic_completed.send(record)
+    signals.topic_completed.send(record)
     db.session.commit()
     return services.completion_certificate(member.id, topic.id)
 

@@ -230,7 +230,7 @@ def test_prizes_per_division_and_their_certificates_in_one_step(played, world, l
 
 def test_excluded_people_get_no_prize_and_the_whole_contest_is_ranked_too(played, world):
     contest, _, people = played
-    contest.rounds[0].actual_figure = 103
+    services.set_actual_figure(contest.rounds[0], 103, world.organiser)
     services.exclude(people[5], world.organiser, "Dùng hai tài khoản")
     planned = prizes.plan(contest, None, {contest.divisions[0].id: {"first": 1}, contest.divisions[1].id: {}})
     assert [(line.participant.full_name, line.rank_label) for line in planned] == [("Người Dự Thi 0", "Giải Nhất")]
@@ -240,7 +240,7 @@ def test_excluded_people_get_no_prize_and_the_whole_contest_is_ranked_too(played
 
 def test_no_issuer_means_no_prizes(played, world):
     contest, _, _ = played
-    contest.rounds[0].actual_figure = 103
+    services.set_actual_figure(contest.rounds[0], 103, world.organiser)
     for issuer in db.session.scalars(db.select(certificates.Issuer)):
         db.session.delete(issuer)
     with pytest.raises(services.ContestError, match="chưa có mẫu giấy chứng nhận"):

@@ -204,7 +204,7 @@ def test_boards_per_division_with_ties_twins_and_the_viewers_own_line(contest, w
     member = services.join_as_member(contest, world.member_user, world.member_a)
     for participant in (first, second, member):
         services.submit(services.start(contest.rounds[1], participant), 100)
-    contest.rounds[1].actual_figure = 130
+    services.set_actual_figure(contest.rounds[1], 130, world.organiser)
     db.session.commit()
     services.forget_cache()
 

@@ -12,6 +12,7 @@ from core import demo
 from core.extensions import db
 from tests.factories import make_unit, make_user
 from units import demo as units_demo
+from units import demo_guard
 from units.models import Member, Unit
 
 PASSWORD = "Lai-Chau-2026!"
@@ -90,10 +91,11 @@ def test_create_admin_keeps_an_existing_account(app, runner):
 
 
 @pytest.fixture
-def seeded(monkeypatch):
+def seeded(app):
     """seed-demo with a stand-in for the demo's seeders: what is tested is the guard."""
     calls = []
-    monkeypatch.setattr(demo, "seeders", [lambda: calls.append("seeded") or []])
+    app.cli.add_command(demo.seed_demo_command(seeders=[lambda: calls.append("seeded") or []],
+                                               refusals=[demo_guard.real_data_reason]))
     return calls
 
 

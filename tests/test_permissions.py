@@ -16,8 +16,11 @@ from accounts.models import ApiToken, Role
 from certificates import services as certificates
 from contests import services as contests
 from contests.models import Contest, Division, Prize
-from core.clock import utcnow
+from core.clock import local_today, utcnow
 from core.extensions import db
+from lamtheo import commitments as lamtheo_commitments
+from lamtheo import plans as lamtheo_plans
+from lamtheo import review as lamtheo_review
 from learning import content
 from learning import services as learning
 from learning.models import Question, StudySession
@@ -187,9 +190,24 @@ TABLE = {
     "report_submissions.unit_submissions": ("GET", "/reports/GA/submissions", SCOPED),
     "report_submissions.compose": ("GET", "/reports/GA/submit?topic={s.topic}", SCOPED),
     "report_submissions.view": ("GET", "/reports/submitted/{s.submission_id}", SCOPED),
+
+    # Làm theo: a member's own commitments; everything of a unit for its officers.
+    "lamtheo.index": ("GET", "/lam-theo/", LOGGED_IN),
+    "lamtheo.add_commitment": ("POST", "/lam-theo/commitments", {"member"}),
+    "lamtheo.delete_commitment": ("POST", "/lam-theo/commitments/{s.commitment_id}/delete", {"member"}),
+    "lamtheo.assess": ("POST", "/lam-theo/commitments/{s.commitment_id}/assess", {"member"}),
+    "lamtheo.unit": ("GET", "/lam-theo/units/GA", SCOPED),
+    "lamtheo.plan": ("GET", "/lam-theo/units/GA/plan", SCOPED),
+    "lamtheo.plan_file": ("GET", "/lam-theo/units/GA/plan/file?year={s.plan_year}", SCOPED),
+    "lamtheo.unit_commitments": ("GET", "/lam-theo/units/GA/commitments", SCOPED),
+    "lamtheo.add_suggestion": ("POST", "/lam-theo/units/GA/suggestions", SCOPED),
+    "lamtheo.open_review": ("POST", "/lam-theo/units/GA/reviews", SCOPED),
+    "lamtheo.review_page": ("GET", "/lam-theo/reviews/{s.review_id}", SCOPED),
+    "lamtheo.commend": ("POST", "/lam-theo/reviews/{s.review_id}/commend", SCOPED),
 }
 # Deleting twice: the first person allowed deletes, the next finds nothing (404 is then right).
-ONE_SHOT = {"headcounts.delete", "sessions.delete", "contest_admin.remove_division", "api_tokens.revoke"}
+ONE_SHOT = {"headcounts.delete", "sessions.delete", "contest_admin.remove_division", "api_tokens.revoke",
+            "lamtheo.delete_commitment"}
 
 
 @pytest.fixture
@@ -237,6 +255,11 @@ def samples(world, app):
     submission = submissions.submit(world.grassroots_a, topic, reports.Period.custom(date(2026, 1, 1), date(2026, 6, 30)),
                                     submissions.Narrative("Đã tổ chức học tập cho toàn bộ đoàn viên."), world.officer_a)
     issuer.signature_image, issuer.signature_mimetype = PNG, "image/png"
+    year = local_today().year
+    commitment = lamtheo_commitments.add(world.member_a, year, "Đi làm đúng giờ")
+    lamtheo_plans.save_plan(world.grassroots_a, year, False, lamtheo_plans.PlanData("Giờ giấc", "Chấm công"),
+                            world.officer_a, upload=("ke-hoach.pdf", b"%PDF-1.4 ke hoach"))
+    lamtheo_review_row = lamtheo_review.open_review(world.grassroots_a, year, "so_ket", world.officer_a)
     db.session.commit()
     role = db.session.scalars(db.select(Role).where(Role.user_id == world.officer_b.id)).first()
     return SimpleNamespace(
@@ -245,7 +268,7 @@ def samples(world, app):
         contest_attempt_id=contest_attempt.id, prize_id=prize.id, session_id=session.id, headcount_id=headcount.id,
         submission_id=submission.id, token_id=token.id, member_id=world.member_a.id,
         member_user_id=world.member_user.id, officer_user_id=world.officer_b.id, role_id=role.id,
-        province_id=world.province.id)
+        province_id=world.province.id, commitment_id=commitment.id, plan_year=year, review_id=lamtheo_review_row.id)
 
 
 def test_every_route_has_an_entry(app):

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core import signals
 from core.extensions import db
 from learning import content
 from learning import services as learning
@@ -171,14 +172,14 @@ def test_passing_completes_the_topic_once_and_tells_listeners(setup):
     def listener(completion):
         heard.append(completion)
 
-    services.topic_completed.connect(listener)
+    signals.topic_completed.connect(listener)
     try:
         study_all(member, quiz.topic)
         attempt = services.start_attempt(quiz, user, member, now=T0)
         answer_right(attempt, 7, T0 + timedelta(minutes=3))
         services.submit(attempt, now=T0 + timedelta(minutes=4))
     finally:
-        services.topic_completed.disconnect(listener)
+        signals.topic_completed.disconnect(listener)
     record = db.session.scalars(db.select(TopicCompletion)).one()
     assert (record.member_id, record.topic_id, record.completed_at, record.percent) == \
         (member.id, quiz.topic_id, T0 + timedelta(minutes=4), 70.0)

@@ -11,7 +11,7 @@ from learning import content
 from learning import services as learning
 from quizzes import services
 from learning.models import LessonProgress
-from quizzes.models import REVIEW_EACH_TRY, REVIEW_SCORE, Attempt, Quiz
+from quizzes.models import EXPIRED, REVIEW_EACH_TRY, REVIEW_SCORE, Attempt, Quiz
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 
@@ -311,3 +311,17 @@ def test_the_editor_may_show_the_answers_after_every_try(quiz, login):
     member = login("member")
     attempt = start(member, quiz)
     assert _shows_answers(_submit_with(member, attempt, right=0), attempt)
+
+
+@pytest.mark.parametrize("page", ["/learn/", "/learn/chuyen-de-2022/"])
+def test_learning_pages_close_an_attempt_out_of_time_and_keep_it_closed(quiz, login, page):
+    """The member's pages work out the quiz's state in the view and commit it: the attempt closed
+    there stays closed, and the page offers a new try rather than "Làm tiếp"."""
+    member = login("member")
+    attempt = start(member, quiz)
+    attempt.deadline = utcnow() - timedelta(minutes=5)
+    db.session.commit()
+    html = member.get(page).get_data(as_text=True)
+    db.session.rollback()  # what the request left uncommitted is gone
+    assert db.session.get(Attempt, attempt.id).status == EXPIRED
+    assert "Làm tiếp bài kiểm tra" not in html

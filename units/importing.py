@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import insert, or_, text, update
 
 from accounts.models import User
-from core import audit
+from core import audit, signals
 from core.clock import local_today, parse_vn_date
 from core.extensions import db
 from core.permissions import may_manage_account, scope_paths
@@ -348,7 +348,7 @@ def import_members(path: Path, filename: str, actor, *, unit: Unit | None = None
                 db.session.execute(update(Member), updates)
             if moves:
                 db.session.execute(insert(MemberMove), moves)
-                services.members_moved.send([move["member_id"] for move in moves])
+                signals.members_moved.send([move["member_id"] for move in moves])
             if progress:
                 progress(size)
     audit.record(actor, "members_imported", "unit", unit.code if unit else "*",

@@ -4,12 +4,11 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from blinker import Namespace
 from sqlalchemy import func, or_, update
 
 from accounts import services as accounts
 from accounts.models import User
-from core import audit
+from core import audit, signals
 from core.clock import local_today
 from core.extensions import db
 from core.permissions import ensure_unit_in_scope, scope_paths
@@ -39,11 +38,6 @@ UNIT_STATUS_NAMES = {UNIT_ACTIVE: "Đang hoạt động", UNIT_MERGED: "Đã sá
                      UNIT_DISSOLVED: "Đã giải thể"}
 GENDERS = {"nam": "Nam", "nu": "Nữ", "khac": "Khác"}
 
-signals = Namespace()
-# Sent when a bulk UPDATE, which no ORM flush sees, has moved members to other units. Sender: their ids.
-members_moved = signals.signal("members-moved")
-# Sent when a unit is created, so that what waits for its code (a topic's federation) can attach. Sender: the unit.
-unit_created = signals.signal("unit-created")
 
 
 class UnitError(Exception):
@@ -145,7 +139,7 @@ def create_unit(code: str, name: str, kind: UnitKind, parent: Unit | None, *, ac
     unit.depth = parent.depth + 1 if parent else 0
     _record_event(unit, "created", on or local_today(), actor, parent=parent.code if parent else None)
     db.session.flush()
-    unit_created.send(unit)
+    signals.unit_created.send(unit)
     return unit
 
 

@@ -39,3 +39,19 @@ function reachScrollingTables() {
 }
 document.addEventListener("DOMContentLoaded", reachScrollingTables);
 window.addEventListener("resize", reachScrollingTables);
+// "Đạt for every self-assessed commitment" (lamtheo/commitments.html): ticks that choice where nothing is chosen yet.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest("[data-check-all]");
+  if (!button) {
+    return;
+  }
+  var value = button.getAttribute("data-check-all");
+  button.form.querySelectorAll("fieldset[data-assessed]").forEach(function (set) {
+    if (!set.querySelector("input[type=radio]:checked")) {
+      var radio = set.querySelector("input[type=radio][value='" + value + "']");
+      if (radio) {
+        radio.checked = true;
+      }
+    }
+  });
+});
