@@ -4,7 +4,7 @@ When a member took a topic onto the phone (the earliest an offline mark can clai
 mark sent from an offline queue with its outcome, one per (member, phone key).
 
 Revision ID: eaedb7ce8878
-Revises: e8b4d1f07a92
+Revises: b5e1c7a9d3f2
 Create Date: 2026-12-05 18:36:07.777126
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'eaedb7ce8878'
-down_revision = 'e8b4d1f07a92'
+down_revision = 'b5e1c7a9d3f2'
 branch_labels = None
 depends_on = None
 
