@@ -62,7 +62,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from lamtheo import views as lamtheo_views
     from learning import cli as learning_cli
     from learning import demo as learning_demo
-    from learning import editor_views, session_views
+    from learning import editor_views, offline_views, session_views
     from learning import views as learning_views
     from quizzes import cli as quizzes_cli
     from quizzes import demo as quizzes_demo
@@ -85,6 +85,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(units_views.bp)
     app.register_blueprint(headcount_views.bp)
     app.register_blueprint(learning_views.bp)
+    app.register_blueprint(offline_views.bp)
     app.register_blueprint(quizzes_views.bp)
     app.register_blueprint(quiz_stats_views.bp)
     app.register_blueprint(editor_views.bp)

@@ -105,7 +105,8 @@ def organise(slug: str):
     awarded = db.session.execute(db.select(Prize.round_number, db.func.count(Prize.id))
                                  .where(Prize.contest_id == contest.id).group_by(Prize.round_number)).all()
     return render_template("contests/organise.html", contest=contest, counters=services.counters(contest),
-                           headline=services.headline(contest, now), rounds=[(r, services.round_state(r, now)) for r in contest.rounds],
+                           headline=services.headline(contest, now),
+                           rounds=[(r, services.round_state(r, now)) for r in contest.rounds],
                            fast=flags.fast_attempts(contest), devices=flags.shared_devices(contest),
                            excluded=excluded, division_form=_division_form(), bank_size=setup.bank_size(contest),
                            awarded=dict(awarded), shared=services.shared_questions(contest))

@@ -44,7 +44,8 @@ def check_ready(contest: Contest, contest_round: Round | None, now: datetime) ->
         if round_state(each, now) != CLOSED:
             raise ContestError(f"Tuần {each.number} chưa kết thúc: chỉ trao giải khi đã hết giờ thi.")
         if each.actual_figure is None:
-            raise ContestError(f"Hãy nhập đáp án câu hỏi dự đoán của tuần {each.number} (con số đúng) trước khi trao giải.")
+            raise ContestError(f"Hãy nhập đáp án câu hỏi dự đoán của tuần {each.number} (con số đúng) "
+                               "trước khi trao giải.")
 
 
 def plan(contest: Contest, contest_round: Round | None, counts: dict[int | None, dict[str, int]]) -> list[PlannedPrize]:

@@ -205,3 +205,48 @@ class StudySessionMember(db.Model):
 
     session: Mapped[StudySession] = relationship(back_populates="attendees")
     member: Mapped[Member] = relationship()
+
+
+class TopicDownload(db.Model):
+    """When a member took a topic onto their phone, by the server's clock: no lesson of it can
+    have been opened offline before this moment (learning.offline)."""
+    __tablename__ = "topic_downloads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"), index=True)
+    downloaded_at: Mapped[datetime] = mapped_column(default=utcnow)  # the first download; kept
+
+    __table_args__ = (UniqueConstraint("member_id", "topic_id"),)
+
+
+OFFLINE_ACCEPTED, OFFLINE_ALREADY, OFFLINE_REFUSED = "accepted", "already", "refused"
+OFFLINE_OUTCOMES = {OFFLINE_ACCEPTED: "Đã ghi nhận", OFFLINE_ALREADY: "Đã học từ trước", OFFLINE_REFUSED: "Bị từ chối"}
+
+
+class OfflineMark(db.Model):
+    """A "Tôi đã học xong bài này" pressed without network and sent later, with its outcome.
+
+    `client_key` is the phone's own id for the queued mark: sent twice, it is judged once."""
+    __tablename__ = "offline_marks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id"), index=True)
+    client_key: Mapped[str] = mapped_column(String(64))
+    # As the phone's clock said; once accepted, kept within [download, arrival] as the rule counted them.
+    opened_at: Mapped[datetime]
+    marked_at: Mapped[datetime]
+    required_seconds: Mapped[int] = mapped_column(default=0)  # the lesson's reading time when judged
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(12))
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    lesson: Mapped[Lesson] = relationship()
+
+    @property
+    def outcome_name(self) -> str:
+        return OFFLINE_OUTCOMES.get(self.outcome, self.outcome)
+
+    __table_args__ = (UniqueConstraint("member_id", "client_key"),
+                      Index("ix_offline_marks_member_received", "member_id", "received_at"))

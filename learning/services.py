@@ -300,6 +300,10 @@ def open_lesson(member: Member, lesson: Lesson, *, now: datetime | None = None) 
     return row
 
 
+def lesson_progress(member: Member, lesson: Lesson) -> LessonProgress | None:
+    return _progress_rows(member, [lesson.id]).get(lesson.id)
+
+
 def save_place(member: Member, lesson: Lesson, anchor: str, percent: int,
                *, now: datetime | None = None) -> LessonProgress:
     if not _ANCHOR.match(anchor or "") or not 0 <= percent <= 100:

@@ -16,6 +16,8 @@ from units import services as units_services
 bp = Blueprint("learning", __name__)
 # A flash category that base.html leaves out: the lesson page shows it beside "Tôi đã học xong bài này".
 MARK_REFUSED = "mark"
+# Sent by the topic download (static/js/offline.js): the page is stored on the phone, not read now.
+OFFLINE_COPY = "X-Offline-Copy"
 
 
 def _member():
@@ -76,14 +78,25 @@ def lesson(topic_slug: str, lesson_slug: str):
     member = _member()
     progress = None
     if member is not None and lesson.published:
-        progress = services.open_lesson(member, lesson)
-        db.session.commit()
+        if request.headers.get(OFFLINE_COPY):
+            progress = services.lesson_progress(member, lesson)  # a copy for the phone: the lesson is not opened
+        else:
+            progress = services.open_lesson(member, lesson)
+            db.session.commit()
+    return render_lesson(topic, lesson, member, progress)
+
+
+def render_lesson(topic, lesson, member, progress) -> str:
     previous, following = services.neighbours(lesson) if lesson.published else (None, None)
-    seconds_left = services.seconds_until_markable(progress, lesson) if progress and not progress.studied_at else 0
+    required = services.required_read_seconds(lesson)
+    if progress is None:
+        seconds_left = required
+    else:
+        seconds_left = services.seconds_until_markable(progress, lesson) if not progress.studied_at else 0
     return render_template("learning/lesson.html", topic=topic, lesson=lesson, member=member,
                            progress=progress, previous=previous, following=following,
                            reading_minutes=services.reading_minutes(lesson),
-                           required_wait=services.wait_text(services.required_read_seconds(lesson)),
+                           required_seconds=required, required_wait=services.wait_text(required),
                            seconds_left=seconds_left, wait=services.wait_text(seconds_left))
 
 

@@ -96,6 +96,14 @@ TABLE = {
     "learning.save_place": ("POST", "/learn/{s.topic}/{s.lesson}/place", {"member"}),  # others have no place
     "learning.mark_studied": ("POST", "/learn/{s.topic}/{s.lesson}/studied", LOGGED_IN),
     "learning.search": ("GET", "/search?q=bac", LOGGED_IN),
+    "offline.service_worker": ("GET", "/sw.js", EVERYONE),
+    "offline.web_manifest": ("GET", "/manifest.webmanifest", EVERYONE),
+    "offline.fallback": ("GET", "/offline", EVERYONE),
+    "offline.topic_manifest": ("GET", "/offline/topics/{s.topic}.json", LOGGED_IN),
+    "offline.download": ("POST", "/offline/topics/{s.topic}", LOGGED_IN),
+    "offline.marks": ("GET", "/offline/marks", LOGGED_IN),
+    "offline.marks_state": ("GET", "/offline/marks.json", LOGGED_IN),
+    "offline.send_marks": ("POST", "/offline/marks", {"member"}),  # marks are a member's own
     "sessions.index": ("GET", "/sessions/", STAFF),
     "sessions.unit_sessions": ("GET", "/sessions/GA", SCOPED),
     "sessions.new": ("GET", "/sessions/GA/new", SCOPED),

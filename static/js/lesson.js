@@ -34,12 +34,21 @@
 })();
 
 // "Tôi đã học xong bài này" waits, disabled, until the lesson has been open long enough; the
-// server said how long and still decides when the form is sent.
+// server said how long and still decides when the form is sent. Offline the page may be a copy
+// stored on the phone: the lesson's whole reading time counts from now (static/js/offline.js).
 (function () {
   var button = document.querySelector("[data-mark-seconds]");
-  var wait = button && button.querySelector("[data-mark-wait]");
-  if (!wait) { return; }
-  var end = Date.now() + 1000 * parseInt(button.getAttribute("data-mark-seconds"), 10);
+  if (!button) { return; }
+  var wait = button.querySelector("[data-mark-wait]");
+  var seconds = parseInt(button.getAttribute(navigator.onLine ? "data-mark-seconds" : "data-required-seconds"), 10);
+  if (!seconds) { if (wait) { wait.remove(); } return; }
+  if (!wait) {
+    wait = document.createElement("span");
+    wait.className = "d-block small";
+    wait.setAttribute("data-mark-wait", "");
+    button.appendChild(wait);
+  }
+  var end = Date.now() + 1000 * seconds;
 
   function tick() {
     var left = Math.ceil((end - Date.now()) / 1000);

@@ -42,16 +42,41 @@
     if (left === 0) { handIn(); } else { setTimeout(tick, 250); }
   }
 
-  // A tab in the background may be paused: ask the server again when it comes back.
-  function resync() {
+  // A tab in the background may be paused: ask the server again when it comes back. After a
+  // lost network, say plainly how long is left by the server's clock, which never stopped.
+  var network = root.querySelector("[data-network-status]");
+  function resync(afterOutage, attempt) {
     fetch(stateUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.json(); })
       .then(function (state) {
         if (state.status !== "in_progress") { window.location.reload(); return; }
         endsAt = performance.now() + 1000 * state.remaining;
+        if (afterOutage && network) {
+          var m = Math.floor(state.remaining / 60), s = state.remaining % 60;
+          network.className = "alert alert-info small py-2";
+          network.textContent = "Đã có mạng trở lại: còn " + state.remaining + " giây (" + m + ":" + (s < 10 ? "0" : "") + s +
+            ") theo đồng hồ của máy chủ. Các câu trả lời chưa lưu đang được gửi lại.";
+          network.hidden = false;
+        }
       })
-      .catch(function () { /* offline: keep counting */ });
+      .catch(function () {  // offline: keep counting; after an outage, try again shortly
+        if (afterOutage && (attempt || 0) < 5) { setTimeout(function () { resync(true, (attempt || 0) + 1); }, 3000); }
+      });
   }
+  window.addEventListener("offline", function () {
+    if (!network) { return; }
+    network.className = "alert alert-warning small py-2";
+    network.textContent = "Mất mạng: các câu trả lời vẫn giữ trên trang và được lưu khi có mạng trở lại. " +
+      "Thời gian làm bài vẫn tính theo đồng hồ của máy chủ.";
+    network.hidden = false;
+  });
+  window.addEventListener("online", function () {
+    resync(true, 0);
+    Object.keys(pending).forEach(function (id) {  // send the unsaved answers now rather than at their next retry
+      var fieldset = root.querySelector('fieldset[data-question="' + id + '"]');
+      if (fieldset && !sending[id]) { save(fieldset, 0); }
+    });
+  });
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") { resync(); }
   });
