@@ -54,7 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from certificates import demo as certificates_demo
     from certificates import views as certificates_views
     from contests import demo as contests_demo
-    from contests import organising as contest_admin_views
+    from contests import organiser_views
     from contests import views as contests_views
     from core import views as core_views
     from lamtheo import demo as lamtheo_demo
@@ -62,15 +62,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     from lamtheo import views as lamtheo_views
     from learning import cli as learning_cli
     from learning import demo as learning_demo
-    from learning import editor_views, offline_views, session_views
+    from learning import editor_views, offline_views, study_session_views
     from learning import views as learning_views
     from quizzes import cli as quizzes_cli
     from quizzes import demo as quizzes_demo
     from quizzes import stats_views as quiz_stats_views
     from quizzes import views as quizzes_views
     from reports import api as reports_api
+    from reports import cli as reports_cli
     from reports import demo as reports_demo
-    from reports import progress as reports_progress
     from reports import submission_demo, submission_views
     from reports import views as reports_views
     from units import cli as units_cli
@@ -89,10 +89,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(quizzes_views.bp)
     app.register_blueprint(quiz_stats_views.bp)
     app.register_blueprint(editor_views.bp)
-    app.register_blueprint(session_views.bp)
+    app.register_blueprint(study_session_views.bp)
     app.register_blueprint(certificates_views.bp)
     app.register_blueprint(contests_views.bp)
-    app.register_blueprint(contest_admin_views.bp)
+    app.register_blueprint(organiser_views.bp)
     app.register_blueprint(reports_views.bp)
     app.register_blueprint(submission_views.bp)
     app.register_blueprint(reports_api.bp)
@@ -107,7 +107,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.cli.add_command(certificates_cli.certificates_cli)
     app.cli.add_command(accounts_cli.api_token_cli)
     app.cli.add_command(accounts_cli.users_cli)
-    app.cli.add_command(reports_progress.reports_cli)
+    app.cli.add_command(reports_cli.reports_cli)
     app.cli.add_command(backup.backup_command)
     app.cli.add_command(demo.seed_demo_command(
         seeders=[units_demo.seed, learning_demo.seed, quizzes_demo.seed, certificates_demo.seed, contests_demo.seed,

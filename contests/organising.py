@@ -1,307 +1,244 @@
-"""The organising committee's pages: setting up contests and rounds, the jury's results, prizes, flags."""
-import io
-from pathlib import Path
+"""Setting a contest up: the contest itself, its divisions and its rounds. Flush only: views commit."""
+from dataclasses import dataclass
+from datetime import datetime
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
-from flask_login import current_user, login_required
-from wtforms import SelectChoice
-
-from certificates import services as certificates
-from contests import flags, prizes, services, setup
-from contests.forms import ActionForm, ContestForm, DivisionForm, ReasonForm, RoundForm
-from contests.models import PRIZE_RANKS, Division, Participant, Prize
+from contests.models import (
+    DIVISIONS_BY_KIND,
+    DIVISIONS_FREE,
+    DURATION_THEN_PREDICTION,
+    PREDICTION_THEN_DURATION,
+    Contest,
+    Division,
+    Entry,
+    Participant,
+    Round,
+)
+from contests.services import ContestError, add_round, forget_cache, may_organise_at, organiser_units, refresh_standings
+from core import audit
 from core.clock import utcnow
 from core.extensions import db
-from core.forms import flash_errors
-from core.markup import slug_within
-from core.text import normalise_phone
-from core.views import save
-from quizzes.forms import format_local_moment, parse_local_moment
-from units.models import UnitKind
+from core.text import clean_name
+from learning import editing
+from learning import services as learning
+from learning.models import KIND_CONTEST, Topic
+from quizzes import services as quizzes
+from quizzes.models import REVIEW_ANSWERS, REVIEW_SCORE
+from units import services as units
+from units.models import Unit, UnitKind
 
-bp = Blueprint("contest_admin", __name__, url_prefix="/contests")
+
+def organised_contests(user) -> list[Contest]:
+    query = db.select(Contest).order_by(Contest.created_at.desc())
+    roots = organiser_units(user)
+    if roots is not None:
+        if not roots:
+            return []
+        query = query.join(Unit, Contest.organiser_unit_id == Unit.id).where(
+            db.or_(*[Unit.path.startswith(root.path, autoescape=True) for root in roots]))
+    return list(db.session.scalars(query))
 
 
-def _organised_or_403(slug: str):
-    contest = services.get_contest(slug, include_unpublished=True) or abort(404)
-    if not services.can_organise(current_user, contest):
-        abort(403)
+@dataclass
+class ContestData:
+    title: str
+    anniversary: str
+    description_md: str
+    rules_md: str
+    organiser_unit_code: str
+    audience_unit_code: str
+    open_to_public: bool
+    division_mode: str
+    tie_break: str
+    published: bool
+
+
+def _units(data: ContestData, actor) -> tuple[Unit, Unit]:
+    organiser = units.get_unit(data.organiser_unit_code)
+    if organiser is None or not organiser.is_active or not may_organise_at(actor, organiser):
+        raise ContestError("Không có đơn vị tổ chức với mã này trong phạm vi của bạn.")
+    audience = units.get_unit(data.audience_unit_code) if data.audience_unit_code.strip() else organiser
+    if audience is None or not audience.is_active:
+        raise ContestError("Không có đơn vị với mã này (đối tượng dự thi).")
+    if not audience.path.startswith(organiser.path):
+        raise ContestError("Đối tượng dự thi phải là đoàn viên của đơn vị tổ chức hoặc một đơn vị cấp dưới.")
+    return organiser, audience
+
+
+def _apply(contest: Contest, data: ContestData, organiser: Unit, audience: Unit) -> None:
+    title = clean_name(data.title)
+    if len(title) < 5:
+        raise ContestError("Hãy nhập tên cuộc thi.")
+    if data.division_mode not in (DIVISIONS_BY_KIND, DIVISIONS_FREE):
+        raise ContestError("Cách chia bảng không hợp lệ.")
+    if data.tie_break not in (PREDICTION_THEN_DURATION, DURATION_THEN_PREDICTION):
+        raise ContestError("Thứ tự xét phụ không hợp lệ.")
+    contest.title, contest.anniversary = title, clean_name(data.anniversary)
+    contest.description_md, contest.rules_md = data.description_md.strip(), data.rules_md.strip()
+    contest.organiser_unit, contest.audience_unit = organiser, audience
+    contest.open_to_public, contest.division_mode = data.open_to_public, data.division_mode
+    contest.tie_break, contest.published = data.tie_break, data.published
+
+
+def create_contest(slug: str, data: ContestData, actor, *, bank_source: Topic | None = None) -> Contest:
+    """A new contest with its own question bank: a copy of ``bank_source``'s, or empty for the editors to fill."""
+    slug = editing.check_slug(slug)
+    if db.session.scalar(db.select(Contest.id).where(Contest.slug == slug)) is not None:
+        raise ContestError(f"Đã có cuộc thi mang mã “{slug}”.")
+    organiser, audience = _units(data, actor)
+    bank_slug, bank_title = f"ngan-hang-{slug}"[:80], f"Ngân hàng câu hỏi {clean_name(data.title)}"[:300]
+    try:
+        if bank_source is not None:
+            bank = editing.clone_topic(bank_source, bank_slug, bank_title, actor=actor)
+        else:
+            bank = editing.create_topic(bank_slug, editing.TopicData(
+                title=bank_title, kind=KIND_CONTEST, year=utcnow().year), actor=actor)
+    except editing.EditError as error:
+        raise ContestError(str(error)) from error
+    bank.kind, bank.published = KIND_CONTEST, False  # never listed to members nor searched
+    contest = Contest(slug=slug, bank=bank)
+    _apply(contest, data, organiser, audience)
+    db.session.add(contest)
+    db.session.flush()
+    audit.record(actor, "contest_created", "contest", contest.slug, f"Tạo cuộc thi {contest.title[:200]}")
     return contest
 
 
-def _organiser_or_403() -> None:
-    if services.organiser_units(current_user) == []:
-        abort(403)
+def update_contest(contest: Contest, data: ContestData, actor) -> None:
+    organiser, audience = _units(data, actor)
+    if audience.id != contest.audience_unit_id and _has_participants(contest):
+        raise ContestError("Đã có người dự thi: không thể đổi đối tượng dự thi.")
+    tie_break = contest.tie_break
+    _apply(contest, data, organiser, audience)
+    db.session.flush()
+    if contest.tie_break != tie_break:  # each participant's best attempt may be another one
+        refresh_standings(db.session, contest)
+    audit.record(actor, "contest_updated", "contest", contest.slug, f"Sửa cuộc thi {contest.title[:200]}")
+    forget_cache()
 
 
-@bp.get("/organise")
-@login_required
-def contests():
-    _organiser_or_403()
-    return render_template("contests/organise_list.html", contests=setup.organised_contests(current_user))
+def _has_participants(contest: Contest) -> bool:
+    return db.session.scalar(db.select(Participant.id).filter_by(contest_id=contest.id).limit(1)) is not None
 
 
-def _contest_data(form: ContestForm) -> setup.ContestData:
-    return setup.ContestData(
-        title=form.title.data, anniversary=form.anniversary.data or "", description_md=form.description_md.data or "",
-        rules_md=form.rules_md.data or "", organiser_unit_code=form.organiser_unit_code.data,
-        audience_unit_code=form.audience_unit_code.data or "", open_to_public=form.open_to_public.data,
-        division_mode=form.division_mode.data, tie_break=form.tie_break.data, published=form.published.data)
+def bank_size(contest: Contest) -> int:
+    return quizzes.bank_size(contest.bank_topic_id, single_choice_only=True)
 
 
-@bp.route("/organise/new", methods=["GET", "POST"])
-@login_required
-def new_contest():
-    _organiser_or_403()
-    form = ContestForm()
-    form.bank_source.choices = [SelectChoice(0, "Để trống, biên tập viên soạn câu hỏi sau")] + [
-        SelectChoice(t.id, f"Sao chép câu hỏi của: {t.title[:120]} ({t.year})")
-        for t in setup.bank_sources(current_user)]
-    if request.method == "GET":
-        roots = services.organiser_units(current_user)
-        form.open_to_public.data, form.published.data = True, False
-        if roots:
-            form.organiser_unit_code.data = roots[0].code
-    if form.validate_on_submit():
-        source = db.session.get(setup.Topic, form.bank_source.data) if form.bank_source.data else None
-        slug = form.slug.data or slug_within(form.title.data, 60)
-        saved = save(lambda: setup.create_contest(slug, _contest_data(form), current_user, bank_source=source),
-                     "Đã tạo cuộc thi. Tiếp theo: thêm các bảng và các tuần thi.")
-        if saved:
-            return redirect(url_for(".organise", slug=saved.value.slug))
-    return render_template("contests/organise_contest.html", form=form, contest=None)
+# -- divisions -----------------------------------------------------------------------------
+
+def add_division(contest: Contest, name: str, unit_kind: UnitKind | None, actor) -> Division:
+    name = clean_name(name)
+    if len(name) < 2:
+        raise ContestError("Hãy nhập tên bảng.")
+    if any(d.name == name for d in contest.divisions):
+        raise ContestError(f"Đã có bảng “{name}”.")
+    if unit_kind is not None and any(d.unit_kind_id == unit_kind.id for d in contest.divisions):
+        raise ContestError(f"Đã có bảng cho các đơn vị loại {unit_kind.name}.")
+    division = Division(contest=contest, name=name, unit_kind_id=unit_kind.id if unit_kind else None,
+                        position=max((d.position for d in contest.divisions), default=0) + 1)
+    db.session.add(division)
+    db.session.flush()
+    audit.record(actor, "contest_division_added", "contest", contest.slug, f"Thêm {name}")
+    return division
 
 
-@bp.route("/<slug>/organise/edit", methods=["GET", "POST"])
-@login_required
-def edit_contest(slug: str):
-    contest = _organised_or_403(slug)
-    form = ContestForm(obj=contest)
-    del form.slug, form.bank_source
-    if request.method == "GET":
-        form.organiser_unit_code.data, form.audience_unit_code.data = (contest.organiser_unit.code,
-                                                                       contest.audience_unit.code)
-    if form.validate_on_submit() and save(
-            lambda: setup.update_contest(contest, _contest_data(form), current_user), "Đã lưu cuộc thi."):
-        return redirect(url_for(".organise", slug=slug))
-    return render_template("contests/organise_contest.html", form=form, contest=contest)
+def remove_division(division: Division, actor) -> None:
+    if db.session.scalar(db.select(Participant.id).filter_by(division_id=division.id).limit(1)) is not None:
+        raise ContestError("Bảng đã có người dự thi: không thể xóa.")
+    contest = division.contest
+    contest.divisions.remove(division)
+    db.session.delete(division)
+    db.session.flush()
+    audit.record(actor, "contest_division_removed", "contest", contest.slug, f"Xóa {division.name}")
 
 
-def _division_form() -> DivisionForm:
-    form = DivisionForm()
-    kinds = db.session.scalars(db.select(UnitKind).order_by(UnitKind.position, UnitKind.name))
-    form.unit_kind.choices = [SelectChoice(0, "Mọi người dự thi khác (bảng chung)")] + [
-        SelectChoice(kind.id, kind.name) for kind in kinds]
-    return form
+# -- rounds --------------------------------------------------------------------------------
+
+@dataclass
+class RoundData:
+    opens_at: datetime
+    closes_at: datetime
+    question_count: int = 20
+    time_limit_minutes: int = 20
+    max_attempts: int | None = 2
+    prediction_question: str = "Theo bạn, có bao nhiêu người dự thi tuần này?"
+    answers_after_close: bool = True
+    min_duration_seconds: int = 60
+    one_per_page: bool = True
 
 
-@bp.get("/<slug>/organise")
-@login_required
-def organise(slug: str):
-    contest = _organised_or_403(slug)
-    now = utcnow()
-    excluded = db.session.scalars(db.select(Participant).where(Participant.contest_id == contest.id,
-                                                               Participant.excluded_at.is_not(None))).all()
-    awarded = db.session.execute(db.select(Prize.round_number, db.func.count(Prize.id))
-                                 .where(Prize.contest_id == contest.id).group_by(Prize.round_number)).all()
-    return render_template("contests/organise.html", contest=contest, counters=services.counters(contest),
-                           headline=services.headline(contest, now),
-                           rounds=[(r, services.round_state(r, now)) for r in contest.rounds],
-                           fast=flags.fast_attempts(contest), devices=flags.shared_devices(contest),
-                           excluded=excluded, division_form=_division_form(), bank_size=setup.bank_size(contest),
-                           awarded=dict(awarded), shared=services.shared_questions(contest))
+def _check_bank(contest: Contest, question_count: int) -> None:
+    available = bank_size(contest)
+    if question_count > available:
+        raise ContestError(f"Ngân hàng câu hỏi của cuộc thi mới có {available} câu một đáp án đang dùng, "
+                           f"ít hơn số câu cần rút ({question_count}).")
 
 
-@bp.post("/<slug>/organise/divisions")
-@login_required
-def add_division(slug: str):
-    contest = _organised_or_403(slug)
-    form = _division_form()
-    if not form.validate_on_submit():
-        flash_errors(form)
-        return redirect(url_for(".organise", slug=slug, _anchor="divisions"))
-    save(lambda: setup.add_division(contest, form.name.data,
-                                    db.session.get(UnitKind, form.unit_kind.data) if form.unit_kind.data else None,
-                                    current_user), "Đã thêm bảng.")
-    return redirect(url_for(".organise", slug=slug, _anchor="divisions"))
+def create_round(contest: Contest, data: RoundData, actor) -> Round:
+    _check_bank(contest, data.question_count)
+    number = max((r.number for r in contest.rounds), default=0) + 1
+    contest_round = add_round(contest, number, data.opens_at, data.closes_at, question_count=data.question_count,
+                              time_limit_seconds=data.time_limit_minutes * 60, max_attempts=data.max_attempts,
+                              prediction_question=data.prediction_question.strip(),
+                              answers_after_close=data.answers_after_close, one_per_page=data.one_per_page)
+    contest_round.quiz.min_duration_seconds = data.min_duration_seconds
+    audit.record(actor, "contest_round_added", "contest", contest.slug, f"Thêm tuần {number}")
+    return contest_round
 
 
-@bp.post("/<slug>/organise/divisions/<int:division_id>/delete")
-@login_required
-def remove_division(slug: str, division_id: int):
-    contest = _organised_or_403(slug)
-    division = db.session.get(Division, division_id)
-    if division is None or division.contest_id != contest.id or not ActionForm().validate_on_submit():
-        abort(404)
-    save(lambda: setup.remove_division(division, current_user), "Đã xóa bảng.")
-    return redirect(url_for(".organise", slug=slug, _anchor="divisions"))
+def has_entries(contest_round: Round) -> bool:
+    return db.session.scalar(db.select(Entry.id).filter_by(round_id=contest_round.id).limit(1)) is not None
 
 
-def _round_data(form: RoundForm) -> setup.RoundData:
-    return setup.RoundData(
-        opens_at=parse_local_moment(form.opens_at.data), closes_at=parse_local_moment(form.closes_at.data),
-        question_count=form.question_count.data, time_limit_minutes=form.time_limit_minutes.data,
-        max_attempts=form.max_attempts.data, prediction_question=form.prediction_question.data,
-        answers_after_close=form.answers_after_close.data, min_duration_seconds=form.min_duration_seconds.data,
-        one_per_page=form.one_per_page.data)
+def update_round(contest_round: Round, data: RoundData, actor, *, now: datetime | None = None) -> None:
+    """Once someone has started, only the closing time and the prediction question may change:
+    everyone must have played by the same rules. A round that has closed stays closed: its
+    review has shown the answers, which its tries left would then be played with."""
+    quiz = contest_round.quiz
+    if data.closes_at <= data.opens_at:
+        raise ContestError("Thời điểm đóng vòng thi phải sau thời điểm mở.")
+    started = has_entries(contest_round)
+    if started and quiz.closes_at <= (now or utcnow()) < data.closes_at:
+        raise ContestError("Tuần thi đã kết thúc và người dự thi đã xem được đáp án: không mở lại được. "
+                           "Hãy thêm một tuần thi mới.")
+    if started:
+        same = (data.opens_at == quiz.opens_at and data.question_count == quiz.question_count
+                and data.time_limit_minutes * 60 == quiz.time_limit_seconds and data.max_attempts == quiz.max_attempts
+                and data.answers_after_close == (quiz.review_after_submit == REVIEW_SCORE)
+                and data.min_duration_seconds == quiz.min_duration_seconds)
+        if not same:
+            raise ContestError("Tuần thi đã có người làm bài: chỉ được đổi thời điểm đóng và câu hỏi dự đoán.")
+    else:
+        _check_bank(contest_round.contest, data.question_count)
+    quiz.opens_at, quiz.closes_at = data.opens_at, data.closes_at
+    quiz.question_count, quiz.time_limit_seconds = data.question_count, data.time_limit_minutes * 60
+    quiz.max_attempts, quiz.min_duration_seconds = data.max_attempts, data.min_duration_seconds
+    quiz.review_after_submit = REVIEW_SCORE if data.answers_after_close else REVIEW_ANSWERS
+    quiz.one_per_page = data.one_per_page  # only how the page shows the questions: may change any time
+    problems = quizzes.check_settings(quiz)
+    if problems:
+        raise ContestError(" ".join(problems))
+    contest_round.prediction_question = data.prediction_question.strip()
+    db.session.flush()
+    audit.record(actor, "contest_round_updated", "contest", contest_round.contest.slug,
+                 f"Sửa tuần {contest_round.number}")
+    forget_cache()
 
 
-def _fill_round_form(form: RoundForm, data: setup.RoundData) -> None:
-    form.opens_at.data, form.closes_at.data = format_local_moment(data.opens_at), format_local_moment(data.closes_at)
-    for name in ("question_count", "time_limit_minutes", "max_attempts", "prediction_question",
-                 "answers_after_close", "min_duration_seconds", "one_per_page"):
-        getattr(form, name).data = getattr(data, name)
+def round_data(contest_round: Round) -> RoundData:
+    quiz = contest_round.quiz
+    return RoundData(opens_at=quiz.opens_at, closes_at=quiz.closes_at, question_count=quiz.question_count,
+                     time_limit_minutes=quiz.time_limit_seconds // 60, max_attempts=quiz.max_attempts,
+                     prediction_question=contest_round.prediction_question,
+                     answers_after_close=quiz.review_after_submit == REVIEW_SCORE,
+                     min_duration_seconds=quiz.min_duration_seconds, one_per_page=quiz.one_per_page)
 
 
-@bp.route("/<slug>/organise/rounds/new", methods=["GET", "POST"])
-@bp.route("/<slug>/organise/rounds/<int:number>", methods=["GET", "POST"])
-@login_required
-def edit_round(slug: str, number: int | None = None):
-    contest = _organised_or_403(slug)
-    contest_round = services.get_round(contest, number) or abort(404) if number else None
-    form = RoundForm()
-    if request.method == "GET":
-        if contest_round is not None:
-            _fill_round_form(form, setup.round_data(contest_round))
-        else:
-            last = contest.rounds[-1].quiz if contest.rounds else None
-            opens = last.closes_at if last else None
-            _fill_round_form(form, setup.RoundData(opens_at=opens, closes_at=None))
-    if form.validate_on_submit():
-        def save_round():
-            if contest_round is None:
-                return setup.create_round(contest, _round_data(form), current_user)
-            setup.update_round(contest_round, _round_data(form), current_user)
-            return contest_round
-
-        if save(save_round, lambda saved_round: f"Đã lưu tuần {saved_round.number}."):
-            return redirect(url_for(".organise", slug=slug))
-        contest_round = services.get_round(contest, number) if number else None
-    return render_template("contests/organise_round.html", contest=contest, contest_round=contest_round, form=form,
-                           started=contest_round is not None and setup.has_entries(contest_round),
-                           bank_size=setup.bank_size(contest), shared=services.shared_questions(contest))
-
-
-@bp.post("/<slug>/organise/<action>")
-@login_required
-def organise_action(slug: str, action: str):
-    contest = _organised_or_403(slug)
-    form = ActionForm()
-    if not form.validate_on_submit():
-        abort(400)
-
-    def act() -> str:
-        if action == "figure":
-            contest_round = services.get_round(contest, request.form.get("round", type=int) or 0) or abort(404)
-            try:
-                figure = int(request.form.get("figure", ""))
-            except ValueError:
-                raise services.ContestError("Con số thực tế phải là một số nguyên.") from None
-            services.set_actual_figure(contest_round, figure, current_user)
-            return f"Đã lưu con số thực tế của tuần {contest_round.number}."
-        if action == "freeze":
-            services.freeze(contest, current_user)
-            return "Bảng xếp hạng công khai đã tạm dừng cập nhật."
-        if action == "publish":
-            services.publish_results(contest, current_user)
-            return "Đã công bố kết quả: bảng xếp hạng công khai hiện đầy đủ."
-        if action == "exclude":
-            phone = normalise_phone(request.form.get("phone", ""))
-            participant = db.session.scalars(db.select(Participant).filter_by(contest_id=contest.id, phone=phone)
-                                             ).first() if phone else None
-            if participant is None:
-                raise services.ContestError("Không có người dự thi với số điện thoại này.")
-            services.exclude(participant, current_user, request.form.get("reason", ""))
-            return f"Đã loại {participant.full_name} khỏi cuộc thi."
-        abort(404)
-
-    save(act, lambda message: message)
-    return redirect(url_for(".organise", slug=slug))
-
-
-@bp.get("/<slug>/rounds/<int:number>/results.xlsx")
-@login_required
-def round_results(slug: str, number: int):
-    contest = _organised_or_403(slug)
-    contest_round = services.get_round(contest, number) or abort(404)
-    return send_file(services.jury_workbook(contest_round), as_attachment=True,
-                     download_name=f"ket-qua-{contest.slug}-tuan-{number}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-
-
-# -- prizes --------------------------------------------------------------------------------
-
-def _scope(contest) -> tuple[int, object]:
-    """The round the prizes are for (?round=N), or the whole contest (round 0)."""
-    number = request.values.get("round", type=int) or prizes.WHOLE_CONTEST
-    contest_round = services.get_round(contest, number) or abort(404) if number else None
-    return number, contest_round
-
-
-def _counts(contest) -> dict[int | None, dict[str, int]]:
-    """Prize counts per division from fields named count-<division id>-<rank>; defaults until submitted."""
-    counts = {}
-    for division in contest.divisions or [None]:
-        key = division.id if division else None
-        counts[key] = {}
-        for rank, default in prizes.DEFAULT_COUNTS.items():
-            raw = request.values.get(f"count-{key or 0}-{rank}")
-            value = default if raw is None else (int(raw) if raw.strip().isdigit() else 0)
-            counts[key][rank] = min(value, 1000)
-    return counts
-
-
-@bp.route("/<slug>/organise/prizes", methods=["GET", "POST"])
-@login_required
-def prize_plan(slug: str):
-    contest = _organised_or_403(slug)
-    number, contest_round = _scope(contest)
-    counts = _counts(contest)
-    if request.method == "POST":
-        if not ActionForm().validate_on_submit():
-            abort(400)
-        save(lambda: prizes.award(contest, contest_round, counts, current_user),
-             lambda awarded: f"Đã trao {len(awarded)} giải {prizes.scope_label(contest_round)} và cấp giấy chứng nhận.")
-        return redirect(url_for(".prize_plan", slug=slug, round=number))
-    awarded = prizes.awarded(contest, number)
-    problem = None
-    if not awarded:
-        try:
-            prizes.check_ready(contest, contest_round, utcnow())
-        except services.ContestError as error:
-            problem = error.message
-    return render_template("contests/organise_prizes.html", contest=contest, contest_round=contest_round,
-                           number=number, counts=counts, ranks=PRIZE_RANKS, awarded=awarded, problem=problem,
-                           planned=[] if awarded or problem else prizes.plan(contest, contest_round, counts),
-                           reason_form=ReasonForm())
-
-
-@bp.post("/<slug>/organise/prizes/cancel")
-@login_required
-def cancel_prizes(slug: str):
-    contest = _organised_or_403(slug)
-    number, contest_round = _scope(contest)
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        flash_errors(form)
-        return redirect(url_for(".prize_plan", slug=slug, round=number))
-    save(lambda: prizes.cancel(contest, contest_round, current_user, form.reason.data),
-         lambda count: f"Đã hủy {count} giải; giấy chứng nhận của các giải này đã bị thu hồi.")
-    return redirect(url_for(".prize_plan", slug=slug, round=number))
-
-
-@bp.get("/<slug>/prizes/<int:prize_id>.pdf")
-@login_required
-def prize_certificate(slug: str, prize_id: int):
-    """The winner's prize certificate: for the winner (a guest has no member record) and the organisers."""
-    contest = services.get_contest(slug, include_unpublished=True) or abort(404)
-    prize = db.session.get(Prize, prize_id)
-    if prize is None or prize.contest_id != contest.id or prize.certificate is None:
-        abort(404)
-    if prize.participant.user_id != current_user.id and not services.can_organise(current_user, contest):
-        abort(404)
-    certificate = prize.certificate
-    pdf = certificates.render(certificate, current_app.config["PUBLIC_BASE_URL"],
-                              Path(current_app.config["CERTIFICATE_CACHE"]))
-    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
-                     download_name=certificates.filename(certificate))
+def bank_sources(user) -> list[Topic]:
+    """Topics whose question bank a new contest may start from: those ``user`` may open. The copy
+    can be played with its answers shown, so a draft or another province's topic is not one."""
+    query = db.select(Topic).where(Topic.kind != KIND_CONTEST)
+    scope = learning.topic_scope(user, None)
+    if scope is not None:
+        query = query.where(Topic.published, scope)
+    return list(db.session.scalars(query.order_by(Topic.year.desc(), Topic.title)))

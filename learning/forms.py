@@ -1,5 +1,5 @@
 """Learning's forms: the editor's and the offline study sessions'. Fields are checked here; the rules
-(unique slugs, choices) in learning.editing, those of sessions in learning.sessions."""
+(unique slugs, choices) in learning.editing, those of study sessions in learning.study_sessions."""
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from core.forms import Form, VNDateField
 from learning.editing import LETTERS, MAX_YEAR, MIN_YEAR, SLUG_PATTERN, SLUG_RULE
 from learning.models import KIND_NAMES, QUESTION_TYPES, SESSION_FORMS
-from learning.sessions import MAX_ATTENDANCES, MAX_NOTES
+from learning.study_sessions import MAX_ATTENDANCES, MAX_NOTES
 
 SLUG_INPUT = {"autocapitalize": "none", "autocomplete": "off", "spellcheck": "false"}
 

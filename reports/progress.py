@@ -19,8 +19,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-import click
-from flask.cli import AppGroup
 from sqlalchemy import (
     Connection,
     Date,
@@ -205,22 +203,3 @@ def on_attempt_finished(attempt: Attempt) -> None:
 def on_members_moved(member_ids: Iterable[int]) -> None:
     """Members moved by a bulk UPDATE, which no flush sees (connected in create_app)."""
     follow_members(db.session.connection(), member_ids)
-
-
-# -- command line ---------------------------------------------------------------------------
-
-reports_cli = AppGroup("reports", help="Báo cáo.")
-
-
-@reports_cli.command("rebuild-progress")
-@click.option("--topic", "slug", default=None, help="Chỉ chuyên đề có mã (slug) này.")
-def rebuild_progress_command(slug: str | None) -> None:
-    """Tính lại tình trạng học của từng đoàn viên theo từng chuyên đề (sau khi nạp dữ liệu hàng loạt)."""
-    topic = None
-    if slug:
-        topic = db.session.scalar(select(Topic).where(Topic.slug == slug))
-        if topic is None:
-            raise click.ClickException(f"Không có chuyên đề {slug}.")
-    rows = rebuild(topic)
-    db.session.commit()
-    click.echo(f"Đã tính lại {rows:,} dòng.".replace(",", "."))

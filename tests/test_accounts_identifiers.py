@@ -9,7 +9,7 @@ from contests.models import Contest, Participant
 from core.clock import utcnow
 from core.extensions import db
 from core.text import citizen_id_digits, identifier, normalise_phone
-from learning import sessions
+from learning import study_sessions
 from learning.models import Topic
 from tests.factories import PASSWORD
 from tests.test_units_import import write_xlsx
@@ -132,6 +132,6 @@ def test_the_member_form_stores_the_canonical_phone_and_refuses_a_duplicate(worl
 
 
 def test_session_attendees_and_unit_codes_are_found_in_any_spelling(world):
-    members, errors = sessions.resolve_members("٠٩١٢٠٠٠٠٠١，ｌｃ0001；0912 000 001", world.grassroots_a)
+    members, errors = study_sessions.resolve_members("٠٩١٢٠٠٠٠٠١，ｌｃ0001；0912 000 001", world.grassroots_a)
     assert errors == [] and [m.id for m in members] == [world.member_a.id]
     assert units.get_unit(" ｇａ ") == world.grassroots_a

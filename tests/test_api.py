@@ -10,7 +10,7 @@ from accounts.models import ApiToken
 from app import create_app
 from core.extensions import db
 from core.models import AuditEntry
-from learning import sessions
+from learning import study_sessions
 from learning.models import Topic
 from reports import services
 
@@ -23,8 +23,8 @@ def topic(world):
                   opens_on=date(2022, 1, 1), due_on=date(2022, 3, 31))
     db.session.add(topic)
     db.session.commit()
-    sessions.record_session(sessions.SessionData(unit=world.grassroots_a, topic=topic, held_on=date(2022, 2, 10),
-                                                 form="meeting", attendances=17), world.admin)
+    study_sessions.record_session(study_sessions.SessionData(
+        unit=world.grassroots_a, topic=topic, held_on=date(2022, 2, 10), form="meeting", attendances=17), world.admin)
     db.session.commit()
     return topic
 

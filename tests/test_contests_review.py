@@ -10,7 +10,7 @@ from contests import services
 from contests.models import Contest, Division
 from core.clock import utcnow
 from core.extensions import db
-from learning import content, editing
+from learning import content, organising
 from learning import services as learning
 from learning.models import SINGLE, Question, Topic
 from quizzes import services as quizzes
@@ -22,7 +22,7 @@ CONTENT = Path(__file__).resolve().parent.parent / "content"
 @pytest.fixture
 def contest(synced, world):
     """Week 1 closed yesterday; week 2 is open. Both draw from the contest's one bank."""
-    bank = editing.clone_topic(learning.get_topic("chuyen-de-2022"), "ngan-hang", "Ngân hàng thi", 2022)
+    bank = organising.clone_topic(learning.get_topic("chuyen-de-2022"), "ngan-hang", "Ngân hàng thi", 2022)
     contest = Contest(slug="thi", title="Cuộc thi 132 năm Ngày sinh Bác", organiser_unit=world.province,
                       audience_unit=world.province, bank=bank, published=True)
     db.session.add_all([contest, Division(contest=contest, name="Bảng A", position=1)])
@@ -59,7 +59,7 @@ def test_a_closed_round_keeps_back_the_answers_an_open_round_can_still_draw(cont
 
 
 def test_a_round_with_its_own_part_of_the_bank_publishes_its_answers_when_it_closes(contest, world, login):
-    own = editing.clone_topic(learning.get_topic("chuyen-de-toan-khoa-xiii"), "ngan-hang-2", "Phần 2", 2022)
+    own = organising.clone_topic(learning.get_topic("chuyen-de-toan-khoa-xiii"), "ngan-hang-2", "Phần 2", 2022)
     contest.rounds[1].quiz.topic = own
     db.session.commit()
     attempt = _played_week_1(contest, world)
@@ -96,13 +96,13 @@ def test_the_demo_weeks_draw_from_lai_chau_topics_and_share_no_question(app):
 
 def test_a_closed_round_whose_review_is_out_cannot_be_opened_again(contest, world, login):
     """Its review showed the answers once it closed: reopened, its tries left would be played with them."""
-    from contests import setup
+    from contests import organising
     attempt = _played_week_1(contest, world)
     week_1 = contest.rounds[0]
-    data = setup.round_data(week_1)
+    data = organising.round_data(week_1)
     data.closes_at = utcnow() + timedelta(days=3)
     with pytest.raises(services.ContestError, match="không mở lại"):
-        setup.update_round(week_1, data, world.admin)
+        organising.update_round(week_1, data, world.admin)
     db.session.rollback()
     assert services.round_state(week_1, utcnow()) == services.CLOSED
     assert attempt.number == 1 and week_1.quiz.max_attempts == 2  # a try was left to play with the answers
@@ -110,7 +110,7 @@ def test_a_closed_round_whose_review_is_out_cannot_be_opened_again(contest, worl
     week_2 = contest.rounds[1]
     services.start(week_2, services.participant_for(contest, world.member_user))
     db.session.commit()
-    data = setup.round_data(week_2)
+    data = organising.round_data(week_2)
     data.closes_at = week_2.quiz.closes_at + timedelta(days=1)
-    setup.update_round(week_2, data, world.admin)
+    organising.update_round(week_2, data, world.admin)
     assert week_2.quiz.closes_at == data.closes_at

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from accounts.models import User
-from contests import ranking, services, setup
+from contests import organising, ranking, services
 from contests.models import (
     DIVISIONS_FREE,
     DURATION_THEN_PREDICTION,
@@ -23,7 +23,7 @@ from contests.models import (
 )
 from core.clock import utcnow
 from core.extensions import db
-from learning import content, editing
+from learning import content, organising
 from learning import services as learning
 from quizzes import services as quizzes
 from quizzes.models import Attempt
@@ -34,7 +34,7 @@ CONTENT = Path(__file__).resolve().parent.parent / "content"
 @pytest.fixture
 def contest(world):
     content.sync(CONTENT)
-    bank = editing.clone_topic(learning.get_topic("ket-luan-01-kl-tw"), "ngan-hang", "Ngân hàng thi", 2022)
+    bank = organising.clone_topic(learning.get_topic("ket-luan-01-kl-tw"), "ngan-hang", "Ngân hàng thi", 2022)
     contest = Contest(slug="thi-bang-diem", title="Cuộc thi bảng điểm", organiser_unit=world.province,
                       audience_unit=world.province, bank=bank, published=True, division_mode=DIVISIONS_FREE)
     db.session.add(contest)
@@ -54,8 +54,8 @@ def contest(world):
     return contest
 
 
-def _contest_data(contest: Contest, tie_break: str) -> setup.ContestData:
-    return setup.ContestData(title=contest.title, anniversary=contest.anniversary,
+def _contest_data(contest: Contest, tie_break: str) -> organising.ContestData:
+    return organising.ContestData(title=contest.title, anniversary=contest.anniversary,
                              description_md=contest.description_md, rules_md=contest.rules_md,
                              organiser_unit_code=contest.organiser_unit.code,
                              audience_unit_code=contest.audience_unit.code, open_to_public=contest.open_to_public,
@@ -111,7 +111,7 @@ def test_standings_equal_the_rule_after_any_sequence_of_events(contest, world, s
         elif event == "tie_break":
             other = (PREDICTION_THEN_DURATION if contest.tie_break == DURATION_THEN_PREDICTION
                      else DURATION_THEN_PREDICTION)
-            setup.update_contest(contest, _contest_data(contest, other), world.organiser)
+            organising.update_contest(contest, _contest_data(contest, other), world.organiser)
         else:
             services.exclude(rng.choice(people), world.organiser, "Dùng nhiều tài khoản", now=now)
         if rng.random() < 0.5:
@@ -157,7 +157,7 @@ def test_changing_the_tie_break_order_can_change_which_attempt_counts(contest, w
     services.set_actual_figure(contest_round, 100, world.organiser)
     db.session.commit()
     assert [r.attempt_id for r in services.standing_round(contest_round)] == [ids[0]]
-    setup.update_contest(contest, _contest_data(contest, DURATION_THEN_PREDICTION), world.organiser)
+    organising.update_contest(contest, _contest_data(contest, DURATION_THEN_PREDICTION), world.organiser)
     db.session.commit()
     assert [r.attempt_id for r in services.standing_round(contest_round)] == [ids[1]]
     assert services.standing_overall(contest)[0].duration_seconds == 120

@@ -16,7 +16,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from core import tabular
 from core.extensions import db
 from core.tabular import TableError
-from learning import question_io, sessions
+from learning import question_io, study_sessions
 from learning import services as learning
 from learning.models import Question, StudySession
 from units import importing
@@ -140,7 +140,7 @@ def test_question_imports_survive_garbage(topic, world, tmp_path, spec, with_hea
 @given(spec=FILES, with_header=st.booleans())
 def test_session_imports_survive_garbage(topic, world, tmp_path, spec, with_header):
     path, name = _write(tmp_path, "sessions", spec, with_header)
-    _run(lambda: sessions.import_sessions(path, name, world.officer_a))
+    _run(lambda: study_sessions.import_sessions(path, name, world.officer_a))
 
 
 # -- forms --------------------------------------------------------------------------------
@@ -203,7 +203,7 @@ IMPORTERS = {
     "members": lambda world, topic, path, name: importing.import_members(path, name, world.admin),
     "units": lambda world, topic, path, name: importing.import_units(path, name, world.admin),
     "questions": lambda world, topic, path, name: question_io.import_questions(topic, path, name, world.editor),
-    "sessions": lambda world, topic, path, name: sessions.import_sessions(path, name, world.officer_a),
+    "sessions": lambda world, topic, path, name: study_sessions.import_sessions(path, name, world.officer_a),
 }
 
 

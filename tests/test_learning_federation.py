@@ -8,7 +8,7 @@ import pytest
 
 from core.extensions import db
 from core.permissions import OFFICER
-from learning import content, editing, services, sessions
+from learning import content, editing, services, study_sessions
 from learning.models import TopicAssignment
 from quizzes.models import Quiz
 from reports import services as reports
@@ -107,13 +107,13 @@ def test_officers_report_only_on_their_tree_topics(provinces, login):
 
 def test_a_session_is_recorded_only_for_a_topic_of_the_unit_tree(provinces):
     lai_chau = provinces.lai_chau
-    data = sessions.SessionData(unit=lai_chau.union, topic=services.get_topic(LAO_CAI_TOPIC), held_on=date(2022, 3, 1),
-                                form="in_person", attendances=10)
-    assert (sessions.problems(data, lai_chau.officer)["topic"]
+    data = study_sessions.SessionData(unit=lai_chau.union, topic=services.get_topic(LAO_CAI_TOPIC),
+                                      held_on=date(2022, 3, 1), form="in_person", attendances=10)
+    assert (study_sessions.problems(data, lai_chau.officer)["topic"]
             == f"Chuyên đề này không được giao cho {lai_chau.union.name}.")
     data.topic = services.get_topic("chuyen-de-2022")
-    assert "topic" not in sessions.problems(data, lai_chau.officer)
-    topics = sessions.session_topics(services.topics_of_tree(provinces.lao_cai.union))
+    assert "topic" not in study_sessions.problems(data, lai_chau.officer)
+    topics = study_sessions.session_topics(services.topics_of_tree(provinces.lao_cai.union))
     assert [t.slug for t in topics] == [LAO_CAI_TOPIC]
 
 

@@ -7,7 +7,7 @@ import pytest
 from core.extensions import db
 from core.models import AuditEntry
 from core.permissions import OFFICER
-from learning import sessions
+from learning import study_sessions
 from learning.models import StudySession, Topic
 from reports import services, submissions
 from reports.models import ReportSubmission
@@ -29,7 +29,7 @@ def topic(world):
 
 
 def hold_session(world, topic, unit, attendances: int) -> StudySession:
-    session = sessions.record_session(sessions.SessionData(
+    session = study_sessions.record_session(study_sessions.SessionData(
         unit=unit, topic=topic, held_on=date(2022, 2, 10), form="in_person", attendances=attendances), world.admin)
     db.session.commit()
     return session

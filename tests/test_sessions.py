@@ -8,7 +8,7 @@ from openpyxl import Workbook, load_workbook
 from core.clock import local_today
 from core.extensions import db
 from core.models import AuditEntry
-from learning import sessions
+from learning import study_sessions
 from learning.models import StudySession, StudySessionMember, Topic
 from tests.factories import make_member
 
@@ -50,19 +50,19 @@ def xlsx(rows, headers=HEADERS) -> io.BytesIO:
 # -- the service ---------------------------------------------------------------------------
 
 def test_record_update_and_delete_are_audited(world, topic):
-    data = sessions.SessionData(unit=world.grassroots_a, topic=topic, held_on=date(2022, 3, 15), form="meeting",
+    data = study_sessions.SessionData(unit=world.grassroots_a, topic=topic, held_on=date(2022, 3, 15), form="meeting",
                                 attendances=3, members=[world.member_a])
-    session = sessions.record_session(data, world.officer_a)
+    session = study_sessions.record_session(data, world.officer_a)
     db.session.commit()
     assert [row.member_id for row in session.attendees] == [world.member_a.id]
 
     other = make_member(world.grassroots_a, "Vàng Thị Dợ", phone="0912000003")
     data.members, data.attendances = [other], 5
-    sessions.update_session(session, data, world.officer_a)
+    study_sessions.update_session(session, data, world.officer_a)
     db.session.commit()
     assert session.attendances == 5 and [row.member_id for row in session.attendees] == [other.id]
 
-    sessions.delete_session(session, world.officer_a)
+    study_sessions.delete_session(session, world.officer_a)
     db.session.commit()
     assert session_count() == 0 and db.session.scalar(db.select(db.func.count()).select_from(StudySessionMember)) == 0
     actions = db.session.scalars(db.select(AuditEntry.action).order_by(AuditEntry.id)).all()
@@ -71,28 +71,28 @@ def test_record_update_and_delete_are_audited(world, topic):
 
 def test_rules_are_named_in_vietnamese(world, topic):
     today = date(2022, 3, 20)
-    data = sessions.SessionData(unit=world.grassroots_b, topic=topic, held_on=date(2022, 3, 21), form="in_person",
+    data = study_sessions.SessionData(unit=world.grassroots_b, topic=topic, held_on=date(2022, 3, 21), form="in_person",
                                 attendances=0, members=[])
-    found = sessions.problems(data, world.officer_a, today=today)
+    found = study_sessions.problems(data, world.officer_a, today=today)
     assert found["unit"] == "Không có đơn vị này hoặc đơn vị không thuộc phạm vi bạn quản lý."
     assert found["held_on"] == "Ngày 21/03/2022 chưa tới: chỉ ghi buổi học đã diễn ra."
     assert found["attendances"] == "Số lượt tham dự phải từ 1 trở lên."
 
-    data = sessions.SessionData(unit=world.grassroots_a, topic=topic, held_on=today, form="in_person",
+    data = study_sessions.SessionData(unit=world.grassroots_a, topic=topic, held_on=today, form="in_person",
                                 attendances=1, members=[world.member_a, make_member(world.grassroots_a)])
-    assert sessions.problems(data, world.officer_a, today=today) == {
+    assert study_sessions.problems(data, world.officer_a, today=today) == {
         "attendances": "Số lượt tham dự (1) ít hơn số đoàn viên có tên trong danh sách (2)."}
-    with pytest.raises(sessions.SessionError):
-        sessions.record_session(data, world.officer_a, today=today)
+    with pytest.raises(study_sessions.SessionError):
+        study_sessions.record_session(data, world.officer_a, today=today)
 
 
 def test_members_are_resolved_by_card_or_phone_within_the_unit(world, topic):
-    members, errors = sessions.resolve_members("LC0001\n0912 000 001; 0999999999\nLC0002", world.grassroots_a)
+    members, errors = study_sessions.resolve_members("LC0001\n0912 000 001; 0999999999\nLC0002", world.grassroots_a)
     assert members == [world.member_a]  # named twice, counted once
     assert errors == ["Không tìm thấy đoàn viên có số thẻ hoặc số điện thoại “0999999999”.",
                       f"“LC0002” không phải đoàn viên của {world.grassroots_a.name} hoặc đơn vị trực thuộc."]
     # A district's session may list members of its grassroots unions.
-    assert sessions.resolve_members("LC0001", world.district_a) == ([world.member_a], [])
+    assert study_sessions.resolve_members("LC0001", world.district_a) == ([world.member_a], [])
 
 
 # -- pages -----------------------------------------------------------------------------------
@@ -100,7 +100,7 @@ def test_members_are_resolved_by_card_or_phone_within_the_unit(world, topic):
 @pytest.mark.parametrize("username,status", [("officer_a", 200), ("officer_b", 404), ("tinh", 200), ("admin", 200),
                                              ("member", 403), ("editor", 403)])
 def test_session_pages_by_role(world, topic, login, username, status):
-    session = sessions.record_session(sessions.SessionData(
+    session = study_sessions.record_session(study_sessions.SessionData(
         unit=world.grassroots_a, topic=topic, held_on=date(2022, 3, 15), form="online", attendances=4), world.admin)
     db.session.commit()
     client = login(username)
@@ -164,7 +164,7 @@ def test_future_dates_and_short_attendances_are_refused(world, topic, login):
 
 
 def test_edit_and_delete_through_the_pages(world, topic, login):
-    session = sessions.record_session(sessions.SessionData(
+    session = study_sessions.record_session(study_sessions.SessionData(
         unit=world.grassroots_a, topic=topic, held_on=date(2022, 3, 15), form="online", attendances=4,
         members=[world.member_a]), world.officer_a)
     db.session.commit()
@@ -268,7 +268,7 @@ def test_every_mistake_is_shown_at_once(world, topic, login):
 
 
 def test_a_session_of_a_topic_since_unpublished_stays_editable(world, topic, login):
-    session = sessions.record_session(sessions.SessionData(
+    session = study_sessions.record_session(study_sessions.SessionData(
         unit=world.grassroots_a, topic=topic, held_on=date(2022, 3, 15), form="online", attendances=4), world.admin)
     topic.published = False
     db.session.commit()

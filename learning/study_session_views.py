@@ -10,7 +10,7 @@ from core.permissions import ADMIN, OFFICER, can_manage_unit, ensure_unit_in_sco
 from core.tabular import XLSX_MIMETYPE, WorkbookWriter
 from core.uploads import import_upload
 from core.views import save
-from learning import services, sessions
+from learning import services, study_sessions
 from learning.forms import SessionForm, SessionImportForm
 from learning.models import SESSION_FORMS, StudySession, Topic
 from units import services as units_services
@@ -43,12 +43,12 @@ def _save(form: SessionForm, topics: list[Topic], action) -> bool:
         unit = None  # reads as unknown, and nothing about its members is looked up
     members = []
     if unit is not None:
-        members, errors = sessions.resolve_members(form.members.data, unit)
+        members, errors = study_sessions.resolve_members(form.members.data, unit)
         form.members.errors.extend(errors)
         valid = valid and not errors
     if not valid:
         return False
-    data = sessions.SessionData(
+    data = study_sessions.SessionData(
         unit=unit, topic=next((t for t in topics if t.id == form.topic.data), None), held_on=form.held_on.data,
         form=form.form.data, attendances=form.attendances.data, notes=(form.notes.data or "").strip(),
         members=members)
@@ -93,12 +93,12 @@ def _filter_date(name: str):
 @staff_required
 def unit_sessions(code: str):
     unit = units_services.unit_in_scope_or_404(current_user, code)
-    topics = sessions.session_topics(services.topics_of_tree(unit))
+    topics = study_sessions.session_topics(services.topics_of_tree(unit))
     topic = next((t for t in topics if t.id == request.args.get("topic", type=int)), None)
     form = request.args.get("form") if request.args.get("form") in SESSION_FORMS else None
     date_from, date_to = _filter_date("from"), _filter_date("to")
-    query = sessions.sessions_query(unit, topic=topic, form=form, date_from=date_from, date_to=date_to)
-    count, attendances = sessions.totals(query)
+    query = study_sessions.sessions_query(unit, topic=topic, form=form, date_from=date_from, date_to=date_to)
+    count, attendances = study_sessions.totals(query)
     page = db.paginate(query, page=requested_page(), per_page=PER_PAGE, error_out=False)
     filters = {"topic": topic.id if topic else None, "form": form,
                "from": request.args.get("from") if date_from else None,
@@ -112,11 +112,11 @@ def unit_sessions(code: str):
 @staff_required
 def new(code: str):
     unit = units_services.unit_in_scope_or_404(current_user, code)
-    topics = sessions.session_topics(services.topics_of_tree(unit))
+    topics = study_sessions.session_topics(services.topics_of_tree(unit))
     form = SessionForm(unit_code=unit.code, held_on=local_today())
     _prepare(form, topics)
     created = []
-    if _save(form, topics, lambda data: created.append(sessions.record_session(data, current_user))):
+    if _save(form, topics, lambda data: created.append(study_sessions.record_session(data, current_user))):
         flash(f"Đã ghi buổi học tập ngày {format_date(form.held_on.data)} ({form.attendances.data} lượt).", "success")
         return redirect(url_for(".unit_sessions", code=created[0].unit.code))
     return _form_page(form, unit)
@@ -126,14 +126,14 @@ def new(code: str):
 @staff_required
 def edit(session_id: int):
     session = _session_or_404(session_id)
-    topics = sessions.session_topics(services.topics_of_tree(session.unit))
+    topics = study_sessions.session_topics(services.topics_of_tree(session.unit))
     if session.topic not in topics:
         topics.append(session.topic)  # an unpublished topic stays editable on its old sessions
     form = SessionForm(obj=session, unit_code=session.unit.code, topic=session.topic_id,
-                       members="\n".join(filter(None, (sessions.member_identifier(row.member)
+                       members="\n".join(filter(None, (study_sessions.member_identifier(row.member)
                                                        for row in session.attendees))))
     _prepare(form, topics)
-    if _save(form, topics, lambda data: sessions.update_session(session, data, current_user)):
+    if _save(form, topics, lambda data: study_sessions.update_session(session, data, current_user)):
         flash("Đã lưu buổi học tập.", "success")
         return redirect(url_for(".unit_sessions", code=session.unit.code))
     return _form_page(form, session.unit, session)
@@ -144,7 +144,7 @@ def edit(session_id: int):
 def delete(session_id: int):
     session = _session_or_404(session_id)
     code = session.unit.code
-    sessions.delete_session(session, current_user)
+    study_sessions.delete_session(session, current_user)
     db.session.commit()
     flash("Đã xóa buổi học tập.", "success")
     return redirect(url_for(".unit_sessions", code=code))
@@ -156,12 +156,12 @@ def import_sessions():
     form = SessionImportForm()
     result = None
     if form.validate_on_submit():
-        result = import_upload(form.file.data, lambda path, name: sessions.import_sessions(
+        result = import_upload(form.file.data, lambda path, name: study_sessions.import_sessions(
             path, name, current_user, dry_run=form.dry_run.data), dry_run=form.dry_run.data)
     elif request.method == "POST":
         flash_errors(form)
     return render_template("learning/sessions/import.html", form=form, result=result,
-                           topics=sessions.session_topics(services.topic_scope(current_user, None)),
+                           topics=study_sessions.session_topics(services.topic_scope(current_user, None)),
                            forms=SESSION_FORMS)
 
 
@@ -169,9 +169,9 @@ def import_sessions():
 @staff_required
 def import_template():
     workbook = WorkbookWriter()
-    sheet = workbook.sheet("Buổi học tập", default_width=24, columns=len(sessions.TEMPLATE_HEADERS))
-    sheet.append(sessions.TEMPLATE_HEADERS)
-    topics = sessions.session_topics(services.topic_scope(current_user, None))
+    sheet = workbook.sheet("Buổi học tập", default_width=24, columns=len(study_sessions.TEMPLATE_HEADERS))
+    sheet.append(study_sessions.TEMPLATE_HEADERS)
+    topics = study_sessions.session_topics(services.topic_scope(current_user, None))
     example_topic = topics[0].slug if topics else "chuyen-de-2022"
     sheet.append(["CDCS-MAU", "15/03/2022", example_topic, "Trực tiếp", 34, "Hội nghị học tập tại hội trường"])
     sheet.append(["CDCS-MAU", "20/04/2022", example_topic, "Lồng ghép sinh hoạt định kỳ", 28, ""])
