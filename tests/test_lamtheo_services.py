@@ -185,7 +185,7 @@ def test_review_figures_roll_up_per_child(world):
     assert a.passed_share == 50.0 and b.passed_share == 25.0
     assert figured.total.committed == 3 and figured.total.commitments == 6 and figured.total.confirmed == 3
     assert figured.behind == {world.district_a.id, world.district_b.id}  # DA has no plan of its own, DB's came late
-    assert a.models_nominated is None  # until the stories' figures are wired in
+    assert (a.models_nominated, a.models_approved) == (0, 0)  # no story nominated: counted, not unknown
 
 
 def test_review_figures_leave_other_subtrees_out(world):
