@@ -138,3 +138,13 @@ def test_the_period_report_sent_up_carries_the_lam_theo_figures(world, login):
     assert sent.figures["totals"]["lam_theo"]["commitments"] == 2
     page = login("tinh").get(f"/reports/submitted/{sent.id}").get_data(as_text=True)
     assert "Làm theo Bác (năm 2022)" in page and "50,0%" in page
+
+
+def test_the_home_page_leads_members_and_officers_to_lam_theo(world, login):
+    """Làm theo is a job of every member and of every officer: the home page has a way to it."""
+    member_home = login("member").get("/").get_data(as_text=True)
+    assert 'data-testid="lamtheo-card"' in member_home and 'href="/lam-theo/"' in member_home
+    officer_home = login("officer_a").get("/").get_data(as_text=True)
+    jobs = officer_home[officer_home.index('data-testid="officer-jobs"'):]
+    jobs = jobs[:jobs.index("</ul>")]
+    assert 'href="/lam-theo/"' in jobs and 'href="/lam-theo/guong-sang/"' in jobs
