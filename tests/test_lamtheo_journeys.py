@@ -28,7 +28,7 @@ def test_member_commits_from_a_suggestion_then_self_assesses(live_url, page):
 
     log_in_browser(page, live_url, "0912099001")
     page.get_by_role("button", name="Mở danh mục").click()
-    page.get_by_role("link", name="Làm theo Bác").click()
+    page.get_by_role("link", name="Làm theo Bác", exact=True).click()
     page.get_by_label(re.compile("Tiết kiệm điện, nước tại cơ quan")).check()
     page.get_by_role("button", name="Đăng ký").click()
     page.get_by_text("Đã đăng ký việc làm theo.").wait_for()

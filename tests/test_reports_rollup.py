@@ -161,7 +161,7 @@ def build(parents, members_facts, sessions, headcounts):
         db.session.add(member)
         db.session.flush()
         stops = [unit for unit, _ in facts.moves[1:]] + [facts.unit]
-        for (left, day), arrived in zip(facts.moves, stops, strict=True):
+        for (left, day), arrived in zip(facts.moves, stops, strict=False):  # no move: stops holds the unit alone
             db.session.add(MemberMove(member_id=member.id, from_unit_id=tree[left].id, to_unit_id=tree[arrived].id,
                                       moved_on=day, reason="move"))
         for lesson, opened, studied in zip(lessons, facts.opened, facts.studied, strict=True):
