@@ -23,7 +23,8 @@ _signals = Namespace()
 topic_completed = _signals.signal("topic-completed", doc="""A passed final attempt completed a topic
 (quizzes.services._complete). Sender: the TopicCompletion. Receiver: certificates issues the certificate.""")
 attempt_finished = _signals.signal("attempt-finished", doc="""finish() closed an attempt with its guarded
-UPDATE, which no ORM flush sees. Sender: the Attempt. Receiver: reports keeps member_topics current.""")
+UPDATE, which no ORM flush sees. Sender: the Attempt. Receivers: reports keeps member_topics current,
+contests keeps the participant's standings current.""")
 members_moved = _signals.signal("members-moved", doc="""A bulk UPDATE (the member import) moved members to
 other units. Sender: the list of their ids. Receiver: reports moves their member_topics rows along.""")
 unit_created = _signals.signal("unit-created", doc="""A unit was created. Sender: the Unit. Receiver: learning
