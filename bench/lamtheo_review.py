@@ -115,6 +115,7 @@ def main() -> None:
     from app import create_app
     from core.extensions import db
     from lamtheo import review
+    from lamtheo.models import Review
     from units import services as units
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url, "TESTING": True})
@@ -153,6 +154,19 @@ def main() -> None:
 
             first, runs, figured = timed(app_figures, args.repeat)
             print(f"app   review.figures(province): first {first * 1000:.0f} ms, median "
+                  f"{statistics.median(runs) * 1000:.0f} ms, max {max(runs) * 1000:.0f} ms ({args.repeat} runs)")
+            # Everything the review page computes (lamtheo.views.review_page), the figures included.
+            def page():
+                opened = Review(unit=province, year=YEAR, kind=review.REVIEW_MIDTERM, title="Sơ kết")
+                db.session.add(opened)
+                db.session.flush()
+                result = (review.figures(province, YEAR), review.completion_figures(province, YEAR),
+                          review.candidates(opened), review.commendations(opened))
+                db.session.rollback()
+                return result
+
+            first, runs, _ = timed(page, args.repeat)
+            print(f"page  figures + completion + candidates: first {first * 1000:.0f} ms, median "
                   f"{statistics.median(runs) * 1000:.0f} ms, max {max(runs) * 1000:.0f} ms ({args.repeat} runs)")
             first, runs, rows = timed(floor, args.repeat)
             print(f"floor one SQL statement:        first {first * 1000:.0f} ms, median "
