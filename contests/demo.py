@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from accounts.models import User
 from accounts.services import hash_password
-from contests import services
+from contests import boards, services
 from contests.models import Contest, Division, Participant, Round
 from core.clock import utcnow
 from core.extensions import db
@@ -113,5 +113,5 @@ def _play(contest: Contest, contest_round: Round, province: Unit, count: int = 3
                     quizzes.save_answer(attempt, entry["id"], entry["correct"], now=started)
             services.submit(attempt, rng.randint(20, 60), now=started + timedelta(seconds=rng.randint(240, 1150)))
     contest_round.actual_figure = count
-    services.refresh_standings(db.session, contest_round.contest, rounds=[contest_round])  # the predictions' errors
+    boards.refresh_standings(db.session, contest_round.contest, rounds=[contest_round])  # the predictions' errors
     return count

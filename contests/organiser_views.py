@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from certificates import services as certificates
-from contests import flags, organising, prizes, services
+from contests import boards, flags, organising, prizes, services
 from contests.forms import ActionForm, ContestForm, DivisionForm, ReasonForm, RoundForm
 from contests.models import PRIZE_RANKS, Division, Participant, Prize
 from core.clock import utcnow
@@ -104,7 +104,7 @@ def organise(slug: str):
                                                                Participant.excluded_at.is_not(None))).all()
     awarded = db.session.execute(db.select(Prize.round_number, db.func.count(Prize.id))
                                  .where(Prize.contest_id == contest.id).group_by(Prize.round_number)).all()
-    return render_template("contests/organise.html", contest=contest, counters=services.counters(contest),
+    return render_template("contests/organise.html", contest=contest, counters=boards.counters(contest),
                            headline=services.headline(contest, now),
                            rounds=[(r, services.round_state(r, now)) for r in contest.rounds],
                            fast=flags.fast_attempts(contest), devices=flags.shared_devices(contest),

@@ -4,7 +4,7 @@ import secrets
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user
 
-from contests import prizes, services
+from contests import boards, prizes, services
 from contests.forms import RegistrationForm
 from contests.models import Round
 from core.clock import utcnow
@@ -75,7 +75,7 @@ def landing(slug: str):
     won = prizes.prizes_of(participant) if participant is not None else []
     headline = services.headline(contest, now)
     return render_template("contests/landing.html", contest=contest, rounds=rounds, participant=participant, won=won,
-                           member=member, attempts=attempts, counters=services.counters(contest), headline=headline,
+                           member=member, attempts=attempts, counters=boards.counters(contest), headline=headline,
                            entry_step=_entry_step(contest, headline, participant, attempts),
                            can_organise=current_user.is_authenticated and services.can_organise(current_user, contest),
                            description=render_inline(contest.description_md), rules=render_inline(contest.rules_md))
@@ -210,8 +210,8 @@ def leaderboard(slug: str):
     division = next((d for d in contest.divisions if d.id == wanted), None) \
         or (participant.division if participant and participant.division else None) \
         or (contest.divisions[0] if contest.divisions else None)
-    lines = services.round_board(contest_round, division=division) if contest_round \
-        else services.overall_board(contest, division=division)
+    lines = boards.round_board(contest_round, division=division) if contest_round \
+        else boards.overall_board(contest, division=division)
     return render_template("contests/leaderboard.html", contest=contest, contest_round=contest_round, lines=lines,
                            division=division, own_id=participant.id if participant else None)
 

@@ -13,8 +13,8 @@ from sqlalchemy import update
 
 from accounts.models import User
 from certificates.models import Certificate
+from contests import boards
 from contests import demo as contests_demo
-from contests import services as contests
 from core.clock import utcnow
 from core.extensions import db
 from lamtheo.models import Review
@@ -49,7 +49,7 @@ def seed_demo_with_a_member_who_studied() -> dict:
     (a result, a certificate) and has an attempt open on the full-term topic, Lai Châu's too."""
     seeding = current_app.test_cli_runner().invoke(args=["seed-demo", "--force"])
     assert seeding.exit_code == 0, seeding.output
-    contests.forget_cache()
+    boards.forget_cache()
     user = db.session.scalars(db.select(User).where(User.username == "doanvien")).one()
     member = units.member_for_user(user)
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from openpyxl import load_workbook
 
-from contests import services
+from contests import boards, services
 from contests.models import Contest, Division, Entry, Participant
 from core.clock import utcnow
 from core.extensions import db
@@ -32,7 +32,7 @@ def contest(synced, world):
     services.add_round(contest, 1, now - timedelta(days=8), now - timedelta(days=1))
     services.add_round(contest, 2, now - timedelta(hours=1), now + timedelta(days=6), question_count=5)
     db.session.commit()
-    services.forget_cache()
+    boards.forget_cache()
     return contest
 
 
@@ -150,7 +150,7 @@ def test_a_guests_own_words_never_reach_the_public_board(contest, world, client)
         page = client.get(url).get_data(as_text=True)
         assert "Trần T. H." in page and "mua hàng" not in page and "0987654321" not in page
         assert world.member_a.unit.name in page
-    assert [line.unit for line in services.round_board(contest.rounds[1]) if line.name == "Trần T. H."] == [""]
+    assert [line.unit for line in boards.round_board(contest.rounds[1]) if line.name == "Trần T. H."] == [""]
 
 
 def test_a_frozen_board_stops_at_the_freeze(contest, world, client):
@@ -230,7 +230,7 @@ def test_collective_results_roll_up_the_tree(contest, world, client):
     services.register_guest(contest, services.Registration(
         full_name="Trần Thị Hoa", birth_year=1995, phone="0987654321", password="hoa-du-thi-2022", unit_code="GB"))
     db.session.commit()
-    services.forget_cache()
+    boards.forget_cache()
     figures = services.collective(contest)
     province, district_a, school_b = (figures[u.id] for u in (world.province, world.district_a, world.grassroots_b))
     assert (province.participants, province.attempts, province.members, province.rate) == (2, 1, 2, 100.0)

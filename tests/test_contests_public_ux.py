@@ -3,7 +3,7 @@ a round one question per screen, the result, the boards, where a contestant land
 import re
 from datetime import datetime
 
-from contests import services
+from contests import boards, services
 from core.extensions import db
 from core.markup import slug_within
 from tests.factories import log_in_browser
@@ -207,12 +207,12 @@ def test_boards_per_division_with_ties_twins_and_the_viewers_own_line(contest, w
         services.submit(services.start(contest.rounds[1], participant), 100)
     services.set_actual_figure(contest.rounds[1], 130, world.organiser)
     db.session.commit()
-    services.forget_cache()
+    boards.forget_cache()
 
-    board = services.round_board(contest.rounds[1], division=first.division)
+    board = boards.round_board(contest.rounds[1], division=first.division)
     assert [(line.name, line.twin) for line in board] == [("Trần T. H.", ""), ("Trần T. H.", "(2)")]
     assert all(line.tie_break.startswith("dự đoán lệch 30, thời gian 0:") for line in board)  # tied at 0
-    assert [line.participant_id for line in services.round_board(contest.rounds[1], division=members_division)] \
+    assert [line.participant_id for line in boards.round_board(contest.rounds[1], division=members_division)] \
         == [member.id]
 
     guest = login("0987000002", "du-thi-2022-ok")

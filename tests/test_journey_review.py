@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
+from contests import boards
 from contests import demo as contests_demo
 from contests import services as contests
 from contests.models import Contest, Round
@@ -29,7 +30,7 @@ LAPTOP, PHONE = {"width": 1366, "height": 768}, {"width": 390, "height": 844}
 def demo_instance(app):
     seeding = app.test_cli_runner().invoke(args=["seed-demo", "--force"])  # a test database: no real data
     assert seeding.exit_code == 0, seeding.output
-    contests.forget_cache()
+    boards.forget_cache()
 
 
 def _demo_login(login, username):
@@ -125,7 +126,7 @@ def test_a_members_home_shows_only_the_contests_of_their_province(demo_instance,
 
 def test_the_counters_count_different_things_and_say_which(demo_instance, client):
     contest = contests.get_contest(contests_demo.SLUG)
-    counters = contests.counters(contest)
+    counters = boards.counters(contest)
     assert counters["attempts"] > counters["participants"] > 0  # second tries in the demo
     page = client.get(f"/contests/{contests_demo.SLUG}").get_data(as_text=True)
     assert "người đã đăng ký dự thi" in page and "lượt thi đã làm, mọi tuần" in page
