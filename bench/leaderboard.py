@@ -198,7 +198,7 @@ class Rows(list):
 
 
 def measure(app, info: dict, repeat: int) -> list[tuple]:
-    from contests import boards, prizes, services
+    from contests import boards, jury, prizes, services
     from contests.models import Contest, Round
     from core.extensions import db
 
@@ -243,15 +243,15 @@ def measure(app, info: dict, repeat: int) -> list[tuple]:
             assert boards.standing_round(contest_round) == boards.ranked_round(contest_round, tie), "round differs"
         assert boards.standing_overall(contest) == boards.ranked_overall(contest, tie), "overall differs"
         print("  standings and the full ranking agree on every line of both rounds and overall")
-        jury = [("jury ranking week 1, in Python (before)", lambda: jury_rows_before(week1)),
+        jury_checks = [("jury ranking week 1, in Python (before)", lambda: jury_rows_before(week1)),
                 ("the real figure of week 1 set again (the round and overall recounted)",
-                 lambda: services.set_actual_figure(week1, 104321, None)),
+                 lambda: jury.set_actual_figure(week1, 104321, None)),
                 ("jury ranking week 1, streamed from the standings (after)",
-                 lambda: sum(1 for _ in services.jury_rows(week1))),
-                ("jury workbook week 1 (after)", lambda: services.jury_workbook(week1)),
+                 lambda: sum(1 for _ in jury.jury_rows(week1))),
+                ("jury workbook week 1 (after)", lambda: jury.jury_workbook(week1)),
                 ("prizes planned for week 1, 11 a division (from the standings)",
                  lambda: prizes.plan(contest, week1, {d.id: prizes.DEFAULT_COUNTS for d in contest.divisions}))]
-        for label, call in jury:
+        for label, call in jury_checks:
             try:
                 cpu = time.process_time()
                 cold, cold_statements = timed(call, 1, boards.forget_cache)

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from certificates import services as certificates
-from contests import boards, flags, organising, prizes, services
+from contests import boards, flags, jury, organising, prizes, services
 from contests.forms import ActionForm, ContestForm, DivisionForm, ReasonForm, RoundForm
 from contests.models import PRIZE_RANKS, Division, Participant, Prize
 from core.clock import utcnow
@@ -197,13 +197,13 @@ def organise_action(slug: str, action: str):
                 figure = int(request.form.get("figure", ""))
             except ValueError:
                 raise services.ContestError("Con số thực tế phải là một số nguyên.") from None
-            services.set_actual_figure(contest_round, figure, current_user)
+            jury.set_actual_figure(contest_round, figure, current_user)
             return f"Đã lưu con số thực tế của tuần {contest_round.number}."
         if action == "freeze":
-            services.freeze(contest, current_user)
+            jury.freeze(contest, current_user)
             return "Bảng xếp hạng công khai đã tạm dừng cập nhật."
         if action == "publish":
-            services.publish_results(contest, current_user)
+            jury.publish_results(contest, current_user)
             return "Đã công bố kết quả: bảng xếp hạng công khai hiện đầy đủ."
         if action == "exclude":
             phone = normalise_phone(request.form.get("phone", ""))
@@ -211,7 +211,7 @@ def organise_action(slug: str, action: str):
                                              ).first() if phone else None
             if participant is None:
                 raise services.ContestError("Không có người dự thi với số điện thoại này.")
-            services.exclude(participant, current_user, request.form.get("reason", ""))
+            jury.exclude(participant, current_user, request.form.get("reason", ""))
             return f"Đã loại {participant.full_name} khỏi cuộc thi."
         abort(404)
 
@@ -224,7 +224,7 @@ def organise_action(slug: str, action: str):
 def round_results(slug: str, number: int):
     contest = _organised_or_403(slug)
     contest_round = services.get_round(contest, number) or abort(404)
-    return send_file(services.jury_workbook(contest_round), as_attachment=True,
+    return send_file(jury.jury_workbook(contest_round), as_attachment=True,
                      download_name=f"ket-qua-{contest.slug}-tuan-{number}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

@@ -3,20 +3,16 @@
 Flush only: views and commands commit.
 """
 import hashlib
-import io
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from accounts import services as accounts
-from contests import ranking
-from contests.boards import cached, forget_cache, in_order, refresh_standings
+from contests.boards import cached
 from contests.models import (
     DIVISIONS_BY_KIND,
     Contest,
@@ -24,14 +20,11 @@ from contests.models import (
     Entry,
     Participant,
     Round,
-    Standing,
 )
-from core import audit
-from core.clock import format_datetime, to_local, utcnow
+from core.clock import format_datetime, utcnow
 from core.errors import Refusal
 from core.extensions import db, insert_or_merge
 from core.permissions import ORGANISER, is_admin
-from core.tabular import WorkbookWriter
 from core.text import citizen_id_digits, clean_name, normalise_phone
 from learning.models import Topic
 from quizzes import services as quizzes
@@ -388,96 +381,6 @@ def may_organise_at(user, unit: Unit) -> bool:
 def can_organise(user, contest: Contest) -> bool:
     """Administrators, and organisers holding their role over the organising unit or above it."""
     return may_organise_at(user, contest.organiser_unit)
-
-
-# -- organisers --------------------------------------------------------------------------
-
-def set_actual_figure(contest_round: Round, figure: int, actor) -> None:
-    if figure < 0:
-        raise ContestError("Con số thực tế phải là số không âm.")
-    contest_round.actual_figure = figure
-    refresh_standings(db.session, contest_round.contest, rounds=[contest_round])  # every prediction's error
-    audit.record(actor, "contest_figure_set", "contest_round", contest_round.id,
-                 f"Con số thực tế tuần {contest_round.number}: {figure}")
-    forget_cache()
-
-
-def freeze(contest: Contest, actor, *, now: datetime | None = None) -> None:
-    contest.leaderboard_frozen_at = now or utcnow()
-    audit.record(actor, "contest_frozen", "contest", contest.slug, "Tạm dừng cập nhật bảng xếp hạng công khai")
-    forget_cache()
-
-
-def publish_results(contest: Contest, actor, *, now: datetime | None = None) -> None:
-    contest.results_published_at = now or utcnow()
-    audit.record(actor, "contest_results_published", "contest", contest.slug, "Công bố kết quả")
-    forget_cache()
-
-
-def exclude(participant: Participant, actor, reason: str, *, now: datetime | None = None) -> None:
-    reason = (reason or "").strip()
-    if len(reason) < 5:
-        raise ContestError("Hãy ghi lý do loại (ít nhất 5 ký tự).")
-    participant.excluded_at, participant.excluded_reason = now or utcnow(), reason
-    audit.record(actor, "contest_participant_excluded", "contest_participant", participant.id,
-                 f"Loại {participant.full_name} khỏi {participant.contest.title[:80]}: {reason}", {"reason": reason})
-    forget_cache()
-
-
-@dataclass(frozen=True)
-class JuryRow:
-    place: int
-    full_name: str
-    birth_year: int | None
-    phone: str | None
-    unit_or_workplace: str
-    division: str
-    result: ranking.Result
-    prediction_error: int | None
-    flagged_short: bool
-
-
-def jury_rows(contest_round: Round) -> Iterator[JuryRow]:
-    """The full ranking of a round for the jury, every detail, excluded people left out: read in order
-    from the standings and streamed (a server-side cursor on PostgreSQL), a thousand rows at a time."""
-    contest, actual = contest_round.contest, contest_round.actual_figure
-    line = Standing
-    query = (db.select(Participant.full_name, Participant.birth_year, Participant.phone,
-                       func.coalesce(Unit.name, Participant.workplace), Division.name, line.participant_id,
-                       line.attempt_id, line.score, line.prediction, line.duration_seconds, line.finished_at,
-                       Attempt.flagged_short)
-             .join(Participant, Participant.id == line.participant_id)
-             .join(Attempt, Attempt.id == line.attempt_id)
-             .outerjoin(Unit, Unit.id == Participant.unit_id)
-             .outerjoin(Division, Division.id == Participant.division_id)
-             .where(line.contest_id == contest.id, line.round_number == contest_round.number,
-                    Participant.excluded_at.is_(None))
-             .order_by(*in_order(contest.tie_break, line.score, line.prediction_error, line.duration_seconds,
-                                  line.finished_at, line.attempt_id))
-             .execution_options(yield_per=1000))
-    for place, (name, birth_year, phone, where, division, participant_id, attempt_id, score, prediction, duration,
-                finished_at, short) in enumerate(db.session.execute(query), start=1):
-        yield JuryRow(place, name, birth_year, phone, where, division or "",
-                      ranking.Result(participant_id, attempt_id, score, prediction, duration, finished_at),
-                      None if actual is None or prediction is None else abs(prediction - actual), bool(short))
-
-
-JURY_HEADERS = ["Hạng", "Họ và tên", "Năm sinh", "Số điện thoại", "Đơn vị / nơi làm việc", "Bảng", "Số câu đúng",
-                "Dự đoán", "Sai lệch dự đoán", "Thời gian làm bài (giây)", "Nộp lúc", "Làm quá nhanh"]
-
-
-def jury_workbook(contest_round: Round) -> io.BytesIO:
-    """The round's results as .xlsx for the jury (full data), written row by row."""
-    workbook = WorkbookWriter()
-    sheet = workbook.sheet(f"Tuần {contest_round.number}")
-    sheet.append([f"{contest_round.contest.title} · tuần {contest_round.number}"])
-    sheet.append(JURY_HEADERS)
-    for row in jury_rows(contest_round):
-        sheet.append([row.place, row.full_name, row.birth_year, row.phone, row.unit_or_workplace, row.division,
-                      row.result.score,
-                      row.result.prediction, row.prediction_error, row.result.duration_seconds,
-                      to_local(row.result.finished_at).replace(tzinfo=None), "Có" if row.flagged_short else ""])
-    return workbook.to_buffer()
 
 
 # -- collective results ------------------------------------------------------------------

@@ -5,7 +5,7 @@ import pytest
 
 from certificates import services as certificates
 from certificates.models import Certificate
-from contests import prizes, services
+from contests import jury, prizes, services
 from contests.models import Contest, Participant, Prize
 from core.clock import utcnow
 from core.extensions import db
@@ -227,8 +227,8 @@ def test_prizes_per_division_and_their_certificates_in_one_step(played, world, l
 
 def test_excluded_people_get_no_prize_and_the_whole_contest_is_ranked_too(played, world):
     contest, _, people = played
-    services.set_actual_figure(contest.rounds[0], 103, world.organiser)
-    services.exclude(people[5], world.organiser, "Dùng hai tài khoản")
+    jury.set_actual_figure(contest.rounds[0], 103, world.organiser)
+    jury.exclude(people[5], world.organiser, "Dùng hai tài khoản")
     planned = prizes.plan(contest, None, {contest.divisions[0].id: {"first": 1}, contest.divisions[1].id: {}})
     assert [(line.participant.full_name, line.rank_label) for line in planned] == [("Người Dự Thi 0", "Giải Nhất")]
     awarded = prizes.award(contest, None, {contest.divisions[0].id: {"first": 1}}, world.organiser)
@@ -237,7 +237,7 @@ def test_excluded_people_get_no_prize_and_the_whole_contest_is_ranked_too(played
 
 def test_no_issuer_means_no_prizes(played, world):
     contest, _, _ = played
-    services.set_actual_figure(contest.rounds[0], 103, world.organiser)
+    jury.set_actual_figure(contest.rounds[0], 103, world.organiser)
     for issuer in db.session.scalars(db.select(certificates.Issuer)):
         db.session.delete(issuer)
     with pytest.raises(services.ContestError, match="chưa có mẫu giấy chứng nhận"):

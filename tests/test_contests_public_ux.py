@@ -3,7 +3,7 @@ a round one question per screen, the result, the boards, where a contestant land
 import re
 from datetime import datetime
 
-from contests import boards, services
+from contests import boards, jury, services
 from core.extensions import db
 from core.markup import slug_within
 from tests.factories import log_in_browser
@@ -205,7 +205,7 @@ def test_boards_per_division_with_ties_twins_and_the_viewers_own_line(contest, w
     member = services.join_as_member(contest, world.member_user, world.member_a)
     for participant in (first, second, member):
         services.submit(services.start(contest.rounds[1], participant), 100)
-    services.set_actual_figure(contest.rounds[1], 130, world.organiser)
+    jury.set_actual_figure(contest.rounds[1], 130, world.organiser)
     db.session.commit()
     boards.forget_cache()
 

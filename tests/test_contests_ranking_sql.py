@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from accounts.models import User
-from contests import boards, ranking, services
+from contests import boards, jury, ranking
 from contests.models import DURATION_THEN_PREDICTION, PREDICTION_THEN_DURATION, Contest, Entry, Participant, Round
 from core.extensions import db
 from learning.models import Topic
@@ -97,7 +97,7 @@ def test_the_overall_board_ranks_in_sql_as_the_rule_says(generated, tie_break, a
 def test_the_boards_show_the_sql_order(generated):
     boards.forget_cache()
     contest_round = generated.rounds[0]
-    services.set_actual_figure(contest_round, 1000, None)
+    jury.set_actual_figure(contest_round, 1000, None)
     expected = ranking.rank_round(boards.round_results(contest_round), 1000, generated.tie_break)
     lines = boards.round_board(contest_round, limit=20)
     assert [(line.place, line.score, line.duration_seconds) for line in lines] == [

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from accounts.models import User
-from contests import boards, organising, ranking, services
+from contests import boards, jury, organising, ranking, services
 from contests.models import (
     DIVISIONS_FREE,
     DURATION_THEN_PREDICTION,
@@ -107,13 +107,13 @@ def test_standings_equal_the_rule_after_any_sequence_of_events(contest, world, s
         elif event == "sweep":
             quizzes.close_expired(now=now)
         elif event == "figure":
-            services.set_actual_figure(rng.choice(contest.rounds), rng.choice([95, 100, 120]), world.organiser)
+            jury.set_actual_figure(rng.choice(contest.rounds), rng.choice([95, 100, 120]), world.organiser)
         elif event == "tie_break":
             other = (PREDICTION_THEN_DURATION if contest.tie_break == DURATION_THEN_PREDICTION
                      else DURATION_THEN_PREDICTION)
             organising.update_contest(contest, _contest_data(contest, other), world.organiser)
         else:
-            services.exclude(rng.choice(people), world.organiser, "Dùng nhiều tài khoản", now=now)
+            jury.exclude(rng.choice(people), world.organiser, "Dùng nhiều tài khoản", now=now)
         if rng.random() < 0.5:
             db.session.commit()
         if step % 15 == 14:
@@ -136,11 +136,11 @@ def test_the_boards_read_the_standings_and_leave_the_excluded_out(contest, world
     assert db.session.scalar(db.select(db.func.count()).select_from(Standing)) == 4  # a round and overall each
     assert [(line.place, line.name, line.score) for line in boards.round_board(contest.rounds[0])] == [
         (1, "Trần V. T. 0.", 3), (2, "Trần V. T. 1.", 2)]
-    services.exclude(first, world.organiser, "Dùng nhiều tài khoản")
+    jury.exclude(first, world.organiser, "Dùng nhiều tài khoản")
     db.session.commit()
     assert [line.participant_id for line in boards.round_board(contest.rounds[0])] == [second.id]
     assert [line.participant_id for line in boards.overall_board(contest)] == [second.id]
-    assert [row.full_name for row in services.jury_rows(contest.rounds[0])] == [second.full_name]
+    assert [row.full_name for row in jury.jury_rows(contest.rounds[0])] == [second.full_name]
 
 
 def test_changing_the_tie_break_order_can_change_which_attempt_counts(contest, world):
@@ -154,7 +154,7 @@ def test_changing_the_tie_break_order_can_change_which_attempt_counts(contest, w
         services.submit(attempt, prediction, now=now + took)
         ids.append(attempt.id)
         now += timedelta(hours=1)
-    services.set_actual_figure(contest_round, 100, world.organiser)
+    jury.set_actual_figure(contest_round, 100, world.organiser)
     db.session.commit()
     assert [r.attempt_id for r in boards.standing_round(contest_round)] == [ids[0]]
     organising.update_contest(contest, _contest_data(contest, DURATION_THEN_PREDICTION), world.organiser)
