@@ -198,7 +198,7 @@ class Rows(list):
 
 
 def measure(app, info: dict, repeat: int) -> list[tuple]:
-    from contests import boards, jury, prizes, services
+    from contests import boards, collective_results, jury, prizes
     from contests.models import Contest, Round
     from core.extensions import db
 
@@ -234,7 +234,7 @@ def measure(app, info: dict, repeat: int) -> list[tuple]:
                    lambda: boards.standing_overall(contest, limit=100)),
                   ("ranking overall, hand-written SQL (floor)", lambda: db.session.execute(floor_sql[0]).all()),
                   ("counters", lambda: boards.counters(contest)),
-                  ("collective", lambda: services.collective(contest))]
+                  ("collective", lambda: collective_results.collective(contest))]
         for label, call in checks:
             cold, cold_statements = timed(call, repeat, boards.forget_cache)
             warm, warm_statements = timed(call, repeat)

@@ -4,7 +4,7 @@ import secrets
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user
 
-from contests import boards, prizes, services
+from contests import boards, collective_results, prizes, services
 from contests.forms import RegistrationForm
 from contests.models import Round
 from core.clock import utcnow
@@ -220,7 +220,7 @@ def leaderboard(slug: str):
 def collective(slug: str):
     """Collective results: participation per unit, rolled up, against each unit's members."""
     contest = _contest_or_404(slug)
-    figures = services.collective(contest)
+    figures = collective_results.collective(contest)
     code = request.args.get("unit", "").strip()
     chosen = units_services.get_unit(code) if code else contest.audience_unit
     if chosen is None or chosen.id not in figures:
@@ -228,4 +228,4 @@ def collective(slug: str):
     children = sorted((f for f in figures.values() if f.unit.parent_id == chosen.id),
                       key=lambda f: (-f.participants, f.unit.name))
     return render_template("contests/collective.html", contest=contest, chosen=figures[chosen.id],
-                           children=children, top=services.top_units(contest, figures))
+                           children=children, top=collective_results.top_units(contest, figures))

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from openpyxl import load_workbook
 
-from contests import boards, services
+from contests import boards, collective_results, services
 from contests.models import Contest, Division, Entry, Participant
 from core.clock import utcnow
 from core.extensions import db
@@ -231,7 +231,7 @@ def test_collective_results_roll_up_the_tree(contest, world, client):
         full_name="Trần Thị Hoa", birth_year=1995, phone="0987654321", password="hoa-du-thi-2022", unit_code="GB"))
     db.session.commit()
     boards.forget_cache()
-    figures = services.collective(contest)
+    figures = collective_results.collective(contest)
     province, district_a, school_b = (figures[u.id] for u in (world.province, world.district_a, world.grassroots_b))
     assert (province.participants, province.attempts, province.members, province.rate) == (2, 1, 2, 100.0)
     assert (district_a.participants, district_a.attempts, district_a.members) == (1, 1, 1)
