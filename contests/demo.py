@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from accounts.models import User
 from accounts.services import hash_password
-from contests import boards, services
+from contests import boards, registration, services
 from contests.models import Contest, Division, Participant, Round
 from core.clock import utcnow
 from core.extensions import db
@@ -100,7 +100,7 @@ def _play(contest: Contest, contest_round: Round, province: Unit, count: int = 3
         participant = Participant(contest=contest, user=user, full_name=name, birth_year=1970 + n % 30, phone=phone,
                                   unit_id=unit.id if unit else None,
                                   workplace="" if unit else "Công ty Thủy điện Nậm Na",
-                                  division=services.division_for(contest, unit))
+                                  division=registration.division_for(contest, unit))
         db.session.add(participant)
         db.session.flush()
         skill = rng.uniform(0.4, 0.95)

@@ -4,7 +4,7 @@ import secrets
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user
 
-from contests import boards, collective_results, prizes, services
+from contests import boards, collective_results, prizes, registration, services
 from contests.forms import RegistrationForm
 from contests.models import Round
 from core.clock import utcnow
@@ -68,7 +68,7 @@ def contestant_home(user) -> str | None:
 def landing(slug: str):
     contest = _contest_or_404(slug)
     now = utcnow()
-    participant = services.participant_for(contest, current_user)
+    participant = registration.participant_for(contest, current_user)
     member = units_services.member_for_user(current_user) if current_user.is_authenticated else None
     rounds = [(r, services.round_state(r, now)) for r in services.rounds_with_quizzes(contest)]
     attempts = services.attempts_by_round(contest, current_user) if participant is not None else {}
@@ -108,7 +108,7 @@ def register(slug: str):
         return redirect(url_for(".landing", slug=slug))
     form = RegistrationForm()
     if form.validate_on_submit():
-        saved = save(lambda: services.register_guest(contest, services.Registration(
+        saved = save(lambda: registration.register_guest(contest, registration.Registration(
             full_name=form.full_name.data, birth_year=form.birth_year.data, phone=form.phone.data,
             password=form.password.data, unit_code=form.unit_code.data or "",
             workplace=form.workplace.data or "", citizen_id=form.citizen_id.data or "")))
@@ -129,7 +129,8 @@ def join(slug: str):
     if member is None:
         flash("Tài khoản này không gắn với đoàn viên nào.", "warning")
         return redirect(url_for(".landing", slug=slug))
-    save(lambda: services.join_as_member(contest, current_user, member), "Bạn đã tham gia cuộc thi.", refused="warning")
+    save(lambda: registration.join_as_member(contest, current_user, member), "Bạn đã tham gia cuộc thi.",
+         refused="warning")
     return redirect(url_for(".landing", slug=slug))
 
 
@@ -139,7 +140,7 @@ def join(slug: str):
 def start(slug: str, number: int):
     contest = _contest_or_404(slug)
     contest_round = services.get_round(contest, number) or abort(404)
-    participant = services.participant_for(contest, current_user)
+    participant = registration.participant_for(contest, current_user)
     if participant is None:
         flash("Hãy đăng ký hoặc tham gia cuộc thi trước.", "warning")
         return redirect(url_for(".landing", slug=slug))
@@ -204,7 +205,7 @@ def leaderboard(slug: str):
     contest = _contest_or_404(slug)
     number = request.args.get("round", type=int)
     contest_round: Round | None = services.get_round(contest, number) if number else None
-    participant = services.participant_for(contest, current_user)
+    participant = registration.participant_for(contest, current_user)
     # One board per division, as prizes are given: the viewer's own, else the first.
     wanted = request.args.get("bang", type=int)
     division = next((d for d in contest.divisions if d.id == wanted), None) \

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from openpyxl import load_workbook
 
-from contests import boards, collective_results, services
+from contests import boards, collective_results, registration, services
 from contests.models import Contest, Division, Entry, Participant
 from core.clock import utcnow
 from core.extensions import db
@@ -104,7 +104,7 @@ def test_before_opening_nothing_starts(contest, login):
 
 
 def test_rounds_draw_single_choice_questions_only(contest, world):
-    participant = services.join_as_member(contest, world.member_user, world.member_a)
+    participant = registration.join_as_member(contest, world.member_user, world.member_a)
     attempt = services.start(contest.rounds[1], participant)
     assert {entry["type"] for entry in attempt.paper} == {"single"}
 
@@ -123,7 +123,7 @@ def test_answers_are_shown_only_after_the_round_closes(contest, login):
 
 
 def test_the_public_leaderboard_masks_names_and_hides_phones(contest, world, client):
-    participant = services.join_as_member(contest, world.member_user, world.member_a)
+    participant = registration.join_as_member(contest, world.member_user, world.member_a)
     attempt = services.start(contest.rounds[1], participant)
     for entry in attempt.paper[:3]:
         quizzes.save_answer(attempt, entry["id"], entry["correct"])
@@ -139,10 +139,10 @@ def test_the_public_leaderboard_masks_names_and_hides_phones(contest, world, cli
 def test_a_guests_own_words_never_reach_the_public_board(contest, world, client):
     """A workplace is free text the guest typed: on a public page it could carry anything (an
     advert, someone's phone); the board shows a unit from our tree, or nothing."""
-    guest = services.register_guest(contest, services.Registration(
+    guest = registration.register_guest(contest, registration.Registration(
         full_name="Trần Thị Hoa", birth_year=1995, phone="0987654321", password="hoa-du-thi-2022",
         workplace="Gọi 0987654321 mua hàng"))[1]
-    member = services.join_as_member(contest, world.member_user, world.member_a)
+    member = registration.join_as_member(contest, world.member_user, world.member_a)
     for participant in (guest, member):
         services.submit(services.start(contest.rounds[1], participant), 5)
     db.session.commit()
@@ -154,7 +154,7 @@ def test_a_guests_own_words_never_reach_the_public_board(contest, world, client)
 
 
 def test_a_frozen_board_stops_at_the_freeze(contest, world, client):
-    participant = services.join_as_member(contest, world.member_user, world.member_a)
+    participant = registration.join_as_member(contest, world.member_user, world.member_a)
     contest.leaderboard_frozen_at = utcnow() - timedelta(minutes=5)
     attempt = services.start(contest.rounds[1], participant)
     services.submit(attempt, 7)
@@ -178,7 +178,7 @@ def test_organisers_set_the_figure_freeze_publish_and_exclude(contest, world, lo
         assert login(who).get("/contests/thi-132-nam/organise").status_code == 403
     assert client.get("/contests/thi-132-nam/organise").status_code == 302
 
-    participant = services.join_as_member(contest, world.member_user, world.member_a)
+    participant = registration.join_as_member(contest, world.member_user, world.member_a)
     attempt = services.start(contest.rounds[1], participant)
     services.submit(attempt, 40)
     db.session.commit()
@@ -212,7 +212,7 @@ def test_organisers_set_the_figure_freeze_publish_and_exclude(contest, world, lo
 
 
 def test_jury_cells_are_neutralised(contest, world, login):
-    participant = services.register_guest(contest, services.Registration(
+    participant = registration.register_guest(contest, registration.Registration(
         full_name="=Trần Thị Hoa", birth_year=1995, phone="0987654321", password="hoa-du-thi-2022",
         workplace="@Công ty"))[1]
     services.submit(services.start(contest.rounds[1], participant), 5)
@@ -225,9 +225,9 @@ def test_jury_cells_are_neutralised(contest, world, login):
 def test_collective_results_roll_up_the_tree(contest, world, client):
     grassroots = world.grassroots_a.kind
     db.session.add(Division(contest=contest, name="Bảng công đoàn cơ sở", position=2, unit_kind_id=grassroots.id))
-    participant = services.join_as_member(contest, world.member_user, world.member_a)
+    participant = registration.join_as_member(contest, world.member_user, world.member_a)
     services.submit(services.start(contest.rounds[1], participant), 5)
-    services.register_guest(contest, services.Registration(
+    registration.register_guest(contest, registration.Registration(
         full_name="Trần Thị Hoa", birth_year=1995, phone="0987654321", password="hoa-du-thi-2022", unit_code="GB"))
     db.session.commit()
     boards.forget_cache()

@@ -5,7 +5,7 @@ import pytest
 
 from certificates import services as certificates
 from certificates.models import Certificate
-from contests import jury, prizes, services
+from contests import jury, prizes, registration, services
 from contests.models import Contest, Participant, Prize
 from core.clock import utcnow
 from core.extensions import db
@@ -88,7 +88,7 @@ def test_a_bank_too_small_and_a_started_round_are_refused(world, login, bank_sou
     organiser.post(f"/contests/{other.slug}/organise/rounds/new",
                    data=_round_form(now - timedelta(hours=1), now + timedelta(days=1)))
     db.session.expire_all()
-    participant = services.join_as_member(other, world.member_user, world.member_a)
+    participant = registration.join_as_member(other, world.member_user, world.member_a)
     services.start(other.rounds[0], participant)
     db.session.commit()
     refused = organiser.post(f"/contests/{other.slug}/organise/rounds/1",
@@ -128,7 +128,7 @@ def test_a_division_with_people_cannot_be_removed(world, login, bank_source):
     contest = _create(organiser, bank_source, division_mode="free")
     organiser.post(f"/contests/{contest.slug}/organise/divisions", data={"name": "Bảng chung", "unit_kind": 0})
     db.session.expire_all()
-    services.join_as_member(contest, world.member_user, world.member_a)
+    registration.join_as_member(contest, world.member_user, world.member_a)
     db.session.commit()
     division = contest.divisions[0]
     page = organiser.post(f"/contests/{contest.slug}/organise/divisions/{division.id}/delete",
@@ -155,9 +155,9 @@ def played(world, login, bank_source):
     for n in range(6):
         member = make_member(world.grassroots_a, f"Người Dự Thi {n}", phone=f"09130000{n:02d}")
         member.user = make_user(f"dt{n}", full_name=member.full_name)
-        people.append(services.join_as_member(contest, member.user, member))
+        people.append(registration.join_as_member(contest, member.user, member))
     for n in range(2):
-        user, guest = services.register_guest(contest, services.Registration(
+        user, guest = registration.register_guest(contest, registration.Registration(
             full_name=f"Khách Mời {n}", birth_year=1990, phone=f"09870000{n:02d}", password="mat-khau-du-thi-1",
             workplace="Công ty Thủy điện"))
         people.append(guest)

@@ -3,7 +3,7 @@ a round one question per screen, the result, the boards, where a contestant land
 import re
 from datetime import datetime
 
-from contests import boards, jury, services
+from contests import boards, jury, registration, services
 from core.extensions import db
 from core.markup import slug_within
 from tests.factories import log_in_browser
@@ -190,7 +190,7 @@ def test_on_a_phone_the_password_rule_is_beside_the_field_before_submitting(cont
 
 
 def _guest(contest, name: str, phone: str):
-    return services.register_guest(contest, services.Registration(
+    return registration.register_guest(contest, registration.Registration(
         full_name=name, birth_year=1990, phone=phone, password="du-thi-2022-ok", workplace="Chợ Gọi 0987000000"))[1]
 
 
@@ -202,7 +202,7 @@ def test_boards_per_division_with_ties_twins_and_the_viewers_own_line(contest, w
     db.session.add(members_division)
     db.session.flush()
     first, second = _guest(contest, "Trần Thị Hoa", "0987000001"), _guest(contest, "Trần Thanh Hà", "0987000002")
-    member = services.join_as_member(contest, world.member_user, world.member_a)
+    member = registration.join_as_member(contest, world.member_user, world.member_a)
     for participant in (first, second, member):
         services.submit(services.start(contest.rounds[1], participant), 100)
     jury.set_actual_figure(contest.rounds[1], 130, world.organiser)
@@ -246,7 +246,7 @@ def test_a_contestant_without_a_member_record_lands_on_their_contests(contest, a
 
 
 def test_on_a_phone_a_contestant_logs_in_to_their_contests(contest, live_url, page):
-    services.register_guest(contest, services.Registration(
+    registration.register_guest(contest, registration.Registration(
         full_name="Trần Thị Hoa", birth_year=1995, phone="0987654321", password="hoa-du-thi-2022",
         workplace="Công ty May Lai Châu"))
     db.session.commit()

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from contests import demo as contests_demo
-from contests import services
+from contests import registration, services
 from contests.models import Contest, Division
 from core.clock import utcnow
 from core.extensions import db
@@ -35,7 +35,7 @@ def contest(synced, world):
 
 def _played_week_1(contest, world):
     """The member's attempt at week 1, made while it was open, every answer right."""
-    participant = services.join_as_member(contest, world.member_user, world.member_a)
+    participant = registration.join_as_member(contest, world.member_user, world.member_a)
     started = contest.rounds[0].quiz.opens_at + timedelta(hours=1)
     attempt = services.start(contest.rounds[0], participant, now=started)
     for entry in attempt.paper:
@@ -108,7 +108,7 @@ def test_a_closed_round_whose_review_is_out_cannot_be_opened_again(contest, worl
     assert attempt.number == 1 and week_1.quiz.max_attempts == 2  # a try was left to play with the answers
     # a round not yet closed may still be given more time
     week_2 = contest.rounds[1]
-    services.start(week_2, services.participant_for(contest, world.member_user))
+    services.start(week_2, registration.participant_for(contest, world.member_user))
     db.session.commit()
     data = organising.round_data(week_2)
     data.closes_at = week_2.quiz.closes_at + timedelta(days=1)
