@@ -4,8 +4,10 @@ import re
 from datetime import datetime
 
 from contests import boards, jury, registration, services
+from contests.models import Entry
 from core.extensions import db
 from core.markup import slug_within
+from quizzes.models import Attempt
 from tests.factories import log_in_browser
 from tests.test_contests import GUEST, contest  # noqa: F401 (the fixture)
 from tests.test_contests_organising import _create, bank_source  # noqa: F401 (the fixture)
@@ -102,7 +104,7 @@ def test_the_prediction_is_saved_as_typed_and_restored(contest, login):
     assert bad.status_code == 400 and "số nguyên không âm" in bad.get_json()["message"]
     assert member.post(url, data={"prediction": "-3"}).status_code == 400
     member.post(f"/contests/attempts/{attempt_id}/submit", data={"prediction": ""})  # the saved one stays
-    entry = db.session.scalars(db.select(services.Entry)).one()
+    entry = db.session.scalars(db.select(Entry)).one()
     assert entry.prediction == 1500
     late = member.post(url, data={"prediction": "7"})
     assert late.status_code == 409
@@ -119,7 +121,7 @@ def test_save_and_submit_are_told_apart_and_submit_counts_the_unanswered(contest
     assert ">Lưu câu trả lời</button>" in page and ">Lưu</button>" not in page
     assert 'data-confirm="Bạn còn 5 câu chưa trả lời. Nộp bài?' in page
     # No answer key nor correctness hint reaches the page: only the attempt's own keys.
-    attempt = db.session.get(services.Attempt, attempt_id)
+    attempt = db.session.get(Attempt, attempt_id)
     assert "correct" not in page and not any(f'value="{c["id"]}"' in page for e in attempt.paper for c in e["choices"])
 
 
