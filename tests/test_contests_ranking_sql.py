@@ -1,4 +1,4 @@
-"""The leaderboards rank in SQL (contests.services.ranked_round / ranked_overall): on generated
+"""The leaderboards rank in SQL (contests.boards.ranked_round / ranked_overall): on generated
 data full of ties, they give exactly what the reference rule of contests/ranking.py gives."""
 import random
 from datetime import datetime, timedelta
