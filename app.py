@@ -129,7 +129,8 @@ def _connect_features() -> None:
     from learning import services as learning_services
     from quizzes import services as quizzes_services
     from reports import progress as reports_progress
-    from units import services as units_services
+    from units import member_accounts
+    from units import tree as unit_tree
 
     connections = [
         # Events
@@ -140,8 +141,8 @@ def _connect_features() -> None:
         (signals.members_moved, reports_progress.on_members_moved),
         (signals.unit_created, learning_services.on_unit_created),  # a topic waits for its federation's unit
         # Questions
-        (signals.login_user, units_services.user_for_identifier),  # members log in by phone or card number
-        (signals.unit_by_code, units_services.get_unit),
+        (signals.login_user, member_accounts.user_for_identifier),  # members log in by phone or card number
+        (signals.unit_by_code, unit_tree.get_unit),
         (signals.final_quiz, quizzes_services.final_quiz),
         (signals.topic_panels, quizzes_services.topic_panels),
         (signals.topic_panels, certificates_services.topic_panels),

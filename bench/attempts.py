@@ -111,7 +111,7 @@ def build_data(app, members: int) -> list[int]:
     from learning.models import LessonProgress
     from quizzes.models import Quiz
     from units import demo as units_demo
-    from units import services as units
+    from units import tree as unit_tree
     from units.models import Member
 
     with app.app_context():
@@ -125,7 +125,7 @@ def build_data(app, members: int) -> list[int]:
         units_demo.seed()
         content.sync(ROOT / "content")
         topic = learning.get_topic(TOPIC)
-        learning.assign_topic(topic, units.get_unit(units_demo.PROVINCE))
+        learning.assign_topic(topic, unit_tree.get_unit(units_demo.PROVINCE))
         quiz = Quiz(topic=topic, title="Bài kiểm tra chuyên đề năm 2022", question_count=QUESTIONS,
                     time_limit_seconds=20 * 60, pass_percent=70, one_per_page=False, min_duration_seconds=60)
         db.session.add(quiz)
@@ -134,7 +134,7 @@ def build_data(app, members: int) -> list[int]:
         # for a None given to a new row; an UPDATE to NULL keeps it.
         quiz.max_attempts = None
         lessons = learning.published_lessons(topic)
-        unit = units.get_unit(units_demo.GRASSROOTS_OF_COSO)
+        unit = unit_tree.get_unit(units_demo.GRASSROOTS_OF_COSO)
         password_hash = accounts.hash_password(PASSWORD)  # one hash for all: scrypt is slow on purpose
         now = utcnow()
         users = []

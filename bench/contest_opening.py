@@ -97,7 +97,8 @@ def build_contest(app, participants: int, *, seed: int = 2022, closed_round: boo
     from learning import services as learning
     from learning.models import KIND_CONTEST
     from units import demo as units_demo
-    from units import services as units
+    from units import kinds as unit_kinds
+    from units import tree as unit_tree
     from units.models import Member, Unit
 
     rng = random.Random(seed)
@@ -111,13 +112,13 @@ def build_contest(app, participants: int, *, seed: int = 2022, closed_round: boo
         bank = editing.clone_topic(learning.get_topic(BANK_SOURCE, include_unpublished=True), contests_demo.BANK,
                                    "Ngân hàng câu hỏi Cuộc thi 132 năm Ngày sinh Chủ tịch Hồ Chí Minh", 2022)
         bank.kind, bank.published = KIND_CONTEST, False
-        province = units.get_unit(units_demo.PROVINCE)
+        province = unit_tree.get_unit(units_demo.PROVINCE)
         contest = Contest(slug=SLUG, title="Cuộc thi trực tuyến tìm hiểu 132 năm Ngày sinh Chủ tịch Hồ Chí Minh",
                           anniversary="19/5/1890 – 19/5/2022", description_md=contests_demo.DESCRIPTION,
                           rules_md=contests_demo.RULES, organiser_unit=province, audience_unit=province, bank=bank,
                           published=True, open_to_public=True)
         db.session.add(contest)
-        grassroots_kind = units.find_kind("Công đoàn cơ sở")
+        grassroots_kind = unit_kinds.find_kind("Công đoàn cơ sở")
         division_a = Division(contest=contest, name="Bảng A: đoàn viên công đoàn cơ sở", position=1,
                               unit_kind_id=grassroots_kind.id if grassroots_kind else None)
         division_b = Division(contest=contest, name="Bảng B: người lao động khác", position=2)

@@ -46,7 +46,8 @@ def main() -> None:
     from quizzes.models import Attempt, Quiz
     from units import demo as units_demo
     from units import importing
-    from units import services as units
+    from units import members as unit_members
+    from units import tree as unit_tree
     from units.cli import _AdminActor, _system_actor
     from units.models import Unit, UnitKind
 
@@ -61,7 +62,8 @@ def main() -> None:
                     max_attempts=None, min_duration_seconds=0)
         db.session.add(quiz)
         codes = [u.code for u in db.session.scalars(db.select(Unit).join(UnitKind).where(UnitKind.is_grassroots))]
-        member = units.create_member(units.get_unit(codes[0]), units.MemberData(full_name="Lò Thị Xuân"))
+        member = unit_members.create_member(unit_tree.get_unit(codes[0]),
+                                            unit_members.MemberData(full_name="Lò Thị Xuân"))
         member.user = User(username="thisinh", full_name="Lò Thị Xuân", password_hash="-")
         for lesson in learning.published_lessons(topic):
             learning.open_lesson(member, lesson, now=utcnow() - timedelta(hours=1))

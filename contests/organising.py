@@ -23,7 +23,7 @@ from learning import services as learning
 from learning.models import KIND_CONTEST, Topic
 from quizzes import services as quizzes
 from quizzes.models import REVIEW_ANSWERS, REVIEW_SCORE
-from units import services as units
+from units import tree as unit_tree
 from units.models import Unit, UnitKind
 
 
@@ -53,10 +53,10 @@ class ContestData:
 
 
 def _units(data: ContestData, actor) -> tuple[Unit, Unit]:
-    organiser = units.get_unit(data.organiser_unit_code)
+    organiser = unit_tree.get_unit(data.organiser_unit_code)
     if organiser is None or not organiser.is_active or not may_organise_at(actor, organiser):
         raise ContestError("Không có đơn vị tổ chức với mã này trong phạm vi của bạn.")
-    audience = units.get_unit(data.audience_unit_code) if data.audience_unit_code.strip() else organiser
+    audience = unit_tree.get_unit(data.audience_unit_code) if data.audience_unit_code.strip() else organiser
     if audience is None or not audience.is_active:
         raise ContestError("Không có đơn vị với mã này (đối tượng dự thi).")
     if not audience.path.startswith(organiser.path):

@@ -116,7 +116,7 @@ from core.clock import utcnow
 from core.extensions import db
 from learning import services as learning
 from quizzes import services as quizzes
-from units.services import member_for_user
+from units.members import member_for_user
 
 with create_app().app_context():
     user = db.session.scalars(db.select(User).where(User.username == "doanvien")).one()

@@ -16,7 +16,7 @@ from core.extensions import db
 from core.text import clean_name
 from learning import services
 from learning.models import KIND_NAMES, QUESTION_TYPES, Choice, Lesson, Question, Topic, TopicAssignment
-from units import services as units
+from units import tree as unit_tree
 from units.models import Unit
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
@@ -137,7 +137,7 @@ def assign_unit(topic: Topic, unit: Unit, *, actor=None) -> None:
     """Set the topic for the unit and everyone below it."""
     if not unit.is_active:
         raise EditError(f"Đơn vị {unit.name} đã sáp nhập hoặc giải thể.")
-    federation = units.get_unit(topic.federation_code) if topic.federation_code else None
+    federation = unit_tree.get_unit(topic.federation_code) if topic.federation_code else None
     if federation is not None and not unit.path.startswith(federation.path):
         raise EditError(f"Chuyên đề này dạy văn bản của {federation.name}: chỉ giao được cho các đơn vị thuộc "
                         "liên đoàn đó.")

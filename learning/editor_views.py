@@ -31,7 +31,7 @@ from learning.forms import (
     TopicForm,
 )
 from learning.models import Topic
-from units import services as units_services
+from units import tree as unit_tree
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
 NO_LESSON = "-"
@@ -132,7 +132,7 @@ def assign(topic_slug: str):
     if not form.validate_on_submit():
         flash_errors(form)
         return redirect(url_for(".topic", topic_slug=topic.slug, _anchor="assignments"))
-    unit = units_services.get_unit(form.unit_code.data)
+    unit = unit_tree.get_unit(form.unit_code.data)
     if unit is None:
         flash(f"Không có đơn vị mã “{clean_name(form.unit_code.data)}”.", "danger")
         return redirect(url_for(".topic", topic_slug=topic.slug, _anchor="assignments"))

@@ -25,7 +25,7 @@ from learning.models import (
     Topic,
     TopicAssignment,
 )
-from units import services as units
+from units import tree as unit_tree
 from units.models import Member, Unit
 
 MIN_READ_SHARE = 0.3  # a lesson can be marked after 30% of its estimated reading time
@@ -150,11 +150,11 @@ def topic_scope(user, member: Member | None):
     the units they hold. Another province's topic is none of these: it answers as if it did not exist."""
     if has_role(user, EDITOR) or is_admin(user):
         return None
-    on_path = set(units.path_ids(member.unit)) if member else set()
+    on_path = set(unit_tree.path_ids(member.unit)) if member else set()
     conditions = []
     for held in {role.unit for role in getattr(user, "roles", ()) if role.unit and role.name in (OFFICER, ORGANISER)}:
-        on_path.update(units.path_ids(held))
-        conditions.append(units.in_subtree(held))
+        on_path.update(unit_tree.path_ids(held))
+        conditions.append(unit_tree.in_subtree(held))
     if on_path:
         conditions.append(Unit.id.in_(on_path))
     return _set_for(or_(*conditions) if conditions else false())
@@ -172,7 +172,7 @@ def topic_for(slug: str, user, member: Member | None) -> Topic | None:
 def topics_of_tree(unit: Unit):
     """SQL condition on Topic: of a federation's topics, those set for the unit, a unit above it
     or a unit below it: what its officers report on and hold sessions for."""
-    return _set_for(or_(Unit.id.in_(units.path_ids(unit)), units.in_subtree(unit)))
+    return _set_for(or_(Unit.id.in_(unit_tree.path_ids(unit)), unit_tree.in_subtree(unit)))
 
 
 def place_topic(topic: Topic) -> str | None:
@@ -182,7 +182,7 @@ def place_topic(topic: Topic) -> str | None:
     places the topic when it appears."""
     if not topic.federation_code:
         return None
-    federation = units.get_unit(topic.federation_code)
+    federation = unit_tree.get_unit(topic.federation_code)
     if federation is None:
         return f"chưa có đơn vị {topic.federation_code}: chủ đề sẽ được giao khi đơn vị này được tạo"
     changes = []
@@ -218,7 +218,7 @@ def published_lessons(topic: Topic) -> list[Lesson]:
 def assigned_topics(member: Member) -> list[Topic]:
     """Published topics set for the member's unit or any unit above it, newest first."""
     query = (db.select(Topic).join(TopicAssignment)
-             .where(Topic.published, TopicAssignment.unit_id.in_(units.path_ids(member.unit)))
+             .where(Topic.published, TopicAssignment.unit_id.in_(unit_tree.path_ids(member.unit)))
              .distinct().order_by(Topic.year.desc(), Topic.due_on, Topic.id))
     return list(db.session.scalars(query))
 

@@ -13,7 +13,7 @@ from core.views import save
 from learning import services, study_sessions
 from learning.forms import SessionForm, SessionImportForm
 from learning.models import SESSION_FORMS, StudySession, Topic
-from units import services as units_services
+from units import tree as unit_tree
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
 staff_required = roles_required(ADMIN, OFFICER)
@@ -38,7 +38,7 @@ def _save(form: SessionForm, topics: list[Topic], action) -> bool:
     if not form.is_submitted():
         return False
     valid = form.validate()
-    unit = units_services.get_unit(form.unit_code.data or "")
+    unit = unit_tree.get_unit(form.unit_code.data or "")
     if unit is not None and not can_manage_unit(current_user, unit):
         unit = None  # reads as unknown, and nothing about its members is looked up
     members = []
@@ -63,7 +63,7 @@ def _save(form: SessionForm, topics: list[Topic], action) -> bool:
 
 def _form_page(form: SessionForm, unit, session: StudySession | None = None):
     return render_template("learning/sessions/form.html", form=form, unit=unit, session=session,
-                           units=units_services.units_for_choice(current_user)[:500])
+                           units=unit_tree.units_for_choice(current_user)[:500])
 
 
 @bp.get("/")
@@ -71,7 +71,7 @@ def _form_page(form: SessionForm, unit, session: StudySession | None = None):
 def index():
     held = [role.unit for role in current_user.roles if role.name == OFFICER and role.unit]
     if not held:
-        held = [node.unit for node in units_services.tree(current_user)]
+        held = [node.unit for node in unit_tree.tree(current_user)]
     if not held:
         flash("Chưa có đơn vị nào.", "info")
         return redirect(url_for("core.home"))
@@ -92,7 +92,7 @@ def _filter_date(name: str):
 @bp.get("/<code>")
 @staff_required
 def unit_sessions(code: str):
-    unit = units_services.unit_in_scope_or_404(current_user, code)
+    unit = unit_tree.unit_in_scope_or_404(current_user, code)
     topics = study_sessions.session_topics(services.topics_of_tree(unit))
     topic = next((t for t in topics if t.id == request.args.get("topic", type=int)), None)
     form = request.args.get("form") if request.args.get("form") in SESSION_FORMS else None
@@ -111,7 +111,7 @@ def unit_sessions(code: str):
 @bp.route("/<code>/new", methods=["GET", "POST"])
 @staff_required
 def new(code: str):
-    unit = units_services.unit_in_scope_or_404(current_user, code)
+    unit = unit_tree.unit_in_scope_or_404(current_user, code)
     topics = study_sessions.session_topics(services.topics_of_tree(unit))
     form = SessionForm(unit_code=unit.code, held_on=local_today())
     _prepare(form, topics)

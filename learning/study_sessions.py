@@ -22,7 +22,8 @@ from core.tabular import ImportReport, read_table
 from core.text import clean_name, fold, identifier
 from learning import services as learning
 from learning.models import KIND_CONTEST, SESSION_FORMS, StudySession, StudySessionMember, Topic
-from units import services as units
+from units import members as unit_members
+from units import tree as unit_tree
 from units.models import Member, Unit
 
 MAX_ATTENDANCES = 100_000
@@ -90,7 +91,7 @@ def resolve_members(text: str, unit: Unit) -> tuple[list[Member], list[str]]:
     for typed in (part.strip() for part in _IDENTIFIER_SPLIT.split(unicodedata.normalize("NFKC", text or ""))):
         if not typed:
             continue
-        member = units.member_by_identifier(typed)
+        member = unit_members.member_by_identifier(typed)
         if member is None:
             errors.append(f"Không tìm thấy đoàn viên có số thẻ hoặc số điện thoại “{typed}”.")
         elif not member.unit.path.startswith(unit.path):
@@ -192,7 +193,7 @@ def delete_session(session: StudySession, actor, *, now=None) -> None:
 def sessions_query(unit: Unit, *, topic: Topic | None = None, form: str | None = None,
                    date_from: date | None = None, date_to: date | None = None):
     """Sessions of ``unit``'s whole subtree, newest first."""
-    query = db.select(StudySession).join(Unit, StudySession.unit_id == Unit.id).where(units.in_subtree(unit))
+    query = db.select(StudySession).join(Unit, StudySession.unit_id == Unit.id).where(unit_tree.in_subtree(unit))
     if topic is not None:
         query = query.where(StudySession.topic_id == topic.id)
     if form:
@@ -249,7 +250,7 @@ def import_sessions(path: Path, filename: str, actor, *, dry_run=False, now=None
         errors_before = result.error_count
         code = identifier(v.get("unit_code", ""))
         if code not in unit_cache:
-            unit_cache[code] = units.get_unit(code) if code else None
+            unit_cache[code] = unit_tree.get_unit(code) if code else None
         unit = unit_cache[code]
         topic = find_topic(v.get("topic", ""), topics)
         form = find_form(v.get("form", ""))

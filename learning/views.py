@@ -11,7 +11,7 @@ from core.extensions import db, limiter
 from core.permissions import EDITOR, has_role, is_admin
 from core.views import save
 from learning import services
-from units import services as units_services
+from units import members as unit_members
 
 bp = Blueprint("learning", __name__)
 # A flash category that base.html leaves out: the lesson page shows it beside "Tôi đã học xong bài này".
@@ -21,7 +21,7 @@ OFFLINE_COPY = "X-Offline-Copy"
 
 
 def _member():
-    return units_services.member_for_user(current_user)
+    return unit_members.member_for_user(current_user)
 
 
 def _can_edit() -> bool:

@@ -14,7 +14,7 @@ from learning import services as learning
 from quizzes import services
 from quizzes.forms import QuizSettingsForm, format_local_moment, parse_local_moment
 from quizzes.models import Attempt, Quiz
-from units import services as units_services
+from units import members as unit_members
 
 bp = Blueprint("quizzes", __name__)
 
@@ -24,7 +24,7 @@ def _extras(attempt: Attempt) -> dict:
 
 
 def _member():
-    return units_services.member_for_user(current_user)
+    return unit_members.member_for_user(current_user)
 
 
 def _attempt_or_404(attempt_id: int) -> Attempt:

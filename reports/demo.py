@@ -23,7 +23,7 @@ from learning.models import Lesson, LessonProgress, Question, StudySession, Stud
 from quizzes import services as quizzes
 from quizzes.models import SUBMITTED, Attempt, TopicCompletion
 from units import demo as units_demo
-from units import services as units
+from units import tree as unit_tree
 from units.models import Headcount, Member, Unit
 
 
@@ -114,10 +114,10 @@ def _seed_plan(plan: Plan, password_hash: str) -> str:
         db.select(TopicCompletion).where(TopicCompletion.topic_id == topic.id))}
     studied = completed = 0
     for code, pace in plan.pace.items():
-        district = units.get_unit(code)
+        district = unit_tree.get_unit(code)
         members = db.session.scalars(
             db.select(Member).join(Unit, Member.unit_id == Unit.id)
-            .where(units.in_subtree(district), Member.user_id.is_(None))
+            .where(unit_tree.in_subtree(district), Member.user_id.is_(None))
             .order_by(Member.id)).all()
         for member in members:
             keen = member.unit.code in plan.everyone or code in plan.everyone
@@ -157,7 +157,7 @@ def _seed_plan(plan: Plan, password_hash: str) -> str:
                 certificates.issue_for_completion(completion)
                 completed += 1
     for code, day, form, attendances, listed in plan.sessions:
-        unit = units.get_unit(code)
+        unit = unit_tree.get_unit(code)
         session = StudySession(unit_id=unit.id, topic_id=topic.id, held_on=day, form=form, attendances=attendances,
                                notes=f"Hội nghị học tập, quán triệt {plan.name} (dữ liệu mẫu).")
         attendees = db.session.scalars(db.select(Member.id).where(Member.unit_id == unit.id)
@@ -165,7 +165,7 @@ def _seed_plan(plan: Plan, password_hash: str) -> str:
         session.attendees = [StudySessionMember(member_id=member_id) for member_id in attendees]
         db.session.add(session)
     for code, headcount in plan.headcounts:
-        unit = units.get_unit(code)
+        unit = unit_tree.get_unit(code)
         db.session.add(Headcount(unit_id=unit.id, period_start=H1[0], period_end=H1[1], headcount=headcount))
     db.session.flush()
     return (f"Kết quả học tập mẫu {plan.topic}: {studied} đoàn viên học, thêm {completed} người hoàn thành; "

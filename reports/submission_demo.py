@@ -11,7 +11,7 @@ from learning import services as learning
 from reports import services, submissions
 from reports.models import ReportSubmission
 from units import demo as units_demo
-from units import services as units
+from units import tree as unit_tree
 
 DISTRICT = "LDLD-TD"
 OFFICER_ACCOUNT = ("tamduong", "Lò Văn Khăm")
@@ -28,7 +28,7 @@ NARRATIVE = submissions.Narrative(
 
 
 def seed() -> list[str]:
-    district = units.get_unit(DISTRICT)
+    district = unit_tree.get_unit(DISTRICT)
     topic = learning.get_topic("chuyen-de-2022")
     if district is None or topic is None:
         return []

@@ -27,7 +27,7 @@ from reports import submission_demo
 from reports.models import ReportSubmission
 from tests.factories import log_in_browser, study_everything
 from units import demo as units_demo
-from units import services as units
+from units import members as unit_members
 
 ROOT = Path(__file__).resolve().parent.parent
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -51,7 +51,7 @@ def seed_demo_with_a_member_who_studied() -> dict:
     assert seeding.exit_code == 0, seeding.output
     contests.forget_cache()
     user = db.session.scalars(db.select(User).where(User.username == "doanvien")).one()
-    member = units.member_for_user(user)
+    member = unit_members.member_for_user(user)
 
     passed_topic = learning.get_topic("chuyen-de-2022")
     study_everything(member, passed_topic)

@@ -17,7 +17,8 @@ from reports.models import MemberTopic
 from tests import member_topics
 from tests.factories import make_member, make_unit, make_user
 from units import importing
-from units import services as units
+from units import members as unit_members
+from units import tree as unit_tree
 
 T0 = datetime(2026, 3, 2, 2, 0)  # 09:00 in Vietnam
 
@@ -150,7 +151,7 @@ def test_a_members_rows_follow_them_to_another_unit(setup, tmp_path):
     db.session.commit()
     year = services.Period.custom(date(2026, 1, 1), date(2026, 12, 31))
 
-    units.move_member(member, second, on=date(2026, 3, 3))
+    unit_members.move_member(member, second, on=date(2026, 3, 3))
     assert row(member, topic).unit_id == second.id
 
     path = tmp_path / "ds.csv"
@@ -160,7 +161,7 @@ def test_a_members_rows_follow_them_to_another_unit(setup, tmp_path):
     assert result.updated == 1 and row(member, topic).unit_id == third.id  # moved by a bulk UPDATE
     member_topics.assert_rebuild_the_same()
 
-    units.merge_unit(third, second)
+    unit_tree.merge_unit(third, second)
     assert row(member, topic).unit_id == second.id
     assert [services.completion_report(unit, topic, year).total.started for unit in (first, second, third)] == [
         0, 1, 0]
