@@ -126,7 +126,7 @@ def _connect_features() -> None:
     from contests import services as contests_services
     from contests import views as contests_views
     from lamtheo import review as lamtheo_review
-    from learning import services as learning_services
+    from learning import topics as learning_topics
     from quizzes import services as quizzes_services
     from reports import progress as reports_progress
     from units import member_accounts
@@ -139,7 +139,7 @@ def _connect_features() -> None:
         (signals.attempt_finished, reports_progress.on_attempt_finished),  # reports keep member_topics current
         (signals.attempt_finished, contests_services.on_attempt_finished),  # contests keep standings current
         (signals.members_moved, reports_progress.on_members_moved),
-        (signals.unit_created, learning_services.on_unit_created),  # a topic waits for its federation's unit
+        (signals.unit_created, learning_topics.on_unit_created),  # a topic waits for its federation's unit
         # Questions
         (signals.login_user, member_accounts.user_for_identifier),  # members log in by phone or card number
         (signals.unit_by_code, unit_tree.get_unit),

@@ -94,7 +94,7 @@ def build_contest(app, participants: int, *, seed: int = 2022, closed_round: boo
     from core.extensions import db
     from core.text import fold
     from learning import content, editing
-    from learning import services as learning
+    from learning import topics as learning_topics
     from learning.models import KIND_CONTEST
     from units import demo as units_demo
     from units import kinds as unit_kinds
@@ -109,7 +109,7 @@ def build_contest(app, participants: int, *, seed: int = 2022, closed_round: boo
         db.create_all()
         units_demo.seed()
         content.sync(ROOT / "content")
-        bank = editing.clone_topic(learning.get_topic(BANK_SOURCE, include_unpublished=True), contests_demo.BANK,
+        bank = editing.clone_topic(learning_topics.get_topic(BANK_SOURCE, include_unpublished=True), contests_demo.BANK,
                                    "Ngân hàng câu hỏi Cuộc thi 132 năm Ngày sinh Chủ tịch Hồ Chí Minh", 2022)
         bank.kind, bank.published = KIND_CONTEST, False
         province = unit_tree.get_unit(units_demo.PROVINCE)

@@ -40,8 +40,8 @@ def main() -> None:
     from app import create_app
     from core.clock import utcnow
     from core.extensions import db
-    from learning import content
-    from learning import services as learning
+    from learning import content, studying
+    from learning import topics as learning_topics
     from quizzes import services as quizzes
     from quizzes.models import Attempt, Quiz
     from units import demo as units_demo
@@ -57,7 +57,7 @@ def main() -> None:
         db.create_all()
         units_demo.seed()
         content.sync(Path(__file__).resolve().parent.parent / "content")
-        topic = learning.get_topic("chuyen-de-2022")
+        topic = learning_topics.get_topic("chuyen-de-2022")
         quiz = Quiz(topic=topic, title="Kiểm tra", question_count=5, time_limit_seconds=36000, pass_percent=0,
                     max_attempts=None, min_duration_seconds=0)
         db.session.add(quiz)
@@ -65,9 +65,9 @@ def main() -> None:
         member = unit_members.create_member(unit_tree.get_unit(codes[0]),
                                             unit_members.MemberData(full_name="Lò Thị Xuân"))
         member.user = User(username="thisinh", full_name="Lò Thị Xuân", password_hash="-")
-        for lesson in learning.published_lessons(topic):
-            learning.open_lesson(member, lesson, now=utcnow() - timedelta(hours=1))
-            learning.mark_studied(member, lesson)
+        for lesson in learning_topics.published_lessons(topic):
+            studying.open_lesson(member, lesson, now=utcnow() - timedelta(hours=1))
+            studying.mark_studied(member, lesson)
         attempt_id = quizzes.start_attempt(quiz, member.user, member).id
         db.session.commit()
         path = workdir / "members.xlsx"

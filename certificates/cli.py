@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 from certificates import services
 from certificates.models import Certificate
 from core.extensions import db
-from learning import services as learning
+from learning import topics as learning_topics
 from units import tree as unit_tree
 from units.models import Unit
 
@@ -32,7 +32,7 @@ def export_command(unit_code: str, topic_slug: str | None, out: Path):
     query = db.select(Certificate.id).join(Unit, Certificate.unit_id == Unit.id).where(
         unit_tree.in_subtree(unit)).order_by(Certificate.serial_number)
     if topic_slug:
-        topic = learning.get_topic(topic_slug, include_unpublished=True)
+        topic = learning_topics.get_topic(topic_slug, include_unpublished=True)
         if topic is None:
             click.echo(f"Không có chuyên đề “{topic_slug}”.", err=True)
             sys.exit(1)

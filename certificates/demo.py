@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from certificates import services
 from certificates.models import Issuer
 from core.extensions import db
-from learning import services as learning
+from learning import topics as learning_topics
 from quizzes.models import TopicCompletion
 from units import demo as units_demo
 from units import tree as unit_tree
@@ -23,7 +23,7 @@ def seed() -> list[str]:
             services.save_issuer(province, actor=None, body_lines=name, place=place,
                                  signer_title="TM. BAN THƯỜNG VỤ\nPHÓ CHỦ TỊCH", signer_name=signer,
                                  serial_suffix="GCN-LĐLĐ")
-    topic = learning.get_topic("chuyen-de-2022")
+    topic = learning_topics.get_topic("chuyen-de-2022")
     school = unit_tree.get_unit(units_demo.GRASSROOTS_OF_COSO)
     members = db.session.scalars(db.select(Member).where(Member.unit_id == school.id, Member.user_id.is_(None))
                                  .order_by(Member.id).limit(COMPLETED_BY)).all()

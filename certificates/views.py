@@ -27,7 +27,7 @@ from core.forms import flash_errors
 from core.params import requested_id, requested_page
 from core.permissions import ADMIN, OFFICER, can_manage_unit, ensure_unit_in_scope, roles_required
 from core.views import save
-from learning import services as learning
+from learning import topics as learning_topics
 from learning.models import Topic
 from units import members as unit_members
 from units import tree as unit_tree
@@ -50,7 +50,7 @@ def _cache() -> Path:
 def _topic_choices() -> list[SelectChoice]:
     """The published topics the officer's tree studies: another province's are not offered."""
     query = db.select(Topic).where(Topic.published)
-    scope = learning.topic_scope(current_user, None)
+    scope = learning_topics.topic_scope(current_user, None)
     topics = db.session.scalars((query if scope is None else query.where(scope)).order_by(Topic.year.desc(), Topic.id))
     return [SelectChoice(t.id, f"{t.kind_name} {t.year}: {t.title[:90]}") for t in topics]
 

@@ -11,7 +11,7 @@ from contests.models import Contest, Division, Participant, Round
 from core.clock import utcnow
 from core.extensions import db
 from learning import editing
-from learning import services as learning
+from learning import topics as learning_topics
 from learning.models import KIND_CONTEST, Topic
 from quizzes import services as quizzes
 from units import demo as units_demo
@@ -67,8 +67,8 @@ def seed() -> list[str]:
 
 
 def _bank(slug: str, source: str, week: int) -> Topic:
-    bank = learning.get_topic(slug, include_unpublished=True) or editing.clone_topic(
-        learning.get_topic(source, include_unpublished=True), slug,
+    bank = learning_topics.get_topic(slug, include_unpublished=True) or editing.clone_topic(
+        learning_topics.get_topic(source, include_unpublished=True), slug,
         f"Ngân hàng câu hỏi Cuộc thi 132 năm Ngày sinh Chủ tịch Hồ Chí Minh · tuần {week}", 2022)
     bank.kind, bank.published = KIND_CONTEST, False  # never listed or searched by members
     return bank

@@ -19,7 +19,7 @@ from core.clock import utcnow
 from core.extensions import db
 from core.text import clean_name
 from learning import editing
-from learning import services as learning
+from learning import topics as learning_topics
 from learning.models import KIND_CONTEST, Topic
 from quizzes import services as quizzes
 from quizzes.models import REVIEW_ANSWERS, REVIEW_SCORE
@@ -238,7 +238,7 @@ def bank_sources(user) -> list[Topic]:
     """Topics whose question bank a new contest may start from: those ``user`` may open. The copy
     can be played with its answers shown, so a draft or another province's topic is not one."""
     query = db.select(Topic).where(Topic.kind != KIND_CONTEST)
-    scope = learning.topic_scope(user, None)
+    scope = learning_topics.topic_scope(user, None)
     if scope is not None:
         query = query.where(Topic.published, scope)
     return list(db.session.scalars(query.order_by(Topic.year.desc(), Topic.title)))

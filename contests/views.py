@@ -12,7 +12,7 @@ from core.errors import refusal_json
 from core.extensions import db, limiter, person_or_address
 from core.markup import render_inline
 from core.views import save
-from learning import services as learning
+from learning import studying
 from quizzes import services as quizzes
 from quizzes.models import Attempt
 from units import members as unit_members
@@ -45,7 +45,7 @@ def attempt_extras(attempt: Attempt) -> dict | None:
     finished = [a for a in tries if not a.is_open]
     extras["contest_result"] = {
         "try_text": f"Lượt {attempt.number}" + (f"/{quiz.max_attempts}" if quiz.max_attempts else ""),
-        "duration": learning.wait_text(attempt.duration_seconds),
+        "duration": studying.wait_text(attempt.duration_seconds),
         "best": max(a.score or 0 for a in finished) if finished else None,
         "retry_number": len(tries) + 1
         if services.round_state(entry.round, utcnow()) == services.OPEN and not any(a.is_open for a in tries)

@@ -335,7 +335,7 @@ def stories_in_scope(user) -> list[Story]:
 
 
 def _scope_on(user, unit_alias):
-    """What units_services.in_scope(user) says, on an alias of the units table; None: everything."""
+    """What unit_tree.in_scope(user) says, on an alias of the units table; None: everything."""
     paths = scope_paths(user)
     if paths is None:
         return None

@@ -10,7 +10,8 @@ from core.permissions import ADMIN, OFFICER, can_manage_unit, ensure_unit_in_sco
 from core.tabular import XLSX_MIMETYPE, WorkbookWriter
 from core.uploads import import_upload
 from core.views import save
-from learning import services, study_sessions
+from learning import study_sessions
+from learning import topics as learning_topics
 from learning.forms import SessionForm, SessionImportForm
 from learning.models import SESSION_FORMS, StudySession, Topic
 from units import tree as unit_tree
@@ -93,7 +94,7 @@ def _filter_date(name: str):
 @staff_required
 def unit_sessions(code: str):
     unit = unit_tree.unit_in_scope_or_404(current_user, code)
-    topics = study_sessions.session_topics(services.topics_of_tree(unit))
+    topics = study_sessions.session_topics(learning_topics.topics_of_tree(unit))
     topic = next((t for t in topics if t.id == request.args.get("topic", type=int)), None)
     form = request.args.get("form") if request.args.get("form") in SESSION_FORMS else None
     date_from, date_to = _filter_date("from"), _filter_date("to")
@@ -112,7 +113,7 @@ def unit_sessions(code: str):
 @staff_required
 def new(code: str):
     unit = unit_tree.unit_in_scope_or_404(current_user, code)
-    topics = study_sessions.session_topics(services.topics_of_tree(unit))
+    topics = study_sessions.session_topics(learning_topics.topics_of_tree(unit))
     form = SessionForm(unit_code=unit.code, held_on=local_today())
     _prepare(form, topics)
     created = []
@@ -126,7 +127,7 @@ def new(code: str):
 @staff_required
 def edit(session_id: int):
     session = _session_or_404(session_id)
-    topics = study_sessions.session_topics(services.topics_of_tree(session.unit))
+    topics = study_sessions.session_topics(learning_topics.topics_of_tree(session.unit))
     if session.topic not in topics:
         topics.append(session.topic)  # an unpublished topic stays editable on its old sessions
     form = SessionForm(obj=session, unit_code=session.unit.code, topic=session.topic_id,
@@ -161,7 +162,7 @@ def import_sessions():
     elif request.method == "POST":
         flash_errors(form)
     return render_template("learning/sessions/import.html", form=form, result=result,
-                           topics=study_sessions.session_topics(services.topic_scope(current_user, None)),
+                           topics=study_sessions.session_topics(learning_topics.topic_scope(current_user, None)),
                            forms=SESSION_FORMS)
 
 
@@ -171,7 +172,7 @@ def import_template():
     workbook = WorkbookWriter()
     sheet = workbook.sheet("Buổi học tập", default_width=24, columns=len(study_sessions.TEMPLATE_HEADERS))
     sheet.append(study_sessions.TEMPLATE_HEADERS)
-    topics = study_sessions.session_topics(services.topic_scope(current_user, None))
+    topics = study_sessions.session_topics(learning_topics.topic_scope(current_user, None))
     example_topic = topics[0].slug if topics else "chuyen-de-2022"
     sheet.append(["CDCS-MAU", "15/03/2022", example_topic, "Trực tiếp", 34, "Hội nghị học tập tại hội trường"])
     sheet.append(["CDCS-MAU", "20/04/2022", example_topic, "Lồng ghép sinh hoạt định kỳ", 28, ""])

@@ -18,7 +18,7 @@ from accounts import services as accounts
 from accounts.models import User
 from certificates import services as certificates
 from core.extensions import db
-from learning import services as learning
+from learning import topics as learning_topics
 from learning.models import Lesson, LessonProgress, Question, StudySession, StudySessionMember
 from quizzes import services as quizzes
 from quizzes.models import SUBMITTED, Attempt, TopicCompletion
@@ -97,11 +97,11 @@ def _study(member: Member, lessons: list[Lesson], first_day: date, count: int, r
 
 
 def _seed_plan(plan: Plan, password_hash: str) -> str:
-    topic = learning.get_topic(plan.topic)
+    topic = learning_topics.get_topic(plan.topic)
     quiz = quizzes.final_quiz(topic) if topic else None
     if quiz is None:
         return ""
-    lessons = learning.published_lessons(topic)
+    lessons = learning_topics.published_lessons(topic)
     if db.session.scalar(db.select(LessonProgress.id).where(LessonProgress.lesson_id.in_([x.id for x in lessons]))
                          .limit(1)) is not None:
         return f"Kết quả học tập mẫu {plan.topic}: đã có."

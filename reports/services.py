@@ -77,7 +77,7 @@ from core import signals
 from core.clock import format_date
 from core.extensions import db
 from core.periods import Period, year_periods
-from learning import services as learning
+from learning import topics as learning_topics
 from learning.models import KIND_CONTEST, SESSION_FORMS, Lesson, LessonProgress, StudySession, StudySessionMember, Topic
 from quizzes.models import EXPIRED, PURPOSE_FINAL, SUBMITTED, Attempt, Quiz
 from reports.models import MemberTopic
@@ -89,7 +89,7 @@ def report_topics(unit: Unit) -> list[Topic]:
     """The topics a unit's report can be made for: published study topics (not contest banks)
     set for the unit's tree (above, at or below it: another province's are not), newest first."""
     return list(db.session.scalars(db.select(Topic).where(Topic.published, Topic.kind != KIND_CONTEST,
-                                                          learning.topics_of_tree(unit))
+                                                          learning_topics.topics_of_tree(unit))
                                    .order_by(Topic.year.desc(), Topic.due_on, Topic.id)))
 
 

@@ -87,7 +87,8 @@ def study_everything(member, topic) -> None:
     from datetime import timedelta
 
     from core.clock import utcnow
-    from learning import services as learning
-    for lesson in learning.published_lessons(topic):
-        learning.open_lesson(member, lesson, now=utcnow() - timedelta(hours=1))
-        learning.mark_studied(member, lesson)
+    from learning import studying
+    from learning import topics as learning_topics
+    for lesson in learning_topics.published_lessons(topic):
+        studying.open_lesson(member, lesson, now=utcnow() - timedelta(hours=1))
+        studying.mark_studied(member, lesson)

@@ -22,7 +22,8 @@ from lamtheo import plans as lamtheo_plans
 from lamtheo import review as lamtheo_review
 from lamtheo import stories
 from lamtheo.story_models import KIND_MODEL
-from learning import services as learning
+from learning import studying
+from learning import topics as learning_topics
 from learning.models import Question, StudySession
 from quizzes import services as quizzes
 from quizzes.models import Quiz
@@ -225,23 +226,23 @@ ONE_SHOT = {"headcounts.delete", "sessions.delete", "contest_admin.remove_divisi
 @pytest.fixture
 def samples(synced, world, app):
     """One of everything, in district A, owned by the member where it can be owned."""
-    topic = learning.get_topic("chuyen-de-2022")
-    learning.assign_topic(topic, world.province)
-    lesson = learning.published_lessons(topic)[0]
+    topic = learning_topics.get_topic("chuyen-de-2022")
+    learning_topics.assign_topic(topic, world.province)
+    lesson = learning_topics.published_lessons(topic)[0]
     question = db.session.scalars(db.select(Question).where(Question.topic_id == topic.id)).first()
     quiz = Quiz(topic=topic, title="Bài kiểm tra", question_count=5, time_limit_seconds=600, pass_percent=60,
                 max_attempts=None, min_duration_seconds=0)
     db.session.add(quiz)
     study_everything(world.member_a, topic)
-    for studied in learning.published_lessons(topic):
-        learning.mark_studied(world.member_a, studied)
+    for studied in learning_topics.published_lessons(topic):
+        studying.mark_studied(world.member_a, studied)
     attempt = quizzes.start_attempt(quiz, world.member_user, world.member_a)
     issuer = certificates.save_issuer(world.province, actor=world.admin, body_lines="Liên đoàn Lao động tỉnh Thử",
                                       place="Lai Châu", signer_title="TM. BAN THƯỜNG VỤ", signer_name="Đồng Thị Nghĩa",
                                       serial_suffix="GCN-LĐLĐ")
     certificate = certificates.issue_offline(world.member_a, topic, world.admin, "Học trực tiếp tại cơ sở")
 
-    bank = learning.get_topic("ket-luan-01-kl-tw")
+    bank = learning_topics.get_topic("ket-luan-01-kl-tw")
     contest = Contest(slug="thi-thu", title="Cuộc thi thử", organiser_unit=world.province,
                       audience_unit=world.province, bank=bank, published=True)
     db.session.add(contest)
