@@ -19,7 +19,7 @@ from core.uploads import import_upload
 from core.views import save
 from learning import content_check, editing, question_io, studying
 from learning import topics as learning_topics
-from learning.forms import (
+from learning.editor_forms import (
     ActionForm,
     AssignForm,
     CloneForm,

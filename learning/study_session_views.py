@@ -12,8 +12,8 @@ from core.uploads import import_upload
 from core.views import save
 from learning import study_sessions
 from learning import topics as learning_topics
-from learning.forms import SessionForm, SessionImportForm
 from learning.models import SESSION_FORMS, StudySession, Topic
+from learning.study_session_forms import SessionForm, SessionImportForm
 from units import tree as unit_tree
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
