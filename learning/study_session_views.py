@@ -16,7 +16,7 @@ from learning.models import SESSION_FORMS, StudySession, Topic
 from learning.study_session_forms import SessionForm, SessionImportForm
 from units import tree as unit_tree
 
-bp = Blueprint("sessions", __name__, url_prefix="/sessions")
+bp = Blueprint("study_sessions", __name__, url_prefix="/sessions")
 staff_required = roles_required(ADMIN, OFFICER)
 PER_PAGE = 50
 
@@ -63,7 +63,7 @@ def _save(form: SessionForm, topics: list[Topic], action) -> bool:
 
 
 def _form_page(form: SessionForm, unit, session: StudySession | None = None):
-    return render_template("learning/sessions/form.html", form=form, unit=unit, session=session,
+    return render_template("learning/study_sessions/form.html", form=form, unit=unit, session=session,
                            units=unit_tree.units_for_choice(current_user)[:500])
 
 
@@ -104,7 +104,7 @@ def unit_sessions(code: str):
     filters = {"topic": topic.id if topic else None, "form": form,
                "from": request.args.get("from") if date_from else None,
                "to": request.args.get("to") if date_to else None}
-    return render_template("learning/sessions/list.html", unit=unit, page=page, topics=topics, topic=topic,
+    return render_template("learning/study_sessions/list.html", unit=unit, page=page, topics=topics, topic=topic,
                            form_key=form, date_from=date_from, date_to=date_to, count=count,
                            attendances=attendances, filters=filters, session_forms=SESSION_FORMS)
 
@@ -161,7 +161,7 @@ def import_sessions():
             path, name, current_user, dry_run=form.dry_run.data), dry_run=form.dry_run.data)
     elif request.method == "POST":
         flash_errors(form)
-    return render_template("learning/sessions/import.html", form=form, result=result,
+    return render_template("learning/study_sessions/import.html", form=form, result=result,
                            topics=study_sessions.session_topics(learning_topics.topic_scope(current_user, None)),
                            forms=SESSION_FORMS)
 

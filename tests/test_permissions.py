@@ -105,13 +105,13 @@ TABLE = {
     "offline.marks": ("GET", "/offline/marks", LOGGED_IN),
     "offline.marks_state": ("GET", "/offline/marks.json", LOGGED_IN),
     "offline.send_marks": ("POST", "/offline/marks", {"member"}),  # marks are a member's own
-    "sessions.index": ("GET", "/sessions/", STAFF),
-    "sessions.unit_sessions": ("GET", "/sessions/GA", SCOPED),
-    "sessions.new": ("GET", "/sessions/GA/new", SCOPED),
-    "sessions.edit": ("GET", "/sessions/{s.session_id}/edit", SCOPED),
-    "sessions.delete": ("POST", "/sessions/{s.session_id}/delete", SCOPED),
-    "sessions.import_sessions": ("GET", "/sessions/import", STAFF),
-    "sessions.import_template": ("GET", "/sessions/import-template.xlsx", STAFF),
+    "study_sessions.index": ("GET", "/sessions/", STAFF),
+    "study_sessions.unit_sessions": ("GET", "/sessions/GA", SCOPED),
+    "study_sessions.new": ("GET", "/sessions/GA/new", SCOPED),
+    "study_sessions.edit": ("GET", "/sessions/{s.session_id}/edit", SCOPED),
+    "study_sessions.delete": ("POST", "/sessions/{s.session_id}/delete", SCOPED),
+    "study_sessions.import_sessions": ("GET", "/sessions/import", STAFF),
+    "study_sessions.import_template": ("GET", "/sessions/import-template.xlsx", STAFF),
 
     "editor.topics": ("GET", "/editor/", EDITORS),
     "editor.new_topic": ("GET", "/editor/new-topic", EDITORS),
@@ -219,7 +219,7 @@ TABLE = {
     "stories.feed": ("GET", "/guong-sang/feed.xml", EVERYONE),
 }
 # Deleting twice: the first person allowed deletes, the next finds nothing (404 is then right).
-ONE_SHOT = {"headcounts.delete", "sessions.delete", "contest_admin.remove_division", "api_tokens.revoke",
+ONE_SHOT = {"headcounts.delete", "study_sessions.delete", "contest_admin.remove_division", "api_tokens.revoke",
             "lamtheo.delete_commitment"}
 
 
