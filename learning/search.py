@@ -69,7 +69,7 @@ def _snippet(original: str, folded: str, terms: list[str], phrase: str, width: i
 
 def search(query: str, *, limit: int = 20, include_unpublished=False, scope=None) -> list[SearchHit]:
     """Lessons and questions matching every word of the query, diacritics ignored, best first,
-    in the topics ``scope`` allows (see `topic_scope`; None: every topic)."""
+    in the topics ``scope`` allows (see `learning.topics.topic_scope`; None: every topic)."""
     terms = _terms(query)
     if not terms:
         return []
