@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from contests.boards import cached
 from contests.models import Contest, Division, Entry, Participant
 from core.extensions import db
-from units import services as units
+from units import tree as unit_tree
 from units.models import Member, Unit
 
 
@@ -26,14 +26,14 @@ def collective(contest: Contest) -> dict[int, UnitFigures]:
     """Participants, attempts and members per unit, each rolled up over its whole subtree."""
     def compute():
         root = contest.audience_unit
-        units_in = {u.id: u for u in db.session.scalars(db.select(Unit).where(units.in_subtree(root)))}
+        units_in = {u.id: u for u in db.session.scalars(db.select(Unit).where(unit_tree.in_subtree(root)))}
         figures = {unit_id: UnitFigures(unit) for unit_id, unit in units_in.items()}
 
         def add(unit_id, field, amount):
             unit = units_in.get(unit_id)
             if unit is None:
                 return
-            for ancestor in units.path_ids(unit):
+            for ancestor in unit_tree.path_ids(unit):
                 if ancestor in figures:
                     setattr(figures[ancestor], field, getattr(figures[ancestor], field) + amount)
 

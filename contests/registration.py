@@ -16,7 +16,8 @@ from contests.services import ContestError
 from core.clock import utcnow
 from core.extensions import db
 from core.text import citizen_id_digits, clean_name, normalise_phone
-from units import services as units
+from units import members as unit_members
+from units import tree as unit_tree
 from units.models import Member, Unit
 
 
@@ -90,13 +91,13 @@ def register_guest(contest: Contest, data: Registration) -> tuple[object, Partic
         raise ContestError("Năm sinh không hợp lệ.")
     if db.session.scalars(db.select(Participant.id).filter_by(contest_id=contest.id, phone=phone)).first():
         raise ContestError("Số điện thoại này đã đăng ký dự thi cuộc thi này. Hãy đăng nhập để thi tiếp.")
-    if units.member_by_identifier(phone) is not None:
+    if unit_members.member_by_identifier(phone) is not None:
         raise ContestError("Số điện thoại này là của một đoàn viên: hãy đăng nhập bằng tài khoản đoàn viên.")
     if accounts.find_user(phone) is not None:
         raise ContestError("Số điện thoại này đã có tài khoản: hãy đăng nhập rồi bấm “Tham gia”.")
     unit = None
     if data.unit_code.strip():
-        unit = units.get_unit(data.unit_code)
+        unit = unit_tree.get_unit(data.unit_code)
         if unit is None or not unit.is_active:
             raise ContestError("Không có đơn vị với mã này.")
     elif not data.workplace.strip():

@@ -21,7 +21,7 @@ from core.permissions import ORGANISER, is_admin
 from learning.models import Topic
 from quizzes import services as quizzes
 from quizzes.models import REVIEW_SCORE, Attempt, Quiz
-from units import services as units
+from units import members as unit_members
 from units.models import Unit
 
 UPCOMING, OPEN, CLOSED = "upcoming", "open", "closed"
@@ -125,7 +125,7 @@ def contest_cards(now: datetime | None = None, *, user=None, viewer=None) -> lis
     contests = list(db.session.scalars(query.options(selectinload(Contest.rounds).joinedload(Round.quiz),
                                                      joinedload(Contest.organiser_unit),
                                                      joinedload(Contest.audience_unit))))
-    member = units.member_for_user(viewer) if getattr(viewer, "is_authenticated", False) else None
+    member = unit_members.member_for_user(viewer) if getattr(viewer, "is_authenticated", False) else None
     if member is not None:
         contests = [c for c in contests if member.unit.path.startswith(c.audience_unit.path)]
     return [(contest, headline(contest, now)) for contest in contests]
@@ -143,7 +143,8 @@ def navigation(user) -> dict:
 
 def only_a_contestant(user) -> bool:
     """An account made to take contests: no role, no member record, taking part in a contest."""
-    if not getattr(user, "is_authenticated", False) or user.role_names or units.member_for_user(user) is not None:
+    if (not getattr(user, "is_authenticated", False) or user.role_names
+            or unit_members.member_for_user(user) is not None):
         return False
     return db.session.scalar(db.select(Participant.id).where(Participant.user_id == user.id).limit(1)) is not None
 
