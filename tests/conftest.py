@@ -64,12 +64,15 @@ Rule._compile_builder = _shared_builder  # type: ignore[method-assign]
 
 _make_engine = SQLAlchemy._make_engine
 _engines: dict = {}
+_suite_databases: set[str] = set()  # database_url's: a test's own database (a backup's) is not shared
 
 
 def _shared_engine(self, bind_key, options, app):
     # One engine per database and options for the whole run, not one per test's app: SQLAlchemy keeps
     # the SQL it compiled per engine (per dialect), and compiling it anew in every test was ~15 % of
     # the suite's CPU. The app fixture still closes its connections after each test (dispose).
+    if make_url(options["url"]).render_as_string(hide_password=False) not in _suite_databases:
+        return _make_engine(self, bind_key, options, app)
     key = (bind_key, repr(sorted(options.items(), key=lambda item: item[0])))
     if key not in _engines:
         _engines[key] = _make_engine(self, bind_key, options, app)
@@ -130,6 +133,7 @@ def database_url(tmp_path_factory, worker_id):
 
 @pytest.fixture(scope="session")
 def _schema(database_url):
+    _suite_databases.add(make_url(database_url).render_as_string(hide_password=False))
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context():
         db.drop_all()
