@@ -13,6 +13,7 @@ import io
 import math
 import re
 import tempfile
+import weakref
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from html import escape
 from pathlib import Path
+from typing import BinaryIO, cast
 
 from openpyxl.styles import Alignment, Border, Font
 from openpyxl.styles.fonts import DEFAULT_FONT
@@ -345,13 +347,21 @@ def _element(style) -> str:
 
 class _Sink:
     """Where the zip is written: a stream without seek or tell, so zipfile writes each part's sizes
-    after its data and the bytes can leave as they come (``take``); a spooled file holds them meanwhile."""
+    after its data and the bytes can leave as they come (``take``). They wait in memory, or in a
+    temporary file past ``SPOOL_BYTES`` (a workbook saved whole), closed with the sink."""
 
     def __init__(self):
-        self._file = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (closed by close)
+        self._file: BinaryIO = io.BytesIO()
+        self._spilled = False
 
     def write(self, data) -> int:
-        return self._file.write(data)
+        written = self._file.write(data)
+        if not self._spilled and self._file.tell() > SPOOL_BYTES:
+            spilled = tempfile.TemporaryFile()  # noqa: SIM115 (closed with the sink, below)
+            spilled.write(cast(io.BytesIO, self._file).getvalue())
+            self._file, self._spilled = spilled, True
+            weakref.finalize(self, spilled.close)
+        return written
 
     def flush(self) -> None:
         pass
@@ -362,9 +372,6 @@ class _Sink:
         self._file.seek(0)
         self._file.truncate()
         return data
-
-    def close(self) -> None:
-        self._file.close()
 
 
 class SheetWriter:
@@ -404,6 +411,8 @@ class SheetWriter:
         for letter, value in zip(_letters(len(row)), row, strict=False):
             kind = type(value)
             if kind is str:
+                if not value:  # an empty cell, as openpyxl wrote it
+                    continue
                 if value.startswith(FORMULA_START):
                     value = "'" + value
                 cells.append(f'<c r="{letter}{number}" t="inlineStr"><is><t xml:space="preserve">'
@@ -420,11 +429,13 @@ class SheetWriter:
         style = 0
         if isinstance(value, StyledCell):
             value, style = value.value, value.style
-            if value is None:
+            if value is None or value == "":
                 return f'<c r="{reference}" s="{style}"/>' if style else ""
         kind = type(value)
         styled = f' s="{style}"' if style else ""
         if kind is str or isinstance(value, str):
+            if not value:
+                return ""
             value = neutralise(value)
             return (f'<c r="{reference}"{styled} t="inlineStr"><is><t xml:space="preserve">'
                     f'{_xml(value) if _SPECIAL.search(value) else value}</t></is></c>')
@@ -473,6 +484,10 @@ class WorkbookWriter:
         self._styles = _Styles()
         self._sheets: list[tuple[str, SheetWriter, int | None]] = []
         self._closed = False
+        self._open_streams: list = []  # the current sheet's
+        # A workbook left half written (an error, a download cancelled) closes its sheet before its zip,
+        # or zipfile would raise while the garbage is collected.
+        weakref.finalize(self, _abandon, self._zip, self._open_streams)
 
     def sheet(self, title: str, *, widths: dict[int, float] | None = None, default_width: float | None = None,
               columns: int = 0, freeze: str | None = None, print_title_row: int | None = None) -> SheetWriter:
@@ -503,6 +518,7 @@ class WorkbookWriter:
             '<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/>') + "</worksheet>"
         number = len(self._sheets) + 1
         stream = self._zip.open(f"xl/worksheets/sheet{number}.xml", "w")
+        self._open_streams[:] = [stream]
         stream.write("".join(head).encode())
         sheet = SheetWriter(self, number, stream, tail)
         self._sheets.append((title, sheet, print_title_row))
@@ -563,7 +579,6 @@ class WorkbookWriter:
         self.close()
         if data := self.take():
             yield data
-        self._sink.close()
 
     def save(self, out) -> None:
         for data in self.chunks():
@@ -574,6 +589,12 @@ class WorkbookWriter:
         self.save(buffer)
         buffer.seek(0)
         return buffer
+
+
+def _abandon(archive: zipfile.ZipFile, streams: list) -> None:
+    for stream in streams:
+        stream.close()
+    archive.close()
 
 
 _BAD_TITLE = re.compile(r"[\\*?:/\[\]]")
