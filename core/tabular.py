@@ -480,7 +480,8 @@ class WorkbookWriter:
 
     def __init__(self):
         self._sink = _Sink()
-        self._zip = zipfile.ZipFile(self._sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL)
+        self._zip = zipfile.ZipFile(cast(BinaryIO, self._sink), "w", compression=zipfile.ZIP_DEFLATED,
+                                    compresslevel=COMPRESS_LEVEL)
         self._styles = _Styles()
         self._sheets: list[tuple[str, SheetWriter, int | None]] = []
         self._closed = False
