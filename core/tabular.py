@@ -17,7 +17,7 @@ import weakref
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from html import escape
 from pathlib import Path
@@ -28,6 +28,7 @@ from openpyxl.styles.fonts import DEFAULT_FONT
 from openpyxl.styles.numbers import BUILTIN_FORMATS_REVERSE
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+from openpyxl.utils.datetime import to_excel
 from openpyxl.xml.functions import tostring
 
 from core.errors import Refusal
@@ -265,7 +266,6 @@ _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PACKAGE_RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-_EXCEL_EPOCH = datetime(1899, 12, 30)  # day 0 of Excel's 1900 date system, its leap-year bug included
 _SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f]")
 _ESCAPED = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}  # the other matches cannot be written in XML 1.0: dropped
 _LETTERS = [get_column_letter(index) for index in range(1, 703)]  # A … ZZ
@@ -280,6 +280,11 @@ def neutralise(value):
 
 def _xml(text: str) -> str:
     return _SPECIAL.sub(lambda match: _ESCAPED.get(match.group(), ""), text)
+
+
+def _number(value: float) -> str:
+    """16 significant digits, as openpyxl wrote them (and Excel keeps 15): the same values read back."""
+    return f"{value:.16g}"
 
 
 def _letters(count: int) -> list[str]:
@@ -442,20 +447,22 @@ class SheetWriter:
         if kind is bool:
             return f'<c r="{reference}"{styled} t="b"><v>{int(value)}</v></c>'
         if kind is int or kind is float or isinstance(value, (int, float, Decimal)):
-            if isinstance(value, float) and not math.isfinite(value):
-                raise ValueError(f"Không ghi được số {value} vào bảng tính.")
+            if isinstance(value, float):
+                if not math.isfinite(value):
+                    raise ValueError(f"Không ghi được số {value} vào bảng tính.")
+                value = _number(value)
             return f'<c r="{reference}"{styled}><v>{value}</v></c>'
         if isinstance(value, datetime):
             if value.tzinfo is not None:
                 raise TypeError("Excel không lưu múi giờ: hãy đổi sang giờ địa phương rồi bỏ tzinfo.")
-            serial = (value - _EXCEL_EPOCH) / timedelta(days=1)
+            serial = to_excel(value)  # openpyxl's own arithmetic: the same float, the same millisecond read back
             style = style or self._workbook._styles.index(None, None, None, DATETIME_FORMAT)
         elif isinstance(value, date):
-            serial = (value - _EXCEL_EPOCH.date()).days
+            serial = to_excel(value)
             style = style or self._workbook._styles.index(None, None, None, DATE_FORMAT)
         else:
             raise TypeError(f"Không ghi được giá trị kiểu {kind.__name__} vào bảng tính.")
-        return f'<c r="{reference}" s="{style}"><v>{serial}</v></c>'
+        return f'<c r="{reference}" s="{style}"><v>{_number(serial)}</v></c>'
 
     def _write_rows(self) -> None:
         self._stream.write("".join(self._rows).encode())

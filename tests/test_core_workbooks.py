@@ -147,3 +147,24 @@ def test_the_jury_workbook_is_streamed(app, formula_world):
     assert response.headers["Content-Disposition"].startswith("attachment; filename=\"ket-qua-")
     rows = list(load_workbook(io.BytesIO(response.data)).active.values)
     assert rows[1][0] == "Hạng" and rows[2][1] == "'" + FORMULA_NAME
+
+
+def test_the_writer_gives_back_what_openpyxl_wrote():
+    """Value for value what the openpyxl writer before it gave, read back: the jury's columns above all."""
+    from datetime import timedelta
+
+    from openpyxl import Workbook
+    rows = [[n, f"Người {n}", 1965 + n % 40, None, [None, 5, 123456][n % 3], n / 7, "" if n % 2 else "Có",
+             datetime(2026, 11, 30, 9, 22, 7) + timedelta(seconds=n * 3607, microseconds=n * 7919 % 10**6),
+             date(2022, 3, 31) + timedelta(days=n), n % 2 == 0] for n in range(2000)]
+    ours = WorkbookWriter()
+    sheet = ours.sheet("T")
+    theirs = Workbook(write_only=True)
+    reference = theirs.create_sheet("T")
+    for row in rows:
+        sheet.append(row)
+        reference.append(row)
+    buffer = io.BytesIO()
+    theirs.save(buffer)
+    read = [list(load_workbook(data).active.values) for data in (ours.to_buffer(), buffer)]
+    assert read[0] == read[1]
