@@ -31,7 +31,7 @@ from app import create_app
 from core.clock import utcnow
 from core.extensions import db
 from learning import content
-from learning import services as learning
+from learning import topics as learning_topics
 from learning.models import Topic
 from tests import factories
 from tests.chromium import CHROMIUM, LAUNCH_ARGS
@@ -180,7 +180,7 @@ def _sync_content():
 def _place_synced_topics():
     """What sync does besides writing rows: set each topic for its federation, if that unit exists."""
     for topic in db.session.scalars(db.select(Topic)):
-        learning.place_topic(topic)
+        learning_topics.place_topic(topic)
     db.session.commit()
 
 
