@@ -123,7 +123,8 @@ def main() -> None:
     from core.extensions import db
     from lamtheo import review
     from lamtheo.models import Review
-    from units import services as units
+    from units import kinds as unit_kinds
+    from units import tree as unit_tree
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url, "TESTING": True})
     try:
@@ -131,7 +132,7 @@ def main() -> None:
             start = time.perf_counter()
             if not args.skip_load:
                 db.create_all()
-                units.ensure_default_kinds()
+                unit_kinds.ensure_default_kinds()
                 db.session.commit()
                 params = {"districts": DISTRICTS, "grassroots": GRASSROOTS, "members": args.members, "year": YEAR}
                 for statement in LOAD:
@@ -146,7 +147,7 @@ def main() -> None:
             print(f"load: {time.perf_counter() - start:.1f} s; {counts[0]:,} members, {counts[1]:,} commitments, "
                   f"{counts[2]:,} units")
 
-            province = units.get_unit("P")
+            province = unit_tree.get_unit("P")
 
             def cpu() -> float:
                 """This process's CPU and its database server process's, not the parallel workers' (Linux)."""
@@ -182,7 +183,7 @@ def main() -> None:
             # The candidates alone, on subtrees of every size: the province walks members by name, the
             # others read the members with a commitment "đạt" (G32 is the largest union, G10000 a small one).
             for code in ("P", "D2", "G32", "G10000"):
-                opened = Review(unit=units.get_unit(code), year=YEAR, kind=review.REVIEW_MIDTERM, title="Sơ kết")
+                opened = Review(unit=unit_tree.get_unit(code), year=YEAR, kind=review.REVIEW_MIDTERM, title="Sơ kết")
                 db.session.add(opened)
                 db.session.flush()
                 line, found = timed(lambda opened=opened: review.candidates(opened), args.repeat, cpu)
@@ -208,7 +209,8 @@ def main() -> None:
 
                 explained = [("app", next(s for s in statements_of(app_figures) if "lamtheo_commitments" in s[0]))]
                 for code in ("P", "G10000"):
-                    opened = Review(unit=units.get_unit(code), year=YEAR, kind=review.REVIEW_MIDTERM, title="Sơ kết")
+                    opened = Review(unit=unit_tree.get_unit(code), year=YEAR, kind=review.REVIEW_MIDTERM,
+                                    title="Sơ kết")
                     db.session.add(opened)
                     db.session.flush()
                     run = statements_of(lambda opened=opened: review.candidates(opened))

@@ -10,7 +10,8 @@ from core.permissions import ADMIN, OFFICER, ensure_unit_in_scope, roles_require
 from core.views import save
 from lamtheo import commitments, plans, review
 from lamtheo.models import RESULT_NAMES, REVIEW_NAMES, Commitment, Plan, Review, Suggestion
-from units import services as units
+from units import members as unit_members
+from units import tree as unit_tree
 from units.models import Member, Unit
 
 bp = Blueprint("lamtheo", __name__, url_prefix="/lam-theo")
@@ -25,7 +26,7 @@ def _year(default: int | None = None) -> int:
 
 
 def _own_member() -> Member:
-    member = units.member_for_user(current_user)
+    member = unit_members.member_for_user(current_user)
     if member is None:
         abort(403)
     return member
@@ -44,7 +45,7 @@ def _scope_units() -> list[Unit]:
 @login_required
 def index():
     year = local_today().year
-    member = units.member_for_user(current_user)
+    member = unit_members.member_for_user(current_user)
     return render_template(
         "lamtheo/index.html", year=year, member=member,
         commitments=commitments.of_member(member, year) if member else [],
@@ -98,7 +99,7 @@ def assess(commitment_id: int):
 @bp.get("/units/<code>")
 @staff_required
 def unit(code: str):
-    unit = units.unit_in_scope_or_404(current_user, code)
+    unit = unit_tree.unit_in_scope_or_404(current_user, code)
     year = _year()
     today = local_today()
     figured = review.figures(unit, year, today=today)
@@ -114,7 +115,7 @@ def unit(code: str):
 @bp.route("/units/<code>/plan", methods=["GET", "POST"])
 @staff_required
 def plan(code: str):
-    unit = units.unit_in_scope_or_404(current_user, code)
+    unit = unit_tree.unit_in_scope_or_404(current_user, code)
     is_term = request.values.get("term") == "1"
     year = plans.TERM_START if is_term else _year()
     existing = plans.get_plan(unit, year, is_term)
@@ -148,7 +149,7 @@ def plan(code: str):
 @bp.get("/units/<code>/plan/file")
 @staff_required
 def plan_file(code: str):
-    unit = units.unit_in_scope_or_404(current_user, code)
+    unit = unit_tree.unit_in_scope_or_404(current_user, code)
     is_term = request.args.get("term") == "1"
     found = plans.get_plan(unit, plans.TERM_START if is_term else _year(), is_term)
     path = plans.file_path(found) if found else None
@@ -162,7 +163,7 @@ def plan_file(code: str):
 @bp.route("/units/<code>/commitments", methods=["GET", "POST"])
 @staff_required
 def unit_commitments(code: str):
-    unit = units.unit_in_scope_or_404(current_user, code)
+    unit = unit_tree.unit_in_scope_or_404(current_user, code)
     year = _year()
     if request.method == "POST":
         decisions = {}
@@ -182,7 +183,7 @@ def unit_commitments(code: str):
 @bp.post("/units/<code>/suggestions")
 @staff_required
 def add_suggestion(code: str):
-    unit = units.unit_in_scope_or_404(current_user, code)
+    unit = unit_tree.unit_in_scope_or_404(current_user, code)
     year = _year()
     save(lambda: commitments.add_suggestion(unit, year, request.form.get("text", ""), current_user),
          "Đã đăng gợi ý cho đoàn viên.")
@@ -192,7 +193,7 @@ def add_suggestion(code: str):
 @bp.post("/units/<code>/reviews")
 @staff_required
 def open_review(code: str):
-    unit = units.unit_in_scope_or_404(current_user, code)
+    unit = unit_tree.unit_in_scope_or_404(current_user, code)
     year = request.form.get("year", type=int) or 0
     opened = save(lambda: review.open_review(unit, year, request.form.get("kind", ""), current_user))
     if not opened:
