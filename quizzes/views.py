@@ -82,10 +82,9 @@ def attempt(attempt_id: int):
     one_per_page = attempt.quiz.one_per_page and request.args.get("view") != "all" \
         or request.args.get("view") == "one"
     index = min(max(request.args.get("q", 1, type=int), 1), len(questions)) - 1
-    shown = [(index, questions[index])] if one_per_page else list(enumerate(questions))
     unanswered = sum(1 for q in questions if not answers.get(q["key"]))
     return render_template("quizzes/attempt.html", attempt=attempt, quiz=attempt.quiz, questions=questions,
-                           shown=shown, index=index, one_per_page=one_per_page, answers=answers,
+                           index=index, one_per_page=one_per_page, answers=answers,
                            submit_question=submit_question(unanswered),
                            remaining=services.remaining_seconds(attempt), extras=_extras(attempt))
 
