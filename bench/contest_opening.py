@@ -129,7 +129,7 @@ def build_contest(app, participants: int, *, seed: int = 2022, closed_round: boo
         if closed_round:
             rounds.append(contests.add_round(contest, 1, now - timedelta(days=8), now - timedelta(days=1)))
         # One question a screen, the default: the page holds all twenty and quiz.js pages through them,
-        # so a contestant loads it once, as with every question on one page (--all-on-one-page).
+        # so a contestant loads it once, as with every question on one page.
         contest_round = contests.add_round(contest, len(rounds) + 1, now - timedelta(minutes=5),
                                            now + timedelta(days=6), one_per_page=one_per_page)
         rounds.append(contest_round)

@@ -14,11 +14,12 @@ from typing import cast
 
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import CursorResult, func, literal, update
+from sqlalchemy import CursorResult, Executable, Integer, String, bindparam, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from accounts import services as accounts
 from accounts.models import User
 from core import signals
 from core.clock import utcnow
@@ -368,11 +369,11 @@ def _keys_of(attempt_id: int, user_id: int) -> PaperKeys | None:
     return None if attempt is None else remember_keys(cast(Attempt, attempt))  # a row with what it reads
 
 
-def quick_save(attempt_id: int, user_id: int, session_alive, key: str, picked_keys: list[str], *,
+def quick_save(attempt_id: int, user_id: int, session_token: str, key: str, picked_keys: list[str], *,
                now: datetime | None = None) -> int | None:
-    """Save one question as `save_public_answer` would, for the person `user_id` whose session is
-    still valid when the SQL `session_alive` holds; the seconds left, or None when the save has to go
-    the long way. The caller commits."""
+    """Save one question as `save_public_answer` would, for the person the signed session names
+    (`accounts.services.session_identity`); the seconds left, or None when the save has to go the
+    long way. The caller commits."""
     now = now or utcnow()
     keys = _keys_of(attempt_id, user_id)
     found = keys.questions.get(key) if keys is not None else None
@@ -381,19 +382,39 @@ def quick_save(attempt_id: int, user_id: int, session_alive, key: str, picked_ke
     question_id, kind, by_key = found
     if not set(picked_keys) <= set(by_key) or (kind != MULTIPLE and len(set(picked_keys)) > 1):
         return None
-    picked = sorted({by_key[k] for k in picked_keys})
-    owned = db.select(Attempt.id).where(
-        Attempt.id == attempt_id, Attempt.user_id == user_id, Attempt.status == IN_PROGRESS,
-        Attempt.started_at == keys.started_at, Attempt.deadline == keys.deadline, session_alive).exists()
-    values = db.select(literal(attempt_id), literal(question_id), literal(picked, Answer.choice_ids.type),
-                       literal(now, Answer.saved_at.type)).where(owned)
-    statement = insert_or_merge(Answer).from_select(["attempt_id", "question_id", "choice_ids", "saved_at"], values)
-    statement = statement.on_conflict_do_update(index_elements=["attempt_id", "question_id"],
-                                                set_={"choice_ids": statement.excluded.choice_ids,
-                                                      "saved_at": statement.excluded.saved_at})
-    if db.session.execute(statement.returning(Answer.id)).first() is None:  # the guard held no row
+    saved = db.session.connection().execute(_quick_save_statement(), {
+        "attempt_id": attempt_id, "question_id": question_id, "choice_ids": sorted({by_key[k] for k in picked_keys}),
+        "saved_at": now, "user_id": user_id, "session_token": session_token,
+        "started_at": keys.started_at, "deadline": keys.deadline}).first()
+    if saved is None:  # the guard held no row
         return None
     return max(0, int((keys.deadline - now).total_seconds()))
+
+
+_quick_save_statements: dict[str, Executable] = {}
+
+
+def _quick_save_statement() -> Executable:
+    # Built once per database kind: building it is most of the CPU such a save would otherwise cost.
+    dialect = db.session.get_bind().dialect.name
+    if dialect not in _quick_save_statements:
+        attempt_id = bindparam("attempt_id", type_=Integer)
+        user_id = bindparam("user_id", type_=Integer)
+        owned = db.select(Attempt.id).where(
+            Attempt.id == attempt_id, Attempt.user_id == user_id, Attempt.status == IN_PROGRESS,
+            Attempt.started_at == bindparam("started_at", type_=Attempt.started_at.type),
+            Attempt.deadline == bindparam("deadline", type_=Attempt.deadline.type),
+            accounts.session_still_valid(user_id, bindparam("session_token", type_=String))).exists()
+        values = db.select(attempt_id, bindparam("question_id", type_=Integer),
+                           bindparam("choice_ids", type_=Answer.choice_ids.type),
+                           bindparam("saved_at", type_=Answer.saved_at.type)).where(owned)
+        statement = insert_or_merge(Answer).from_select(["attempt_id", "question_id", "choice_ids", "saved_at"],
+                                                        values)
+        _quick_save_statements[dialect] = statement.on_conflict_do_update(
+            index_elements=["attempt_id", "question_id"],
+            set_={"choice_ids": statement.excluded.choice_ids, "saved_at": statement.excluded.saved_at},
+        ).returning(Answer.id)
+    return _quick_save_statements[dialect]
 
 
 def saved_answers(attempt: Attempt) -> dict[int, list[int]]:

@@ -118,8 +118,7 @@ def _quick_save(attempt_id: int) -> int | None:
     keys = request.form.getlist("question_id")
     if identity is None or len(keys) != 1:
         return None
-    return services.quick_save(attempt_id, identity[0], accounts.session_still_valid(*identity), keys[0],
-                               request.form.getlist(f"choice-{keys[0]}"))
+    return services.quick_save(attempt_id, *identity, keys[0], request.form.getlist(f"choice-{keys[0]}"))
 
 
 @login_required
