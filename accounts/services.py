@@ -6,6 +6,7 @@ import unicodedata
 from pathlib import Path
 
 from flask import current_app, has_request_context, request
+from sqlalchemy import ColumnElement, Exists
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from accounts.models import Role, User
@@ -211,7 +212,7 @@ def session_identity() -> tuple[int, str] | None:
     return int(ident), token
 
 
-def session_still_valid(user_id: int, token: str):
+def session_still_valid(user_id: int | ColumnElement[int], token: str | ColumnElement[str]) -> Exists:
     """SQL that holds when the account `session_identity` named may still act as `load_user` and the
     password hook would let it: enabled, the same session token, no new password owed."""
     return db.select(User.id).where(User.id == user_id, User.session_token == token, User.is_enabled,
