@@ -4,13 +4,12 @@
 
 On a fresh SQLite database with the demo data, issues ``count`` completion certificates
 to members of one grassroots union (long Vietnamese names included), then renders 200 of
-them (each a different holder) with today's renderer (fonts cut down to Vietnamese) and
-with the one before it (the whole font files,
-no line counts kept from one document to the next),
-interleaved in one run, checks that both give the same bytes, and prints the median and
-p95 of each, wall clock and CPU. Then the time and peak memory to write the unit's zip
-through the same streaming code the web download and `flask certificates export` use:
-once drawing every PDF, once reading them from the cache.
+them (each a different holder) with today's renderer (the embedded fonts keep their stored
+bounding boxes) and with the one before it (the boxes recomputed from every glyph's outline),
+interleaved in one run, checks that both draw the same (page, glyph outlines and widths: only
+the fonts' stored figures differ), and prints the median and p95 of each, wall clock and CPU.
+Then the time and peak memory to write the unit's zip through the same streaming code the web
+download and `flask certificates export` use: once drawing every PDF, once reading them from the cache.
 """
 import argparse
 import os
@@ -41,9 +40,9 @@ def main() -> None:
     from certificates import services
     from certificates.models import Certificate
     from core.extensions import db
-    from learning import services as learning
+    from learning import topics as learning_topics
     from quizzes.models import TopicCompletion
-    from units import services as units
+    from units import tree as unit_tree
     from units.models import Member
 
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
@@ -51,8 +50,8 @@ def main() -> None:
         db.create_all()
         seeding = app.test_cli_runner().invoke(args=["seed-demo", "--force"])
         assert seeding.exit_code == 0, seeding.output
-        unit = units.get_unit("CDCS-MT-PAVESU")  # the longest unit name of the demo
-        topic = learning.get_topic("chuyen-de-2022")
+        unit = unit_tree.get_unit("CDCS-MT-PAVESU")  # the longest unit name of the demo
+        topic = learning_topics.get_topic("chuyen-de-2022")
         start = datetime(2022, 3, 1, 2, 0)
         for n in range(args.count):
             member = Member(unit_id=unit.id, full_name=f"Hoàng Thị Phương Thảo Nguyễn Ngọc Diễm {n:04d}",
@@ -75,23 +74,24 @@ def main() -> None:
         samples = [services.content(db.session.get(Certificate, id_), "https://hoctap.example.vn")
                    for id_ in ids[:200]]
         pdf.render_pdf(samples[0])  # the cut-down fonts are made once per process (not timed)
-        timings = {"before: whole fonts": ([], []), "after: fonts cut to Vietnamese": ([], [])}
+        from tests.test_certificates_pdf import drawing
+        before, after = "before: fonts' bounds recomputed", "after: fonts' stored bounds kept"
+        timings = {before: ([], []), after: ([], [])}
         for n, sample in enumerate(samples):
-            runs = [("before: whole fonts", True), ("after: fonts cut to Vietnamese", False)]
-            outputs = []
-            for label, whole in (runs if n % 2 else runs[::-1]):
-                if whole:
-                    pdf._line_counts.clear()  # the renderer before kept line counts for one document only
+            runs = [(before, True), (after, False)]
+            outputs = {}
+            for label, recomputed in (runs if n % 2 else runs[::-1]):
                 wall, cpu = time.perf_counter(), time.process_time()
-                outputs.append(pdf.render_pdf(sample, whole_fonts=whole))
+                outputs[label] = pdf.render_pdf(sample, bounds_recomputed=recomputed)
                 timings[label][0].append((time.perf_counter() - wall) * 1000)
                 timings[label][1].append((time.process_time() - cpu) * 1000)
-            assert outputs[0] == outputs[1], f"different bytes for certificate {n}"
+            assert drawing(outputs[before]) == drawing(outputs[after]), f"certificate {n} is drawn differently"
         for label, (wall, cpu) in timings.items():
             print(f"one certificate, {label}: median {statistics.median(wall):.1f} ms "
                   f"(CPU {statistics.median(cpu):.1f} ms), p95 {statistics.quantiles(wall, n=20)[-1]:.1f} ms "
                   f"(CPU {statistics.quantiles(cpu, n=20)[-1]:.1f} ms)")
-        print(f"{len(samples)} certificates, the same bytes from both; {len(outputs[0]) / 1024:.1f} KB the last")
+        print(f"{len(samples)} certificates, the same drawing from both; the last "
+              f"{len(outputs[before]) / 1024:.1f} KB before, {len(outputs[after]) / 1024:.1f} KB after")
 
         cache = workdir / "cache"
         for label in ("first zip, every PDF drawn", "second zip, PDFs from the cache"):

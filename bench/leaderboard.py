@@ -248,7 +248,7 @@ def measure(app, info: dict, repeat: int) -> list[tuple]:
                  lambda: services.set_actual_figure(week1, 104321, None)),
                 ("jury ranking week 1, streamed from the standings (after)",
                  lambda: sum(1 for _ in services.jury_rows(week1))),
-                ("jury workbook week 1 (after)", lambda: services.jury_workbook(week1)),
+                ("jury workbook week 1 (after)", lambda: sum(map(len, services.jury_workbook(week1)))),
                 ("prizes planned for week 1, 11 a division (from the standings)",
                  lambda: prizes.plan(contest, week1, {d.id: prizes.DEFAULT_COUNTS for d in contest.divisions}))]
         for label, call in jury:

@@ -114,15 +114,17 @@ def vietnamese_date_line(place: str, day: datetime.date) -> str:
     return f"{place}, ngày {day.day} tháng {day.month} năm {day.year}"
 
 
-def render_pdf(content: CertificateContent, *, whole_fonts: bool = False) -> bytes:
+def render_pdf(content: CertificateContent, *, whole_fonts: bool = False, bounds_recomputed: bool = False) -> bytes:
     """The certificate as a one-page PDF. Same content, same bytes, in any process.
 
     Text within `VIETNAMESE_REPERTOIRE` is drawn from fonts cut down to it, which fpdf2 reads
     six times faster and subsets faster; the PDF is byte for byte the one the whole fonts give
-    (`whole_fonts=True`, used for other text and to compare).
+    (`whole_fonts=True`, used for other text and to compare). `bounds_recomputed=True` draws it
+    as before December 2026, for the benchmark's comparison: the same page and glyphs, the
+    embedded fonts' bounding boxes recomputed from their outlines at a third of the time.
     """
     font_dir = FONT_DIR if whole_fonts or not _within_repertoire(content) else _reduced_font_dir()
-    return _Renderer(content, font_dir).render()
+    return _Renderer(content, font_dir, bounds_recomputed).render()
 
 
 # Lines a text takes, kept across documents: (style, size, width, text, wrap mode) -> count.
@@ -136,9 +138,9 @@ _Paragraph = tuple[str, str, float]
 
 
 class _Renderer:
-    def __init__(self, content: CertificateContent, font_dir: Path) -> None:
+    def __init__(self, content: CertificateContent, font_dir: Path, bounds_recomputed: bool = False) -> None:
         self.content = content
-        self.pdf = _new_document(content, font_dir)
+        self.pdf = _new_document(content, font_dir, bounds_recomputed)
         self._line_counts: dict[tuple, int] = {}
 
     def render(self) -> bytes:
@@ -373,7 +375,7 @@ def close_fonts(pdf: FPDF) -> None:
             ttfont.close()
 
 
-def _new_document(content: CertificateContent, font_dir: Path) -> FPDF:
+def _new_document(content: CertificateContent, font_dir: Path, bounds_recomputed: bool) -> FPDF:
     pdf = FPDF(orientation="L", unit="mm", format="A4")
     pdf.set_auto_page_break(False)  # one page, always: the layout decides where text goes
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
@@ -383,6 +385,12 @@ def _new_document(content: CertificateContent, font_dir: Path) -> FPDF:
     # documents. Subsetting keeps the PDF small (about 45 KB with three faces).
     for style, filename in FONT_FILES.items():
         pdf.add_font(FONT_FAMILY, style, font_dir / filename)
+    if not bounds_recomputed:
+        # fontTools would decode and re-encode every glyph of each subset only to recompute bounding
+        # boxes and maximum counts the font already holds: a third of a certificate's time. The
+        # embedded fonts keep the stored figures (the whole fonts' own); outlines and widths are the same.
+        for font in pdf.fonts.values():
+            cast(TTFFont, font).ttfont.recalcBBoxes = False
     pdf.set_title(_clean(f"Giấy chứng nhận {content.code}"))
     if content.issuer_lines:
         pdf.set_author(_clean(content.issuer_lines[0]))

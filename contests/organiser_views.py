@@ -2,7 +2,18 @@
 import io
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
@@ -14,6 +25,7 @@ from core.clock import utcnow
 from core.extensions import db
 from core.forms import flash_errors
 from core.markup import slug_within
+from core.tabular import XLSX_MIMETYPE
 from core.text import normalise_phone
 from core.views import save
 from quizzes.forms import format_local_moment, parse_local_moment
@@ -224,9 +236,15 @@ def organise_action(slug: str, action: str):
 def round_results(slug: str, number: int):
     contest = _organised_or_403(slug)
     contest_round = services.get_round(contest, number) or abort(404)
-    return send_file(services.jury_workbook(contest_round), as_attachment=True,
-                     download_name=f"ket-qua-{contest.slug}-tuan-{number}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    chunks = services.jury_workbook(contest_round)
+    first = next(chunks)  # the ranking's query has run: a failure up to here is an ordinary error page
+
+    def streamed():
+        yield first
+        yield from chunks
+    return Response(stream_with_context(streamed()), mimetype=XLSX_MIMETYPE, headers={
+        "Content-Disposition": f'attachment; filename="ket-qua-{contest.slug}-tuan-{number}.xlsx"',
+        "Cache-Control": "no-store"})
 
 
 # -- prizes --------------------------------------------------------------------------------

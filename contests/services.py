@@ -3,7 +3,6 @@
 Flush only: views and commands commit.
 """
 import hashlib
-import io
 import threading
 import time
 from collections.abc import Iterator
@@ -39,7 +38,8 @@ from core.text import citizen_id_digits, clean_name, normalise_phone
 from learning.models import Topic
 from quizzes import services as quizzes
 from quizzes.models import IN_PROGRESS, REVIEW_SCORE, Attempt, Quiz
-from units import services as units
+from units import members as unit_members
+from units import tree as unit_tree
 from units.models import Member, Unit
 
 UPCOMING, OPEN, CLOSED = "upcoming", "open", "closed"
@@ -144,7 +144,7 @@ def contest_cards(now: datetime | None = None, *, user=None, viewer=None) -> lis
     contests = list(db.session.scalars(query.options(selectinload(Contest.rounds).joinedload(Round.quiz),
                                                      joinedload(Contest.organiser_unit),
                                                      joinedload(Contest.audience_unit))))
-    member = units.member_for_user(viewer) if getattr(viewer, "is_authenticated", False) else None
+    member = unit_members.member_for_user(viewer) if getattr(viewer, "is_authenticated", False) else None
     if member is not None:
         contests = [c for c in contests if member.unit.path.startswith(c.audience_unit.path)]
     return [(contest, headline(contest, now)) for contest in contests]
@@ -162,7 +162,8 @@ def navigation(user) -> dict:
 
 def only_a_contestant(user) -> bool:
     """An account made to take contests: no role, no member record, taking part in a contest."""
-    if not getattr(user, "is_authenticated", False) or user.role_names or units.member_for_user(user) is not None:
+    if (not getattr(user, "is_authenticated", False) or user.role_names
+            or unit_members.member_for_user(user) is not None):
         return False
     return db.session.scalar(db.select(Participant.id).where(Participant.user_id == user.id).limit(1)) is not None
 
@@ -283,13 +284,13 @@ def register_guest(contest: Contest, data: Registration) -> tuple[object, Partic
         raise ContestError("Năm sinh không hợp lệ.")
     if db.session.scalars(db.select(Participant.id).filter_by(contest_id=contest.id, phone=phone)).first():
         raise ContestError("Số điện thoại này đã đăng ký dự thi cuộc thi này. Hãy đăng nhập để thi tiếp.")
-    if units.member_by_identifier(phone) is not None:
+    if unit_members.member_by_identifier(phone) is not None:
         raise ContestError("Số điện thoại này là của một đoàn viên: hãy đăng nhập bằng tài khoản đoàn viên.")
     if accounts.find_user(phone) is not None:
         raise ContestError("Số điện thoại này đã có tài khoản: hãy đăng nhập rồi bấm “Tham gia”.")
     unit = None
     if data.unit_code.strip():
-        unit = units.get_unit(data.unit_code)
+        unit = unit_tree.get_unit(data.unit_code)
         if unit is None or not unit.is_active:
             raise ContestError("Không có đơn vị với mã này.")
     elif not data.workplace.strip():
@@ -772,6 +773,10 @@ def jury_rows(contest_round: Round) -> Iterator[JuryRow]:
              .order_by(*_in_order(contest.tie_break, line.score, line.prediction_error, line.duration_seconds,
                                   line.finished_at, line.attempt_id))
              .execution_options(yield_per=1000))
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Planned for a cursor, the query would fetch each line's person and attempt by index, 100,000
+        # random reads; planned for every row, it hashes and sorts them: 2-3 times faster to the last row.
+        db.session.execute(text("SET LOCAL cursor_tuple_fraction = 1"))
     for place, (name, birth_year, phone, where, division, participant_id, attempt_id, score, prediction, duration,
                 finished_at, short) in enumerate(db.session.execute(query), start=1):
         yield JuryRow(place, name, birth_year, phone, where, division or "",
@@ -783,18 +788,21 @@ JURY_HEADERS = ["Hạng", "Họ và tên", "Năm sinh", "Số điện thoại", 
                 "Dự đoán", "Sai lệch dự đoán", "Thời gian làm bài (giây)", "Nộp lúc", "Làm quá nhanh"]
 
 
-def jury_workbook(contest_round: Round) -> io.BytesIO:
-    """The round's results as .xlsx for the jury (full data), written row by row."""
+def jury_workbook(contest_round: Round) -> Iterator[bytes]:
+    """The round's results as .xlsx for the jury (full data), its bytes given as the rows are read: the
+    first chunk once the ranking's query has run, then one every thousand rows."""
     workbook = WorkbookWriter()
     sheet = workbook.sheet(f"Tuần {contest_round.number}")
     sheet.append([f"{contest_round.contest.title} · tuần {contest_round.number}"])
     sheet.append(JURY_HEADERS)
-    for row in jury_rows(contest_round):
+    for count, row in enumerate(jury_rows(contest_round)):
+        if count % 1000 == 1:
+            yield workbook.take()
         sheet.append([row.place, row.full_name, row.birth_year, row.phone, row.unit_or_workplace, row.division,
                       row.result.score,
                       row.result.prediction, row.prediction_error, row.result.duration_seconds,
                       to_local(row.result.finished_at).replace(tzinfo=None), "Có" if row.flagged_short else ""])
-    return workbook.to_buffer()
+    yield from workbook.chunks()
 
 
 # -- collective results ------------------------------------------------------------------
@@ -815,14 +823,14 @@ def collective(contest: Contest) -> dict[int, UnitFigures]:
     """Participants, attempts and members per unit, each rolled up over its whole subtree."""
     def compute():
         root = contest.audience_unit
-        units_in = {u.id: u for u in db.session.scalars(db.select(Unit).where(units.in_subtree(root)))}
+        units_in = {u.id: u for u in db.session.scalars(db.select(Unit).where(unit_tree.in_subtree(root)))}
         figures = {unit_id: UnitFigures(unit) for unit_id, unit in units_in.items()}
 
         def add(unit_id, field, amount):
             unit = units_in.get(unit_id)
             if unit is None:
                 return
-            for ancestor in units.path_ids(unit):
+            for ancestor in unit_tree.path_ids(unit):
                 if ancestor in figures:
                     setattr(figures[ancestor], field, getattr(figures[ancestor], field) + amount)
 
