@@ -69,7 +69,7 @@ def test_a_guest_registers_takes_a_round_and_later_sees_the_board_and_answers(sy
 def test_a_round_pages_through_its_questions_without_a_request_and_without_javascript_too(
         synced, app, live_url, page, browser):
     province = make_unit("LDLD-LC", kind="province", name="Liên đoàn Lao động tỉnh Lai Châu")
-    bank = editing.clone_topic(learning.get_topic("ket-luan-01-kl-tw"), "ngan-hang", "Ngân hàng thi", 2022)
+    bank = editing.clone_topic(learning_topics.get_topic("ket-luan-01-kl-tw"), "ngan-hang", "Ngân hàng thi", 2022)
     contest = Contest(slug="thi-132-nam", title="Cuộc thi tìm hiểu 132 năm Ngày sinh Chủ tịch Hồ Chí Minh",
                       organiser_unit=province, audience_unit=province, bank=bank, published=True,
                       open_to_public=True)
