@@ -53,6 +53,8 @@ class QuizError(Refusal):
 
 
 class TooLate(QuizError):
+    keeps_changes = True  # the attempt has been closed and graded
+
     def __init__(self):
         super().__init__("Đã hết giờ làm bài: câu trả lời này đến sau khi bài đã đóng nên không được ghi nhận. "
                          "Các câu đã lưu trước đó vẫn được chấm.")

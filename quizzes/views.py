@@ -127,22 +127,20 @@ def _answer(attempt_id: int):
         return to_password
     attempt = _attempt_or_404(attempt_id)
     now = utcnow()
-    try:
+
+    def save_page() -> int:
         question_keys = request.form.getlist("question_id")
         if not question_keys:
             raise services.QuizError("Thiếu câu hỏi.")
         for key in question_keys:
             services.save_public_answer(attempt, key, request.form.getlist(f"choice-{key}"), now=now)
-    except services.TooLate as error:
-        db.session.commit()  # the attempt has been closed and graded
-        return _refuse(attempt, str(error), 409)
-    except services.QuizError as error:
-        db.session.rollback()
-        return _refuse(attempt, str(error), 400)
-    remaining = services.remaining_seconds(attempt, now=now)  # before the commit expires the attempt
-    db.session.commit()
+        return services.remaining_seconds(attempt, now=now)  # before the commit expires the attempt
+
+    saved = save(save_page, refused=None)
+    if not saved:
+        return _refuse(attempt, saved.message, 409 if isinstance(saved.refusal, services.TooLate) else 400)
     if _wants_json():
-        return jsonify(saved=True, remaining=remaining)
+        return jsonify(saved=True, remaining=saved.value)
     go = request.form.get("go", type=int)
     if request.form.get("finish"):
         return redirect(url_for(".attempt", attempt_id=attempt.id, q=go or 1, _anchor="submit"))
