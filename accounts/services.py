@@ -6,6 +6,7 @@ import unicodedata
 from pathlib import Path
 
 from flask import current_app, has_request_context, request
+from sqlalchemy import ColumnElement, Exists
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from accounts.models import Role, User
@@ -197,3 +198,22 @@ def revoke_role(role: Role, actor: User, *, now=None) -> None:
                  {"role": role.name, "unit": getattr(role.unit, "code", None)}, now=now)
     user.roles.remove(role)
     db.session.flush()
+
+
+# -- requests that do not load the signed-in user ---------------------------------------
+
+def session_identity() -> tuple[int, str] | None:
+    """The user id and session token the signed session cookie names (Flask-Login's `_user_id`,
+    `User.get_id()`), unchecked: `session_still_valid` checks them inside the caller's statement."""
+    from flask import session
+    ident, colon, token = str(session.get("_user_id", "")).partition(":")
+    if not (colon and token and ident.isascii() and ident.isdigit()):
+        return None
+    return int(ident), token
+
+
+def session_still_valid(user_id: int | ColumnElement[int], token: str | ColumnElement[str]) -> Exists:
+    """SQL that holds when the account `session_identity` named may still act as `load_user` and the
+    password hook would let it: enabled, the same session token, no new password owed."""
+    return db.select(User.id).where(User.id == user_id, User.session_token == token, User.is_enabled,
+                                    User.must_change_password.is_(False)).exists()

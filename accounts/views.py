@@ -175,14 +175,29 @@ def reset_password(user_id: int):
 ALLOWED_WHILE_PASSWORD_EXPIRED = {"accounts.change_password", "accounts.logout", "static", "core.healthz"}
 
 
+def password_change_redirect():
+    """To the password page, for a signed-in person who owes a new password; else None."""
+    if (current_user.is_authenticated and current_user.must_change_password
+            and request.endpoint not in ALLOWED_WHILE_PASSWORD_EXPIRED):
+        flash("Đây là lần đăng nhập đầu tiên hoặc mật khẩu vừa được cấp lại: hãy đặt mật khẩu mới.", "warning")
+        return redirect(url_for("accounts.change_password"))
+    return None
+
+
+def checks_password_change(view):
+    """Marks a view that skips the app-wide password hook so that a request it serves without
+    loading the user stays cheap; the view calls password_change_redirect() when it loads one."""
+    view.checks_password_change = True
+    return view
+
+
 def register_hooks(app) -> None:
     @app.before_request
     def force_password_change():
-        if (current_user.is_authenticated and current_user.must_change_password
-                and request.endpoint not in ALLOWED_WHILE_PASSWORD_EXPIRED):
-            flash("Đây là lần đăng nhập đầu tiên hoặc mật khẩu vừa được cấp lại: hãy đặt mật khẩu mới.", "warning")
-            return redirect(url_for("accounts.change_password"))
-        return None
+        view = app.view_functions.get(request.endpoint or "")
+        if getattr(view, "checks_password_change", False):
+            return None  # the view asks password_change_redirect() itself, when it loads the user
+        return password_change_redirect()
 
     @app.context_processor
     def navigation():

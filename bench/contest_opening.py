@@ -80,7 +80,8 @@ KINDS = ["landing", "login page", "login", "register page", "register", "start",
 
 # -- data ----------------------------------------------------------------------------
 
-def build_contest(app, participants: int, *, seed: int = 2022, closed_round: bool = False) -> dict:
+def build_contest(app, participants: int, *, seed: int = 2022, closed_round: bool = False,
+                  one_per_page: bool = True) -> dict:
     """Empty the database and build the contest with its pre-registered participants (with
     closed_round, a round that closed yesterday comes before the open one)."""
     from sqlalchemy import insert, text
@@ -128,10 +129,10 @@ def build_contest(app, participants: int, *, seed: int = 2022, closed_round: boo
         rounds = []
         if closed_round:
             rounds.append(contests.add_round(contest, 1, now - timedelta(days=8), now - timedelta(days=1)))
-        # All questions on one page, as the figures in bench/README.md were measured (rounds show one a
-        # screen by default since; that page makes a GET per question, which this load does not model).
+        # One question a screen, the default: the page holds all twenty and quiz.js pages through them,
+        # so a contestant loads it once, as with every question on one page.
         contest_round = contests.add_round(contest, len(rounds) + 1, now - timedelta(minutes=5),
-                                           now + timedelta(days=6), one_per_page=False)
+                                           now + timedelta(days=6), one_per_page=one_per_page)
         rounds.append(contest_round)
         db.session.commit()
         grassroots = list(db.session.scalars(db.select(Unit).where(Unit.kind_id == division_a.unit_kind_id)))
@@ -242,7 +243,7 @@ def replay(app, info: dict, contestants: int, show_sql: bool, profile: int) -> N
     seen: list[str] = []
     totals = defaultdict(lambda: {"requests": 0, "statements": 0, "ms": 0.0, "cpu": 0.0})
     listing: dict[str, list[str]] = {}
-    profiler = cProfile.Profile() if profile else None
+    profiler = cProfile.Profile(time.process_time) if profile else None  # CPU, not waits on PostgreSQL
 
     def on_execute(conn, cursor, statement, parameters, context, executemany):
         seen.append(" ".join(statement.split()))

@@ -6,10 +6,12 @@ members and 2,000,000 commitments on PostgreSQL, beside one hand-written SQL sta
 Creates the database bench_lta (dropped at the end unless --keep), builds the schema with
 `db.create_all()`, then generates every row in SQL with generate_series: a province, 30 districts,
 9,969 grassroots unions; members spread over them; 0-3 commitments each (2.0 on average) for the
-year, about 80 % confirmed and 85 % of those đạt, officers' marked "nêu gương" (one member in 50); plans for
-four units in five, a third of them late. VACUUM ANALYZE, then the review's figures of the province
---repeat times in one process (median, max; the first call apart) and the floor the same way,
-their totals asserted equal. Prints one line per measure.
+year, about 80 % confirmed and 85 % of those đạt, officers' marked "nêu gương" (one member in 49,
+with 0 to 3 commitments like the others); plans for four units in five, a third of them late.
+VACUUM ANALYZE, then the review's figures of the province --repeat times in one process (median,
+max; the first call apart), everything the review page computes the same way, the review's
+candidates alone for the province, a district and the largest and smallest grassroots unions, and
+the floor; the figures' totals asserted equal to the floor's. Prints one line per measure.
 """
 import argparse
 import os
@@ -46,7 +48,7 @@ LOAD = [
     # 0-3 commitments per member, 2.0 on average; ~80 % confirmed, of them ~85 % đạt.
     """INSERT INTO lamtheo_commitments (member_id, unit_id, year, position, text, exemplary, self_assessment,
                                        result, result_comment, created_at)
-       SELECT m.id, m.unit_id, :year, k, 'Việc ' || k, m.id % 50 = 0, '',
+       SELECT m.id, m.unit_id, :year, k, 'Việc ' || k, m.id % 49 = 0, '',
               CASE WHEN (m.id + k) % 10 >= 8 THEN NULL WHEN (m.id * 31 + k) % 20 < 3 THEN 'chua_dat' ELSE 'dat' END,
               '', now()
        FROM members m
@@ -79,16 +81,21 @@ FROM per_child c FULL JOIN plans p ON p.child = c.child
 """
 
 
-def timed(function, repeat: int) -> tuple[float, list[float], object]:
+def timed(function, repeat: int, cpu) -> tuple[str, object]:
+    """Run ``function`` once, then ``repeat`` times: a line of its wall times and the CPU of the median
+    run (``cpu()``: seconds used so far), and its result."""
     first_start = time.perf_counter()
     result = function()
     first = time.perf_counter() - first_start
-    runs = []
+    runs, cpus = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        cpu_start, start = cpu(), time.perf_counter()
         function()
         runs.append(time.perf_counter() - start)
-    return first, runs, result
+        cpus.append(cpu() - cpu_start)
+    return ((f"first {first * 1000:.0f} ms, median {statistics.median(runs) * 1000:.0f} ms, "
+            f"max {max(runs) * 1000:.0f} ms, CPU median {statistics.median(cpus) * 1000:.0f} ms ({repeat} runs)"),
+            result)
 
 
 def main() -> None:
@@ -142,6 +149,12 @@ def main() -> None:
 
             province = unit_tree.get_unit("P")
 
+            def cpu() -> float:
+                """This process's CPU and its database server process's, not the parallel workers' (Linux)."""
+                pid = db.session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                return time.process_time() + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
             def app_figures():
                 result = review.figures(province, YEAR)
                 db.session.rollback()  # SET LOCAL of _tune_for_reporting ends with the transaction
@@ -153,9 +166,8 @@ def main() -> None:
                 db.session.rollback()
                 return rows
 
-            first, runs, figured = timed(app_figures, args.repeat)
-            print(f"app   review.figures(province): first {first * 1000:.0f} ms, median "
-                  f"{statistics.median(runs) * 1000:.0f} ms, max {max(runs) * 1000:.0f} ms ({args.repeat} runs)")
+            line, figured = timed(app_figures, args.repeat, cpu)
+            print(f"app   review.figures(province): {line}")
             # Everything the review page computes (lamtheo.views.review_page), the figures included.
             def page():
                 opened = Review(unit=province, year=YEAR, kind=review.REVIEW_MIDTERM, title="Sơ kết")
@@ -166,29 +178,50 @@ def main() -> None:
                 db.session.rollback()
                 return result
 
-            first, runs, _ = timed(page, args.repeat)
-            print(f"page  figures + completion + candidates: first {first * 1000:.0f} ms, median "
-                  f"{statistics.median(runs) * 1000:.0f} ms, max {max(runs) * 1000:.0f} ms ({args.repeat} runs)")
-            first, runs, rows = timed(floor, args.repeat)
-            print(f"floor one SQL statement:        first {first * 1000:.0f} ms, median "
-                  f"{statistics.median(runs) * 1000:.0f} ms, max {max(runs) * 1000:.0f} ms ({args.repeat} runs)")
+            line, _ = timed(page, args.repeat, cpu)
+            print(f"page  figures + completion + candidates: {line}")
+            # The candidates alone, on subtrees of every size: the province walks members by name, the
+            # others read the members with a commitment "đạt" (G32 is the largest union, G10000 a small one).
+            for code in ("P", "D2", "G32", "G10000"):
+                opened = Review(unit=unit_tree.get_unit(code), year=YEAR, kind=review.REVIEW_MIDTERM, title="Sơ kết")
+                db.session.add(opened)
+                db.session.flush()
+                line, found = timed(lambda opened=opened: review.candidates(opened), args.repeat, cpu)
+                db.session.rollback()
+                print(f"      candidates({code}), {len(found)} found: {line}")
+            line, rows = timed(floor, args.repeat, cpu)
+            print(f"floor one SQL statement:        {line}")
             total = figured.total
             floor_total = [sum(int(row[i] or 0) for row in rows) for i in range(1, 8)]
             assert floor_total == [total.commitments, total.committed, total.exemplary, total.confirmed, total.passed,
                                    total.plans_filed, total.plans_on_time], (floor_total, total)
             if args.explain:
                 from sqlalchemy import event
-                statements = []
-                listener = lambda _c, _cur, statement, parameters, _ctx, _many: statements.append(  # noqa: E731
-                    (statement, parameters))
-                event.listen(db.engine, "before_cursor_execute", listener)
-                app_figures()
-                event.remove(db.engine, "before_cursor_execute", listener)
-                heaviest = next(s for s in statements if "lamtheo_commitments" in s[0])
+
+                def statements_of(function) -> list:
+                    statements = []
+                    listener = lambda _c, _cur, statement, parameters, _ctx, _many: statements.append(  # noqa: E731
+                        (statement, parameters))
+                    event.listen(db.engine, "before_cursor_execute", listener)
+                    function()
+                    event.remove(db.engine, "before_cursor_execute", listener)
+                    return statements
+
+                explained = [("app", next(s for s in statements_of(app_figures) if "lamtheo_commitments" in s[0]))]
+                for code in ("P", "G10000"):
+                    opened = Review(unit=unit_tree.get_unit(code), year=YEAR, kind=review.REVIEW_MIDTERM,
+                                    title="Sơ kết")
+                    db.session.add(opened)
+                    db.session.flush()
+                    run = statements_of(lambda opened=opened: review.candidates(opened))
+                    explained += [(f"candidates({code})", s) for s in run if "lamtheo_commendations" in s[0]]
+                    db.session.rollback()
+                floor_sql = FLOOR.replace("%", "%%").replace(":year", "%(year)s")
+                explained.append(("floor", (floor_sql, {"year": YEAR})))
                 with db.engine.connect() as connection:
                     connection.exec_driver_sql("SET jit = off")
-                    floor_sql = FLOOR.replace("%", "%%").replace(":year", "%(year)s")
-                    for label, (sql, parameters) in (("app", heaviest), ("floor", (floor_sql, {"year": YEAR}))):
+                    connection.exec_driver_sql("SET random_page_cost = 1.1")  # as the app sets it
+                    for label, (sql, parameters) in explained:
                         print(f"-- {label}")
                         for (line,) in connection.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + sql, parameters):
                             print(line)

@@ -176,14 +176,13 @@ def save_prediction(attempt_id: int):
     """The script saves the prediction as it is typed, as the answers are (JSON)."""
     attempt = quizzes.get_attempt_for(attempt_id, current_user) or abort(404)
     try:
-        services.save_prediction(attempt, _typed_prediction())
+        prediction = _typed_prediction()
     except ValueError:
         return refusal_json(PREDICTION_MESSAGE)
-    except services.ContestError as error:
-        db.session.rollback()
+    saved = save(lambda: services.save_prediction(attempt, prediction), refused=None)
+    if not saved:
         # 409 when the attempt is over: the page then reloads to the result.
-        return refusal_json(error.message, 400 if attempt.is_open else 409)
-    db.session.commit()
+        return refusal_json(saved.message, 400 if attempt.is_open else 409)
     return jsonify(saved=True)
 
 

@@ -40,7 +40,12 @@ limiter = Limiter(key_func=get_remote_address)
 
 
 def person_or_address() -> str:
-    """Limits on what a logged-in person does count per person: a whole office shares one address."""
+    """Limits on what a logged-in person does count per person: a whole office shares one address.
+    The person is the one the signed session names, so counting does not load the user."""
+    from flask import session
+    ident = str(session.get("_user_id", "")).partition(":")[0]
+    if ident.isascii() and ident.isdigit():
+        return f"user:{ident}"
     from flask_login import current_user
     return f"user:{current_user.id}" if current_user.is_authenticated else get_remote_address()
 

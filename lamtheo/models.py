@@ -88,6 +88,9 @@ class Commitment(db.Model):
         UniqueConstraint("member_id", "year", "position", name="uq_lamtheo_commitments_member_year_position"),
         # The review: one pass over a year's rows, by unit, without reading the table.
         Index("ix_lamtheo_commitments_year_unit", "year", "unit_id", "position", "result", "exemplary"),
+        # The review's candidates when few pass: the members with a commitment "đạt", without reading the year.
+        Index("ix_lamtheo_commitments_passed", "year", "unit_id", "member_id", "exemplary",
+              postgresql_where=db.text("result = 'dat'"), sqlite_where=db.text("result = 'dat'")),
     )
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from core import audit
 from core.clock import to_local, utcnow
+from core.errors import Refusal
 from core.extensions import db
 from core.permissions import can_manage_unit, scope_paths
 from lamtheo.story_models import (
@@ -50,8 +51,8 @@ FEED_SIZE = 20
 _PHONE_LIKE = re.compile(r"(?<!\d)(?:\+\s?84|0)(?:[\s.\-]?\d){8,10}(?!\d)")
 
 
-class StoryError(Exception):
-    """A refusal, in Vietnamese."""
+class StoryError(Refusal):
+    """The Vietnamese sentence saying what is wrong."""
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from core.extensions import db
 from core.markup import render
 from core.params import requested_page
 from core.permissions import ADMIN, OFFICER, can_manage_unit, roles_required
+from core.views import save
 from lamtheo import stories
 from lamtheo.story_forms import NominationForm, ResubmitForm, StepForm
 from lamtheo.story_models import CONSENT_METHODS, KIND_PERSON, StoryPhoto
@@ -58,7 +59,8 @@ def new():
             if member is None or not can_manage_unit(current_user, member.unit):
                 member = None  # a member outside the scope is as unknown as one who does not exist
         unit = unit_tree.get_unit(form.unit.data) if member is None else member.unit
-        try:
+
+        def nominate():
             if form.kind.data == KIND_PERSON and member is None:
                 raise stories.StoryError("Không tìm thấy đoàn viên với số thẻ hoặc số điện thoại này trong phạm vi "
                                          "bạn phụ trách.")
@@ -66,14 +68,12 @@ def new():
                                      title=form.title.data, summary=form.summary.data, body=form.body.data,
                                      consent_method=form.consent_method.data or None,
                                      consent_note=form.consent_note.data or "", photos=_uploads(form.photos))
-        except stories.StoryError as exc:
-            db.session.rollback()
-            error = str(exc)
-        else:
-            story_id, at_unit = story.id, story.at_unit.name
-            db.session.commit()
-            flash(f"Đã gửi đề cử; hồ sơ chờ {at_unit} xét.", "success")
-            return redirect(url_for(".detail", story_id=story_id))
+            return story.id, story.at_unit.name
+
+        saved = save(nominate, lambda story: f"Đã gửi đề cử; hồ sơ chờ {story[1]} xét.", refused=None)
+        if saved:
+            return redirect(url_for(".detail", story_id=saved.value[0]))
+        error = saved.message
     return render_template("lamtheo/stories/new.html", form=form, error=error)
 
 
@@ -94,14 +94,7 @@ def _step(story_id: int, action) -> Response:
     if not form.validate_on_submit():
         flash("Trang đã cũ hoặc thiếu thông tin; hãy tải lại trang rồi thao tác lại.", "warning")
         return redirect(url_for(".detail", story_id=story_id))
-    try:
-        message = action(story, form.version.data, form.comment.data or "")
-    except stories.StoryError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(message, "success")
+    save(lambda: action(story, form.version.data, form.comment.data or ""), lambda message: message)
     return redirect(url_for(".detail", story_id=story_id))
 
 
@@ -144,22 +137,20 @@ def resubmit(story_id: int):
                               "version": story.version} if request.method == "GET" else None)
     error = None
     if form.validate_on_submit():
-        try:
-            version = int(form.version.data or 0)
+        def resubmit_story():
+            try:
+                version = int(form.version.data or 0)
+            except ValueError:
+                raise stories.StoryError("Trang đã cũ; hãy tải lại trang rồi sửa lại.") from None
             remove = [int(v) for v in request.form.getlist("remove_photo") if v.isdecimal() and len(v) < 10]
             stories.resubmit(story, current_user, version, title=form.title.data, summary=form.summary.data,
                              body=form.body.data, photos=_uploads(form.photos), remove_photo_ids=remove)
-        except ValueError:
-            db.session.rollback()
-            error = "Trang đã cũ; hãy tải lại trang rồi sửa lại."
-        except stories.StoryError as exc:
-            db.session.rollback()
-            error = str(exc)
-        else:
-            at_unit = story.at_unit.name
-            db.session.commit()
-            flash(f"Đã gửi lại; hồ sơ chờ {at_unit} xét.", "success")
+            return story.at_unit.name
+
+        saved = save(resubmit_story, lambda at_unit: f"Đã gửi lại; hồ sơ chờ {at_unit} xét.", refused=None)
+        if saved:
             return redirect(url_for(".detail", story_id=story_id))
+        error = saved.message
     return render_template("lamtheo/stories/resubmit.html", story=story, form=form, error=error)
 
 

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from core.clock import local_today, parse_vn_date
 from core.extensions import db
 from core.permissions import ADMIN, OFFICER, ensure_unit_in_scope, roles_required, scope_paths
+from core.views import save
 from lamtheo import commitments, plans, review
 from lamtheo.models import RESULT_NAMES, REVIEW_NAMES, Commitment, Plan, Review, Suggestion
 from units import members as unit_members
@@ -63,14 +64,8 @@ def add_commitment():
         if suggestion is None:
             flash("Gợi ý không còn nữa, hãy chọn lại.", "danger")
             return redirect(url_for(".index"))
-    try:
-        commitments.add(member, local_today().year, request.form.get("text", ""), suggestion=suggestion)
-    except commitments.CommitmentError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        db.session.commit()
-        flash("Đã đăng ký việc làm theo.", "success")
+    save(lambda: commitments.add(member, local_today().year, request.form.get("text", ""), suggestion=suggestion),
+         "Đã đăng ký việc làm theo.")
     return redirect(url_for(".index"))
 
 
@@ -86,14 +81,7 @@ def _own_commitment(commitment_id: int) -> tuple[Member, Commitment]:
 @login_required
 def delete_commitment(commitment_id: int):
     member, commitment = _own_commitment(commitment_id)
-    try:
-        commitments.remove(member, commitment)
-    except commitments.CommitmentError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        db.session.commit()
-        flash("Đã xóa việc đăng ký.", "success")
+    save(lambda: commitments.remove(member, commitment), "Đã xóa việc đăng ký.")
     return redirect(url_for(".index"))
 
 
@@ -101,14 +89,8 @@ def delete_commitment(commitment_id: int):
 @login_required
 def assess(commitment_id: int):
     member, commitment = _own_commitment(commitment_id)
-    try:
-        commitments.self_assess(member, commitment, request.form.get("assessment", ""))
-    except commitments.CommitmentError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        db.session.commit()
-        flash("Đã lưu tự đánh giá. Công đoàn cơ sở sẽ xem và xác nhận.", "success")
+    save(lambda: commitments.self_assess(member, commitment, request.form.get("assessment", "")),
+         "Đã lưu tự đánh giá. Công đoàn cơ sở sẽ xem và xác nhận.")
     return redirect(url_for(".index"))
 
 
@@ -149,18 +131,15 @@ def plan(code: str):
             error = "Hạn hoàn thành không hợp lệ: ghi theo dd/mm/yyyy, ví dụ 31/12/2024."
         if error is None:
             content = upload.stream.read(plans.MAX_FILE_BYTES + 1) if upload and upload.filename else None
-            try:
-                saved, replaced = plans.save_plan(unit, year, is_term, data, current_user,
-                                                  upload=(upload.filename, content) if content is not None else None)
-            except plans.PlanError as exc:
-                db.session.rollback()
-                error = str(exc)
-            else:
-                db.session.commit()
+            saved = save(lambda: plans.save_plan(unit, year, is_term, data, current_user,
+                                                 upload=(upload.filename, content) if content is not None else None),
+                         f"Đã lưu {plans.label(year, is_term).lower()}.", refused=None)
+            if saved:
+                _plan, replaced = saved.value
                 if replaced is not None:
                     replaced.unlink(missing_ok=True)
-                flash(f"Đã lưu {plans.label(year, is_term).lower()}.", "success")
                 return redirect(url_for(".unit", code=unit.code, year=year))
+            error = saved.message
         existing = existing or Plan(issues=data.issues, actions=data.actions, responsible=data.responsible)
     return render_template("lamtheo/plan.html", unit=unit, year=year, is_term=is_term, plan=existing, error=error,
                            label=plans.label(year, is_term), due=plans.due_on(year, is_term),
@@ -194,14 +173,8 @@ def unit_commitments(code: str):
                 if not commitment_id.isascii() or not commitment_id.isdigit() or len(commitment_id) > 9:
                     abort(400)
                 decisions[int(commitment_id)] = (result, request.form.get(f"comment-{commitment_id}", ""))
-        try:
-            count = commitments.confirm(unit, decisions, current_user)
-        except commitments.CommitmentError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
-        else:
-            db.session.commit()
-            flash(f"Đã xác nhận {count} việc đăng ký.", "success")
+        save(lambda: commitments.confirm(unit, decisions, current_user),
+             lambda count: f"Đã xác nhận {count} việc đăng ký.")
         return redirect(url_for(".unit_commitments", code=unit.code, year=year))
     return render_template("lamtheo/commitments.html", unit=unit, year=year,
                            rows=commitments.of_unit(unit, year), result_names=RESULT_NAMES)
@@ -212,14 +185,8 @@ def unit_commitments(code: str):
 def add_suggestion(code: str):
     unit = unit_tree.unit_in_scope_or_404(current_user, code)
     year = _year()
-    try:
-        commitments.add_suggestion(unit, year, request.form.get("text", ""), current_user)
-    except commitments.CommitmentError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        db.session.commit()
-        flash("Đã đăng gợi ý cho đoàn viên.", "success")
+    save(lambda: commitments.add_suggestion(unit, year, request.form.get("text", ""), current_user),
+         "Đã đăng gợi ý cho đoàn viên.")
     return redirect(url_for(".unit", code=unit.code, year=year))
 
 
@@ -228,14 +195,10 @@ def add_suggestion(code: str):
 def open_review(code: str):
     unit = unit_tree.unit_in_scope_or_404(current_user, code)
     year = request.form.get("year", type=int) or 0
-    try:
-        opened = review.open_review(unit, year, request.form.get("kind", ""), current_user)
-    except review.ReviewError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
+    opened = save(lambda: review.open_review(unit, year, request.form.get("kind", ""), current_user))
+    if not opened:
         return redirect(url_for(".unit", code=unit.code))
-    db.session.commit()
-    return redirect(url_for(".review_page", review_id=opened.id))
+    return redirect(url_for(".review_page", review_id=opened.value.id))
 
 
 def _review_in_scope(review_id: int) -> Review:
@@ -269,13 +232,7 @@ def commend(review_id: int):
     if len(members) != len(set(ids("member"))) or len(unit_list) != len(set(ids("unit"))):
         flash("Có người hoặc đơn vị không còn nữa: không biểu dương ai.", "danger")
         return redirect(url_for(".review_page", review_id=found.id))
-    try:
-        made = review.commend(found, current_user, members=members, unit_list=unit_list,
-                              reason=request.form.get("reason", ""))
-    except review.ReviewError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        db.session.commit()
-        flash(f"Đã biểu dương {len(made)} cá nhân, tập thể và cấp giấy khen.", "success")
+    save(lambda: review.commend(found, current_user, members=members, unit_list=unit_list,
+                                reason=request.form.get("reason", "")),
+         lambda made: f"Đã biểu dương {len(made)} cá nhân, tập thể và cấp giấy khen.")
     return redirect(url_for(".review_page", review_id=found.id))

@@ -4,6 +4,8 @@ saving answers (JSON for the script, a plain form without it), submitting, the r
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from accounts import services as accounts
+from accounts.views import checks_password_change, password_change_redirect
 from core import signals
 from core.clock import utcnow
 from core.errors import refusal_json
@@ -80,10 +82,9 @@ def attempt(attempt_id: int):
     one_per_page = attempt.quiz.one_per_page and request.args.get("view") != "all" \
         or request.args.get("view") == "one"
     index = min(max(request.args.get("q", 1, type=int), 1), len(questions)) - 1
-    shown = [(index, questions[index])] if one_per_page else list(enumerate(questions))
     unanswered = sum(1 for q in questions if not answers.get(q["key"]))
     return render_template("quizzes/attempt.html", attempt=attempt, quiz=attempt.quiz, questions=questions,
-                           shown=shown, index=index, one_per_page=one_per_page, answers=answers,
+                           index=index, one_per_page=one_per_page, answers=answers,
                            submit_question=submit_question(unanswered),
                            remaining=services.remaining_seconds(attempt), extras=_extras(attempt))
 
@@ -100,28 +101,46 @@ def state(attempt_id: int):
 
 
 @bp.post("/attempts/<int:attempt_id>/answer")
-@login_required
+@checks_password_change
 @limiter.limit("300/minute", key_func=person_or_address)
 def answer(attempt_id: int):
     """Save one question (the script) or every question of the page (the plain form)."""
+    remaining = _quick_save(attempt_id) if _wants_json() else None
+    if remaining is not None:
+        db.session.commit()
+        return jsonify(saved=True, remaining=remaining)
+    return _answer(attempt_id)
+
+
+def _quick_save(attempt_id: int) -> int | None:
+    # The script's save without loading the user: the session's account is checked in the statement.
+    identity = accounts.session_identity()
+    keys = request.form.getlist("question_id")
+    if identity is None or len(keys) != 1:
+        return None
+    return services.quick_save(attempt_id, *identity, keys[0], request.form.getlist(f"choice-{keys[0]}"))
+
+
+@login_required
+def _answer(attempt_id: int):
+    if (to_password := password_change_redirect()) is not None:
+        return to_password
     attempt = _attempt_or_404(attempt_id)
     now = utcnow()
-    try:
+
+    def save_page() -> int:
         question_keys = request.form.getlist("question_id")
         if not question_keys:
             raise services.QuizError("Thiếu câu hỏi.")
         for key in question_keys:
             services.save_public_answer(attempt, key, request.form.getlist(f"choice-{key}"), now=now)
-    except services.TooLate as error:
-        db.session.commit()  # the attempt has been closed and graded
-        return _refuse(attempt, str(error), 409)
-    except services.QuizError as error:
-        db.session.rollback()
-        return _refuse(attempt, str(error), 400)
-    remaining = services.remaining_seconds(attempt, now=now)  # before the commit expires the attempt
-    db.session.commit()
+        return services.remaining_seconds(attempt, now=now)  # before the commit expires the attempt
+
+    saved = save(save_page, refused=None)
+    if not saved:
+        return _refuse(attempt, saved.message, 409 if isinstance(saved.refusal, services.TooLate) else 400)
     if _wants_json():
-        return jsonify(saved=True, remaining=remaining)
+        return jsonify(saved=True, remaining=saved.value)
     go = request.form.get("go", type=int)
     if request.form.get("finish"):
         return redirect(url_for(".attempt", attempt_id=attempt.id, q=go or 1, _anchor="submit"))

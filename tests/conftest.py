@@ -15,15 +15,18 @@ Tests are marked by what they need, so a quick loop can leave them out (`make te
 ``browser`` (Chromium) is set here from the fixtures a test uses; ``subprocess`` (a server
 or command in another process) and ``slow`` (a minute or more alone) are set by hand.
 """
+import atexit
 import gc
 import os
+import shutil
+import tempfile
 import threading
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from flask import g
+from flask import current_app, g
 from flask_sqlalchemy import SQLAlchemy
 from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, text
@@ -32,6 +35,7 @@ from werkzeug.routing import Rule
 from werkzeug.serving import make_server
 
 from app import create_app
+from contests import boards
 from core.clock import utcnow
 from core.extensions import db
 from learning import content
@@ -248,8 +252,43 @@ class Snapshot:
         return SimpleNamespace(**{name: db.session.get(model, id_) for name, (model, id_) in self.handles.items()})
 
 
+class FolderSnapshot(Snapshot):
+    """A snapshot whose ``build`` also writes files under some of the app's folders (photos, plans):
+    they are kept beside the rows and copied into the folders of each test that restores it."""
+
+    def __init__(self, build, folders: tuple[str, ...]):
+        super().__init__(build)
+        self.folders = folders
+        self.kept: Path | None = None
+
+    def _build(self) -> SimpleNamespace:
+        built = super()._build()
+        if self.rows is not None and self.kept is None:
+            self.kept = Path(tempfile.mkdtemp(prefix="hoctap-snapshot-"))
+            atexit.register(shutil.rmtree, self.kept, True)
+            for setting in self.folders:
+                if os.path.isdir(current_app.config[setting]):
+                    shutil.copytree(current_app.config[setting], self.kept / setting)
+        return built
+
+    def restore(self) -> SimpleNamespace:
+        inserting = self.rows is not None and not any(
+            db.session.execute(table.select().limit(1)).first() for table in self.rows)
+        restored = super().restore()
+        if inserting and self.kept is not None:
+            for setting in self.folders:
+                if (self.kept / setting).is_dir():
+                    shutil.copytree(self.kept / setting, current_app.config[setting], dirs_exist_ok=True)
+        return restored
+
+
 def _sync_content():
     content.sync(CONTENT)
+
+
+def _seed_demo():
+    seeding = current_app.test_cli_runner().invoke(args=["seed-demo", "--force"])  # a test database: no real data
+    assert seeding.exit_code == 0, seeding.output
 
 
 def _place_synced_topics():
@@ -261,6 +300,7 @@ def _place_synced_topics():
 
 WORLD = Snapshot(factories.make_world)
 SYNCED = Snapshot(_sync_content)
+DEMO = FolderSnapshot(_seed_demo, ("STORY_PHOTO_DIR", "LAMTHEO_PLAN_DIR", "CERTIFICATE_CACHE"))
 
 
 @pytest.fixture
@@ -275,6 +315,13 @@ def synced(app):
     SYNCED.restore()
     _place_synced_topics()
     return CONTENT
+
+
+@pytest.fixture
+def demo(app):
+    """The demo instance, as `flask seed-demo` leaves it (its photos and plan files too)."""
+    DEMO.restore()
+    boards.forget_cache()
 
 
 @pytest.fixture

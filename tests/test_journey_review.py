@@ -19,7 +19,7 @@ from learning.models import Topic
 from quizzes.models import IN_PROGRESS, Attempt, Quiz
 from tests.conftest import CONTENT
 from tests.factories import log_in_browser, make_member, make_unit, make_user, study_everything
-from tests.test_accessibility import seed_demo_with_a_member_who_studied
+from tests.test_accessibility import add_a_member_who_studied
 from units import demo as units_demo
 
 PASSWORD = units_demo.DEMO_PASSWORD
@@ -27,10 +27,8 @@ LAPTOP, PHONE = {"width": 1366, "height": 768}, {"width": 390, "height": 844}
 
 
 @pytest.fixture
-def demo_instance(app):
-    seeding = app.test_cli_runner().invoke(args=["seed-demo", "--force"])  # a test database: no real data
-    assert seeding.exit_code == 0, seeding.output
-    boards.forget_cache()
+def demo_instance(demo):
+    """The demo instance, as `make run` and `make screenshots` build it."""
 
 
 def _demo_login(login, username):
@@ -238,9 +236,8 @@ def test_submitting_is_within_reach_on_a_phone_and_still_confirmed(app, live_url
 
 # -- 10, 11. certificates and the member list ---------------------------------------------------
 
-def test_the_certificates_page_says_what_the_check_page_is(app, login):
-    app.config["ENVIRONMENT"] = "development"  # the helper runs seed-demo, which refuses elsewhere
-    seed_demo_with_a_member_who_studied()
+def test_the_certificates_page_says_what_the_check_page_is(demo, login):
+    add_a_member_who_studied()
     page = _demo_login(login, "doanvien").get("/certificates/").get_data(as_text=True)
     assert "Tải PDF" in page and "Trang xác thực" not in page and "Kiểm tra giấy chứng nhận</a>" in page
     assert "cho thấy giấy này là thật và còn hiệu lực" in page

@@ -9,7 +9,7 @@ from certificates import services as certificates
 from core.extensions import db
 from core.models import AuditEntry
 from lamtheo import commitments, plans, review
-from lamtheo.models import Commitment, Plan
+from lamtheo.models import Commendation, Commitment, Plan
 from tests.factories import make_member, make_unit, make_user
 
 NOW = datetime(2024, 4, 10, 3, 0)  # 10/04/2024, local morning
@@ -216,6 +216,51 @@ def test_commendations_issue_verifiable_giay_khen(world):
     assert review.candidates(opened) == []
     with pytest.raises(review.ReviewError, match="đã được biểu dương"):
         review.commend(opened, world.province_officer, members=[world.member_a], reason="Lần hai cho cùng người")
+
+
+def _registered(member, *results, exemplary=False, unit=None):
+    for position, result in enumerate(results, 1):
+        db.session.add(Commitment(member_id=member.id, unit_id=(unit or member.unit).id, year=2024, position=position,
+                                  text=f"Việc {position}", exemplary=exemplary, result=result))
+    db.session.commit()
+
+
+def test_candidates_are_officers_first_then_by_name_every_commitment_dat_not_yet_commended(world, monkeypatch):
+    here = world.grassroots_a
+    officer_v = make_member(here, "Vũ Văn Yên")
+    _registered(officer_v, "dat", exemplary=True)
+    officer_b = make_member(here, "Bùi Thị Hoa")
+    _registered(officer_b, "dat", "dat", exemplary=True)
+    an, an_too = make_member(here, "Lê Văn An"), make_member(here, "Lê Văn  An")  # the same folded name: by id
+    _registered(an, "dat", "dat", "dat")
+    _registered(an_too, "dat")
+    dao = make_member(here, "Đào Thị Bình")  # "đ" folds to "d": before "le"
+    _registered(dao, "dat")
+    moved = make_member(world.grassroots_b, "Mai Văn Chuyển")  # counted where the commitments were registered
+    _registered(moved, "dat", unit=here)
+    _registered(make_member(here, "Âu Văn Đức"), "dat", None, exemplary=True)  # an officer not yet confirmed
+    _registered(make_member(here, "Cao Văn Cường"), "dat", "chua_dat")
+    _registered(make_member(here, "Cao Văn Dũng"), None)
+    make_member(here, "Hồ Văn Không")  # nothing registered
+    elsewhere = make_member(world.grassroots_b, "Lã Văn Ngoài")  # another district
+    _registered(elsewhere, "dat")
+    commended = make_member(here, "Hà Văn Khang")
+    _registered(commended, "dat")
+    district = review.open_review(world.district_a, 2024, "so_ket", world.officer_a, now=NOW)
+    db.session.add(Commendation(review_id=district.id, member_id=commended.id, reason="Đã biểu dương"))
+    db.session.flush()
+    expected = [(officer_b, 2), (officer_v, 1), (dao, 1), (an, 3), (an_too, 1), (moved, 1)]
+    assert review.candidates(district) == expected
+    assert review.candidates(district, limit=3) == expected[:3]
+    assert review.candidates(district, limit=1) == expected[:1]
+    # The province's review walks the members in name order, then reads the rest from the "đạt" side.
+    province = review.open_review(world.province, 2024, "so_ket", world.province_officer, now=NOW)
+    expected = [(officer_b, 2), (officer_v, 1), (dao, 1), (commended, 1), (elsewhere, 1), (an, 3), (an_too, 1),
+                (moved, 1)]
+    assert review.candidates(province) == expected
+    assert review.candidates(province, limit=4) == expected[:4]
+    monkeypatch.setattr(review, "WALK", 3)
+    assert review.candidates(province, limit=4) == expected[:4]
 
 
 def test_a_district_cannot_commend_outside_its_subtree(world):

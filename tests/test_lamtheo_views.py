@@ -148,3 +148,12 @@ def test_the_home_page_leads_members_and_officers_to_lam_theo(world, login):
     jobs = officer_home[officer_home.index('data-testid="officer-jobs"'):]
     jobs = jobs[:jobs.index("</ul>")]
     assert 'href="/lam-theo/"' in jobs and 'href="/lam-theo/guong-sang/"' in jobs
+
+
+def test_the_officers_job_card_comes_first_and_members_home_is_unchanged(world, login):
+    officer_home = login("officer_a").get("/").get_data(as_text=True)
+    cards = ['data-testid="officer-jobs"', ">Việc học của tôi</h2>", 'data-testid="lamtheo-card"']
+    assert [officer_home.index(card) for card in cards] == sorted(officer_home.index(card) for card in cards)
+    member_home = login("member").get("/").get_data(as_text=True)
+    assert 'data-testid="officer-jobs"' not in member_home
+    assert member_home.index(">Việc học của tôi</h2>") < member_home.index('data-testid="lamtheo-card"')

@@ -160,6 +160,46 @@
     fieldset.addEventListener("change", function () { save(fieldset, 0); });
   });
 
+  // One question a screen: the page holds every question, the others hidden and disabled. Paging
+  // shows another one here, with no request (each answer is already saved as it is chosen); the
+  // address follows, so a reload stays on the same question.
+  var paged = root.querySelector("[data-answers][data-paged]");
+  if (paged) {
+    var fieldsets = Array.prototype.slice.call(paged.querySelectorAll("fieldset[data-question]"));
+    var navs = Array.prototype.slice.call(root.querySelectorAll("[data-nav]"));
+    var previous = paged.querySelector("[data-prev]");
+    var next = paged.querySelector("[data-next]");
+    var saveButton = paged.querySelector("[data-save-button]");
+    var current = Number(paged.getAttribute("data-paged"));
+    var showQuestion = function (index) {
+      if (index < 0 || index >= fieldsets.length || index === current) { return; }
+      var was = navs[current];
+      fieldsets[current].hidden = true;
+      fieldsets[current].disabled = true;
+      was.classList.remove("btn-primary");
+      was.classList.add(answered[was.getAttribute("data-nav")] ? "btn-outline-success" : "btn-outline-secondary");
+      current = index;
+      fieldsets[index].hidden = false;
+      fieldsets[index].disabled = false;
+      navs[index].classList.remove("btn-outline-success", "btn-outline-secondary");
+      navs[index].classList.add("btn-primary");
+      previous.hidden = index === 0;
+      next.hidden = index === fieldsets.length - 1;
+      previous.value = index;        // what the plain form would ask for, should it be sent
+      saveButton.value = index + 1;
+      next.value = index + 2;
+      history.replaceState(null, "", navs[index].getAttribute("href"));
+      fieldsets[index].scrollIntoView({ block: "nearest" });
+      var first = fieldsets[index].querySelector("input:checked") || fieldsets[index].querySelector("input");
+      if (first) { first.focus({ preventScroll: true }); }
+    };
+    previous.addEventListener("click", function (event) { event.preventDefault(); showQuestion(current - 1); });
+    next.addEventListener("click", function (event) { event.preventDefault(); showQuestion(current + 1); });
+    navs.forEach(function (nav, index) {
+      nav.addEventListener("click", function (event) { event.preventDefault(); showQuestion(index); });
+    });
+  }
+
   // The prediction (a contest's extra question) is saved as it is typed, like the answers.
   var prediction = root.querySelector("[data-autosave-url]");
   var predictionStatus = root.querySelector("[data-autosave-status]");

@@ -1,0 +1,315 @@
+"""Benchmark: the server CPU one contestant costs, for two trees of the app side by side and the
+bare-Flask floor, in one run (issue 18 item 2).
+
+    .venv/bin/python bench/contest_cost.py [--before DIR] [--contestants 300] [--threads 8]
+                                           [--database-url URL] [--port 5610] [--rounds 2]
+
+Each target is served in turn by gunicorn with the README's production command (`--workers 4
+--threads 4`), on the same PostgreSQL database, rebuilt before each run by contest_opening.py's
+build_contest (the demo contest, one open round of 20 questions, one a screen):
+
+after     this tree (bench/wsgi.py: production settings, rate limits off);
+before    --before DIR, another checkout of the app (e.g. `git archive main | tar -x -C DIR`),
+          served from DIR with its own bench/wsgi.py, on the data built here;
+floor     bench/baseline.py: a bare Flask endpoint doing one INSERT on the same stack, sent as
+          many requests as the `after` run made.
+
+--threads threads play --contestants contestants back to back with no think time (the CPU of a
+contestant does not depend on the pauses): the mix and the requests of
+bench/locustfile_contest.py (85 % arrive with the session cookie a registration left, 10 % log
+in through the form, 5 % register; landing, start, the attempt page, 20 JSON saves, one /state,
+submit with the prediction, the result), each request with `Connection: close`. Measured: the
+CPU of gunicorn (master and workers) and of the PostgreSQL backends of the database, from /proc,
+over the whole run, divided by the contestants; and per request. --rounds repeats the three
+targets in turn (before, after, floor, before, after, floor, ...) so that a change in the
+machine's speed shows up as a spread, not a difference.
+"""
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import secrets
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from collections import defaultdict
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(ROOT))
+
+from attempts import children_of, make_app, port_is_free, postgres_backends, process_cpu  # noqa: E402
+from contest_opening import (  # noqa: E402
+    PASSWORD,
+    REGISTER_PREFIX,
+    SLUG,
+    USER_AGENT,
+    Gunicorn,
+    build_contest,
+    csrf_of,
+    mint_cookies,
+    parse_paper,
+)
+
+DATA_CSRF_RE = re.compile(r'data-csrf="([^"]+)"')
+
+
+class Browser:
+    """One contestant's browser: a cookie jar of one cookie (the session), Connection: close."""
+
+    def __init__(self, port: int, cookie_name: str, cookie: str | None, seen: dict):
+        self.port, self.cookie_name, self.cookie, self.seen = port, cookie_name, cookie, seen
+
+    def call(self, kind: str, method: str, path: str, *, form: dict | None = None, headers: dict | None = None,
+             expect: int = 200) -> tuple[str, dict]:
+        sent = {"User-Agent": USER_AGENT, "Connection": "close", **(headers or {})}
+        if self.cookie:
+            sent["Cookie"] = f"{self.cookie_name}={self.cookie}"
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form, doseq=True)
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        connection.request(method, path, body=body, headers=sent)
+        response = connection.getresponse()
+        text = response.read().decode()
+        connection.close()
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie" and value.startswith(self.cookie_name + "="):
+                self.cookie = value.split(";", 1)[0].split("=", 1)[1]
+        self.seen[kind] += 1
+        if response.status != expect:
+            raise AssertionError(f"{kind}: {response.status} (expected {expect}) {path}: {text[:200]}")
+        return text, dict(response.getheaders())
+
+
+def play(browser: Browser, kind: str, identity: str, rng: random.Random) -> None:
+    landing_path = f"/contests/{SLUG}"
+    landing, _ = browser.call("landing", "GET", landing_path)
+    if kind == "login":
+        path = "/accounts/login?" + urllib.parse.urlencode({"next": landing_path})
+        page, _ = browser.call("login page", "GET", path)
+        browser.call("login", "POST", path, expect=302,
+                     form={"identifier": identity, "password": PASSWORD, "csrf_token": csrf_of(page)})
+        landing, _ = browser.call("landing", "GET", landing_path)
+    elif kind == "register":
+        page, _ = browser.call("register page", "GET", landing_path + "/register")
+        password = f"du-thi-{identity}"
+        browser.call("register", "POST", landing_path + "/register", expect=302, form={
+            "full_name": f"Người Lao Động {identity}", "birth_year": "1990", "phone": identity, "unit_code": "",
+            "workplace": "Công ty May Lai Châu", "citizen_id": "", "password": password, "confirm": password,
+            "csrf_token": csrf_of(page)})
+        landing, _ = browser.call("landing", "GET", landing_path)
+    _, headers = browser.call("start", "POST", f"{landing_path}/rounds/1/start", expect=302,
+                              form={"csrf_token": csrf_of(landing)})
+    path = urllib.parse.urlsplit(headers["Location"]).path
+    page, _ = browser.call("page", "GET", path)
+    token = DATA_CSRF_RE.search(page).group(1)
+    for n, (question, choices) in enumerate(parse_paper(page)):
+        saved, _ = browser.call("answer", "POST", path + "/answer", form={
+            "question_id": question, f"choice-{question}": rng.choice(choices)},
+            headers={"Accept": "application/json", "X-CSRFToken": token})
+        assert '"saved":true' in saved, saved
+        if n == 9:  # quiz.js asks every 60 s; an attempt lasts about 1 min 30 s
+            browser.call("state", "GET", path + "/state", headers={"Accept": "application/json"})
+    attempt_id = path.rstrip("/").rsplit("/", 1)[1]
+    browser.call("submit", "POST", f"/contests/attempts/{attempt_id}/submit", expect=302,
+                 form={"csrf_token": csrf_of(page), "prediction": str(rng.randint(500, 50000))})
+    result, _ = browser.call("result", "GET", path + "/result")
+    assert "câu đúng" in result
+
+
+def kinds(contestants: int) -> list[str]:
+    """The locustfile's mix, spread evenly (the golden-ratio sequence)."""
+    out = []
+    for n in range(contestants):
+        u = (n * 0.6180339887498949) % 1.0
+        out.append("register" if u < 0.05 else "login" if u < 0.15 else "cookie")
+    return out
+
+
+def server_cpu(master: int, database: str) -> float:
+    return sum(process_cpu(p) for p in [master] + children_of(master) + postgres_backends(database))
+
+
+def run_app(args, label: str, root: Path, secret_key: str, env: dict) -> dict:
+    app = make_app(args.database_url, secret_key)
+    mix = kinds(args.contestants)
+    # Before: every question on one page, that tree's cheapest round (its one-a-screen rounds make a
+    # request per question). After: one question a screen, the default, paged by quiz.js.
+    info = build_contest(app, args.contestants + args.contestants // 5 + 20, one_per_page=label == "after")
+    people = info["people"]
+    cookies = mint_cookies(app, [p["user_id"] for p in people[:args.contestants]])
+    logins = [p["login"] for p in people[args.contestants:]]
+    server = gunicorn(args, root, "bench.wsgi:app", env)
+    seen: dict[str, int] = defaultdict(int)
+    errors: list[str] = []
+    try:
+        server.wait_ready()
+        queue = list(enumerate(mix))
+        lock = threading.Lock()
+        counters = {"login": 0, "register": 0}
+
+        def worker(seed: int) -> None:
+            rng = random.Random(seed)
+            while True:
+                with lock:
+                    if not queue:
+                        return
+                    n, kind = queue.pop(0)
+                    serial = counters.get(kind, 0)
+                    counters[kind] = serial + 1
+                identity = (logins[serial] if kind == "login" else f"0{REGISTER_PREFIX}{seed:02d}{n:05d}"
+                            if kind == "register" else "")
+                browser = Browser(args.port, app.config["SESSION_COOKIE_NAME"],
+                                  cookies[n] if kind == "cookie" else None, seen)
+                try:
+                    play(browser, kind, identity, rng)
+                except Exception as error:  # noqa: BLE001 - counted and shown
+                    errors.append(f"{type(error).__name__}: {error}"[:300])
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(args.threads)]
+        cpu0, wall0 = server_cpu(server.process.pid, args.database_name), time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        cpu1, wall1 = server_cpu(server.process.pid, args.database_name), time.perf_counter()
+    finally:
+        server.stop()
+    requests = sum(seen.values())
+    return {"target": label, "contestants": args.contestants, "requests": requests, "errors": len(errors),
+            "first_errors": errors[:3], "seconds": wall1 - wall0, "cpu_s": cpu1 - cpu0,
+            "cpu_ms_per_contestant": 1000 * (cpu1 - cpu0) / args.contestants,
+            "cpu_ms_per_request": 1000 * (cpu1 - cpu0) / requests,
+            "requests_per_contestant": requests / args.contestants,
+            "by_kind": dict(seen)}
+
+
+def gunicorn(args, root: Path, target: str, env: dict) -> Gunicorn:
+    """contest_opening's Gunicorn (the production command), started in `root`."""
+    server = Gunicorn.__new__(Gunicorn)
+    server.log = (args.out / "gunicorn.log").open("ab")
+    server.port = args.port
+    server.process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "--workers", "4", "--threads", "4", "--bind",
+         f"127.0.0.1:{args.port}", "--log-level", "warning", target],
+        cwd=root, env=env, stdout=server.log, stderr=server.log, start_new_session=True)
+    return server
+
+
+def run_floor(args, requests: int, per_contestant: float, env: dict) -> dict:
+    from baseline import reset_table
+    reset_table(args.database_url)
+    server = gunicorn(args, ROOT, "bench.baseline:app", env)
+    process = server.process
+    left = [requests]
+    lock = threading.Lock()
+
+    def worker() -> None:
+        while True:
+            with lock:
+                if left[0] <= 0:
+                    return
+                left[0] -= 1
+            connection = http.client.HTTPConnection("127.0.0.1", args.port, timeout=60)
+            connection.request("POST", "/hit", body="note=contestant",
+                               headers={"Content-Type": "application/x-www-form-urlencoded", "Connection": "close"})
+            response = connection.getresponse()
+            response.read()
+            connection.close()
+            assert response.status == 200
+
+    try:
+        wait_for_hit(args.port, process)
+        threads = [threading.Thread(target=worker) for _ in range(args.threads)]
+        cpu0, wall0 = server_cpu(process.pid, args.database_name), time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        cpu1, wall1 = server_cpu(process.pid, args.database_name), time.perf_counter()
+    finally:
+        server.stop()
+    per_request = 1000 * (cpu1 - cpu0) / requests
+    return {"target": "floor", "requests": requests, "seconds": wall1 - wall0, "cpu_s": cpu1 - cpu0,
+            "cpu_ms_per_request": per_request, "cpu_ms_per_contestant": per_request * per_contestant,
+            "requests_per_contestant": per_contestant, "errors": 0}
+
+
+def wait_for_hit(port: int, process, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("the baseline's gunicorn exited")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("POST", "/hit", body="note=ready",
+                               headers={"Content-Type": "application/x-www-form-urlencoded"})
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("the baseline did not answer in time")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--before", type=Path, help="another checkout of the app, measured first")
+    parser.add_argument("--contestants", type=int, default=300)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--database-url", default="postgresql+psycopg://root@127.0.0.1/bench")
+    parser.add_argument("--port", type=int, default=8431)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    args.database_name = urllib.parse.urlsplit(args.database_url).path.lstrip("/")
+    if not port_is_free(args.port):
+        raise SystemExit(f"port {args.port} is taken: choose another with --port")
+    args.out = Path(os.environ.get("TMPDIR", "/tmp")) / f"hoctap-contest-cost-{os.getpid()}"
+    args.out.mkdir()
+    secret_key = secrets.token_hex(32)
+    env = {k: v for k, v in os.environ.items() if k not in ("HOCTAP_ENV", "RATELIMIT_STORAGE_URI")}
+    env.update({"SECRET_KEY": secret_key, "DATABASE_URL": args.database_url, "PYTHONUNBUFFERED": "1"})
+    print(f"{args.contestants} contestants a run, {args.threads} threads, gunicorn --workers 4 --threads 4, "
+          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; logs in {args.out}")
+    results = []
+    for n in range(args.rounds):
+        targets = ([("before", args.before.resolve())] if args.before else []) + [("after", ROOT)]
+        for label, root in targets:
+            result = run_app(args, label, root, secret_key, env)
+            result["round"], result["load"] = n + 1, os.getloadavg()[0]
+            results.append(result)
+            report(result)
+        after = results[-1]
+        floor = run_floor(args, after["requests"], after["requests_per_contestant"], env)
+        floor["round"], floor["load"] = n + 1, os.getloadavg()[0]
+        results.append(floor)
+        report(floor)
+    print("\n| round | target | requests a contestant | CPU ms a request | CPU ms a contestant | errors | load |")
+    print("|---|---|---|---|---|---|---|")
+    for r in results:
+        print(f"| {r['round']} | {r['target']} | {r['requests_per_contestant']:.1f} | {r['cpu_ms_per_request']:.2f} | "
+              f"**{r['cpu_ms_per_contestant']:.0f}** | {r['errors']} | {r['load']:.1f} |")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    if any(r["errors"] for r in results):
+        raise SystemExit("some contestants failed")
+
+
+def report(r: dict) -> None:
+    print(f"  round {r['round']} {r['target']:<6}: {r['requests']} requests in {r['seconds']:.1f} s, server CPU "
+          f"{r['cpu_s']:.1f} s: {r['cpu_ms_per_contestant']:.1f} ms a contestant "
+          f"({r['requests_per_contestant']:.1f} requests, {r['cpu_ms_per_request']:.2f} ms each); "
+          f"errors {r['errors']}; load {r['load']:.1f}")
+    for error in r.get("first_errors", []):
+        print(f"    ! {error}")
+
+
+if __name__ == "__main__":
+    main()
