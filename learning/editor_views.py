@@ -45,7 +45,10 @@ def require_editor():
 
 
 def _topic_or_404(slug: str) -> Topic:
-    return services.get_topic(slug, include_unpublished=True) or abort(404)
+    topic = services.get_topic(slug, include_unpublished=True)
+    if topic is None or services.hides_answer_key(topic, current_user):
+        abort(404)
+    return topic
 
 
 def _lesson_or_404(topic: Topic, slug: str):

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from markupsafe import Markup, escape
 from sqlalchemy import and_, false, or_
 
-from core import markup
+from core import markup, signals
 from core.clock import utcnow
 from core.errors import Refusal
 from core.extensions import db
@@ -140,6 +140,12 @@ def _set_for(unit_condition):
     return or_(Topic.federation_code.is_(None),
                Topic.id.in_(db.select(TopicAssignment.topic_id).join(Unit, TopicAssignment.unit_id == Unit.id)
                             .where(unit_condition)))
+
+
+def hides_answer_key(topic: Topic, user, *, now: datetime | None = None) -> bool:
+    """Whether ``user`` may not see the right answers of ``topic``'s questions now, whatever their role:
+    a contestant, while their contest can still draw them (``core.signals.answer_key_hidden``)."""
+    return bool(signals.first_answer(signals.answer_key_hidden, topic, user=user, now=now or utcnow()))
 
 
 def topic_scope(user, member: Member | None):
