@@ -73,7 +73,8 @@ def test_login_returns_to_a_page_of_this_site(world, client):
 
 
 def _api(app, token: str) -> int:
-    return app.test_client().get("/api/v1/units/GA/completion", headers={"Authorization": f"Bearer {token}"}).status_code
+    response = app.test_client().get("/api/v1/units/GA/completion", headers={"Authorization": f"Bearer {token}"})
+    return response.status_code
 
 
 def _officer_member(world, username: str):
