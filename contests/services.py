@@ -283,8 +283,8 @@ def citizen_id_hash(citizen_id: str) -> str:
     return hashlib.blake2b(citizen_id.encode(), key=key[:64], digest_size=32).hexdigest()
 
 
-# One answer whoever holds the phone (a member, an account, a registration): which of them would
-# tell anyone typing numbers who is in the member list. The person it belongs to knows what to do.
+# One answer whoever holds the phone (a member, an account, a registration): saying which would let
+# anyone typing numbers find out who is in the member list. The phone's owner knows what to do.
 PHONE_TAKEN = ("Số điện thoại này không dùng để đăng ký mới được. Nếu đây là số của bạn, hãy đăng nhập bằng số "
                "điện thoại này (đoàn viên chưa có mật khẩu xin cán bộ công đoàn cơ sở cấp) rồi vào thi.")
 
