@@ -126,10 +126,11 @@ def _connect_features() -> None:
     from contests import services as contests_services
     from contests import views as contests_views
     from lamtheo import review as lamtheo_review
-    from learning import services as learning_services
+    from learning import topics as learning_topics
     from quizzes import services as quizzes_services
     from reports import progress as reports_progress
-    from units import services as units_services
+    from units import member_accounts
+    from units import tree as unit_tree
 
     connections = [
         # Events
@@ -138,10 +139,10 @@ def _connect_features() -> None:
         (signals.attempt_finished, reports_progress.on_attempt_finished),  # reports keep member_topics current
         (signals.attempt_finished, contests_services.on_attempt_finished),  # contests keep standings current
         (signals.members_moved, reports_progress.on_members_moved),
-        (signals.unit_created, learning_services.on_unit_created),  # a topic waits for its federation's unit
+        (signals.unit_created, learning_topics.on_unit_created),  # a topic waits for its federation's unit
         # Questions
-        (signals.login_user, units_services.user_for_identifier),  # members log in by phone or card number
-        (signals.unit_by_code, units_services.get_unit),
+        (signals.login_user, member_accounts.user_for_identifier),  # members log in by phone or card number
+        (signals.unit_by_code, unit_tree.get_unit),
         (signals.final_quiz, quizzes_services.final_quiz),
         (signals.topic_panels, quizzes_services.topic_panels),
         (signals.topic_panels, certificates_services.topic_panels),

@@ -107,11 +107,11 @@ def build_data(app, members: int) -> list[int]:
     from core.extensions import db
     from core.text import fold
     from learning import content
-    from learning import services as learning
+    from learning import topics as learning_topics
     from learning.models import LessonProgress
     from quizzes.models import Quiz
     from units import demo as units_demo
-    from units import services as units
+    from units import tree as unit_tree
     from units.models import Member
 
     with app.app_context():
@@ -124,8 +124,8 @@ def build_data(app, members: int) -> list[int]:
         db.create_all()
         units_demo.seed()
         content.sync(ROOT / "content")
-        topic = learning.get_topic(TOPIC)
-        learning.assign_topic(topic, units.get_unit(units_demo.PROVINCE))
+        topic = learning_topics.get_topic(TOPIC)
+        learning_topics.assign_topic(topic, unit_tree.get_unit(units_demo.PROVINCE))
         quiz = Quiz(topic=topic, title="Bài kiểm tra chuyên đề năm 2022", question_count=QUESTIONS,
                     time_limit_seconds=20 * 60, pass_percent=70, one_per_page=False, min_duration_seconds=60)
         db.session.add(quiz)
@@ -133,8 +133,8 @@ def build_data(app, members: int) -> list[int]:
         # Unlimited attempts. Not in the constructor: SQLAlchemy stores the column default (3)
         # for a None given to a new row; an UPDATE to NULL keeps it.
         quiz.max_attempts = None
-        lessons = learning.published_lessons(topic)
-        unit = units.get_unit(units_demo.GRASSROOTS_OF_COSO)
+        lessons = learning_topics.published_lessons(topic)
+        unit = unit_tree.get_unit(units_demo.GRASSROOTS_OF_COSO)
         password_hash = accounts.hash_password(PASSWORD)  # one hash for all: scrypt is slow on purpose
         now = utcnow()
         users = []

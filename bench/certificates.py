@@ -41,9 +41,9 @@ def main() -> None:
     from certificates import services
     from certificates.models import Certificate
     from core.extensions import db
-    from learning import services as learning
+    from learning import topics as learning_topics
     from quizzes.models import TopicCompletion
-    from units import services as units
+    from units import tree as unit_tree
     from units.models import Member
 
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
@@ -51,8 +51,8 @@ def main() -> None:
         db.create_all()
         seeding = app.test_cli_runner().invoke(args=["seed-demo", "--force"])
         assert seeding.exit_code == 0, seeding.output
-        unit = units.get_unit("CDCS-MT-PAVESU")  # the longest unit name of the demo
-        topic = learning.get_topic("chuyen-de-2022")
+        unit = unit_tree.get_unit("CDCS-MT-PAVESU")  # the longest unit name of the demo
+        topic = learning_topics.get_topic("chuyen-de-2022")
         start = datetime(2022, 3, 1, 2, 0)
         for n in range(args.count):
             member = Member(unit_id=unit.id, full_name=f"Hoàng Thị Phương Thảo Nguyễn Ngọc Diễm {n:04d}",

@@ -94,10 +94,11 @@ def build_contest(app, participants: int, *, seed: int = 2022, closed_round: boo
     from core.extensions import db
     from core.text import fold
     from learning import content, editing
-    from learning import services as learning
+    from learning import topics as learning_topics
     from learning.models import KIND_CONTEST
     from units import demo as units_demo
-    from units import services as units
+    from units import kinds as unit_kinds
+    from units import tree as unit_tree
     from units.models import Member, Unit
 
     rng = random.Random(seed)
@@ -108,16 +109,16 @@ def build_contest(app, participants: int, *, seed: int = 2022, closed_round: boo
         db.create_all()
         units_demo.seed()
         content.sync(ROOT / "content")
-        bank = editing.clone_topic(learning.get_topic(BANK_SOURCE, include_unpublished=True), contests_demo.BANK,
+        bank = editing.clone_topic(learning_topics.get_topic(BANK_SOURCE, include_unpublished=True), contests_demo.BANK,
                                    "Ngân hàng câu hỏi Cuộc thi 132 năm Ngày sinh Chủ tịch Hồ Chí Minh", 2022)
         bank.kind, bank.published = KIND_CONTEST, False
-        province = units.get_unit(units_demo.PROVINCE)
+        province = unit_tree.get_unit(units_demo.PROVINCE)
         contest = Contest(slug=SLUG, title="Cuộc thi trực tuyến tìm hiểu 132 năm Ngày sinh Chủ tịch Hồ Chí Minh",
                           anniversary="19/5/1890 – 19/5/2022", description_md=contests_demo.DESCRIPTION,
                           rules_md=contests_demo.RULES, organiser_unit=province, audience_unit=province, bank=bank,
                           published=True, open_to_public=True)
         db.session.add(contest)
-        grassroots_kind = units.find_kind("Công đoàn cơ sở")
+        grassroots_kind = unit_kinds.find_kind("Công đoàn cơ sở")
         division_a = Division(contest=contest, name="Bảng A: đoàn viên công đoàn cơ sở", position=1,
                               unit_kind_id=grassroots_kind.id if grassroots_kind else None)
         division_b = Division(contest=contest, name="Bảng B: người lao động khác", position=2)

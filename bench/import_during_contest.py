@@ -40,13 +40,14 @@ def main() -> None:
     from app import create_app
     from core.clock import utcnow
     from core.extensions import db
-    from learning import content
-    from learning import services as learning
+    from learning import content, studying
+    from learning import topics as learning_topics
     from quizzes import services as quizzes
     from quizzes.models import Attempt, Quiz
     from units import demo as units_demo
     from units import importing
-    from units import services as units
+    from units import members as unit_members
+    from units import tree as unit_tree
     from units.cli import _AdminActor, _system_actor
     from units.models import Unit, UnitKind
 
@@ -56,16 +57,17 @@ def main() -> None:
         db.create_all()
         units_demo.seed()
         content.sync(Path(__file__).resolve().parent.parent / "content")
-        topic = learning.get_topic("chuyen-de-2022")
+        topic = learning_topics.get_topic("chuyen-de-2022")
         quiz = Quiz(topic=topic, title="Kiểm tra", question_count=5, time_limit_seconds=36000, pass_percent=0,
                     max_attempts=None, min_duration_seconds=0)
         db.session.add(quiz)
         codes = [u.code for u in db.session.scalars(db.select(Unit).join(UnitKind).where(UnitKind.is_grassroots))]
-        member = units.create_member(units.get_unit(codes[0]), units.MemberData(full_name="Lò Thị Xuân"))
+        member = unit_members.create_member(unit_tree.get_unit(codes[0]),
+                                            unit_members.MemberData(full_name="Lò Thị Xuân"))
         member.user = User(username="thisinh", full_name="Lò Thị Xuân", password_hash="-")
-        for lesson in learning.published_lessons(topic):
-            learning.open_lesson(member, lesson, now=utcnow() - timedelta(hours=1))
-            learning.mark_studied(member, lesson)
+        for lesson in learning_topics.published_lessons(topic):
+            studying.open_lesson(member, lesson, now=utcnow() - timedelta(hours=1))
+            studying.mark_studied(member, lesson)
         attempt_id = quizzes.start_attempt(quiz, member.user, member).id
         db.session.commit()
         path = workdir / "members.xlsx"

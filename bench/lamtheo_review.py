@@ -116,7 +116,8 @@ def main() -> None:
     from core.extensions import db
     from lamtheo import review
     from lamtheo.models import Review
-    from units import services as units
+    from units import kinds as unit_kinds
+    from units import tree as unit_tree
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url, "TESTING": True})
     try:
@@ -124,7 +125,7 @@ def main() -> None:
             start = time.perf_counter()
             if not args.skip_load:
                 db.create_all()
-                units.ensure_default_kinds()
+                unit_kinds.ensure_default_kinds()
                 db.session.commit()
                 params = {"districts": DISTRICTS, "grassroots": GRASSROOTS, "members": args.members, "year": YEAR}
                 for statement in LOAD:
@@ -139,7 +140,7 @@ def main() -> None:
             print(f"load: {time.perf_counter() - start:.1f} s; {counts[0]:,} members, {counts[1]:,} commitments, "
                   f"{counts[2]:,} units")
 
-            province = units.get_unit("P")
+            province = unit_tree.get_unit("P")
 
             def app_figures():
                 result = review.figures(province, YEAR)

@@ -528,11 +528,11 @@ def fixed_rows(app) -> dict:
     from core.permissions import ADMIN as ADMIN_ROLE
     from learning.models import Lesson, Topic
     from quizzes.models import Quiz
-    from units import services as units
+    from units import kinds as unit_kinds
 
     with app.app_context():
-        units.ensure_default_kinds()
-        kinds = {k.code: k.id for k in units.all_kinds()}
+        unit_kinds.ensure_default_kinds()
+        kinds = {k.code: k.id for k in unit_kinds.all_kinds()}
         # The province row first (id 1), so the issuer and the contest can name it; the rest come by COPY.
         db.session.execute(text("INSERT INTO units (id, code, name, name_folded, kind_id, parent_id, path, depth, "
                                 "status, created_at) VALUES (1, 'LDLD-TINH', 'Liên đoàn Lao động tỉnh Lai Châu', "
@@ -811,12 +811,12 @@ def floor_params(unit, topic, period) -> dict:
     from core.extensions import db
     from learning.models import Lesson
     from quizzes.models import PURPOSE_FINAL, Quiz
-    from units import services as units
+    from units import tree as unit_tree
 
     lessons = db.session.execute(db.select(Lesson.id, Lesson.published).where(Lesson.topic_id == topic.id)).all()
     low, high = period.utc_bounds
     return {"prefix": unit.path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",
-            "depth": len(units.path_ids(unit)), "start": period.start, "end": period.end, "low": low, "high": high,
+            "depth": len(unit_tree.path_ids(unit)), "start": period.start, "end": period.end, "low": low, "high": high,
             "topic": topic.id, "lessons": [i for i, _ in lessons], "published": [i for i, p in lessons if p],
             "lesson_count": sum(1 for _, p in lessons if p),
             "quizzes": list(db.session.scalars(db.select(Quiz.id).where(Quiz.topic_id == topic.id,

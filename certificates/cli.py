@@ -8,8 +8,8 @@ from flask.cli import with_appcontext
 from certificates import services
 from certificates.models import Certificate
 from core.extensions import db
-from learning import services as learning
-from units import services as units_services
+from learning import topics as learning_topics
+from units import tree as unit_tree
 from units.models import Unit
 
 
@@ -25,14 +25,14 @@ def certificates_cli():
 @with_appcontext
 def export_command(unit_code: str, topic_slug: str | None, out: Path):
     """Xuất giấy chứng nhận của một đơn vị thành một tệp .zip (mỗi giấy một PDF)."""
-    unit = units_services.get_unit(unit_code)
+    unit = unit_tree.get_unit(unit_code)
     if unit is None:
         click.echo(f"Không có đơn vị mã “{unit_code}”.", err=True)
         sys.exit(1)
     query = db.select(Certificate.id).join(Unit, Certificate.unit_id == Unit.id).where(
-        units_services.in_subtree(unit)).order_by(Certificate.serial_number)
+        unit_tree.in_subtree(unit)).order_by(Certificate.serial_number)
     if topic_slug:
-        topic = learning.get_topic(topic_slug, include_unpublished=True)
+        topic = learning_topics.get_topic(topic_slug, include_unpublished=True)
         if topic is None:
             click.echo(f"Không có chuyên đề “{topic_slug}”.", err=True)
             sys.exit(1)

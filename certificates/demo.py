@@ -5,10 +5,10 @@ from datetime import datetime, timedelta
 from certificates import services
 from certificates.models import Issuer
 from core.extensions import db
-from learning import services as learning
+from learning import topics as learning_topics
 from quizzes.models import TopicCompletion
 from units import demo as units_demo
-from units import services as units_services
+from units import tree as unit_tree
 from units.models import Member
 
 COMPLETED_BY = 12
@@ -18,13 +18,13 @@ ISSUERS = [(units_demo.PROVINCE, "Liên đoàn Lao động tỉnh Lai Châu", "L
 
 def seed() -> list[str]:
     for code, name, place, signer in ISSUERS:
-        province = units_services.get_unit(code)
+        province = unit_tree.get_unit(code)
         if db.session.scalars(db.select(Issuer).where(Issuer.unit_id == province.id)).first() is None:
             services.save_issuer(province, actor=None, body_lines=name, place=place,
                                  signer_title="TM. BAN THƯỜNG VỤ\nPHÓ CHỦ TỊCH", signer_name=signer,
                                  serial_suffix="GCN-LĐLĐ")
-    topic = learning.get_topic("chuyen-de-2022")
-    school = units_services.get_unit(units_demo.GRASSROOTS_OF_COSO)
+    topic = learning_topics.get_topic("chuyen-de-2022")
+    school = unit_tree.get_unit(units_demo.GRASSROOTS_OF_COSO)
     members = db.session.scalars(db.select(Member).where(Member.unit_id == school.id, Member.user_id.is_(None))
                                  .order_by(Member.id).limit(COMPLETED_BY)).all()
     issued = 0

@@ -23,7 +23,8 @@ from core.permissions import can_manage_unit, scope_paths
 from core.text import fold, identifier
 from learning.models import Topic
 from quizzes.models import TopicCompletion
-from units import services as units_services
+from units import members as unit_members
+from units import tree as unit_tree
 from units.models import Member, Unit
 
 # Crockford's base 32: no I, L, O, U, so a code read aloud over the phone survives.
@@ -61,7 +62,7 @@ def get_by_code(text: str) -> Certificate | None:
 
 def issuer_for(unit: Unit) -> Issuer | None:
     """The nearest unit at or above ``unit`` that issues certificates."""
-    ids = units_services.path_ids(unit)
+    ids = unit_tree.path_ids(unit)
     return db.session.scalars(db.select(Issuer).join(Unit, Issuer.unit_id == Unit.id)
                               .where(Issuer.unit_id.in_(ids)).order_by(Unit.depth.desc())).first()
 
@@ -262,7 +263,7 @@ def of_member(member: Member) -> list[Certificate]:
 
 def can_read(user, certificate: Certificate) -> bool:
     """The holder, officers over the holder's unit (then), administrators."""
-    member = units_services.member_for_user(user) if user.is_authenticated else None
+    member = unit_members.member_for_user(user) if user.is_authenticated else None
     if member is not None and certificate.member_id == member.id:
         return True
     return certificate.unit is not None and bool(scope_paths(user) is None or can_manage_unit(user, certificate.unit))
@@ -271,11 +272,11 @@ def can_read(user, certificate: Certificate) -> bool:
 def in_scope(user, *, unit: Unit | None = None, topic: Topic | None = None, text: str = ""):
     """Certificates an officer may list: those of units in their subtree (or of ``unit``'s)."""
     query = db.select(Certificate).join(Unit, Certificate.unit_id == Unit.id)
-    condition = units_services.in_scope(user)
+    condition = unit_tree.in_scope(user)
     if condition is not None:
         query = query.where(condition)
     if unit is not None:
-        query = query.where(units_services.in_subtree(unit))
+        query = query.where(unit_tree.in_subtree(unit))
     if topic is not None:
         query = query.where(Certificate.topic_id == topic.id)
     if text:

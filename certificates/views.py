@@ -27,9 +27,10 @@ from core.forms import flash_errors
 from core.params import requested_id, requested_page
 from core.permissions import ADMIN, OFFICER, can_manage_unit, ensure_unit_in_scope, roles_required
 from core.views import save
-from learning import services as learning
+from learning import topics as learning_topics
 from learning.models import Topic
-from units import services as units_services
+from units import members as unit_members
+from units import tree as unit_tree
 from units.models import Unit
 
 bp = Blueprint("certificates", __name__)
@@ -49,7 +50,7 @@ def _cache() -> Path:
 def _topic_choices() -> list[SelectChoice]:
     """The published topics the officer's tree studies: another province's are not offered."""
     query = db.select(Topic).where(Topic.published)
-    scope = learning.topic_scope(current_user, None)
+    scope = learning_topics.topic_scope(current_user, None)
     topics = db.session.scalars((query if scope is None else query.where(scope)).order_by(Topic.year.desc(), Topic.id))
     return [SelectChoice(t.id, f"{t.kind_name} {t.year}: {t.title[:90]}") for t in topics]
 
@@ -57,7 +58,7 @@ def _topic_choices() -> list[SelectChoice]:
 @bp.get("/certificates/")
 @login_required
 def mine():
-    member = units_services.member_for_user(current_user)
+    member = unit_members.member_for_user(current_user)
     return render_template("certificates/mine.html", member=member,
                            certificates=services.of_member(member) if member else [])
 
@@ -77,7 +78,7 @@ def _filters():
     unit = None
     code = request.args.get("unit", "").strip()
     if code:
-        unit = units_services.get_unit(code)
+        unit = unit_tree.get_unit(code)
         ensure_unit_in_scope(current_user, unit)
     elif "unit" not in request.args:
         # An officer of a single unit starts on that unit, ready to download its zip.
@@ -125,7 +126,7 @@ def issue_offline():
     if not form.validate_on_submit():
         flash_errors(form)
         return redirect(url_for(".manage"))
-    member = units_services.member_by_identifier(form.member.data)
+    member = unit_members.member_by_identifier(form.member.data)
     if member is None or not can_manage_unit(current_user, member.unit):
         flash("Không tìm thấy đoàn viên với số thẻ hoặc số điện thoại này trong đơn vị bạn quản lý.", "danger")
         return redirect(url_for(".manage"))
@@ -155,7 +156,7 @@ def revoke(code: str):
 def issuers():
     form = IssuerForm()
     if form.validate_on_submit():
-        unit = units_services.get_unit(form.unit_code.data)
+        unit = unit_tree.get_unit(form.unit_code.data)
         upload = form.signature.data
         image = upload.read(MAX_SIGNATURE_BYTES + 1) if upload else None
         if unit is None:

@@ -11,11 +11,12 @@ from contests.models import Contest, Division, Participant, Round
 from core.clock import utcnow
 from core.extensions import db
 from learning import editing
-from learning import services as learning
+from learning import topics as learning_topics
 from learning.models import KIND_CONTEST, Topic
 from quizzes import services as quizzes
 from units import demo as units_demo
-from units import services as units_services
+from units import kinds as unit_kinds
+from units import tree as unit_tree
 from units.models import Unit, UnitKind
 
 SLUG = "132-nam-ngay-sinh-bac"
@@ -40,13 +41,13 @@ def seed() -> list[str]:
     now = utcnow()
     contest = services.get_contest(SLUG, include_unpublished=True)
     if contest is None:
-        province = units_services.get_unit(units_demo.PROVINCE)
+        province = unit_tree.get_unit(units_demo.PROVINCE)
         week_1, week_2 = [_bank(slug, source, week) for week, (slug, source) in enumerate(WEEK_BANKS, start=1)]
         contest = Contest(slug=SLUG, title="Cuộc thi trực tuyến tìm hiểu 132 năm Ngày sinh Chủ tịch Hồ Chí Minh",
                           anniversary="19/5/1890 – 19/5/2022", description_md=DESCRIPTION, rules_md=RULES,
                           organiser_unit=province, audience_unit=province, bank=week_2, published=True)
         db.session.add(contest)
-        grassroots = units_services.find_kind("Công đoàn cơ sở")
+        grassroots = unit_kinds.find_kind("Công đoàn cơ sở")
         db.session.add_all([Division(contest=contest, name="Bảng A: đoàn viên công đoàn cơ sở", position=1,
                                      unit_kind_id=grassroots.id if grassroots else None),
                             Division(contest=contest, name="Bảng B: người lao động khác", position=2)])
@@ -66,8 +67,8 @@ def seed() -> list[str]:
 
 
 def _bank(slug: str, source: str, week: int) -> Topic:
-    bank = learning.get_topic(slug, include_unpublished=True) or editing.clone_topic(
-        learning.get_topic(source, include_unpublished=True), slug,
+    bank = learning_topics.get_topic(slug, include_unpublished=True) or editing.clone_topic(
+        learning_topics.get_topic(source, include_unpublished=True), slug,
         f"Ngân hàng câu hỏi Cuộc thi 132 năm Ngày sinh Chủ tịch Hồ Chí Minh · tuần {week}", 2022)
     bank.kind, bank.published = KIND_CONTEST, False  # never listed or searched by members
     return bank
@@ -88,7 +89,7 @@ def _play(contest: Contest, contest_round: Round, province: Unit, count: int = 3
     """Workers of the province's grassroots unions take last week's round, answering from 40 to 95 % right."""
     rng = random.Random(132)
     grassroots = list(db.session.scalars(db.select(Unit).join(UnitKind).where(
-        units_services.in_subtree(province), UnitKind.is_grassroots).order_by(Unit.code)))
+        unit_tree.in_subtree(province), UnitKind.is_grassroots).order_by(Unit.code)))
     password_hash = hash_password("hoctap2022")  # one hash for all: seeding stays quick
     opens = contest_round.quiz.opens_at
     for n in range(count):

@@ -23,7 +23,7 @@ from accounts.services import MIN_PASSWORD_LENGTH
 from contests.models import DIVISIONS_BY_KIND, DIVISIONS_FREE, DURATION_THEN_PREDICTION, PREDICTION_THEN_DURATION
 from core.forms import Form
 from learning.editing import SLUG_PATTERN, SLUG_RULE
-from learning.forms import SLUG_INPUT
+from learning.editor_forms import SLUG_INPUT
 from quizzes.forms import moment_validator, parse_local_moment
 
 

@@ -19,11 +19,11 @@ from core.clock import utcnow
 from core.extensions import db
 from core.text import clean_name
 from learning import editing
-from learning import services as learning
+from learning import topics as learning_topics
 from learning.models import KIND_CONTEST, Topic
 from quizzes import services as quizzes
 from quizzes.models import REVIEW_ANSWERS, REVIEW_SCORE
-from units import services as units
+from units import tree as unit_tree
 from units.models import Unit, UnitKind
 
 
@@ -53,10 +53,10 @@ class ContestData:
 
 
 def _units(data: ContestData, actor) -> tuple[Unit, Unit]:
-    organiser = units.get_unit(data.organiser_unit_code)
+    organiser = unit_tree.get_unit(data.organiser_unit_code)
     if organiser is None or not organiser.is_active or not may_organise_at(actor, organiser):
         raise ContestError("Không có đơn vị tổ chức với mã này trong phạm vi của bạn.")
-    audience = units.get_unit(data.audience_unit_code) if data.audience_unit_code.strip() else organiser
+    audience = unit_tree.get_unit(data.audience_unit_code) if data.audience_unit_code.strip() else organiser
     if audience is None or not audience.is_active:
         raise ContestError("Không có đơn vị với mã này (đối tượng dự thi).")
     if not audience.path.startswith(organiser.path):
@@ -238,7 +238,7 @@ def bank_sources(user) -> list[Topic]:
     """Topics whose question bank a new contest may start from: those ``user`` may open. The copy
     can be played with its answers shown, so a draft or another province's topic is not one."""
     query = db.select(Topic).where(Topic.kind != KIND_CONTEST)
-    scope = learning.topic_scope(user, None)
+    scope = learning_topics.topic_scope(user, None)
     if scope is not None:
         query = query.where(Topic.published, scope)
     return list(db.session.scalars(query.order_by(Topic.year.desc(), Topic.title)))

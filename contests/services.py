@@ -39,7 +39,8 @@ from core.text import citizen_id_digits, clean_name, normalise_phone
 from learning.models import Topic
 from quizzes import services as quizzes
 from quizzes.models import IN_PROGRESS, REVIEW_SCORE, Attempt, Quiz
-from units import services as units
+from units import members as unit_members
+from units import tree as unit_tree
 from units.models import Member, Unit
 
 UPCOMING, OPEN, CLOSED = "upcoming", "open", "closed"
@@ -144,7 +145,7 @@ def contest_cards(now: datetime | None = None, *, user=None, viewer=None) -> lis
     contests = list(db.session.scalars(query.options(selectinload(Contest.rounds).joinedload(Round.quiz),
                                                      joinedload(Contest.organiser_unit),
                                                      joinedload(Contest.audience_unit))))
-    member = units.member_for_user(viewer) if getattr(viewer, "is_authenticated", False) else None
+    member = unit_members.member_for_user(viewer) if getattr(viewer, "is_authenticated", False) else None
     if member is not None:
         contests = [c for c in contests if member.unit.path.startswith(c.audience_unit.path)]
     return [(contest, headline(contest, now)) for contest in contests]
@@ -162,7 +163,8 @@ def navigation(user) -> dict:
 
 def only_a_contestant(user) -> bool:
     """An account made to take contests: no role, no member record, taking part in a contest."""
-    if not getattr(user, "is_authenticated", False) or user.role_names or units.member_for_user(user) is not None:
+    if (not getattr(user, "is_authenticated", False) or user.role_names
+            or unit_members.member_for_user(user) is not None):
         return False
     return db.session.scalar(db.select(Participant.id).where(Participant.user_id == user.id).limit(1)) is not None
 
@@ -303,12 +305,12 @@ def register_guest(contest: Contest, data: Registration) -> tuple[object, Partic
         raise ContestError("Năm sinh không hợp lệ.")
     # Every lookup runs whatever the first one found, so that the time taken tells nothing either.
     holders = [db.session.scalars(db.select(Participant.id).filter_by(contest_id=contest.id, phone=phone)).first(),
-               units.member_by_identifier(phone), accounts.find_user(phone)]
+               unit_members.member_by_identifier(phone), accounts.find_user(phone)]
     if any(holder is not None for holder in holders):
         raise ContestError(PHONE_TAKEN)
     unit = None
     if data.unit_code.strip():
-        unit = units.get_unit(data.unit_code)
+        unit = unit_tree.get_unit(data.unit_code)
         if unit is None or not unit.is_active:
             raise ContestError("Không có đơn vị với mã này.")
     elif not data.workplace.strip():
@@ -834,14 +836,14 @@ def collective(contest: Contest) -> dict[int, UnitFigures]:
     """Participants, attempts and members per unit, each rolled up over its whole subtree."""
     def compute():
         root = contest.audience_unit
-        units_in = {u.id: u for u in db.session.scalars(db.select(Unit).where(units.in_subtree(root)))}
+        units_in = {u.id: u for u in db.session.scalars(db.select(Unit).where(unit_tree.in_subtree(root)))}
         figures = {unit_id: UnitFigures(unit) for unit_id, unit in units_in.items()}
 
         def add(unit_id, field, amount):
             unit = units_in.get(unit_id)
             if unit is None:
                 return
-            for ancestor in units.path_ids(unit):
+            for ancestor in unit_tree.path_ids(unit):
                 if ancestor in figures:
                     setattr(figures[ancestor], field, getattr(figures[ancestor], field) + amount)
 

@@ -12,10 +12,11 @@ from core.errors import refusal_json
 from core.extensions import db, limiter, person_or_address
 from core.markup import render_inline
 from core.views import save
-from learning import services as learning
+from learning import studying
 from quizzes import services as quizzes
 from quizzes.models import Attempt
-from units import services as units_services
+from units import members as unit_members
+from units import tree as unit_tree
 
 bp = Blueprint("contests", __name__, url_prefix="/contests")
 DEVICE_COOKIE = "hoctap_device"
@@ -44,7 +45,7 @@ def attempt_extras(attempt: Attempt) -> dict | None:
     finished = [a for a in tries if not a.is_open]
     extras["contest_result"] = {
         "try_text": f"Lượt {attempt.number}" + (f"/{quiz.max_attempts}" if quiz.max_attempts else ""),
-        "duration": learning.wait_text(attempt.duration_seconds),
+        "duration": studying.wait_text(attempt.duration_seconds),
         "best": max(a.score or 0 for a in finished) if finished else None,
         "retry_number": len(tries) + 1
         if services.round_state(entry.round, utcnow()) == services.OPEN and not any(a.is_open for a in tries)
@@ -69,7 +70,7 @@ def landing(slug: str):
     contest = _contest_or_404(slug)
     now = utcnow()
     participant = services.participant_for(contest, current_user)
-    member = units_services.member_for_user(current_user) if current_user.is_authenticated else None
+    member = unit_members.member_for_user(current_user) if current_user.is_authenticated else None
     rounds = [(r, services.round_state(r, now)) for r in services.rounds_with_quizzes(contest)]
     attempts = services.attempts_by_round(contest, current_user) if participant is not None else {}
     won = prizes.prizes_of(participant) if participant is not None else []
@@ -125,7 +126,7 @@ def register(slug: str):
 @login_required
 def join(slug: str):
     contest = _contest_or_404(slug)
-    member = units_services.member_for_user(current_user)
+    member = unit_members.member_for_user(current_user)
     if member is None:
         flash("Tài khoản này không gắn với đoàn viên nào.", "warning")
         return redirect(url_for(".landing", slug=slug))
@@ -222,7 +223,7 @@ def collective(slug: str):
     contest = _contest_or_404(slug)
     figures = services.collective(contest)
     code = request.args.get("unit", "").strip()
-    chosen = units_services.get_unit(code) if code else contest.audience_unit
+    chosen = unit_tree.get_unit(code) if code else contest.audience_unit
     if chosen is None or chosen.id not in figures:
         abort(404)
     children = sorted((f for f in figures.values() if f.unit.parent_id == chosen.id),

@@ -114,19 +114,20 @@ from accounts.models import User
 from app import create_app
 from core.clock import utcnow
 from core.extensions import db
-from learning import services as learning
+from learning import studying
+from learning import topics as learning_topics
 from quizzes import services as quizzes
-from units.services import member_for_user
+from units.members import member_for_user
 
 with create_app().app_context():
     user = db.session.scalars(db.select(User).where(User.username == "doanvien")).one()
     member, past = member_for_user(user), utcnow() - timedelta(days=3)
     for slug in ("chuyen-de-2022", "{QUIZ_TOPIC}"):
-        for lesson in learning.published_lessons(learning.get_topic(slug)):
-            learning.open_lesson(member, lesson, now=past)
-            learning.mark_studied(member, lesson, now=past + timedelta(hours=1))
+        for lesson in learning_topics.published_lessons(learning_topics.get_topic(slug)):
+            studying.open_lesson(member, lesson, now=past)
+            studying.mark_studied(member, lesson, now=past + timedelta(hours=1))
     # The 2022 topic passed with 8 of 10 at the first try: the topic is complete, its certificate issued.
-    attempt = quizzes.start_attempt(quizzes.final_quiz(learning.get_topic("chuyen-de-2022")), user, member,
+    attempt = quizzes.start_attempt(quizzes.final_quiz(learning_topics.get_topic("chuyen-de-2022")), user, member,
                                     now=past + timedelta(hours=2))
     for entry in attempt.paper[:8]:
         quizzes.save_answer(attempt, entry["id"], entry["correct"], now=past + timedelta(hours=2, minutes=5))

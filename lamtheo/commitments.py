@@ -18,7 +18,7 @@ from core.errors import Refusal
 from core.extensions import db
 from core.permissions import OFFICER, can_manage_unit
 from lamtheo.models import RESULT_NAMES, RESULT_PASSED, Commitment, Suggestion
-from units import services as units
+from units import tree as unit_tree
 from units.models import MEMBER_ACTIVE, Member, Unit
 
 MAX_PER_YEAR = 3
@@ -44,7 +44,7 @@ def of_member(member: Member, year: int) -> list[Commitment]:
 def suggestions_for(unit: Unit, year: int) -> list[Suggestion]:
     """Suggestions published for the year by the unit or any unit above it, the nearest last."""
     return list(db.session.scalars(db.select(Suggestion).join(Unit, Unit.id == Suggestion.unit_id)
-                                   .where(Suggestion.unit_id.in_(units.path_ids(unit)), Suggestion.year == year)
+                                   .where(Suggestion.unit_id.in_(unit_tree.path_ids(unit)), Suggestion.year == year)
                                    .order_by(Unit.depth, Suggestion.id)))
 
 
@@ -80,7 +80,7 @@ def add(member: Member, year: int, text: str = "", *, suggestion: Suggestion | N
     if member.status != MEMBER_ACTIVE:
         raise CommitmentError("Chỉ đoàn viên đang sinh hoạt mới đăng ký được.")
     if suggestion is not None:
-        if suggestion.year != year or suggestion.unit_id not in units.path_ids(member.unit):
+        if suggestion.year != year or suggestion.unit_id not in unit_tree.path_ids(member.unit):
             raise CommitmentError("Gợi ý này không dành cho đơn vị của bạn trong năm nay.")
         text = text or suggestion.text
     text = _text(text, MAX_TEXT, "Hãy ghi việc bạn đăng ký làm theo, hoặc chọn một gợi ý.")
@@ -148,7 +148,7 @@ class MemberCommitments:
 def of_unit(unit: Unit, year: int, *, subtree: bool = False) -> list[MemberCommitments]:
     """Members now in the unit (or its subtree) with their commitments for the year: officers first
     ("nêu gương"), then by name. Members without a commitment are not listed."""
-    where = units.in_subtree(unit) if subtree else Member.unit_id == unit.id
+    where = unit_tree.in_subtree(unit) if subtree else Member.unit_id == unit.id
     rows = db.session.execute(
         db.select(Commitment, Member).join(Member, Member.id == Commitment.member_id)
         .join(Unit, Unit.id == Member.unit_id).where(where, Commitment.year == year)

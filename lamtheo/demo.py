@@ -10,7 +10,7 @@ from core.extensions import db
 from lamtheo import plans, review
 from lamtheo.models import RESULT_FAILED, RESULT_PASSED, Commitment, Plan, Review, Suggestion
 from units import demo as units_demo
-from units import services as units
+from units import tree as unit_tree
 from units.models import MEMBER_ACTIVE, Member, Unit
 
 YEAR = 2022
@@ -27,12 +27,12 @@ ISSUES = ("Tác phong, lề lối làm việc; ý thức chấp hành giờ gi�
 
 
 def seed() -> list[str]:
-    province = units.get_unit(units_demo.PROVINCE)
+    province = unit_tree.get_unit(units_demo.PROVINCE)
     if db.session.scalar(db.select(Review.id).where(Review.unit_id == province.id, Review.year == YEAR)):
         return ["Làm theo: đã có dữ liệu mẫu."]
     rng = random.Random(519)
     this_year = local_today().year
-    tree = list(db.session.scalars(db.select(Unit).where(units.in_subtree(province), Unit.id != province.id)
+    tree = list(db.session.scalars(db.select(Unit).where(unit_tree.in_subtree(province), Unit.id != province.id)
                                    .order_by(Unit.path)))
     filed = 0
     for year in sorted({YEAR, this_year}):
@@ -55,7 +55,7 @@ def seed() -> list[str]:
     suggestions = {s.text: s for s in db.session.scalars(db.select(Suggestion).where(Suggestion.year == YEAR))}
     members = list(db.session.scalars(
         db.select(Member).join(Unit, Unit.id == Member.unit_id)
-        .where(units.in_subtree(province), Member.status == MEMBER_ACTIVE, Member.user_id.is_(None))
+        .where(unit_tree.in_subtree(province), Member.status == MEMBER_ACTIVE, Member.user_id.is_(None))
         .order_by(Member.id)))
     made = 0
     for n, member in enumerate(members):
@@ -86,6 +86,6 @@ def seed() -> list[str]:
     best = review.candidates(opened, limit=4)
     admin = db.session.scalars(db.select(User).where(User.username == "admin")).one()
     review.commend(opened, admin, members=[member for member, _ in best],
-                   unit_list=[units.get_unit(units_demo.GRASSROOTS_OF_COSO)],
+                   unit_list=[unit_tree.get_unit(units_demo.GRASSROOTS_OF_COSO)],
                    reason="Tiêu biểu trong thực hiện việc đăng ký làm theo Bác năm 2022", now=datetime(2023, 5, 19, 2))
     return [f"Làm theo: {filed} kế hoạch, {made} việc đăng ký, sơ kết năm {YEAR} với {len(best) + 1} biểu dương."]

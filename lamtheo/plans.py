@@ -21,7 +21,7 @@ from core.clock import local_today, utcnow
 from core.errors import Refusal
 from core.extensions import db
 from lamtheo.models import Plan
-from units import services as units
+from units import tree as unit_tree
 from units.models import Unit
 
 TERM_START, TERM_END = 2021, 2025
@@ -172,7 +172,7 @@ class ChildPlan:
 def children_plans(unit: Unit, year: int, is_term: bool = False, *, today: date | None = None) -> list[ChildPlan]:
     """The active child units and whether each filed its plan by the due day."""
     today = today or local_today()
-    children = units.children(unit)
+    children = unit_tree.children(unit)
     plans = {plan.unit_id: plan for plan in db.session.scalars(
         db.select(Plan).where(Plan.unit_id.in_([child.id for child in children]), Plan.year == year,
                               Plan.is_term == is_term))}

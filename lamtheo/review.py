@@ -39,7 +39,7 @@ from lamtheo.models import (
     Review,
 )
 from reports import services as reports
-from units import services as units
+from units import tree as unit_tree
 from units.models import UNIT_ACTIVE, Member, Unit
 
 FINAL_YEAR = 2025  # the 10-year / 5-year "tổng kết"
@@ -102,7 +102,7 @@ def commitment_counts(root: Unit, year: int):
              .where(c.year == year).group_by(c.unit_id))
     # A subtree holding most units (the province) is cheaper read whole: the caller keeps its own units' rows.
     if reports._units_share(root) < 0.5:
-        query = query.where(c.unit_id.in_(db.select(Unit.id).where(units.in_subtree(root))))
+        query = query.where(c.unit_id.in_(db.select(Unit.id).where(unit_tree.in_subtree(root))))
     return db.session.execute(query)
 
 
@@ -113,11 +113,11 @@ def case_int(condition):
 def figures(root: Unit, year: int, *, today: date | None = None) -> Figured:
     today = today or local_today()
     reports._tune_for_reporting()
-    depth = len(units.path_ids(root))
+    depth = len(unit_tree.path_ids(root))
     own, by_child = Figures(), defaultdict(Figures)
     row_of: dict[int, Figures] = {}
     for unit_id, path, status in db.session.execute(
-            db.select(Unit.id, Unit.path, Unit.status).where(units.in_subtree(root))):
+            db.select(Unit.id, Unit.path, Unit.status).where(unit_tree.in_subtree(root))):
         ids = path.strip("/").split("/")
         row = by_child[int(ids[depth])] if len(ids) > depth else own
         row_of[unit_id] = row
@@ -125,7 +125,7 @@ def figures(root: Unit, year: int, *, today: date | None = None) -> Figured:
     due = plans.due_on(year)
     for unit_id, filed_at in db.session.execute(
             db.select(Plan.unit_id, Plan.filed_at).join(Unit, Unit.id == Plan.unit_id)
-            .where(units.in_subtree(root), Plan.year == year, Plan.is_term.is_(False))):
+            .where(unit_tree.in_subtree(root), Plan.year == year, Plan.is_term.is_(False))):
         row = row_of[unit_id]
         row.plans_filed += 1
         row.plans_on_time += local_today(filed_at) <= due
@@ -140,7 +140,7 @@ def figures(root: Unit, year: int, *, today: date | None = None) -> Figured:
         row.passed += int(passed or 0)
     stories.add_review_figures(root, year, row_of)
     result = Figured(rows=[], own=own)
-    children = {child.id: child for child in units.children(root, include_inactive=True)}
+    children = {child.id: child for child in unit_tree.children(root, include_inactive=True)}
     for child_id, child in children.items():
         row = by_child.get(child_id, Figures())
         if child.is_active or row.commitments or row.plans_filed:
@@ -213,7 +213,7 @@ def candidates(review: Review, *, limit: int = 100) -> list[tuple[Member, int]]:
                                                    Commendation.member_id.is_not(None))
     rows = db.session.execute(
         db.select(Member, func.count(c.id)).join(c, c.member_id == Member.id).join(Unit, Unit.id == c.unit_id)
-        .where(c.year == review.year, units.in_subtree(review.unit), Member.id.not_in(done))
+        .where(c.year == review.year, unit_tree.in_subtree(review.unit), Member.id.not_in(done))
         .group_by(Member.id)
         .having(func.count(c.id) == func.count().filter(c.result == RESULT_PASSED))
         .order_by(func.max(case_int(c.exemplary)).desc(), Member.name_folded, Member.id).limit(limit))

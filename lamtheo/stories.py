@@ -36,7 +36,7 @@ from lamtheo.story_models import (
     StoryPhoto,
     StoryStep,
 )
-from units import services as units_services
+from units import tree as unit_tree
 from units.models import MEMBER_ACTIVE, Member, Unit
 
 MAX_PHOTOS = 4
@@ -134,7 +134,7 @@ def _check_text(title: str, summary: str, body: str) -> tuple[str, str, str]:
 def nominating_level(user, unit: Unit) -> Unit | None:
     """The highest unit from the top of the tree down to ``unit`` that ``user`` oversees: the level
     the nomination comes from. None when ``unit`` is outside the user's scope."""
-    for candidate in units_services.ancestors(unit) + [unit]:
+    for candidate in unit_tree.ancestors(unit) + [unit]:
         if can_manage_unit(user, candidate):
             return candidate
     return None
@@ -335,7 +335,7 @@ def stories_in_scope(user) -> list[Story]:
 
 
 def _scope_on(user, unit_alias):
-    """What units_services.in_scope(user) says, on an alias of the units table; None: everything."""
+    """What unit_tree.in_scope(user) says, on an alias of the units table; None: everything."""
     paths = scope_paths(user)
     if paths is None:
         return None
@@ -379,7 +379,7 @@ def add_review_figures(root: Unit, year: int, row_of: dict) -> None:
         db.select(Story.unit_id, func.count(Story.id), func.coalesce(func.sum(case((Story.status == APPROVED, 1),
                                                                                     else_=0)), 0))
         .join(Unit, Unit.id == Story.unit_id)
-        .where(units_services.in_subtree(root), Story.year == year).group_by(Story.unit_id))
+        .where(unit_tree.in_subtree(root), Story.year == year).group_by(Story.unit_id))
     for unit_id, nominated, approved in counted:
         row = row_of.get(unit_id)
         if row is not None:

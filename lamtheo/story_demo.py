@@ -13,7 +13,7 @@ from core.extensions import db
 from lamtheo import stories
 from lamtheo.story_models import KIND_MODEL, KIND_PERSON, Story
 from units import demo as units_demo
-from units import services as units
+from units import tree as unit_tree
 from units.models import MEMBER_ACTIVE, Member
 
 # nominated by, kind, unit, title, summary, story, what then happens ("approve", "district", "province", "return")
@@ -96,12 +96,12 @@ def seed() -> list[str]:
         return ["Gương sáng mẫu: đã có."]
     people = {u.username: u for u in db.session.scalars(
         db.select(User).where(User.username.in_(["coso", "tamduong", "tinh"])))}
-    if len(people) < 3 or units.get_unit(units_demo.PROVINCE) is None:
+    if len(people) < 3 or unit_tree.get_unit(units_demo.PROVINCE) is None:
         return []
     spring, recent = datetime(2022, 3, 1, 2, 0), utcnow() - timedelta(days=12)
     report = []
     for number, (nominator, kind, code, title, summary, body, fate) in enumerate(NOMINATIONS):
-        unit = units.get_unit(code)
+        unit = unit_tree.get_unit(code)
         member = _member(unit) if kind == KIND_PERSON else None
         if member is not None:
             title = f"{title}: đồng chí {member.full_name}"

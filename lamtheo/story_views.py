@@ -14,7 +14,8 @@ from core.permissions import ADMIN, OFFICER, can_manage_unit, roles_required
 from lamtheo import stories
 from lamtheo.story_forms import NominationForm, ResubmitForm, StepForm
 from lamtheo.story_models import CONSENT_METHODS, KIND_PERSON, StoryPhoto
-from units import services as units_services
+from units import members as unit_members
+from units import tree as unit_tree
 
 bp = Blueprint("stories", __name__)
 ATOM = "http://www.w3.org/2005/Atom"
@@ -48,15 +49,15 @@ def index():
 @roles_required(OFFICER, ADMIN)
 def new():
     form = NominationForm()
-    form.unit.choices = [SelectChoice(u.code, u.name) for u in units_services.units_for_choice(current_user)]
+    form.unit.choices = [SelectChoice(u.code, u.name) for u in unit_tree.units_for_choice(current_user)]
     error = None
     if form.validate_on_submit():
         member = None
         if form.kind.data == KIND_PERSON:
-            member = units_services.member_by_identifier(form.member.data or "")
+            member = unit_members.member_by_identifier(form.member.data or "")
             if member is None or not can_manage_unit(current_user, member.unit):
                 member = None  # a member outside the scope is as unknown as one who does not exist
-        unit = units_services.get_unit(form.unit.data) if member is None else member.unit
+        unit = unit_tree.get_unit(form.unit.data) if member is None else member.unit
         try:
             if form.kind.data == KIND_PERSON and member is None:
                 raise stories.StoryError("Không tìm thấy đoàn viên với số thẻ hoặc số điện thoại này trong phạm vi "

@@ -9,7 +9,8 @@ from core.extensions import db
 from core.permissions import ADMIN, OFFICER, ensure_unit_in_scope, roles_required, scope_paths
 from lamtheo import commitments, plans, review
 from lamtheo.models import RESULT_NAMES, REVIEW_NAMES, Commitment, Plan, Review, Suggestion
-from units import services as units
+from units import members as unit_members
+from units import tree as unit_tree
 from units.models import Member, Unit
 
 bp = Blueprint("lamtheo", __name__, url_prefix="/lam-theo")
@@ -24,7 +25,7 @@ def _year(default: int | None = None) -> int:
 
 
 def _own_member() -> Member:
-    member = units.member_for_user(current_user)
+    member = unit_members.member_for_user(current_user)
     if member is None:
         abort(403)
     return member
@@ -43,7 +44,7 @@ def _scope_units() -> list[Unit]:
 @login_required
 def index():
     year = local_today().year
-    member = units.member_for_user(current_user)
+    member = unit_members.member_for_user(current_user)
     return render_template(
         "lamtheo/index.html", year=year, member=member,
         commitments=commitments.of_member(member, year) if member else [],
@@ -116,7 +117,7 @@ def assess(commitment_id: int):
 @bp.get("/units/<code>")
 @staff_required
 def unit(code: str):
-    unit = units.unit_in_scope_or_404(current_user, code)
+    unit = unit_tree.unit_in_scope_or_404(current_user, code)
     year = _year()
     today = local_today()
     figured = review.figures(unit, year, today=today)
@@ -132,7 +133,7 @@ def unit(code: str):
 @bp.route("/units/<code>/plan", methods=["GET", "POST"])
 @staff_required
 def plan(code: str):
-    unit = units.unit_in_scope_or_404(current_user, code)
+    unit = unit_tree.unit_in_scope_or_404(current_user, code)
     is_term = request.values.get("term") == "1"
     year = plans.TERM_START if is_term else _year()
     existing = plans.get_plan(unit, year, is_term)
@@ -169,7 +170,7 @@ def plan(code: str):
 @bp.get("/units/<code>/plan/file")
 @staff_required
 def plan_file(code: str):
-    unit = units.unit_in_scope_or_404(current_user, code)
+    unit = unit_tree.unit_in_scope_or_404(current_user, code)
     is_term = request.args.get("term") == "1"
     found = plans.get_plan(unit, plans.TERM_START if is_term else _year(), is_term)
     path = plans.file_path(found) if found else None
@@ -183,7 +184,7 @@ def plan_file(code: str):
 @bp.route("/units/<code>/commitments", methods=["GET", "POST"])
 @staff_required
 def unit_commitments(code: str):
-    unit = units.unit_in_scope_or_404(current_user, code)
+    unit = unit_tree.unit_in_scope_or_404(current_user, code)
     year = _year()
     if request.method == "POST":
         decisions = {}
@@ -209,7 +210,7 @@ def unit_commitments(code: str):
 @bp.post("/units/<code>/suggestions")
 @staff_required
 def add_suggestion(code: str):
-    unit = units.unit_in_scope_or_404(current_user, code)
+    unit = unit_tree.unit_in_scope_or_404(current_user, code)
     year = _year()
     try:
         commitments.add_suggestion(unit, year, request.form.get("text", ""), current_user)
@@ -225,7 +226,7 @@ def add_suggestion(code: str):
 @bp.post("/units/<code>/reviews")
 @staff_required
 def open_review(code: str):
-    unit = units.unit_in_scope_or_404(current_user, code)
+    unit = unit_tree.unit_in_scope_or_404(current_user, code)
     year = request.form.get("year", type=int) or 0
     try:
         opened = review.open_review(unit, year, request.form.get("kind", ""), current_user)

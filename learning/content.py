@@ -18,7 +18,8 @@ import yaml
 from core.clock import utcnow
 from core.errors import Refusal
 from core.extensions import db
-from learning import services
+from learning import authoring
+from learning import topics as learning_topics
 from learning.models import KIND_NAMES, QUESTION_TYPES, Lesson, Question, Topic
 
 LESSON_FILE = re.compile(r"^(\d{1,3})-([a-z0-9][a-z0-9-]*)\.md$")
@@ -244,7 +245,7 @@ class _Reader:
                                  "Mỗi đáp án cần “text”.")
                     continue
                 choices.append((str(choice["text"]).strip(), choice.get("correct") is True))
-            problem = services.check_choices(item["type"], choices)
+            problem = authoring.check_choices(item["type"], choices)
             if problem:
                 self.problem(path, line, f"Câu hỏi “{slug}”: {problem}")
                 continue
@@ -322,7 +323,7 @@ def sync(root: Path, *, now: datetime | None = None) -> SyncReport:
         after = (report.lessons.added, report.lessons.changed, report.lessons.unpublished)
         if added or changed or before != after:
             report.lines.append(f"{source.slug}: {'mới' if added else 'đã cập nhật'}")
-        placed = services.place_topic(topic)
+        placed = learning_topics.place_topic(topic)
         if placed:
             report.lines.append(f"{source.slug}: {placed}")
     present = {s.slug for s in sources}
@@ -349,7 +350,7 @@ def _sync_lessons(topic: Topic, source: _TopicSource, counts: Counts, now: datet
                                    "min_read_seconds": item.min_read_seconds,
                                    "compares_with": " ".join(item.compares_with) or None})
         if lesson.body_md != item.body:
-            services.set_lesson_body(lesson, item.body)
+            authoring.set_lesson_body(lesson, item.body)
             changed = True
         _restore(lesson, counts, changed, added)
     _unpublish_missing(rows.values(), {item.slug for item in source.lessons}, counts, now)
@@ -369,8 +370,8 @@ def _sync_questions(topic: Topic, source: _TopicSource, lessons: dict[str, Lesso
             rows[item.slug] = question
         changed = _assign(question, {"type": item.type, "text": item.text, "explanation": item.explanation,
                                      "lesson": lessons[item.lesson_slug], "position": position})
-        changed = services.set_choices(question, item.choices) or changed
+        changed = authoring.set_choices(question, item.choices) or changed
         if changed or added:
-            services.index_question(question)
+            authoring.index_question(question)
         _restore(question, counts, changed, added)
     _unpublish_missing(rows.values(), {item.slug for item in source.questions}, counts, now)

@@ -14,9 +14,10 @@ from core import audit
 from core.errors import Refusal
 from core.extensions import db
 from core.text import clean_name
-from learning import services
+from learning import authoring
+from learning import topics as learning_topics
 from learning.models import KIND_NAMES, QUESTION_TYPES, Choice, Lesson, Question, Topic, TopicAssignment
-from units import services as units
+from units import tree as unit_tree
 from units.models import Unit
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
@@ -108,7 +109,7 @@ def update_topic(topic: Topic, data: TopicData, *, actor=None) -> None:
 
 def set_topic_published(topic: Topic, published: bool, *, actor=None) -> None:
     """Publish (members assigned to it see it) or take a topic down."""
-    if published and not services.published_lessons(topic):
+    if published and not learning_topics.published_lessons(topic):
         raise EditError("Chuyên đề chưa có bài học nào đã xuất bản: hãy xuất bản ít nhất một bài trước.")
     if topic.published != published:
         topic.published = published
@@ -137,11 +138,11 @@ def assign_unit(topic: Topic, unit: Unit, *, actor=None) -> None:
     """Set the topic for the unit and everyone below it."""
     if not unit.is_active:
         raise EditError(f"Đơn vị {unit.name} đã sáp nhập hoặc giải thể.")
-    federation = units.get_unit(topic.federation_code) if topic.federation_code else None
+    federation = unit_tree.get_unit(topic.federation_code) if topic.federation_code else None
     if federation is not None and not unit.path.startswith(federation.path):
         raise EditError(f"Chuyên đề này dạy văn bản của {federation.name}: chỉ giao được cho các đơn vị thuộc "
                         "liên đoàn đó.")
-    services.assign_topic(topic, unit)
+    learning_topics.assign_topic(topic, unit)
     audit.record(actor, "topic_assigned", "topic", topic.slug, f"Giao chuyên đề {topic.title} cho {unit.name}",
                  {"unit": unit.code})
 
@@ -204,7 +205,7 @@ def _apply_lesson_data(lesson: Lesson, data: LessonData) -> None:
     lesson.summary = (data.summary or "").strip()
     lesson.min_read_seconds = data.min_read_seconds
     # Renders, sanitises and re-indexes (the search text includes the title and summary).
-    services.set_lesson_body(lesson, (data.body_md or "").strip())
+    authoring.set_lesson_body(lesson, (data.body_md or "").strip())
 
 
 def create_lesson(topic: Topic, slug: str, data: LessonData, *, actor=None) -> Lesson:
@@ -288,7 +289,7 @@ def clone_topic(source: Topic, slug: str, title: str, year: int | None = None, *
                       min_read_seconds=original.min_read_seconds, compares_with=original.compares_with,
                       position=original.position,
                       published=original.published, from_content=False)
-        services.set_lesson_body(copy, original.body_md)
+        authoring.set_lesson_body(copy, original.body_md)
         db.session.add(copy)
         lessons[original.id] = copy
     questions = db.session.scalars(db.select(Question).where(Question.topic_id == source.id)
@@ -301,7 +302,7 @@ def clone_topic(source: Topic, slug: str, title: str, year: int | None = None, *
                         position=original.position, published=original.published, from_content=False,
                         choices=[Choice(position=c.position, text=c.text, is_correct=c.is_correct)
                                  for c in original.choices])
-        services.index_question(copy)
+        authoring.index_question(copy)
         db.session.add(copy)
         count += 1
     db.session.flush()
@@ -324,7 +325,7 @@ class QuestionData:
 
 def choice_problem(kind: str, choices: list[tuple[str, bool]]) -> str | None:
     """Why these choices cannot make the question, as a sentence, or None."""
-    problem = services.check_choices(kind, choices)
+    problem = authoring.check_choices(kind, choices)
     return problem[:1].upper() + problem[1:] if problem else None
 
 
@@ -357,8 +358,8 @@ def _apply_question_data(question: Question, data: QuestionData) -> None:
     question.text = data.text.strip()
     question.explanation = (data.explanation or "").strip()
     question.lesson = data.lesson
-    services.set_choices(question, [(text.strip(), correct) for text, correct in data.choices])
-    services.index_question(question)
+    authoring.set_choices(question, [(text.strip(), correct) for text, correct in data.choices])
+    authoring.index_question(question)
 
 
 def create_question(topic: Topic, data: QuestionData, *, slug: str | None = None, published: bool = False,

@@ -17,8 +17,9 @@ from core.tabular import XLSX_MIMETYPE
 from core.text import clean_name
 from core.uploads import import_upload
 from core.views import save
-from learning import content_check, editing, question_io, services
-from learning.forms import (
+from learning import content_check, editing, question_io, studying
+from learning import topics as learning_topics
+from learning.editor_forms import (
     ActionForm,
     AssignForm,
     CloneForm,
@@ -31,7 +32,7 @@ from learning.forms import (
     TopicForm,
 )
 from learning.models import Topic
-from units import services as units_services
+from units import tree as unit_tree
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
 NO_LESSON = "-"
@@ -45,14 +46,14 @@ def require_editor():
 
 
 def _topic_or_404(slug: str) -> Topic:
-    topic = services.get_topic(slug, include_unpublished=True)
-    if topic is None or services.hides_answer_key(topic, current_user):
+    topic = learning_topics.get_topic(slug, include_unpublished=True)
+    if topic is None or learning_topics.hides_answer_key(topic, current_user):
         abort(404)
     return topic
 
 
 def _lesson_or_404(topic: Topic, slug: str):
-    return services.get_lesson(topic, slug, include_unpublished=True) or abort(404)
+    return learning_topics.get_lesson(topic, slug, include_unpublished=True) or abort(404)
 
 
 def _question_or_404(topic: Topic, slug: str):
@@ -135,7 +136,7 @@ def assign(topic_slug: str):
     if not form.validate_on_submit():
         flash_errors(form)
         return redirect(url_for(".topic", topic_slug=topic.slug, _anchor="assignments"))
-    unit = units_services.get_unit(form.unit_code.data)
+    unit = unit_tree.get_unit(form.unit_code.data)
     if unit is None:
         flash(f"Không có đơn vị mã “{clean_name(form.unit_code.data)}”.", "danger")
         return redirect(url_for(".topic", topic_slug=topic.slug, _anchor="assignments"))
@@ -204,7 +205,7 @@ def _lesson_data(form) -> editing.LessonData:
 def _lesson_page(topic, form, lesson=None, error=None, preview=None):
     return render_template("learning/editor/lesson_form.html", topic=topic, form=form, lesson=lesson, error=error,
                            preview=preview,
-                           reading_minutes=services.reading_minutes(preview) if preview else None)
+                           reading_minutes=studying.reading_minutes(preview) if preview else None)
 
 
 @bp.route("/topics/<topic_slug>/new-lesson", methods=["GET", "POST"])
@@ -272,7 +273,7 @@ def _lesson_filter(topic: Topic):
     if wanted == NO_LESSON:
         return NO_LESSON, None
     if wanted:
-        return wanted, services.get_lesson(topic, wanted, include_unpublished=True) or abort(404)
+        return wanted, learning_topics.get_lesson(topic, wanted, include_unpublished=True) or abort(404)
     return "", None
 
 

@@ -32,7 +32,7 @@ class Topic(db.Model):
     guiding_document: Mapped[str] = mapped_column(Text, default="")
     summary: Mapped[str] = mapped_column(Text, default="")
     # The code of the province federation whose documents the topic teaches: it is set for that
-    # federation's tree only, as soon as a unit with this code exists (learning.services.place_topic).
+    # federation's tree only, as soon as a unit with this code exists (learning.topics.place_topic).
     federation_code: Mapped[str | None] = mapped_column(String(32))
     published: Mapped[bool] = mapped_column(default=False)
     # Rows loaded by `content sync`: only these are unpublished when their file goes away.

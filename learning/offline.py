@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.clock import format_datetime, utcnow
 from core.extensions import db
-from learning import services
+from learning import studying
 from learning.models import (
     OFFLINE_ACCEPTED,
     OFFLINE_ALREADY,
@@ -93,11 +93,11 @@ def _judge(member: Member, lesson: Lesson, opened: datetime, marked: datetime, n
     if marked < opened:
         return OFFLINE_REFUSED, "Thời điểm đánh dấu ở trước lúc mở bài.", opened, marked
     opened, marked = max(opened, since), min(marked, now)
-    required = services.required_read_seconds(lesson)
+    required = studying.required_read_seconds(lesson)
     read = int((marked - opened).total_seconds())
     if read < required:
-        return OFFLINE_REFUSED, (f"Bài được đánh dấu sau {services.wait_text(max(read, 0))} kể từ lúc mở; "
-                                 f"cần mở bài ít nhất {services.wait_text(required)}."), opened, marked
+        return OFFLINE_REFUSED, (f"Bài được đánh dấu sau {studying.wait_text(max(read, 0))} kể từ lúc mở; "
+                                 f"cần mở bài ít nhất {studying.wait_text(required)}."), opened, marked
     progress = db.session.scalars(db.select(LessonProgress).filter_by(member_id=member.id, lesson_id=lesson.id)).first()
     if progress is not None and progress.studied_at is not None:
         return OFFLINE_ALREADY, "Bài này đã được ghi nhận là đã học từ trước.", opened, marked
@@ -108,8 +108,8 @@ def _judge(member: Member, lesson: Lesson, opened: datetime, marked: datetime, n
         start, end, count, needed = crowded
         span = int((end - start).total_seconds())
         return OFFLINE_REFUSED, (f"Quá nhiều bài được đánh dấu trong thời gian quá ngắn: từ {format_datetime(start)} "
-                                 f"đến {format_datetime(end)} chỉ có {services.wait_text(span)}, không đủ để đọc "
-                                 f"{count} bài (cần {services.wait_text(needed)})."), opened, marked
+                                 f"đến {format_datetime(end)} chỉ có {studying.wait_text(span)}, không đủ để đọc "
+                                 f"{count} bài (cần {studying.wait_text(needed)})."), opened, marked
     return OFFLINE_ACCEPTED, "", opened, marked
 
 
@@ -125,7 +125,7 @@ def apply_mark(member: Member, lesson: Lesson, client_key: str, opened: datetime
     outcome, reason, opened, marked = _judge(member, lesson, opened, marked, now)
     mark = OfflineMark(member_id=member.id, lesson_id=lesson.id, client_key=client_key, opened_at=opened,
                        marked_at=marked, received_at=now, outcome=outcome, reason=reason,
-                       required_seconds=services.required_read_seconds(lesson))
+                       required_seconds=studying.required_read_seconds(lesson))
     try:
         with db.session.begin_nested():
             db.session.add(mark)

@@ -10,7 +10,8 @@ from flask_wtf.csrf import generate_csrf
 
 from core.clock import format_datetime, utcnow
 from core.extensions import db, limiter
-from learning import offline, services
+from learning import offline, studying
+from learning import topics as learning_topics
 from learning import views as learning_views
 from learning.models import OFFLINE_OUTCOMES, OFFLINE_REFUSED
 
@@ -52,7 +53,7 @@ def fallback():
 
 
 def _topic_or_404(slug: str):
-    return services.topic_for(slug, current_user, learning_views._member()) or abort(404)
+    return learning_topics.topic_for(slug, current_user, learning_views._member()) or abort(404)
 
 
 def _size(text: str) -> int:
@@ -62,7 +63,7 @@ def _size(text: str) -> int:
 def topic_manifest_data(topic) -> dict:
     """Every URL a topic needs offline with its size as stored on the phone (uncompressed)."""
     member = learning_views._member()
-    lessons = services.published_lessons(topic)
+    lessons = learning_topics.published_lessons(topic)
     static = Path(current_app.static_folder)
     assets = list(ASSETS)
     for lesson in lessons:
@@ -71,7 +72,7 @@ def topic_manifest_data(topic) -> dict:
     pages = [{"url": url_for("learning.topic", topic_slug=topic.slug), "title": topic.title,
               "bytes": _size(learning_views.topic(topic.slug))}]
     for lesson in lessons:
-        progress = services.lesson_progress(member, lesson) if member else None
+        progress = studying.lesson_progress(member, lesson) if member else None
         pages.append({"url": url_for("learning.lesson", topic_slug=topic.slug, lesson_slug=lesson.slug),
                       "title": lesson.title,
                       "bytes": _size(learning_views.render_lesson(topic, lesson, member, progress))})
@@ -152,8 +153,8 @@ def send_marks():
         if opened is None or marked is None or not isinstance(topic_slug, str) or not isinstance(lesson_slug, str):
             results.append(_result(key, OFFLINE_REFUSED, "Dữ liệu không hợp lệ."))
             continue
-        topic = services.topic_for(topic_slug[:80], current_user, member)
-        lesson = services.get_lesson(topic, lesson_slug[:80]) if topic else None
+        topic = learning_topics.topic_for(topic_slug[:80], current_user, member)
+        lesson = learning_topics.get_lesson(topic, lesson_slug[:80]) if topic else None
         if lesson is None:
             results.append(_result(key, OFFLINE_REFUSED, "Không tìm thấy bài học này (có thể bài đã được gỡ)."))
             continue

@@ -10,12 +10,13 @@ from core.permissions import ADMIN, OFFICER, can_manage_unit, ensure_unit_in_sco
 from core.tabular import XLSX_MIMETYPE, WorkbookWriter
 from core.uploads import import_upload
 from core.views import save
-from learning import services, study_sessions
-from learning.forms import SessionForm, SessionImportForm
+from learning import study_sessions
+from learning import topics as learning_topics
 from learning.models import SESSION_FORMS, StudySession, Topic
-from units import services as units_services
+from learning.study_session_forms import SessionForm, SessionImportForm
+from units import tree as unit_tree
 
-bp = Blueprint("sessions", __name__, url_prefix="/sessions")
+bp = Blueprint("study_sessions", __name__, url_prefix="/sessions")
 staff_required = roles_required(ADMIN, OFFICER)
 PER_PAGE = 50
 
@@ -38,7 +39,7 @@ def _save(form: SessionForm, topics: list[Topic], action) -> bool:
     if not form.is_submitted():
         return False
     valid = form.validate()
-    unit = units_services.get_unit(form.unit_code.data or "")
+    unit = unit_tree.get_unit(form.unit_code.data or "")
     if unit is not None and not can_manage_unit(current_user, unit):
         unit = None  # reads as unknown, and nothing about its members is looked up
     members = []
@@ -62,8 +63,8 @@ def _save(form: SessionForm, topics: list[Topic], action) -> bool:
 
 
 def _form_page(form: SessionForm, unit, session: StudySession | None = None):
-    return render_template("learning/sessions/form.html", form=form, unit=unit, session=session,
-                           units=units_services.units_for_choice(current_user)[:500])
+    return render_template("learning/study_sessions/form.html", form=form, unit=unit, session=session,
+                           units=unit_tree.units_for_choice(current_user)[:500])
 
 
 @bp.get("/")
@@ -71,7 +72,7 @@ def _form_page(form: SessionForm, unit, session: StudySession | None = None):
 def index():
     held = [role.unit for role in current_user.roles if role.name == OFFICER and role.unit]
     if not held:
-        held = [node.unit for node in units_services.tree(current_user)]
+        held = [node.unit for node in unit_tree.tree(current_user)]
     if not held:
         flash("Chưa có đơn vị nào.", "info")
         return redirect(url_for("core.home"))
@@ -92,8 +93,8 @@ def _filter_date(name: str):
 @bp.get("/<code>")
 @staff_required
 def unit_sessions(code: str):
-    unit = units_services.unit_in_scope_or_404(current_user, code)
-    topics = study_sessions.session_topics(services.topics_of_tree(unit))
+    unit = unit_tree.unit_in_scope_or_404(current_user, code)
+    topics = study_sessions.session_topics(learning_topics.topics_of_tree(unit))
     topic = next((t for t in topics if t.id == request.args.get("topic", type=int)), None)
     form = request.args.get("form") if request.args.get("form") in SESSION_FORMS else None
     date_from, date_to = _filter_date("from"), _filter_date("to")
@@ -103,7 +104,7 @@ def unit_sessions(code: str):
     filters = {"topic": topic.id if topic else None, "form": form,
                "from": request.args.get("from") if date_from else None,
                "to": request.args.get("to") if date_to else None}
-    return render_template("learning/sessions/list.html", unit=unit, page=page, topics=topics, topic=topic,
+    return render_template("learning/study_sessions/list.html", unit=unit, page=page, topics=topics, topic=topic,
                            form_key=form, date_from=date_from, date_to=date_to, count=count,
                            attendances=attendances, filters=filters, session_forms=SESSION_FORMS)
 
@@ -111,8 +112,8 @@ def unit_sessions(code: str):
 @bp.route("/<code>/new", methods=["GET", "POST"])
 @staff_required
 def new(code: str):
-    unit = units_services.unit_in_scope_or_404(current_user, code)
-    topics = study_sessions.session_topics(services.topics_of_tree(unit))
+    unit = unit_tree.unit_in_scope_or_404(current_user, code)
+    topics = study_sessions.session_topics(learning_topics.topics_of_tree(unit))
     form = SessionForm(unit_code=unit.code, held_on=local_today())
     _prepare(form, topics)
     created = []
@@ -126,7 +127,7 @@ def new(code: str):
 @staff_required
 def edit(session_id: int):
     session = _session_or_404(session_id)
-    topics = study_sessions.session_topics(services.topics_of_tree(session.unit))
+    topics = study_sessions.session_topics(learning_topics.topics_of_tree(session.unit))
     if session.topic not in topics:
         topics.append(session.topic)  # an unpublished topic stays editable on its old sessions
     form = SessionForm(obj=session, unit_code=session.unit.code, topic=session.topic_id,
@@ -160,8 +161,8 @@ def import_sessions():
             path, name, current_user, dry_run=form.dry_run.data), dry_run=form.dry_run.data)
     elif request.method == "POST":
         flash_errors(form)
-    return render_template("learning/sessions/import.html", form=form, result=result,
-                           topics=study_sessions.session_topics(services.topic_scope(current_user, None)),
+    return render_template("learning/study_sessions/import.html", form=form, result=result,
+                           topics=study_sessions.session_topics(learning_topics.topic_scope(current_user, None)),
                            forms=SESSION_FORMS)
 
 
@@ -171,7 +172,7 @@ def import_template():
     workbook = WorkbookWriter()
     sheet = workbook.sheet("Buổi học tập", default_width=24, columns=len(study_sessions.TEMPLATE_HEADERS))
     sheet.append(study_sessions.TEMPLATE_HEADERS)
-    topics = study_sessions.session_topics(services.topic_scope(current_user, None))
+    topics = study_sessions.session_topics(learning_topics.topic_scope(current_user, None))
     example_topic = topics[0].slug if topics else "chuyen-de-2022"
     sheet.append(["CDCS-MAU", "15/03/2022", example_topic, "Trực tiếp", 34, "Hội nghị học tập tại hội trường"])
     sheet.append(["CDCS-MAU", "20/04/2022", example_topic, "Lồng ghép sinh hoạt định kỳ", 28, ""])

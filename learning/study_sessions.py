@@ -20,9 +20,10 @@ from core.logs import logged_import
 from core.permissions import can_manage_unit
 from core.tabular import ImportReport, read_table
 from core.text import clean_name, fold, identifier
-from learning import services as learning
+from learning import topics as learning_topics
 from learning.models import KIND_CONTEST, SESSION_FORMS, StudySession, StudySessionMember, Topic
-from units import services as units
+from units import members as unit_members
+from units import tree as unit_tree
 from units.models import Member, Unit
 
 MAX_ATTENDANCES = 100_000
@@ -67,7 +68,8 @@ class SessionData:
 
 def session_topics(scope) -> list[Topic]:
     """Published study topics within ``scope`` (an SQL condition on Topic, None for all), newest first:
-    `learning.topics_of_tree(unit)` for a unit's sessions, `learning.topic_scope(user, None)` for an officer's."""
+    `learning_topics.topics_of_tree(unit)` for a unit's sessions, `learning_topics.topic_scope(user, None)`
+    for an officer's."""
     query = db.select(Topic).where(Topic.published, Topic.kind != KIND_CONTEST)
     return list(db.session.scalars((query if scope is None else query.where(scope))
                                    .order_by(Topic.year.desc(), Topic.id)))
@@ -90,7 +92,7 @@ def resolve_members(text: str, unit: Unit) -> tuple[list[Member], list[str]]:
     for typed in (part.strip() for part in _IDENTIFIER_SPLIT.split(unicodedata.normalize("NFKC", text or ""))):
         if not typed:
             continue
-        member = units.member_by_identifier(typed)
+        member = unit_members.member_by_identifier(typed)
         if member is None:
             errors.append(f"Không tìm thấy đoàn viên có số thẻ hoặc số điện thoại “{typed}”.")
         elif not member.unit.path.startswith(unit.path):
@@ -116,7 +118,7 @@ def problems(data: SessionData, actor, *, today: date | None = None) -> dict[str
     if data.topic is None or data.topic.kind == KIND_CONTEST:
         found["topic"] = "Không có chuyên đề này."
     elif "unit" not in found and not db.session.scalar(
-            db.select(Topic.id).where(Topic.id == data.topic.id, learning.topics_of_tree(data.unit))):
+            db.select(Topic.id).where(Topic.id == data.topic.id, learning_topics.topics_of_tree(data.unit))):
         found["topic"] = f"Chuyên đề này không được giao cho {data.unit.name}."
     if data.held_on > today:
         found["held_on"] = f"Ngày {format_date(data.held_on)} chưa tới: chỉ ghi buổi học đã diễn ra."
@@ -192,7 +194,7 @@ def delete_session(session: StudySession, actor, *, now=None) -> None:
 def sessions_query(unit: Unit, *, topic: Topic | None = None, form: str | None = None,
                    date_from: date | None = None, date_to: date | None = None):
     """Sessions of ``unit``'s whole subtree, newest first."""
-    query = db.select(StudySession).join(Unit, StudySession.unit_id == Unit.id).where(units.in_subtree(unit))
+    query = db.select(StudySession).join(Unit, StudySession.unit_id == Unit.id).where(unit_tree.in_subtree(unit))
     if topic is not None:
         query = query.where(StudySession.topic_id == topic.id)
     if form:
@@ -239,7 +241,7 @@ def import_sessions(path: Path, filename: str, actor, *, dry_run=False, now=None
     result = SessionImportResult()
     titles, rows = read_table(path, filename, SESSION_COLUMNS, REQUIRED_COLUMNS)
     title = {key: titles.get(key, names[0]) for key, names in SESSION_COLUMNS.items()}
-    topics = session_topics(learning.topic_scope(actor, None))
+    topics = session_topics(learning_topics.topic_scope(actor, None))
     unit_cache: dict[str, Unit | None] = {}
     seen: dict[tuple, int] = {}
     planned: list[tuple[int, SessionData, StudySession | None]] = []
@@ -249,7 +251,7 @@ def import_sessions(path: Path, filename: str, actor, *, dry_run=False, now=None
         errors_before = result.error_count
         code = identifier(v.get("unit_code", ""))
         if code not in unit_cache:
-            unit_cache[code] = units.get_unit(code) if code else None
+            unit_cache[code] = unit_tree.get_unit(code) if code else None
         unit = unit_cache[code]
         topic = find_topic(v.get("topic", ""), topics)
         form = find_form(v.get("form", ""))

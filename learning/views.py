@@ -10,8 +10,10 @@ from core.errors import refusal_json
 from core.extensions import db, limiter
 from core.permissions import EDITOR, has_role, is_admin
 from core.views import save
-from learning import services
-from units import services as units_services
+from learning import search as learning_search
+from learning import studying
+from learning import topics as learning_topics
+from units import members as unit_members
 
 bp = Blueprint("learning", __name__)
 # A flash category that base.html leaves out: the lesson page shows it beside "Tôi đã học xong bài này".
@@ -21,7 +23,7 @@ OFFLINE_COPY = "X-Offline-Copy"
 
 
 def _member():
-    return units_services.member_for_user(current_user)
+    return unit_members.member_for_user(current_user)
 
 
 def _can_edit() -> bool:
@@ -30,12 +32,12 @@ def _can_edit() -> bool:
 
 def _topic_or_404(slug: str):
     # Editors may look at unpublished topics the way members will see them; another province's is not there.
-    return services.topic_for(slug, current_user, _member()) or abort(404)
+    return learning_topics.topic_for(slug, current_user, _member()) or abort(404)
 
 
 def _lesson_or_404(topic_slug: str, lesson_slug: str):
     topic = _topic_or_404(topic_slug)
-    lesson = services.get_lesson(topic, lesson_slug, include_unpublished=_can_edit()) or abort(404)
+    lesson = learning_topics.get_lesson(topic, lesson_slug, include_unpublished=_can_edit()) or abort(404)
     return topic, lesson
 
 
@@ -53,11 +55,11 @@ def _panels(member, topics: list) -> dict[int, dict]:
 @login_required
 def my_learning():
     member = _member()
-    topics = services.assigned_topics(member) if member else []
+    topics = learning_topics.assigned_topics(member) if member else []
     panels = _panels(member, topics)
     db.session.commit()
     return render_template("learning/my_learning.html", member=member, today=local_today(), panels=panels,
-                           progress=[services.topic_progress(member, topic) for topic in topics])
+                           progress=[studying.topic_progress(member, topic) for topic in topics])
 
 
 @bp.get("/learn/<topic_slug>/")
@@ -68,7 +70,7 @@ def topic(topic_slug: str):
     panel = _panels(member, [topic])[topic.id]
     db.session.commit()
     return render_template("learning/topic.html", topic=topic, member=member, today=local_today(), panel=panel,
-                           progress=services.topic_progress(member, topic))
+                           progress=studying.topic_progress(member, topic))
 
 
 @bp.get("/learn/<topic_slug>/<lesson_slug>")
@@ -79,25 +81,25 @@ def lesson(topic_slug: str, lesson_slug: str):
     progress = None
     if member is not None and lesson.published:
         if request.headers.get(OFFLINE_COPY):
-            progress = services.lesson_progress(member, lesson)  # a copy for the phone: the lesson is not opened
+            progress = studying.lesson_progress(member, lesson)  # a copy for the phone: the lesson is not opened
         else:
-            progress = services.open_lesson(member, lesson)
+            progress = studying.open_lesson(member, lesson)
             db.session.commit()
     return render_lesson(topic, lesson, member, progress)
 
 
 def render_lesson(topic, lesson, member, progress) -> str:
-    previous, following = services.neighbours(lesson) if lesson.published else (None, None)
-    required = services.required_read_seconds(lesson)
+    previous, following = studying.neighbours(lesson) if lesson.published else (None, None)
+    required = studying.required_read_seconds(lesson)
     if progress is None:
         seconds_left = required
     else:
-        seconds_left = services.seconds_until_markable(progress, lesson) if not progress.studied_at else 0
+        seconds_left = studying.seconds_until_markable(progress, lesson) if not progress.studied_at else 0
     return render_template("learning/lesson.html", topic=topic, lesson=lesson, member=member,
                            progress=progress, previous=previous, following=following,
-                           reading_minutes=services.reading_minutes(lesson),
-                           required_seconds=required, required_wait=services.wait_text(required),
-                           seconds_left=seconds_left, wait=services.wait_text(seconds_left))
+                           reading_minutes=studying.reading_minutes(lesson),
+                           required_seconds=required, required_wait=studying.wait_text(required),
+                           seconds_left=seconds_left, wait=studying.wait_text(seconds_left))
 
 
 @bp.get("/learn/<topic_slug>/<lesson_slug>/print")
@@ -105,7 +107,7 @@ def render_lesson(topic, lesson, member, progress) -> str:
 def lesson_print(topic_slug: str, lesson_slug: str):
     topic, lesson = _lesson_or_404(topic_slug, lesson_slug)
     return render_template("learning/lesson_print.html", topic=topic, lesson=lesson,
-                           reading_minutes=services.reading_minutes(lesson))
+                           reading_minutes=studying.reading_minutes(lesson))
 
 
 @bp.post("/learn/<topic_slug>/<lesson_slug>/place")
@@ -117,8 +119,8 @@ def save_place(topic_slug: str, lesson_slug: str):
     member = _member() or abort(404)
     try:
         percent = int(request.form.get("percent", ""))
-        services.save_place(member, lesson, request.form.get("anchor", ""), percent)
-    except (ValueError, services.LearningError):
+        studying.save_place(member, lesson, request.form.get("anchor", ""), percent)
+    except (ValueError, studying.LearningError):
         return refusal_json("Vị trí đọc không hợp lệ.")
     db.session.commit()
     return jsonify(saved=True)
@@ -133,9 +135,9 @@ def mark_studied(topic_slug: str, lesson_slug: str):
         flash("Tài khoản này không gắn với đoàn viên nào nên không ghi nhận tiến độ học.", "warning")
         return redirect(url_for(".lesson", topic_slug=topic.slug, lesson_slug=lesson.slug))
     # A refusal is shown next to the button, where the member is looking.
-    if not save(lambda: services.mark_studied(member, lesson), refused=MARK_REFUSED):
+    if not save(lambda: studying.mark_studied(member, lesson), refused=MARK_REFUSED):
         return redirect(url_for(".lesson", topic_slug=topic.slug, lesson_slug=lesson.slug, _anchor="mark"))
-    progress = services.topic_progress(member, topic)
+    progress = studying.topic_progress(member, topic)
     message = Markup("Đã ghi nhận: bạn đã học xong bài “{}” ({}/{} bài của chuyên đề).").format(
         lesson.title, progress.studied, progress.total)
     if progress.next_lesson is not None:
@@ -153,6 +155,6 @@ def mark_studied(topic_slug: str, lesson_slug: str):
 @limiter.limit("60/minute")
 def search():
     query = request.args.get("q", "").strip()[:200]
-    hits = services.search(query, limit=30, include_unpublished=_can_edit(),
-                           scope=services.topic_scope(current_user, _member())) if query else []
+    hits = learning_search.search(query, limit=30, include_unpublished=_can_edit(),
+                           scope=learning_topics.topic_scope(current_user, _member())) if query else []
     return render_template("learning/search.html", query=query, hits=hits)

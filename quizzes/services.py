@@ -23,7 +23,7 @@ from core.clock import utcnow
 from core.errors import Refusal
 from core.extensions import db, insert_or_merge
 from core.markup import render_inline
-from learning import services as learning
+from learning import studying
 from learning.models import MULTIPLE, SINGLE, Question, Topic
 from quizzes.models import (
     EXPIRED,
@@ -215,7 +215,7 @@ def open_attempt(quiz: Quiz, user, *, now: datetime | None = None) -> Attempt | 
 
 
 def lessons_left(member: Member | None, topic: Topic) -> int:
-    progress = learning.topic_progress(member, topic)
+    progress = studying.topic_progress(member, topic)
     return progress.total - progress.studied
 
 

@@ -8,7 +8,7 @@ from core.clock import to_local
 from core.extensions import db
 from core.permissions import ADMIN, EDITOR, roles_required
 from core.tabular import XLSX_MIMETYPE
-from learning import services as learning
+from learning import topics as learning_topics
 from quizzes import statistics
 from quizzes.models import Quiz
 
@@ -23,7 +23,7 @@ def _all_attempts() -> bool:
 def _quiz_or_404(quiz_id: int) -> Quiz:
     """The quiz, unless its statistics (each question's right answer) are hidden from this person now."""
     quiz = db.get_or_404(Quiz, quiz_id)
-    if learning.hides_answer_key(quiz.topic, current_user):
+    if learning_topics.hides_answer_key(quiz.topic, current_user):
         abort(404)
     return quiz
 

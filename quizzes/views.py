@@ -10,11 +10,11 @@ from core.errors import refusal_json
 from core.extensions import db, limiter, person_or_address
 from core.permissions import ADMIN, EDITOR, roles_required
 from core.views import save
-from learning import services as learning
+from learning import topics as learning_topics
 from quizzes import services
 from quizzes.forms import QuizSettingsForm, format_local_moment, parse_local_moment
 from quizzes.models import Attempt, Quiz
-from units import services as units_services
+from units import members as unit_members
 
 bp = Blueprint("quizzes", __name__)
 
@@ -24,7 +24,7 @@ def _extras(attempt: Attempt) -> dict:
 
 
 def _member():
-    return units_services.member_for_user(current_user)
+    return unit_members.member_for_user(current_user)
 
 
 def _attempt_or_404(attempt_id: int) -> Attempt:
@@ -32,7 +32,7 @@ def _attempt_or_404(attempt_id: int) -> Attempt:
 
 
 def _quiz_of_topic_or_404(topic_slug: str):
-    topic = learning.topic_for(topic_slug, current_user, _member()) or abort(404)
+    topic = learning_topics.topic_for(topic_slug, current_user, _member()) or abort(404)
     return topic, services.final_quiz(topic) or abort(404)
 
 
@@ -176,7 +176,7 @@ def result(attempt_id: int):
 @bp.route("/editor/topics/<topic_slug>/quiz", methods=["GET", "POST"])
 @roles_required(EDITOR, ADMIN)
 def settings(topic_slug: str):
-    topic = learning.get_topic(topic_slug, include_unpublished=True) or abort(404)
+    topic = learning_topics.get_topic(topic_slug, include_unpublished=True) or abort(404)
     quiz = services.final_quiz(topic, include_unpublished=True)
     form = QuizSettingsForm(obj=quiz) if quiz else QuizSettingsForm(
         title=f"Bài kiểm tra · {topic.short_title}", question_count=10,

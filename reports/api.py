@@ -15,7 +15,7 @@ from accounts import tokens
 from core.extensions import csrf, db, limiter
 from core.permissions import can_manage_unit, is_staff
 from reports import services
-from units import services as units
+from units import tree as unit_tree
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookies, no forms: a bearer token is not sent by a browser on its own
@@ -79,7 +79,7 @@ def completion(code: str):
     owner = row.user
     if not is_staff(owner):
         return _error(403, "Chủ khóa không còn là cán bộ công đoàn hay quản trị: khóa không lấy được số liệu.")
-    unit = units.get_unit(code)
+    unit = unit_tree.get_unit(code)
     if unit is None or not can_manage_unit(owner, unit):
         return _error(404, f"Không có đơn vị mã “{code}” trong phạm vi của khóa này.")
     slug = request.args.get("topic", "").strip()

@@ -18,12 +18,12 @@ from accounts import services as accounts
 from accounts.models import User
 from certificates import services as certificates
 from core.extensions import db
-from learning import services as learning
+from learning import topics as learning_topics
 from learning.models import Lesson, LessonProgress, Question, StudySession, StudySessionMember
 from quizzes import services as quizzes
 from quizzes.models import SUBMITTED, Attempt, TopicCompletion
 from units import demo as units_demo
-from units import services as units
+from units import tree as unit_tree
 from units.models import Headcount, Member, Unit
 
 
@@ -97,11 +97,11 @@ def _study(member: Member, lessons: list[Lesson], first_day: date, count: int, r
 
 
 def _seed_plan(plan: Plan, password_hash: str) -> str:
-    topic = learning.get_topic(plan.topic)
+    topic = learning_topics.get_topic(plan.topic)
     quiz = quizzes.final_quiz(topic) if topic else None
     if quiz is None:
         return ""
-    lessons = learning.published_lessons(topic)
+    lessons = learning_topics.published_lessons(topic)
     if db.session.scalar(db.select(LessonProgress.id).where(LessonProgress.lesson_id.in_([x.id for x in lessons]))
                          .limit(1)) is not None:
         return f"Kết quả học tập mẫu {plan.topic}: đã có."
@@ -114,10 +114,10 @@ def _seed_plan(plan: Plan, password_hash: str) -> str:
         db.select(TopicCompletion).where(TopicCompletion.topic_id == topic.id))}
     studied = completed = 0
     for code, pace in plan.pace.items():
-        district = units.get_unit(code)
+        district = unit_tree.get_unit(code)
         members = db.session.scalars(
             db.select(Member).join(Unit, Member.unit_id == Unit.id)
-            .where(units.in_subtree(district), Member.user_id.is_(None))
+            .where(unit_tree.in_subtree(district), Member.user_id.is_(None))
             .order_by(Member.id)).all()
         for member in members:
             keen = member.unit.code in plan.everyone or code in plan.everyone
@@ -157,7 +157,7 @@ def _seed_plan(plan: Plan, password_hash: str) -> str:
                 certificates.issue_for_completion(completion)
                 completed += 1
     for code, day, form, attendances, listed in plan.sessions:
-        unit = units.get_unit(code)
+        unit = unit_tree.get_unit(code)
         session = StudySession(unit_id=unit.id, topic_id=topic.id, held_on=day, form=form, attendances=attendances,
                                notes=f"Hội nghị học tập, quán triệt {plan.name} (dữ liệu mẫu).")
         attendees = db.session.scalars(db.select(Member.id).where(Member.unit_id == unit.id)
@@ -165,7 +165,7 @@ def _seed_plan(plan: Plan, password_hash: str) -> str:
         session.attendees = [StudySessionMember(member_id=member_id) for member_id in attendees]
         db.session.add(session)
     for code, headcount in plan.headcounts:
-        unit = units.get_unit(code)
+        unit = unit_tree.get_unit(code)
         db.session.add(Headcount(unit_id=unit.id, period_start=H1[0], period_end=H1[1], headcount=headcount))
     db.session.flush()
     return (f"Kết quả học tập mẫu {plan.topic}: {studied} đoàn viên học, thêm {completed} người hoàn thành; "

@@ -12,7 +12,7 @@ joining every member; a member who changes unit (a move, a merge, an import) tak
 Changes made through the ORM are caught after each flush. The two writes that bypass the
 ORM report themselves through a signal: an attempt closed by a guarded UPDATE
 (quizzes.services.finish, ``attempt_finished``) and members moved by the import's bulk UPDATE
-(units.services ``members_moved``). Publishing or withdrawing a lesson changes what "studied
+(units.importing ``members_moved``). Publishing or withdrawing a lesson changes what "studied
 every lesson" means, so it recomputes the whole topic: at a million members, a few seconds.
 """
 from collections import defaultdict

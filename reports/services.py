@@ -77,11 +77,11 @@ from core import signals
 from core.clock import format_date
 from core.extensions import db
 from core.periods import Period, year_periods
-from learning import services as learning
+from learning import topics as learning_topics
 from learning.models import KIND_CONTEST, SESSION_FORMS, Lesson, LessonProgress, StudySession, StudySessionMember, Topic
 from quizzes.models import EXPIRED, PURPOSE_FINAL, SUBMITTED, Attempt, Quiz
 from reports.models import MemberTopic
-from units import services as units
+from units import tree as unit_tree
 from units.models import MEMBER_ACTIVE, UNIT_ACTIVE, Headcount, Member, MemberMove, Unit
 
 
@@ -89,7 +89,7 @@ def report_topics(unit: Unit) -> list[Topic]:
     """The topics a unit's report can be made for: published study topics (not contest banks)
     set for the unit's tree (above, at or below it: another province's are not), newest first."""
     return list(db.session.scalars(db.select(Topic).where(Topic.published, Topic.kind != KIND_CONTEST,
-                                                          learning.topics_of_tree(unit))
+                                                          learning_topics.topics_of_tree(unit))
                                    .order_by(Topic.year.desc(), Topic.due_on, Topic.id)))
 
 
@@ -224,11 +224,11 @@ def _placement(root: Unit, period: Period):
     active = _flag(_active_at_end(period))
     stayed = (db.select(Member.id.label("member_id"), Member.unit_id.label("unit_id"), active.label("active"))
               .join(Unit, Unit.id == Member.unit_id)
-              .where(units.in_subtree(root), ~db.exists().where(later.c.member_id == Member.id)))
+              .where(unit_tree.in_subtree(root), ~db.exists().where(later.c.member_id == Member.id)))
     moved = (db.select(Member.id, later.c.from_unit_id, active)
              .join(later, later.c.member_id == Member.id)
              .join(Unit, Unit.id == later.c.from_unit_id)
-             .where(units.in_subtree(root)))
+             .where(unit_tree.in_subtree(root)))
     return union_all(stayed, moved)
 
 
@@ -250,7 +250,7 @@ def _by_placement(root: Unit, period: Period, *, source, member_id, unit_id, sum
     most units that is cheaper than testing a million rows against the subtree.
     """
     later = _later_moves(period)
-    subtree = db.select(Unit.id).where(units.in_subtree(root))
+    subtree = db.select(Unit.id).where(unit_tree.in_subtree(root))
 
     def part(unit_column, negate=False):
         group = unit_column if key is None else key
@@ -300,7 +300,8 @@ def _tune_for_reporting() -> None:
 def _units_share(root: Unit) -> float:
     """The share of all units that are in the subtree: 1 for the province, the root of the tree."""
     inside, total = db.session.execute(
-        db.select(func.coalesce(func.sum(case((units.in_subtree(root), 1), else_=0)), 0), func.count(Unit.id))).one()
+        db.select(func.coalesce(func.sum(case((unit_tree.in_subtree(root), 1), else_=0)), 0),
+                  func.count(Unit.id))).one()
     return inside / total if total else 1.0
 
 
@@ -396,7 +397,7 @@ def _add_unit_figures(root: Unit, topic: Topic, period: Period, row_of: dict[int
     sessions = (db.select(StudySession.unit_id, StudySession.form, func.count(StudySession.id),
                           func.coalesce(func.sum(StudySession.attendances), 0))
                 .join(Unit, Unit.id == StudySession.unit_id)
-                .where(units.in_subtree(root), StudySession.topic_id == topic.id,
+                .where(unit_tree.in_subtree(root), StudySession.topic_id == topic.id,
                        StudySession.held_on >= period.start, StudySession.held_on <= period.end)
                 .group_by(StudySession.unit_id, StudySession.form))
     for unit_id, form, count, attendances in db.session.execute(sessions):
@@ -409,7 +410,7 @@ def _add_unit_figures(root: Unit, topic: Topic, period: Period, row_of: dict[int
                 .join(Entry, Entry.participant_id == Participant.id)
                 .join(Attempt, Attempt.id == Entry.attempt_id)
                 .join(Unit, Unit.id == Participant.unit_id)
-                .where(units.in_subtree(root), _within(Attempt.started_at, period))
+                .where(unit_tree.in_subtree(root), _within(Attempt.started_at, period))
                 .group_by(Participant.unit_id))
     for unit_id, participants, attempts in db.session.execute(contests):
         f = row_of[unit_id]
@@ -447,7 +448,7 @@ def _declared_headcounts(root: Unit, period: Period) -> dict[int, int]:
         db.select(Headcount.unit_id, Headcount.period_start, Headcount.period_end, Headcount.headcount,
                   Headcount.declared_at)
         .join(Unit, Unit.id == Headcount.unit_id)
-        .where(units.in_subtree(root), Headcount.period_start <= period.end, Headcount.period_end >= period.end))
+        .where(unit_tree.in_subtree(root), Headcount.period_start <= period.end, Headcount.period_end >= period.end))
     chosen: dict[int, tuple] = {}
     for unit_id, start, end, headcount, declared_at in rows:
         rank = ((start, end) != (period.start, period.end), end - start, -declared_at.timestamp())
@@ -469,10 +470,10 @@ def completion_report(unit: Unit, topic: Topic, period: Period) -> Report:
     _tune_for_reporting()
     share = _units_share(unit)
     # Each unit of the subtree counts in the row of the child it is under, or in the unit's own row.
-    depth = len(units.path_ids(unit))
+    depth = len(unit_tree.path_ids(unit))
     own_row, by_child = Figures(), defaultdict[int, Figures](Figures)
     row_of = {}
-    for unit_id, path in db.session.execute(db.select(Unit.id, Unit.path).where(units.in_subtree(unit))):
+    for unit_id, path in db.session.execute(db.select(Unit.id, Unit.path).where(unit_tree.in_subtree(unit))):
         ids = path.strip("/").split("/")
         row_of[unit_id] = by_child[int(ids[depth])] if len(ids) > depth else own_row
     _add_unit_figures(unit, topic, period, row_of, filter_units=share < 0.5)
@@ -480,7 +481,7 @@ def completion_report(unit: Unit, topic: Topic, period: Period) -> Report:
     for figures in (own_row, *by_child.values()):
         total.add(figures)
     rows = []
-    for child in units.children(unit, include_inactive=True):
+    for child in unit_tree.children(unit, include_inactive=True):
         figures = by_child.get(child.id, Figures())
         if _existed_at(child, period.end) or not figures.is_empty:
             rows.append((child, figures))

@@ -7,11 +7,11 @@ from accounts.models import User
 from core.clock import local_today
 from core.extensions import db
 from core.permissions import OFFICER
-from learning import services as learning
+from learning import topics as learning_topics
 from reports import services, submissions
 from reports.models import ReportSubmission
 from units import demo as units_demo
-from units import services as units
+from units import tree as unit_tree
 
 DISTRICT = "LDLD-TD"
 OFFICER_ACCOUNT = ("tamduong", "Lò Văn Khăm")
@@ -28,8 +28,8 @@ NARRATIVE = submissions.Narrative(
 
 
 def seed() -> list[str]:
-    district = units.get_unit(DISTRICT)
-    topic = learning.get_topic("chuyen-de-2022")
+    district = unit_tree.get_unit(DISTRICT)
+    topic = learning_topics.get_topic("chuyen-de-2022")
     if district is None or topic is None:
         return []
     username, full_name = OFFICER_ACCOUNT

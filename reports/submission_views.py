@@ -16,7 +16,7 @@ from learning.models import SESSION_FORMS
 from reports import charts, services, submissions
 from reports.forms import SubmissionForm
 from reports.models import ReportSubmission
-from units import services as units
+from units import tree as unit_tree
 from units.models import UNIT_ACTIVE, Unit
 
 bp = Blueprint("report_submissions", __name__, url_prefix="/reports")
@@ -87,7 +87,7 @@ def _chosen_period_redirect(unit: Unit):
 @bp.get("/<code>/submissions")
 @staff_required
 def unit_submissions(code: str):
-    unit = units.unit_in_scope_or_404(current_user, code)
+    unit = unit_tree.unit_in_scope_or_404(current_user, code)
     if "ky" in request.args:
         return _chosen_period_redirect(unit)
     topic, topics, period = _topic_and_period(unit)
@@ -106,7 +106,7 @@ def unit_submissions(code: str):
 @bp.route("/<code>/submit", methods=["GET", "POST"])
 @staff_required
 def compose(code: str):
-    unit = units.unit_in_scope_or_404(current_user, code)
+    unit = unit_tree.unit_in_scope_or_404(current_user, code)
     topic, _, period = _topic_and_period(unit)
     back = url_for(".unit_submissions", code=unit.code, **_args(topic, period))
     try:

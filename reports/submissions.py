@@ -19,7 +19,7 @@ from core.permissions import can_manage_unit
 from learning.models import Topic
 from reports import services
 from reports.models import ReportSubmission
-from units import services as units
+from units import tree as unit_tree
 from units.models import Unit
 
 MAX_TEXT = 20_000
@@ -124,7 +124,7 @@ def received(parent: Unit, topic: Topic, period: services.Period) -> list[ChildS
     latest: dict[int, ReportSubmission] = {}
     for row in rows:
         latest.setdefault(row.unit_id, row)
-    statuses = [ChildStatus(child, latest.pop(child.id, None)) for child in units.children(parent)]
+    statuses = [ChildStatus(child, latest.pop(child.id, None)) for child in unit_tree.children(parent)]
     statuses += [ChildStatus(row.unit, row) for row in latest.values()]
     return sorted(statuses, key=lambda s: (s.unit.kind.position, s.unit.name_folded))
 

@@ -27,7 +27,7 @@ from core.permissions import ADMIN, OFFICER, can_manage_unit, roles_required, sc
 from core.tabular import XLSX_MIMETYPE
 from learning.models import SESSION_FORMS
 from reports import charts, exports, services
-from units import services as units
+from units import tree as unit_tree
 from units.models import UNIT_ACTIVE, Unit
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -115,7 +115,7 @@ def _lists_members(report: services.Report) -> bool:
 
 
 def _context(code: str) -> dict:
-    unit = units.unit_in_scope_or_404(current_user, code)
+    unit = unit_tree.unit_in_scope_or_404(current_user, code)
     topic, topics = _topic(unit)
     period, choices = _period(topic)
     report = services.completion_report(unit, topic, period)
@@ -123,7 +123,7 @@ def _context(code: str) -> dict:
             "report": report, "lists_members": _lists_members(report), "only_incomplete": _only_incomplete(),
             "args": _link_args(topic, period), "today": local_today(),
             "list_args": _link_args(topic, period, **({"only": "incomplete"} if _only_incomplete() else {})),
-            "ancestors": [a for a in units.ancestors(unit) if can_manage_unit(current_user, a)]}
+            "ancestors": [a for a in unit_tree.ancestors(unit) if can_manage_unit(current_user, a)]}
 
 
 def _charts(context: dict) -> dict:
@@ -150,10 +150,10 @@ def index():
 @staff_required
 def report(code: str):
     if "ky" in request.args:
-        unit = units.unit_in_scope_or_404(current_user, code)
+        unit = unit_tree.unit_in_scope_or_404(current_user, code)
         return _chosen_period_redirect(unit, _topic(unit)[0])
     if "topic" not in request.args:  # a unit no topic is set for yet: say so, not "page not found"
-        unit = units.unit_in_scope_or_404(current_user, code)
+        unit = unit_tree.unit_in_scope_or_404(current_user, code)
         if not services.report_topics(unit):
             return render_template("reports/no_topic.html", unit=unit)
     context = _context(code)
@@ -245,7 +245,7 @@ def export_csv(code: str):
 
 def _member_list_context(code: str) -> dict:
     """What the member list needs, without the report's figures."""
-    unit = units.unit_in_scope_or_404(current_user, code)
+    unit = unit_tree.unit_in_scope_or_404(current_user, code)
     topic, _ = _topic(unit)
     period, _ = _period(topic)
     return {"unit": unit, "topic": topic, "period": period, "only_incomplete": _only_incomplete(),

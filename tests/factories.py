@@ -7,7 +7,9 @@ from accounts import services as accounts
 from accounts.models import User
 from core.extensions import db
 from core.permissions import ADMIN, EDITOR, OFFICER, ORGANISER
-from units import services as units
+from units import kinds as unit_kinds
+from units import members as unit_members
+from units import tree as unit_tree
 from units.models import Member
 
 PASSWORD = "mat-khau-thu-nghiem"
@@ -15,16 +17,16 @@ _serial = itertools.count(1)
 
 
 def make_unit(code: str, parent=None, kind: str = "grassroots", name: str | None = None):
-    units.ensure_default_kinds()
-    unit = units.create_unit(code, name or f"Đơn vị {code}", units.find_kind(kind), parent)
+    unit_kinds.ensure_default_kinds()
+    unit = unit_tree.create_unit(code, name or f"Đơn vị {code}", unit_kinds.find_kind(kind), parent)
     db.session.commit()
     return unit
 
 
 def make_member(unit, full_name: str | None = None, **fields) -> Member:
     n = next(_serial)
-    data = units.MemberData(full_name=full_name or f"Nguyễn Văn Thử {n}", **fields)
-    member = units.create_member(unit, data)
+    data = unit_members.MemberData(full_name=full_name or f"Nguyễn Văn Thử {n}", **fields)
+    member = unit_members.create_member(unit, data)
     db.session.commit()
     return member
 
@@ -85,7 +87,8 @@ def study_everything(member, topic) -> None:
     from datetime import timedelta
 
     from core.clock import utcnow
-    from learning import services as learning
-    for lesson in learning.published_lessons(topic):
-        learning.open_lesson(member, lesson, now=utcnow() - timedelta(hours=1))
-        learning.mark_studied(member, lesson)
+    from learning import studying
+    from learning import topics as learning_topics
+    for lesson in learning_topics.published_lessons(topic):
+        studying.open_lesson(member, lesson, now=utcnow() - timedelta(hours=1))
+        studying.mark_studied(member, lesson)

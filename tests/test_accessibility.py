@@ -19,7 +19,7 @@ from core.clock import utcnow
 from core.extensions import db
 from lamtheo.models import Review
 from lamtheo.story_models import Story
-from learning import services as learning
+from learning import topics as learning_topics
 from learning.models import Question
 from quizzes import services as quizzes
 from quizzes.models import Quiz
@@ -27,7 +27,7 @@ from reports import submission_demo
 from reports.models import ReportSubmission
 from tests.factories import log_in_browser, study_everything
 from units import demo as units_demo
-from units import services as units
+from units import members as unit_members
 
 ROOT = Path(__file__).resolve().parent.parent
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -51,9 +51,9 @@ def seed_demo_with_a_member_who_studied() -> dict:
     assert seeding.exit_code == 0, seeding.output
     contests.forget_cache()
     user = db.session.scalars(db.select(User).where(User.username == "doanvien")).one()
-    member = units.member_for_user(user)
+    member = unit_members.member_for_user(user)
 
-    passed_topic = learning.get_topic("chuyen-de-2022")
+    passed_topic = learning_topics.get_topic("chuyen-de-2022")
     study_everything(member, passed_topic)
     started = utcnow() - timedelta(minutes=5)
     passed = quizzes.start_attempt(quizzes.final_quiz(passed_topic), user, member, now=started)
@@ -61,14 +61,14 @@ def seed_demo_with_a_member_who_studied() -> dict:
         quizzes.save_answer(passed, entry["id"], entry["correct"], now=started + timedelta(minutes=2))
     quizzes.submit(passed)
 
-    open_topic = learning.get_topic("chuyen-de-toan-khoa-xiii")
+    open_topic = learning_topics.get_topic("chuyen-de-toan-khoa-xiii")
     study_everything(member, open_topic)
     in_progress = quizzes.start_attempt(quizzes.final_quiz(open_topic), user, member)
     first = in_progress.paper[0]
     quizzes.save_answer(in_progress, first["id"], first["correct"][:1])
     db.session.commit()
     certificate = db.session.scalars(db.select(Certificate).where(Certificate.member_id == member.id)).one()
-    lesson = learning.published_lessons(passed_topic)[0]
+    lesson = learning_topics.published_lessons(passed_topic)[0]
     submission = db.session.scalars(db.select(ReportSubmission.id)).first()
     review = db.session.scalars(db.select(Review.id)).first()
     approved = db.session.scalars(db.select(Story.id).where(Story.status == "approved")).first()
@@ -207,8 +207,8 @@ def _tab_to(page, selector: str, presses: int = 80) -> None:
 
 
 def test_a_member_takes_the_quiz_with_the_keyboard_alone(synced, app, world, live_url, page):
-    topic = learning.get_topic("chuyen-de-2022")
-    learning.assign_topic(topic, world.province)  # its federation, LDLD-LC, is not in this small world
+    topic = learning_topics.get_topic("chuyen-de-2022")
+    learning_topics.assign_topic(topic, world.province)  # its federation, LDLD-LC, is not in this small world
     multiple = db.session.scalars(db.select(Question.slug).where(Question.topic_id == topic.id,
                                                                  Question.type == "multiple")).first()
     db.session.execute(update(Question).where(Question.topic_id == topic.id,

@@ -14,15 +14,15 @@ from core import signals
 from core.clock import utcnow
 from core.extensions import db
 from core.models import AuditEntry
-from learning import services as learning
+from learning import topics as learning_topics
 from quizzes.models import TopicCompletion
 from tests.factories import make_member
 
 
 @pytest.fixture
 def setting(synced, world):
-    topic = learning.get_topic("chuyen-de-2022")
-    learning.assign_topic(topic, world.province)  # its federation, LDLD-LC, is not in this small world
+    topic = learning_topics.get_topic("chuyen-de-2022")
+    learning_topics.assign_topic(topic, world.province)  # its federation, LDLD-LC, is not in this small world
     services.save_issuer(world.province, actor=world.admin, body_lines="Liên đoàn Lao động tỉnh Thử",
                          place="Lai Châu", signer_title="TM. BAN THƯỜNG VỤ\nPHÓ CHỦ TỊCH",
                          signer_name="Đồng Thị Nghĩa", serial_suffix="GCN-LĐLĐ")

@@ -12,7 +12,7 @@ from core.clock import utcnow
 from core.extensions import db
 from core.models import AuditEntry
 from learning import editing
-from learning import services as learning
+from learning import topics as learning_topics
 from quizzes import services as quizzes
 from quizzes.models import Attempt
 
@@ -23,7 +23,7 @@ GUEST = {"full_name": "Trần Thị Hoa", "birth_year": "1995", "phone": "0987 6
 
 @pytest.fixture
 def contest(synced, world):
-    bank = editing.clone_topic(learning.get_topic("ket-luan-01-kl-tw"), "ngan-hang", "Ngân hàng thi", 2022)
+    bank = editing.clone_topic(learning_topics.get_topic("ket-luan-01-kl-tw"), "ngan-hang", "Ngân hàng thi", 2022)
     contest = Contest(slug="thi-132-nam", title="Cuộc thi 132 năm Ngày sinh Bác", organiser_unit=world.province,
                       audience_unit=world.province, bank=bank, published=True, rules_md="- Thi 20 câu.")
     db.session.add(contest)

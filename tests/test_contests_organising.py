@@ -10,7 +10,7 @@ from contests.models import Contest, Participant, Prize
 from core.clock import utcnow
 from core.extensions import db
 from core.models import AuditEntry
-from learning import services as learning
+from learning import topics as learning_topics
 from learning.models import KIND_CONTEST
 from quizzes import services as quizzes
 from quizzes.forms import format_local_moment
@@ -30,8 +30,8 @@ def _round_form(opens, closes, **changes):
 
 @pytest.fixture
 def bank_source(synced, world):
-    topic = learning.get_topic("ket-luan-01-kl-tw")
-    learning.assign_topic(topic, world.province)  # the test province's own: its organisers may copy it
+    topic = learning_topics.get_topic("ket-luan-01-kl-tw")
+    learning_topics.assign_topic(topic, world.province)  # the test province's own: its organisers may copy it
     db.session.commit()
     return topic
 

@@ -196,9 +196,9 @@ def _guest(contest, name: str, phone: str):
 
 def test_boards_per_division_with_ties_twins_and_the_viewers_own_line(contest, world, login, client):
     from contests.models import Division
-    from units import services as units
+    from units import kinds as unit_kinds
     members_division = Division(contest=contest, name="Bảng B – công đoàn cơ sở", position=2,
-                                unit_kind=units.find_kind("grassroots"))
+                                unit_kind=unit_kinds.find_kind("grassroots"))
     db.session.add(members_division)
     db.session.flush()
     first, second = _guest(contest, "Trần Thị Hoa", "0987000001"), _guest(contest, "Trần Thanh Hà", "0987000002")

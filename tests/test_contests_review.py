@@ -13,7 +13,7 @@ from core.clock import utcnow
 from core.extensions import db
 from core.permissions import EDITOR
 from learning import content, editing
-from learning import services as learning
+from learning import topics as learning_topics
 from learning.models import SINGLE, Question, Topic
 from quizzes import services as quizzes
 from units import demo as units_demo
@@ -24,7 +24,7 @@ CONTENT = Path(__file__).resolve().parent.parent / "content"
 @pytest.fixture
 def contest(synced, world):
     """Week 1 closed yesterday; week 2 is open. Both draw from the contest's one bank."""
-    bank = editing.clone_topic(learning.get_topic("chuyen-de-2022"), "ngan-hang", "Ngân hàng thi", 2022)
+    bank = editing.clone_topic(learning_topics.get_topic("chuyen-de-2022"), "ngan-hang", "Ngân hàng thi", 2022)
     contest = Contest(slug="thi", title="Cuộc thi 132 năm Ngày sinh Bác", organiser_unit=world.province,
                       audience_unit=world.province, bank=bank, published=True)
     db.session.add_all([contest, Division(contest=contest, name="Bảng A", position=1)])
@@ -85,7 +85,7 @@ def test_the_score_and_the_other_questions_marks_never_tell_a_withheld_answer(co
 
 
 def test_a_round_with_its_own_part_of_the_bank_publishes_its_answers_when_it_closes(contest, world, login):
-    own = editing.clone_topic(learning.get_topic("chuyen-de-toan-khoa-xiii"), "ngan-hang-2", "Phần 2", 2022)
+    own = editing.clone_topic(learning_topics.get_topic("chuyen-de-toan-khoa-xiii"), "ngan-hang-2", "Phần 2", 2022)
     contest.rounds[1].quiz.topic = own
     db.session.commit()
     attempt = _played_week_1(contest, world)

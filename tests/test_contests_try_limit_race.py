@@ -14,7 +14,7 @@ from contests.models import Contest, Division, Entry
 from core.clock import utcnow
 from core.extensions import db
 from learning import editing
-from learning import services as learning
+from learning import topics as learning_topics
 from quizzes.models import Attempt
 from tests.factories import make_unit
 
@@ -24,7 +24,7 @@ PHONE, PASSWORD = "0987654321", "hoa-du-thi-2022"
 
 def _contest():
     province = make_unit("LDLD-LC", kind="province", name="Liên đoàn Lao động tỉnh Lai Châu")
-    bank = editing.clone_topic(learning.get_topic("chuyen-de-2022"), "ngan-hang", "Ngân hàng thi", 2022)
+    bank = editing.clone_topic(learning_topics.get_topic("chuyen-de-2022"), "ngan-hang", "Ngân hàng thi", 2022)
     contest = Contest(slug="thi", title="Cuộc thi 132 năm Ngày sinh Bác", organiser_unit=province,
                       audience_unit=province, bank=bank, published=True)
     db.session.add_all([contest, Division(contest=contest, name="Bảng A", position=1)])

@@ -25,7 +25,7 @@ from contests.models import Contest, Division
 from core.clock import utcnow
 from core.extensions import db
 from learning import content, editing
-from learning import services as learning
+from learning import topics as learning_topics
 from quizzes.models import Attempt, TopicCompletion
 from tests.factories import PASSWORD, make_member, make_user
 
@@ -54,7 +54,7 @@ def _free_port() -> int:
 @pytest.fixture
 def contest(world):
     content.sync(ROOT / "content")
-    bank = editing.clone_topic(learning.get_topic("ket-luan-01-kl-tw"), "ngan-hang", "Ngân hàng thi", 2022)
+    bank = editing.clone_topic(learning_topics.get_topic("ket-luan-01-kl-tw"), "ngan-hang", "Ngân hàng thi", 2022)
     contest = Contest(slug="thi-hai-may", title="Cuộc thi trên hai máy chủ", organiser_unit=world.province,
                       audience_unit=world.province, bank=bank, published=True)
     db.session.add(contest)
@@ -76,7 +76,7 @@ def people(contest, world):
         found.append(member)
     db.session.add(Issuer(unit_id=world.province.id, body_lines="LIÊN ĐOÀN LAO ĐỘNG TỈNH THỬ", place="Lai Châu",
                           signer_title="TM. BAN THƯỜNG VỤ\nCHỦ TỊCH", signer_name="Nguyễn Văn An"))
-    completion = TopicCompletion(member_id=found[0].id, topic_id=learning.get_topic("chuyen-de-2022").id,
+    completion = TopicCompletion(member_id=found[0].id, topic_id=learning_topics.get_topic("chuyen-de-2022").id,
                                  percent=90.0, completed_at=utcnow())
     db.session.add(completion)
     db.session.flush()

@@ -17,7 +17,7 @@ from core import tabular
 from core.extensions import db
 from core.tabular import TableError
 from learning import question_io, study_sessions
-from learning import services as learning
+from learning import topics as learning_topics
 from learning.models import Question, StudySession
 from units import importing
 from units.models import Member, Unit
@@ -112,7 +112,7 @@ def _run(call):
 @pytest.fixture
 def topic(synced, world):
     db.session.commit()
-    return learning.get_topic("chuyen-de-2022")
+    return learning_topics.get_topic("chuyen-de-2022")
 
 
 @FUZZ

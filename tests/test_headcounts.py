@@ -9,8 +9,8 @@ from core.extensions import db
 from core.models import AuditEntry
 from reports import services as reports
 from units import headcounts
+from units.errors import UnitError
 from units.models import Headcount
-from units.services import UnitError
 
 
 def declared() -> list[tuple]:

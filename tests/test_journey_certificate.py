@@ -9,7 +9,7 @@ from pypdf import PdfReader
 
 from certificates import services as certificates
 from core.extensions import db
-from learning import services as learning
+from learning import topics as learning_topics
 from quizzes import services as quizzes
 from quizzes.models import Attempt, Quiz
 from tests.factories import log_in_browser, make_member, make_unit, make_user, study_everything
@@ -24,7 +24,7 @@ def test_from_a_passed_quiz_to_the_download_to_the_verification_page(synced, app
     certificates.save_issuer(province, actor=None, body_lines="Liên đoàn Lao động tỉnh Lai Châu", place="Lai Châu",
                              signer_title="TM. BAN THƯỜNG VỤ\nPHÓ CHỦ TỊCH", signer_name="Đồng Thị Nghĩa",
                              serial_suffix="GCN-LĐLĐ")
-    topic = learning.get_topic("chuyen-de-2022")
+    topic = learning_topics.get_topic("chuyen-de-2022")
     study_everything(member, topic)
     db.session.add(Quiz(topic=topic, title="Kiểm tra", question_count=2, time_limit_seconds=600, pass_percent=50,
                         max_attempts=None, min_duration_seconds=0, one_per_page=False))

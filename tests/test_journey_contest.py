@@ -8,7 +8,7 @@ from contests.models import Contest
 from core.clock import utcnow
 from core.extensions import db
 from learning import editing
-from learning import services as learning
+from learning import topics as learning_topics
 from quizzes import services as quizzes
 from quizzes.models import Attempt
 from tests.factories import make_unit
@@ -16,7 +16,7 @@ from tests.factories import make_unit
 
 def test_a_guest_registers_takes_a_round_and_later_sees_the_board_and_answers(synced, app, live_url, page, tmp_path):
     province = make_unit("LDLD-LC", kind="province", name="Liên đoàn Lao động tỉnh Lai Châu")
-    bank = editing.clone_topic(learning.get_topic("ket-luan-01-kl-tw"), "ngan-hang", "Ngân hàng thi", 2022)
+    bank = editing.clone_topic(learning_topics.get_topic("ket-luan-01-kl-tw"), "ngan-hang", "Ngân hàng thi", 2022)
     contest = Contest(slug="thi-132-nam", title="Cuộc thi tìm hiểu 132 năm Ngày sinh Chủ tịch Hồ Chí Minh",
                       organiser_unit=province, audience_unit=province, bank=bank, published=True)
     db.session.add(contest)

@@ -7,7 +7,8 @@ from playwright.sync_api import expect
 from certificates import services as certificates
 from core.clock import utcnow
 from core.extensions import db
-from learning import services
+from learning import studying
+from learning import topics as learning_topics
 from learning.models import LessonProgress
 from quizzes.models import Quiz
 from tests.factories import log_in_browser, make_member, make_unit, make_user
@@ -19,8 +20,8 @@ def test_member_reads_a_lesson_marks_it_and_the_progress_moves(synced, app, live
                        name="Công đoàn cơ sở Trường THCS thị trấn Tam Đường")
     member = make_member(school, "Lò Thị Xuân", phone="0912099001")
     member.user = make_user("doanvien", full_name="Lò Thị Xuân")
-    topic = services.get_topic("chuyen-de-2022")
-    first = services.published_lessons(topic)[0]
+    topic = learning_topics.get_topic("chuyen-de-2022")
+    first = learning_topics.published_lessons(topic)[0]
     first.min_read_seconds = 3  # the editor's per-lesson minimum, short enough to wait for here
     db.session.commit()
 
@@ -62,14 +63,14 @@ def test_without_javascript_a_refusal_shows_next_to_the_button(synced, app, live
     school = make_unit("CDCS-TD-THCS", make_unit("LDLD-LC", kind="province"))
     member = make_member(school, "Lò Thị Xuân", phone="0912099001")
     member.user = make_user("doanvien", full_name="Lò Thị Xuân")
-    topic = services.get_topic("chuyen-de-2022")
-    services.assign_topic(topic, school)
+    topic = learning_topics.get_topic("chuyen-de-2022")
+    learning_topics.assign_topic(topic, school)
     db.session.commit()
     context = browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False, locale="vi-VN")
     page = context.new_page()
     try:
         log_in_browser(page, live_url, "doanvien")
-        lesson = services.published_lessons(topic)[0]
+        lesson = learning_topics.published_lessons(topic)[0]
         page.goto(f"{live_url}/learn/{topic.slug}/{lesson.slug}")
         page.get_by_role("button", name="Tôi đã học xong bài này").click()
         refusal = page.locator("#mark").get_by_role("alert")
@@ -86,12 +87,12 @@ def test_after_the_last_lesson_the_quiz_and_then_the_certificate_are_one_tap_awa
     member = make_member(school, "Lò Thị Xuân", phone="0912099001")
     member.user = make_user("doanvien", full_name="Lò Thị Xuân")
     admin = make_user("quantri", "admin")
-    topic = services.get_topic("chuyen-de-2022")
-    services.assign_topic(topic, province)
-    *studied, last = services.published_lessons(topic)
+    topic = learning_topics.get_topic("chuyen-de-2022")
+    learning_topics.assign_topic(topic, province)
+    *studied, last = learning_topics.published_lessons(topic)
     for lesson in studied:
-        services.open_lesson(member, lesson, now=utcnow() - timedelta(hours=1))
-        services.mark_studied(member, lesson)
+        studying.open_lesson(member, lesson, now=utcnow() - timedelta(hours=1))
+        studying.mark_studied(member, lesson)
     last.min_read_seconds = 0
     db.session.add(Quiz(topic=topic, title="Bài kiểm tra cuối chuyên đề năm 2022", question_count=2,
                         time_limit_seconds=600, pass_percent=50, min_duration_seconds=0))

@@ -13,7 +13,8 @@ from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from core.extensions import db
-from learning import content, services
+from learning import content
+from learning import topics as learning_topics
 from learning.models import LessonProgress, OfflineMark, TopicDownload
 from quizzes import services as quizzes
 from quizzes.models import Attempt, Quiz
@@ -52,8 +53,8 @@ def phone(app, browser):
     member = make_member(school, "Lò Thị Xuân", phone="0912099001")
     member.user = make_user("doanvien", full_name="Lò Thị Xuân")
     content.sync(CONTENT)
-    topic = services.get_topic("chuyen-de-2022")
-    for lesson in services.published_lessons(topic):
+    topic = learning_topics.get_topic("chuyen-de-2022")
+    for lesson in learning_topics.published_lessons(topic):
         lesson.min_read_seconds = READ_SECONDS
     db.session.add(Quiz(topic=topic, title="Bài kiểm tra cuối chuyên đề năm 2022", question_count=2,
                         time_limit_seconds=600, pass_percent=50, min_duration_seconds=0))
@@ -98,7 +99,7 @@ def test_a_topic_read_and_marked_offline_arrives_when_the_network_returns(phone)
     page, live_url, topic, member = phone.page, phone.url, phone.topic, phone.member
     _take_topic(phone)
     assert db.session.scalars(db.select(TopicDownload)).one().member_id == member.id
-    lessons = services.published_lessons(topic)
+    lessons = learning_topics.published_lessons(topic)
 
     _offline(phone)
     page.goto(f"{live_url}/learn/{topic.slug}/")
@@ -141,7 +142,7 @@ def test_a_topic_read_and_marked_offline_arrives_when_the_network_returns(phone)
 def test_a_forged_early_mark_is_refused_and_the_member_sees_why(phone):
     page, live_url, topic = phone.page, phone.url, phone.topic
     _take_topic(phone)
-    lesson = services.published_lessons(topic)[0]
+    lesson = learning_topics.published_lessons(topic)[0]
     _offline(phone)
     page.goto(f"{live_url}/learn/{topic.slug}/{lesson.slug}")
     mark = page.get_by_role("button", name="Tôi đã học xong bài này")
@@ -210,7 +211,7 @@ def test_a_stored_topic_is_refreshed_when_a_lesson_changes(phone):
     page, live_url, topic = phone.page, phone.url, phone.topic
     card = _take_topic(phone)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390  # nothing overflows the phone
-    lesson = services.published_lessons(topic)[-1]
+    lesson = learning_topics.published_lessons(topic)[-1]
     lesson.title = "Tổ chức thực hiện và chế độ báo cáo (bản sửa)"
     db.session.commit()
     page.reload()  # online: the topic's list has a new version, so the stored copy is taken again

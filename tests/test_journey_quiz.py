@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from core.clock import utcnow
 from core.extensions import db
-from learning import services as learning
+from learning import topics as learning_topics
 from quizzes import services as quizzes
 from quizzes.models import Attempt, Quiz
 from tests.factories import log_in_browser, make_member, make_unit, make_user, study_everything
@@ -16,8 +16,8 @@ def test_a_short_quiz_ends_by_itself_and_grades_the_saved_answers(synced, app, l
     province = make_unit("LDLD-LC", kind="province")
     member = make_member(make_unit("CDCS", province), "Lò Thị Xuân", phone="0912099001")
     member.user = make_user("doanvien", full_name="Lò Thị Xuân")
-    topic = learning.get_topic("chuyen-de-2022")
-    learning.assign_topic(topic, province)
+    topic = learning_topics.get_topic("chuyen-de-2022")
+    learning_topics.assign_topic(topic, province)
     study_everything(member, topic)
     db.session.add(Quiz(topic=topic, title="Kiểm tra nhanh", question_count=3, time_limit_seconds=8,
                         pass_percent=60, max_attempts=None, min_duration_seconds=0, one_per_page=False))
@@ -52,7 +52,7 @@ def test_an_answer_chosen_offline_is_saved_when_the_network_returns(synced, app,
     province = make_unit("LDLD-LC", kind="province")
     member = make_member(make_unit("CDCS", province), "Lò Thị Xuân", phone="0912099001")
     member.user = make_user("doanvien", full_name="Lò Thị Xuân")
-    topic = learning.get_topic("chuyen-de-2022")
+    topic = learning_topics.get_topic("chuyen-de-2022")
     study_everything(member, topic)
     db.session.add(Quiz(topic=topic, title="Kiểm tra", question_count=3, time_limit_seconds=300,
                         pass_percent=60, max_attempts=None, min_duration_seconds=0, one_per_page=True))

@@ -13,7 +13,7 @@ from contests.models import Contest, Round
 from core.clock import utcnow
 from core.extensions import db
 from learning import content
-from learning import services as learning
+from learning import topics as learning_topics
 from learning.models import Topic
 from quizzes.models import IN_PROGRESS, Attempt, Quiz
 from tests.conftest import CONTENT
@@ -209,8 +209,8 @@ def test_submitting_is_within_reach_on_a_phone_and_still_confirmed(app, live_url
     member = make_member(make_unit("CDCS", province), "Lò Thị Xuân", phone="0912099001")
     member.user = make_user("doanvien", full_name="Lò Thị Xuân")
     content.sync(CONTENT)
-    topic = learning.get_topic("chuyen-de-2022")
-    learning.assign_topic(topic, province)
+    topic = learning_topics.get_topic("chuyen-de-2022")
+    learning_topics.assign_topic(topic, province)
     study_everything(member, topic)
     db.session.add(Quiz(topic=topic, title="Kiểm tra", question_count=10, time_limit_seconds=900, pass_percent=70,
                         max_attempts=None, min_duration_seconds=0, one_per_page=False))

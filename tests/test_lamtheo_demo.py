@@ -5,12 +5,12 @@ from lamtheo import demo as lamtheo_demo
 from lamtheo import plans
 from lamtheo.models import Commendation, Commitment, Plan
 from units import demo as units_demo
-from units import services as units
+from units import tree as unit_tree
 
 
 def test_demo_is_a_realistic_mix_and_safe_to_repeat(app):
     units_demo.seed()
-    certificates.save_issuer(units.get_unit(units_demo.PROVINCE), actor=None, body_lines="LĐLĐ tỉnh Lai Châu",
+    certificates.save_issuer(unit_tree.get_unit(units_demo.PROVINCE), actor=None, body_lines="LĐLĐ tỉnh Lai Châu",
                              place="Lai Châu", signer_title="TM. BAN THƯỜNG VỤ", signer_name="Đồng Thị Nghĩa",
                              serial_suffix="GK-LĐLĐ")
     db.session.commit()
@@ -25,7 +25,7 @@ def test_demo_is_a_realistic_mix_and_safe_to_repeat(app):
     assert len({member for member, _ in rows}) >= 200  # a few hundred members
     results = [result for _, result in rows]
     assert results.count("dat") > results.count("chua_dat") > 0 and results.count(None) > 0
-    statuses = {c.status for c in plans.children_plans(units.get_unit(units_demo.PROVINCE), year)}
+    statuses = {c.status for c in plans.children_plans(unit_tree.get_unit(units_demo.PROVINCE), year)}
     assert {plans.ON_TIME, plans.LATE} <= statuses  # and some missing further down the tree
     assert before[2] == 5 and all(c.certificate.kind == "commendation" for c in db.session.scalars(
         db.select(Commendation)))

@@ -299,10 +299,10 @@ def test_the_demo_has_a_dozen_nominations_at_every_stage_with_clean_photos(app):
     from accounts import services as accounts
     from lamtheo import story_demo
     from units import demo as units_demo
-    from units import services as units
+    from units import tree as unit_tree
     units_demo.seed()
     district_officer = accounts.create_user("tamduong", "Lò Văn Khăm", units_demo.DEMO_PASSWORD)
-    accounts.grant_role(district_officer, OFFICER, units.get_unit("LDLD-TD"), actor=None)
+    accounts.grant_role(district_officer, OFFICER, unit_tree.get_unit("LDLD-TD"), actor=None)
     assert len(story_demo.seed()) == 12
     db.session.commit()
     rows = db.session.scalars(db.select(Story)).all()
@@ -313,7 +313,7 @@ def test_the_demo_has_a_dozen_nominations_at_every_stage_with_clean_photos(app):
     assert all(s.consent_method == "written" for s in rows if s.kind == KIND_PERSON)
     returned = next(s for s in rows if s.status == RETURNED)
     assert "bổ sung" in returned.last_comment
-    province = units.get_unit("LDLD-LC")
+    province = unit_tree.get_unit("LDLD-LC")
     from types import SimpleNamespace
     row = SimpleNamespace(models_nominated=None, models_approved=None)
     subtree = db.session.scalars(db.select(Unit.id).where(Unit.path.startswith(province.path)))

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from core.extensions import db
-from learning import content, services
+from learning import authoring, content, studying
+from learning import topics as learning_topics
 from learning.models import KIND_ANNUAL, KIND_FULL_TERM, Lesson, LessonProgress, Question, Topic
 from tests.factories import make_member, make_unit
 
@@ -31,11 +32,11 @@ def test_the_shipped_content_meets_the_brief(app):
     assert [t.slug for t in topics] == ["chuyen-de-2022", "chuyen-de-toan-khoa-xiii", "ket-luan-01-kl-tw"]
     assert {t.kind for t in topics} == {KIND_ANNUAL, KIND_FULL_TERM}
     assert report.topics.added == 3 and report.lessons.added == count(Lesson)
-    annual = services.get_topic("chuyen-de-2022")
+    annual = learning_topics.get_topic("chuyen-de-2022")
     assert annual.due_on.strftime("%d/%m/%Y") == "31/03/2022"
     for topic in topics:
         assert topic.guiding_document and topic.summary and topic.year
-        lessons = services.published_lessons(topic)
+        lessons = learning_topics.published_lessons(topic)
         assert 4 <= len(lessons) <= 8, topic.slug
         for lesson in lessons:
             assert 400 <= lesson.word_count <= 1200, (lesson.slug, lesson.word_count)
@@ -62,8 +63,8 @@ def test_sync_twice_changes_nothing(app, runner):
 def test_an_edited_lesson_is_updated_in_place_and_progress_survives(app, folder):
     content.sync(folder)
     member = make_member(make_unit("GA"))
-    lesson = services.get_lesson(services.get_topic("chuyen-de-2022"), "muc-dich-yeu-cau")
-    services.open_lesson(member, lesson)
+    lesson = learning_topics.get_lesson(learning_topics.get_topic("chuyen-de-2022"), "muc-dich-yeu-cau")
+    studying.open_lesson(member, lesson)
     db.session.commit()
     lesson_id = lesson.id
 
@@ -93,23 +94,23 @@ def test_a_removed_file_unpublishes_and_a_restored_one_publishes_again(app, fold
     db.session.commit()
     assert report.lessons.unpublished == 1 and report.topics.unpublished == 1
     assert report.questions.unpublished >= 40
-    topic = services.get_topic("chuyen-de-2022")
-    lesson = services.get_lesson(topic, "cong-tac-tuyen-truyen", include_unpublished=True)
+    topic = learning_topics.get_topic("chuyen-de-2022")
+    lesson = learning_topics.get_lesson(topic, "cong-tac-tuyen-truyen", include_unpublished=True)
     assert lesson is not None and not lesson.published
-    assert services.get_topic("ket-luan-01-kl-tw") is None  # unpublished, so members do not see it
-    assert services.get_topic("ket-luan-01-kl-tw", include_unpublished=True) is not None
+    assert learning_topics.get_topic("ket-luan-01-kl-tw") is None  # unpublished, so members do not see it
+    assert learning_topics.get_topic("ket-luan-01-kl-tw", include_unpublished=True) is not None
 
     lesson_file.write_text(saved, encoding="utf-8")
     again = content.sync(folder)
     assert again.lessons.changed == 1
-    assert services.get_lesson(topic, "cong-tac-tuyen-truyen").published
+    assert learning_topics.get_lesson(topic, "cong-tac-tuyen-truyen").published
 
 
 def test_lessons_made_in_the_editor_are_left_alone(app, folder):
     content.sync(folder)
-    topic = services.get_topic("chuyen-de-2022")
+    topic = learning_topics.get_topic("chuyen-de-2022")
     own = Lesson(topic=topic, slug="bai-rieng", title="Bài riêng của biên tập viên", position=99)
-    services.set_lesson_body(own, "## Mục\n\nNội dung.")
+    authoring.set_lesson_body(own, "## Mục\n\nNội dung.")
     db.session.add(own)
     db.session.commit()
     report = content.sync(folder)
@@ -154,13 +155,13 @@ def test_a_refused_sync_leaves_what_was_loaded_untouched(app, folder):
         content.sync(folder)
     assert "09-bai-hong.md, dòng 1: Thiếu phần đầu" in str(error.value)
     db.session.rollback()
-    lesson = services.get_lesson(services.get_topic("chuyen-de-2022"), "muc-dich-yeu-cau")
+    lesson = learning_topics.get_lesson(learning_topics.get_topic("chuyen-de-2022"), "muc-dich-yeu-cau")
     assert "Đoạn mới." not in lesson.body_md
 
 
 def test_question_rules(app):
-    assert services.check_choices("single", [("A", True), ("B", True)]) is not None
-    assert services.check_choices("true_false", [("Đúng", True), ("Sai", False), ("Khác", False)]) is not None
-    assert services.check_choices("multiple", [("A", True), ("B", False)]) is not None
-    assert services.check_choices("single", [("Hà Nội", True), ("Ha Noi", False)]) == "có hai đáp án giống nhau."
-    assert services.check_choices("multiple", [("A", True), ("B", True), ("C", False)]) is None
+    assert authoring.check_choices("single", [("A", True), ("B", True)]) is not None
+    assert authoring.check_choices("true_false", [("Đúng", True), ("Sai", False), ("Khác", False)]) is not None
+    assert authoring.check_choices("multiple", [("A", True), ("B", False)]) is not None
+    assert authoring.check_choices("single", [("Hà Nội", True), ("Ha Noi", False)]) == "có hai đáp án giống nhau."
+    assert authoring.check_choices("multiple", [("A", True), ("B", True), ("C", False)]) is None

@@ -6,7 +6,8 @@ import pytest
 
 from core.extensions import db
 from core.models import AuditEntry
-from learning import editing, services
+from learning import editing
+from learning import topics as learning_topics
 from learning.models import Choice, Lesson, LessonProgress, Question, Topic, TopicAssignment
 
 ROLES = ["anonymous", "member", "officer_a", "province_officer", "organiser", "editor", "admin"]
@@ -155,7 +156,7 @@ def test_create_topic_through_the_form(as_role, world):
         "opens_on": "2/1/2024", "due_on": "31/03/2024", "guiding_document": "Hướng dẫn số 05/HD-LĐLĐ",
         "summary": "Học tập, quán triệt trong Quý I."})
     assert response.headers["Location"] == "/editor/topics/chuyen-de-2024/"
-    topic = services.get_topic("chuyen-de-2024", include_unpublished=True)
+    topic = learning_topics.get_topic("chuyen-de-2024", include_unpublished=True)
     assert (topic.title, topic.kind, topic.year, topic.opens_on, topic.due_on) == (
         "Chuyên đề năm 2024", "annual", 2024, date(2024, 1, 2), date(2024, 3, 31))
     assert not topic.published and not topic.from_content
@@ -252,7 +253,7 @@ def test_create_lesson_as_a_draft_then_publish(as_role, world):
         "title": "Bài mới", "slug": "bai-moi", "summary": "Tóm tắt", "body_md": "## Một\n\nChữ " * 5,
         "min_read_seconds": "90", "submit": "Lưu bài học"})
     assert response.headers["Location"] == "/editor/topics/chuyen-de-2022/lessons/bai-moi"
-    lesson = services.get_lesson(topic, "bai-moi", include_unpublished=True)
+    lesson = learning_topics.get_lesson(topic, "bai-moi", include_unpublished=True)
     assert (lesson.position, lesson.published, lesson.min_read_seconds) == (2, False, 90)
     assert '<h2 id="mot">Một</h2>' in lesson.body_html and "chu" in lesson.search_text
     assert member.get("/learn/chuyen-de-2022/bai-moi").status_code == 404
@@ -280,7 +281,7 @@ def test_lesson_slug_rules(as_role):
 
 def test_edit_lesson_rerenders_and_reindexes(as_role):
     topic = make_topic(lessons=1, questions=False)
-    lesson = services.get_lesson(topic, "bai-1")
+    lesson = learning_topics.get_lesson(topic, "bai-1")
     response = as_role("editor").post("/editor/topics/chuyen-de-2022/lessons/bai-1", data={
         "title": "Tiêu đề đã sửa", "summary": "Tóm tắt mới", "body_md": "## Ý nghĩa\n\nVăn bản **mới**.",
         "min_read_seconds": "", "submit": "Lưu bài học"})
@@ -294,7 +295,7 @@ def test_edit_lesson_rerenders_and_reindexes(as_role):
 
 def test_preview_renders_the_member_partial_and_stores_nothing(as_role):
     topic = make_topic(lessons=1, questions=False)
-    lesson = services.get_lesson(topic, "bai-1")
+    lesson = learning_topics.get_lesson(topic, "bai-1")
     saved = (lesson.title, lesson.body_md, lesson.body_html, lesson.updated_at)
     client = as_role("editor")
     source = "## Mục đích, yêu cầu\n\nHọc tập **chuyên đề** năm 2022.\n\n### Chi tiết\n\n- Một\n- Hai"
@@ -330,7 +331,7 @@ def test_hostile_markdown_never_reaches_the_page(as_role):
     rendered = [preview_section(response.get_data(as_text=True))]
     client.post("/editor/topics/chuyen-de-2022/lessons/bai-1", data={
         "title": "Bài", "summary": "", "body_md": HOSTILE_MARKDOWN, "submit": "Lưu bài học"})
-    lesson = services.get_lesson(topic, "bai-1")
+    lesson = learning_topics.get_lesson(topic, "bai-1")
     db.session.refresh(lesson)
     assert lesson.body_md == HOSTILE_MARKDOWN.strip()  # the source is kept as written
     rendered.append(lesson.body_html)
@@ -360,7 +361,7 @@ def test_move_lessons_up_and_down(as_role):
     assert order() == ["bai-3", "bai-1", "bai-2"]
     assert [lesson.position for lesson in editing.ordered_lessons(topic)] == [1, 2, 3]
     # Members read them in the new order.
-    assert [lesson.slug for lesson in services.published_lessons(topic)] == ["bai-3", "bai-1", "bai-2"]
+    assert [lesson.slug for lesson in learning_topics.published_lessons(topic)] == ["bai-3", "bai-1", "bai-2"]
 
 
 def test_move_renumbers_gapped_positions(app):
@@ -368,10 +369,10 @@ def test_move_renumbers_gapped_positions(app):
     for lesson, position in zip(editing.ordered_lessons(topic), (10, 20, 30), strict=True):
         lesson.position = position
     db.session.flush()
-    third = services.get_lesson(topic, "bai-3")
+    third = learning_topics.get_lesson(topic, "bai-3")
     assert editing.move_lesson(third, -1) is True
     assert [(x.slug, x.position) for x in editing.ordered_lessons(topic)] == [("bai-1", 1), ("bai-3", 2), ("bai-2", 3)]
-    assert editing.move_lesson(services.get_lesson(topic, "bai-1"), -1) is False
+    assert editing.move_lesson(learning_topics.get_lesson(topic, "bai-1"), -1) is False
 
 
 # -- cloning ---------------------------------------------------------------------------
@@ -380,7 +381,7 @@ def test_clone_topic_copies_content_but_nothing_of_people(world):
     source = make_topic(published=True)
     source.from_content = True
     editing.assign_unit(source, world.province)
-    lesson = services.get_lesson(source, "bai-1")
+    lesson = learning_topics.get_lesson(source, "bai-1")
     db.session.add(LessonProgress(member_id=world.member_a.id, lesson_id=lesson.id))
     db.session.commit()
 
@@ -439,7 +440,7 @@ def test_clone_through_the_form(as_role):
     response = client.post("/editor/topics/chuyen-de-2022/clone",
                            data={"title": "Chuyên đề năm 2023", "slug": "chuyen-de-2023", "year": "2023"})
     assert response.headers["Location"] == "/editor/topics/chuyen-de-2023/"
-    clone = services.get_topic("chuyen-de-2023", include_unpublished=True)
+    clone = learning_topics.get_topic("chuyen-de-2023", include_unpublished=True)
     assert len(editing.ordered_lessons(clone)) == 2 and editing.question_count(clone) == 2
     html = client.post("/editor/topics/chuyen-de-2022/clone",
                        data={"title": "Lần nữa", "slug": "chuyen-de-2023", "year": "2023"}).get_data(as_text=True)
@@ -458,7 +459,7 @@ def question_form(**changes):
 
 def test_create_questions_with_generated_slugs(as_role):
     topic = make_topic(questions=False)
-    lesson = services.get_lesson(topic, "bai-2")
+    lesson = learning_topics.get_lesson(topic, "bai-2")
     client = as_role("editor")
     response = client.post("/editor/topics/chuyen-de-2022/new-question", data=question_form(lesson=str(lesson.id)))
     assert response.headers["Location"] == "/editor/topics/chuyen-de-2022/questions#q-q1"
@@ -520,7 +521,7 @@ def test_edit_question_and_publish(as_role):
                ((m.group(1), m.group(0)) for m in re.finditer(r'<input[^>]*id="(correct_[a-f])"[^>]*>', html))}
     assert checked == {"correct_a": True, "correct_b": True, "correct_c": False, "correct_d": False,
                        "correct_e": False, "correct_f": False}
-    lesson = services.get_lesson(topic, "bai-2")
+    lesson = learning_topics.get_lesson(topic, "bai-2")
     response = client.post("/editor/topics/chuyen-de-2022/questions/q2?lesson=bai-2", data=question_form(
         type="true_false", lesson=str(lesson.id), text="Học tập chuyên đề là bắt buộc.", choice_a="Đúng",
         choice_b="Sai", explanation="Theo hướng dẫn."))
@@ -609,7 +610,7 @@ def test_question_list_filters_by_lesson(as_role):
 
 def test_new_question_form_preselects_the_filtered_lesson(as_role):
     topic = make_topic()
-    lesson = services.get_lesson(topic, "bai-2")
+    lesson = learning_topics.get_lesson(topic, "bai-2")
     html = as_role("editor").get("/editor/topics/chuyen-de-2022/new-question?lesson=bai-2").get_data(as_text=True)
     assert f'<option selected value="{lesson.id}">2. Bài 2</option>' in html
 

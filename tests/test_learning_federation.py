@@ -8,7 +8,9 @@ import pytest
 
 from core.extensions import db
 from core.permissions import OFFICER
-from learning import content, editing, services, study_sessions
+from learning import content, editing, study_sessions
+from learning import search as learning_search
+from learning import topics as learning_topics
 from learning.models import TopicAssignment
 from quizzes.models import Quiz
 from reports import services as reports
@@ -21,7 +23,7 @@ LAO_CAI_TOPIC = "ket-luan-01-kl-tw"
 
 
 def assigned(slug: str) -> set[str]:
-    topic = services.get_topic(slug)
+    topic = learning_topics.get_topic(slug)
     return {row.unit.code for row in db.session.scalars(db.select(TopicAssignment).filter_by(topic_id=topic.id))}
 
 
@@ -42,7 +44,7 @@ def provinces(app):
     lao_cai = _province(LAO_CAI, "Liên đoàn Lao động tỉnh Lào Cai", "LCA")
     content.sync(CONTENT)
     for topic in (LAO_CAI_TOPIC, *LAI_CHAU_TOPICS):
-        db.session.add(Quiz(topic=services.get_topic(topic), title="Bài kiểm tra", question_count=5,
+        db.session.add(Quiz(topic=learning_topics.get_topic(topic), title="Bài kiểm tra", question_count=5,
                             time_limit_seconds=600, pass_percent=60, max_attempts=None, min_duration_seconds=0))
     db.session.commit()
     return SimpleNamespace(lai_chau=lai_chau, lao_cai=lao_cai)
@@ -52,7 +54,7 @@ def test_sync_sets_each_topic_for_its_federation_only(provinces):
     assert assigned(LAO_CAI_TOPIC) == {LAO_CAI}
     for slug in LAI_CHAU_TOPICS:
         assert assigned(slug) == {LAI_CHAU}
-    assert services.get_topic(LAO_CAI_TOPIC).federation_code == LAO_CAI
+    assert learning_topics.get_topic(LAO_CAI_TOPIC).federation_code == LAO_CAI
 
 
 def test_a_topic_waits_for_its_federation_unit_and_is_set_when_it_appears(app):
@@ -65,7 +67,8 @@ def test_a_topic_waits_for_its_federation_unit_and_is_set_when_it_appears(app):
 
 
 def test_sync_takes_a_topic_out_of_another_federation_tree(provinces):
-    services.assign_topic(services.get_topic(LAO_CAI_TOPIC), provinces.lai_chau.province)  # as the old demo did
+    # as the old demo did
+    learning_topics.assign_topic(learning_topics.get_topic(LAO_CAI_TOPIC), provinces.lai_chau.province)
     db.session.commit()
     report = content.sync(CONTENT)
     db.session.commit()
@@ -77,7 +80,7 @@ def test_members_of_the_other_province_neither_see_nor_reach_its_topic(provinces
     client = login("dv-lc")
     page = client.get("/learn/").get_data(as_text=True)
     assert "/learn/chuyen-de-2022/" in page and f"/learn/{LAO_CAI_TOPIC}/" not in page
-    lesson = services.published_lessons(services.get_topic(LAO_CAI_TOPIC))[0].slug
+    lesson = learning_topics.published_lessons(learning_topics.get_topic(LAO_CAI_TOPIC))[0].slug
     for url in (f"/learn/{LAO_CAI_TOPIC}/", f"/learn/{LAO_CAI_TOPIC}/{lesson}",
                 f"/learn/{LAO_CAI_TOPIC}/{lesson}/print", f"/learn/{LAO_CAI_TOPIC}/quiz"):
         assert client.get(url).status_code == 404, url
@@ -88,9 +91,10 @@ def test_members_of_the_other_province_neither_see_nor_reach_its_topic(provinces
 
 def test_search_finds_only_the_topics_of_ones_own_tree(provinces):
     lai_chau = provinces.lai_chau
-    everything = services.search("Kết luận 01", limit=200)
+    everything = learning_search.search("Kết luận 01", limit=200)
     assert {hit.topic.slug for hit in everything} >= {LAO_CAI_TOPIC, "chuyen-de-2022"}
-    own = services.search("Kết luận 01", limit=200, scope=services.topic_scope(lai_chau.member.user, lai_chau.member))
+    own = learning_search.search("Kết luận 01", limit=200,
+                                 scope=learning_topics.topic_scope(lai_chau.member.user, lai_chau.member))
     assert own and {hit.topic.slug for hit in own} <= LAI_CHAU_TOPICS
 
 
@@ -107,24 +111,24 @@ def test_officers_report_only_on_their_tree_topics(provinces, login):
 
 def test_a_session_is_recorded_only_for_a_topic_of_the_unit_tree(provinces):
     lai_chau = provinces.lai_chau
-    data = study_sessions.SessionData(unit=lai_chau.union, topic=services.get_topic(LAO_CAI_TOPIC),
+    data = study_sessions.SessionData(unit=lai_chau.union, topic=learning_topics.get_topic(LAO_CAI_TOPIC),
                                       held_on=date(2022, 3, 1), form="in_person", attendances=10)
     assert (study_sessions.problems(data, lai_chau.officer)["topic"]
             == f"Chuyên đề này không được giao cho {lai_chau.union.name}.")
-    data.topic = services.get_topic("chuyen-de-2022")
+    data.topic = learning_topics.get_topic("chuyen-de-2022")
     assert "topic" not in study_sessions.problems(data, lai_chau.officer)
-    topics = study_sessions.session_topics(services.topics_of_tree(provinces.lao_cai.union))
+    topics = study_sessions.session_topics(learning_topics.topics_of_tree(provinces.lao_cai.union))
     assert [t.slug for t in topics] == [LAO_CAI_TOPIC]
 
 
 def test_an_editor_cannot_set_a_topic_for_another_federation(provinces):
     with pytest.raises(editing.EditError, match="Liên đoàn Lao động tỉnh Lào Cai"):
-        editing.assign_unit(services.get_topic(LAO_CAI_TOPIC), provinces.lai_chau.district)
-    editing.assign_unit(services.get_topic(LAO_CAI_TOPIC), provinces.lao_cai.district)
+        editing.assign_unit(learning_topics.get_topic(LAO_CAI_TOPIC), provinces.lai_chau.district)
+    editing.assign_unit(learning_topics.get_topic(LAO_CAI_TOPIC), provinces.lao_cai.district)
     assert assigned(LAO_CAI_TOPIC) == {LAO_CAI, "LCA-D"}
 
 
 def test_an_officer_issues_offline_certificates_for_the_topics_of_their_tree_only(provinces, login):
     page = login("tinh-lc").get("/certificates/manage").get_data(as_text=True)
-    topic = services.get_topic(LAO_CAI_TOPIC)
-    assert f'value="{services.get_topic("chuyen-de-2022").id}"' in page and f'value="{topic.id}"' not in page
+    topic = learning_topics.get_topic(LAO_CAI_TOPIC)
+    assert f'value="{learning_topics.get_topic("chuyen-de-2022").id}"' in page and f'value="{topic.id}"' not in page

@@ -8,7 +8,8 @@ import pytest
 
 from core.clock import utcnow
 from core.extensions import db
-from learning import content, offline, services
+from learning import content, offline, studying
+from learning import topics as learning_topics
 from learning.models import Lesson, LessonProgress, OfflineMark, TopicDownload
 from reports.models import MemberTopic
 from tests.factories import make_member, make_unit, make_user
@@ -22,13 +23,13 @@ CONTENT = Path(__file__).resolve().parent.parent / "content"
 def topic(app):
     content.sync(CONTENT)
     db.session.commit()
-    return services.get_topic("chuyen-de-2022")
+    return learning_topics.get_topic("chuyen-de-2022")
 
 
 @pytest.fixture
 def member(topic):
     school = make_unit("S", make_unit("LDLD-LC", kind="province"))
-    services.assign_topic(topic, school)
+    learning_topics.assign_topic(topic, school)
     member = make_member(school, "Lò Thị Xuân", phone="0912099001")
     db.session.commit()
     return member
@@ -41,8 +42,8 @@ def _progress(member, lesson):
 def test_a_mark_read_long_enough_after_the_download_is_accepted(topic, member):
     start = utcnow() - timedelta(hours=2)
     offline.record_download(member, topic, now=start)
-    lesson = services.published_lessons(topic)[0]
-    required = services.required_read_seconds(lesson)
+    lesson = learning_topics.published_lessons(topic)[0]
+    required = studying.required_read_seconds(lesson)
     opened = start + timedelta(minutes=5)
     marked = opened + timedelta(seconds=required)
     mark = offline.apply_mark(member, lesson, "key-00000001", opened, marked, now=start + timedelta(hours=1))
@@ -57,18 +58,18 @@ def test_a_mark_read_long_enough_after_the_download_is_accepted(topic, member):
 def test_too_short_a_reading_is_refused_as_online(topic, member):
     start = utcnow() - timedelta(hours=2)
     offline.record_download(member, topic, now=start)
-    lesson = services.published_lessons(topic)[0]
-    required = services.required_read_seconds(lesson)
+    lesson = learning_topics.published_lessons(topic)[0]
+    required = studying.required_read_seconds(lesson)
     opened = start + timedelta(minutes=5)
     mark = offline.apply_mark(member, lesson, "key-00000001", opened, opened + timedelta(seconds=required - 1),
                               now=start + timedelta(hours=1))
     assert mark.outcome == "refused"
-    assert f"cần mở bài ít nhất {services.wait_text(required)}" in mark.reason
+    assert f"cần mở bài ít nhất {studying.wait_text(required)}" in mark.reason
     assert _progress(member, lesson) is None
 
 
 def test_without_a_download_no_offline_mark_counts(topic, member):
-    lesson = services.published_lessons(topic)[0]
+    lesson = learning_topics.published_lessons(topic)[0]
     now = utcnow()
     mark = offline.apply_mark(member, lesson, "key-00000001", now - timedelta(days=3), now - timedelta(days=2), now=now)
     assert mark.outcome == "refused" and "chưa được tải về máy" in mark.reason
@@ -79,7 +80,7 @@ def test_a_clock_set_back_before_the_download_is_refused(topic, member):
     """The phone claims it opened the lesson a day before the server gave it the topic."""
     now = utcnow()
     offline.record_download(member, topic, now=now - timedelta(minutes=30))
-    lesson = services.published_lessons(topic)[0]
+    lesson = learning_topics.published_lessons(topic)[0]
     mark = offline.apply_mark(member, lesson, "key-00000001", now - timedelta(days=1), now - timedelta(minutes=1),
                               now=now)
     assert mark.outcome == "refused" and "trước lúc tải chuyên đề về máy" in mark.reason
@@ -90,7 +91,7 @@ def test_a_clock_set_forward_is_refused(topic, member):
     """Marked "tomorrow": the reading time would come from hours the server has not lived yet."""
     now = utcnow()
     offline.record_download(member, topic, now=now - timedelta(minutes=1))
-    lesson = services.published_lessons(topic)[0]
+    lesson = learning_topics.published_lessons(topic)[0]
     mark = offline.apply_mark(member, lesson, "key-00000001", now, now + timedelta(hours=5), now=now)
     assert mark.outcome == "refused" and "sau giờ hiện tại của máy chủ" in mark.reason
     assert _progress(member, lesson) is None
@@ -100,8 +101,8 @@ def test_a_small_clock_error_is_tolerated_but_never_counted_as_reading(topic, me
     now = utcnow()
     since = now - timedelta(minutes=10)
     offline.record_download(member, topic, now=since)
-    lesson = services.published_lessons(topic)[0]
-    required = services.required_read_seconds(lesson)
+    lesson = learning_topics.published_lessons(topic)[0]
+    required = studying.required_read_seconds(lesson)
     # A phone one minute slow: it says it opened the lesson before the download; the minute is not counted.
     early = offline.apply_mark(member, lesson, "key-00000001", since - timedelta(minutes=1),
                                since + timedelta(seconds=required - 30), now=now)
@@ -114,8 +115,8 @@ def test_a_small_clock_error_is_tolerated_but_never_counted_as_reading(topic, me
 def test_more_marks_than_the_reading_times_allow_are_refused(topic, member):
     """Six lessons 'read' side by side in overlapping windows: only as many as fit one after another."""
     now = utcnow()
-    lessons = services.published_lessons(topic)
-    needed = [services.required_read_seconds(lesson) for lesson in lessons]
+    lessons = learning_topics.published_lessons(topic)
+    needed = [studying.required_read_seconds(lesson) for lesson in lessons]
     since = now - timedelta(seconds=needed[0] + needed[1] + 10)  # time for the first two, not a third
     offline.record_download(member, topic, now=since)
     outcomes = [offline.apply_mark(member, lesson, f"key-{i:08d}", since, now, now=now).outcome
@@ -132,7 +133,7 @@ def test_more_marks_than_the_reading_times_allow_are_refused(topic, member):
 def test_the_same_mark_sent_twice_counts_once(topic, member):
     now = utcnow()
     offline.record_download(member, topic, now=now - timedelta(hours=1))
-    lesson = services.published_lessons(topic)[0]
+    lesson = learning_topics.published_lessons(topic)[0]
     opened, marked = now - timedelta(minutes=50), now - timedelta(minutes=10)
     first = offline.apply_mark(member, lesson, "key-00000001", opened, marked, now=now)
     again = offline.apply_mark(member, lesson, "key-00000001", opened, marked, now=now + timedelta(minutes=5))
@@ -188,7 +189,7 @@ def _mark(topic, lesson, key, opened, marked):
 def test_the_manifest_lists_the_topic_with_its_true_size_and_records_nothing(topic, provinces, login):
     client = login("xuan")
     manifest = client.get(f"/offline/topics/{topic.slug}.json").get_json()
-    lessons = services.published_lessons(topic)
+    lessons = learning_topics.published_lessons(topic)
     assert [page["url"] for page in manifest["pages"]] == (
         [f"/learn/{topic.slug}/"] + [f"/learn/{topic.slug}/{lesson.slug}" for lesson in lessons])
     assert "/static/js/offline.js" in [asset["url"] for asset in manifest["assets"]]
@@ -218,7 +219,7 @@ def test_a_lao_cai_member_cannot_take_a_lai_chau_topic(topic, provinces, login):
     client = login("pao")
     assert client.get(f"/offline/topics/{topic.slug}.json").status_code == 404
     assert client.post(f"/offline/topics/{topic.slug}").status_code == 404
-    lesson = services.published_lessons(topic)[0]
+    lesson = learning_topics.published_lessons(topic)[0]
     now = utcnow()
     answer = client.post("/offline/marks", json={"marks": [_mark(topic, lesson, "key-00000001",
                                                                  now - timedelta(hours=1), now)]}).get_json()
@@ -238,7 +239,7 @@ def test_download_then_marks_sent_are_judged_for_the_sender_only(topic, province
     row = db.session.scalars(db.select(TopicDownload)).one()
     row.downloaded_at -= timedelta(hours=1)  # downloaded an hour ago
     db.session.commit()
-    lesson = services.published_lessons(topic)[0]
+    lesson = learning_topics.published_lessons(topic)[0]
     now = utcnow()
     mark = _mark(topic, lesson, "key-00000001", now - timedelta(minutes=40), now - timedelta(minutes=20))
     mark["member_id"] = other.id  # asking for someone else changes nothing: the mark is the sender's
@@ -258,7 +259,7 @@ def test_download_then_marks_sent_are_judged_for_the_sender_only(topic, province
 def test_sending_marks_needs_the_csrf_token_read_from_the_site(app, topic, provinces, login):
     client = login("xuan")
     app.config["WTF_CSRF_ENABLED"] = True
-    lesson = services.published_lessons(topic)[0]
+    lesson = learning_topics.published_lessons(topic)[0]
     now = utcnow()
     body = {"marks": [_mark(topic, lesson, "key-00000001", now - timedelta(hours=1), now)]}
     assert client.post("/offline/marks", json=body).status_code == 400
@@ -280,7 +281,7 @@ def test_a_body_that_is_not_a_list_of_marks_is_a_clear_400(topic, provinces, log
 
 def test_marks_that_are_not_marks_are_refused_one_by_one(topic, provinces, login):
     client = login("xuan")
-    lesson = services.published_lessons(topic)[0]
+    lesson = learning_topics.published_lessons(topic)[0]
     now = utcnow()
     good = _mark(topic, lesson, "key-00000001", now - timedelta(hours=1), now)
     marks = ["x", {"key": "short"}, dict(good, key="k" * 65), dict(good, opened="yesterday"),
@@ -298,7 +299,7 @@ def test_only_a_member_sends_marks(topic, provinces, world, login):
 
 def test_a_lesson_copy_for_the_phone_does_not_open_the_lesson(topic, provinces, login):
     xuan, _ = provinces
-    lesson = services.published_lessons(topic)[0]
+    lesson = learning_topics.published_lessons(topic)[0]
     client = login("xuan")
     page = client.get(f"/learn/{topic.slug}/{lesson.slug}", headers={"X-Offline-Copy": "1"}).get_data(as_text=True)
     assert _progress(xuan, lesson) is None
@@ -383,9 +384,9 @@ def _send(member_id, lesson_id, key, opened, marked, now):
 
 def test_two_batches_at_once_cannot_both_spend_the_same_reading_time(app, topic, member):
     now = utcnow()
-    first, second = services.published_lessons(topic)[:2]
-    since = now - timedelta(seconds=services.required_read_seconds(first) + 5)  # time for one lesson only
-    assert services.required_read_seconds(second) > 5
+    first, second = learning_topics.published_lessons(topic)[:2]
+    since = now - timedelta(seconds=studying.required_read_seconds(first) + 5)  # time for one lesson only
+    assert studying.required_read_seconds(second) > 5
     offline.record_download(member, topic, now=since)
     db.session.commit()
     outcomes = _together(app, [_send(member.id, first.id, "key-00000001", since, now, now),

@@ -7,14 +7,16 @@ from core import markup
 from core.clock import utcnow
 from core.extensions import db
 from core.text import fold, fold_aligned
-from learning import services
+from learning import search as learning_search
+from learning import studying
+from learning import topics as learning_topics
 from learning.models import Lesson
 from tests.factories import make_member, make_unit
 
 
 @pytest.fixture
 def topic(synced):
-    return services.get_topic("chuyen-de-2022")
+    return learning_topics.get_topic("chuyen-de-2022")
 
 
 def test_topics_are_assigned_through_the_unit_tree(topic):
@@ -22,55 +24,55 @@ def test_topics_are_assigned_through_the_unit_tree(topic):
     district = make_unit("D", province, kind="district")
     school = make_unit("S", district)
     other = make_unit("O", kind="province")
-    services.assign_topic(topic, district)
-    services.assign_topic(topic, district)  # twice is once
+    learning_topics.assign_topic(topic, district)
+    learning_topics.assign_topic(topic, district)  # twice is once
     db.session.commit()
-    assert services.assigned_topics(make_member(school)) == [topic]
-    assert services.assigned_topics(make_member(other)) == []
+    assert learning_topics.assigned_topics(make_member(school)) == [topic]
+    assert learning_topics.assigned_topics(make_member(other)) == []
     topic.published = False
-    assert services.assigned_topics(make_member(school)) == []
+    assert learning_topics.assigned_topics(make_member(school)) == []
 
 
 def test_a_lesson_cannot_be_marked_before_the_minimum_reading_time(topic):
     member = make_member(make_unit("S"))
-    lesson = services.published_lessons(topic)[0]
-    required = services.required_read_seconds(lesson)
+    lesson = learning_topics.published_lessons(topic)[0]
+    required = studying.required_read_seconds(lesson)
     # 30% of the estimated reading time at 200 words a minute
     assert required == -(-markup.reading_seconds(lesson.word_count) * 3 // 10)
-    with pytest.raises(services.LearningError, match="Hãy mở và đọc bài học"):
-        services.mark_studied(member, lesson)
+    with pytest.raises(studying.LearningError, match="Hãy mở và đọc bài học"):
+        studying.mark_studied(member, lesson)
     start = utcnow()
-    services.open_lesson(member, lesson, now=start)
-    with pytest.raises(services.TooSoon) as refused:
-        services.mark_studied(member, lesson, now=start + timedelta(seconds=required - 10))
+    studying.open_lesson(member, lesson, now=start)
+    with pytest.raises(studying.TooSoon) as refused:
+        studying.mark_studied(member, lesson, now=start + timedelta(seconds=required - 10))
     assert refused.value.seconds_left == 10
     assert "10 giây" in str(refused.value)
     # opening again later does not restart the clock
-    services.open_lesson(member, lesson, now=start + timedelta(seconds=5))
-    row = services.mark_studied(member, lesson, now=start + timedelta(seconds=required))
+    studying.open_lesson(member, lesson, now=start + timedelta(seconds=5))
+    row = studying.mark_studied(member, lesson, now=start + timedelta(seconds=required))
     assert row.studied_at == start + timedelta(seconds=required)
-    again = services.mark_studied(member, lesson, now=start + timedelta(hours=1))
+    again = studying.mark_studied(member, lesson, now=start + timedelta(hours=1))
     assert again.studied_at == row.studied_at
 
 
 def test_the_editor_can_set_a_lesson_reading_minimum(topic):
-    lesson = services.published_lessons(topic)[0]
+    lesson = learning_topics.published_lessons(topic)[0]
     lesson.min_read_seconds = 0
     member = make_member(make_unit("S"))
-    services.open_lesson(member, lesson)
-    assert services.mark_studied(member, lesson).studied_at is not None
+    studying.open_lesson(member, lesson)
+    assert studying.mark_studied(member, lesson).studied_at is not None
 
 
 def test_progress_is_kept_per_member(topic):
     unit = make_unit("S")
     lan, hung = make_member(unit, "Lò Thị Lan"), make_member(unit, "Vàng A Hùng")
-    lessons = services.published_lessons(topic)
+    lessons = learning_topics.published_lessons(topic)
     start = utcnow() - timedelta(hours=1)
     for lesson in lessons[:2]:
-        services.open_lesson(lan, lesson, now=start)
-        services.mark_studied(lan, lesson)
-    services.open_lesson(hung, lessons[0], now=start)
-    mine, his = services.topic_progress(lan, topic), services.topic_progress(hung, topic)
+        studying.open_lesson(lan, lesson, now=start)
+        studying.mark_studied(lan, lesson)
+    studying.open_lesson(hung, lessons[0], now=start)
+    mine, his = studying.topic_progress(lan, topic), studying.topic_progress(hung, topic)
     assert (mine.studied, mine.total, mine.next_lesson) == (2, len(lessons), lessons[2])
     assert mine.percent == round(200 / len(lessons))
     assert (his.studied, [s.state for s in his.lessons[:2]]) == (0, ["reading", "new"])
@@ -79,12 +81,12 @@ def test_progress_is_kept_per_member(topic):
 
 def test_the_reading_place_is_validated(topic):
     member = make_member(make_unit("S"))
-    lesson = services.published_lessons(topic)[1]
-    row = services.save_place(member, lesson, "y-thu-hai-dua-viec-lam-theo-bac-vao-sinh-hoat-cong-doan", 40)
+    lesson = learning_topics.published_lessons(topic)[1]
+    row = studying.save_place(member, lesson, "y-thu-hai-dua-viec-lam-theo-bac-vao-sinh-hoat-cong-doan", 40)
     assert (row.resume_percent, row.resume_anchor.startswith("y-thu-hai")) == (40, True)
     for anchor, percent in (("<script>", 10), ("ok", 101), ("ok", -1)):
-        with pytest.raises(services.LearningError):
-            services.save_place(member, lesson, anchor, percent)
+        with pytest.raises(studying.LearningError):
+            studying.save_place(member, lesson, anchor, percent)
 
 
 HOSTILE = [
@@ -133,28 +135,28 @@ def test_folding_keeps_positions():
 
 
 def test_search_without_diacritics_ranks_and_highlights(topic):
-    hits = services.search("hoc tap va lam theo bac")
+    hits = learning_search.search("hoc tap va lam theo bac")
     assert hits and all(hit.kind in ("lesson", "question") for hit in hits)
     assert "<mark>học tập và làm theo bác</mark>" in hits[0].snippet.lower()
     scores = [hit.score for hit in hits]
     assert scores == sorted(scores, reverse=True)
-    assert services.search("Học tập và làm theo Bác")[0].lesson == hits[0].lesson
+    assert learning_search.search("Học tập và làm theo Bác")[0].lesson == hits[0].lesson
 
 
 def test_search_finds_questions_and_words_not_parts_of_words(topic):
-    hits = services.search("ket luan 01-kl/tw")
+    hits = learning_search.search("ket luan 01-kl/tw")
     assert any(hit.kind == "question" for hit in hits)
-    assert services.search("xyzzy không có") == []
-    assert services.search("   ") == []
+    assert learning_search.search("xyzzy không có") == []
+    assert learning_search.search("   ") == []
     # "bac" is a word here, never the start of "bach"; the snippet escapes what it shows
-    assert all("<mark>bách" not in hit.snippet.lower() for hit in services.search("bac"))
+    assert all("<mark>bách" not in hit.snippet.lower() for hit in learning_search.search("bac"))
 
 
 def test_search_skips_unpublished_content_for_members(topic):
     lesson = db.session.scalars(db.select(Lesson).where(Lesson.title.like("%Kế hoạch 288%"))).first() \
-        or services.published_lessons(topic)[0]
+        or learning_topics.published_lessons(topic)[0]
     words = " ".join(fold(lesson.title).split()[:4])
-    assert any(hit.lesson == lesson for hit in services.search(words))
+    assert any(hit.lesson == lesson for hit in learning_search.search(words))
     lesson.published = False
-    assert not any(hit.lesson == lesson and hit.kind == "lesson" for hit in services.search(words))
-    assert any(hit.lesson == lesson for hit in services.search(words, include_unpublished=True))
+    assert not any(hit.lesson == lesson and hit.kind == "lesson" for hit in learning_search.search(words))
+    assert any(hit.lesson == lesson for hit in learning_search.search(words, include_unpublished=True))

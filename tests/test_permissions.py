@@ -22,7 +22,8 @@ from lamtheo import plans as lamtheo_plans
 from lamtheo import review as lamtheo_review
 from lamtheo import stories
 from lamtheo.story_models import KIND_MODEL
-from learning import services as learning
+from learning import studying
+from learning import topics as learning_topics
 from learning.models import Question, StudySession
 from quizzes import services as quizzes
 from quizzes.models import Quiz
@@ -104,13 +105,13 @@ TABLE = {
     "offline.marks": ("GET", "/offline/marks", LOGGED_IN),
     "offline.marks_state": ("GET", "/offline/marks.json", LOGGED_IN),
     "offline.send_marks": ("POST", "/offline/marks", {"member"}),  # marks are a member's own
-    "sessions.index": ("GET", "/sessions/", STAFF),
-    "sessions.unit_sessions": ("GET", "/sessions/GA", SCOPED),
-    "sessions.new": ("GET", "/sessions/GA/new", SCOPED),
-    "sessions.edit": ("GET", "/sessions/{s.session_id}/edit", SCOPED),
-    "sessions.delete": ("POST", "/sessions/{s.session_id}/delete", SCOPED),
-    "sessions.import_sessions": ("GET", "/sessions/import", STAFF),
-    "sessions.import_template": ("GET", "/sessions/import-template.xlsx", STAFF),
+    "study_sessions.index": ("GET", "/sessions/", STAFF),
+    "study_sessions.unit_sessions": ("GET", "/sessions/GA", SCOPED),
+    "study_sessions.new": ("GET", "/sessions/GA/new", SCOPED),
+    "study_sessions.edit": ("GET", "/sessions/{s.session_id}/edit", SCOPED),
+    "study_sessions.delete": ("POST", "/sessions/{s.session_id}/delete", SCOPED),
+    "study_sessions.import_sessions": ("GET", "/sessions/import", STAFF),
+    "study_sessions.import_template": ("GET", "/sessions/import-template.xlsx", STAFF),
 
     "editor.topics": ("GET", "/editor/", EDITORS),
     "editor.new_topic": ("GET", "/editor/new-topic", EDITORS),
@@ -218,30 +219,30 @@ TABLE = {
     "stories.feed": ("GET", "/guong-sang/feed.xml", EVERYONE),
 }
 # Deleting twice: the first person allowed deletes, the next finds nothing (404 is then right).
-ONE_SHOT = {"headcounts.delete", "sessions.delete", "contest_admin.remove_division", "api_tokens.revoke",
+ONE_SHOT = {"headcounts.delete", "study_sessions.delete", "contest_admin.remove_division", "api_tokens.revoke",
             "lamtheo.delete_commitment"}
 
 
 @pytest.fixture
 def samples(synced, world, app):
     """One of everything, in district A, owned by the member where it can be owned."""
-    topic = learning.get_topic("chuyen-de-2022")
-    learning.assign_topic(topic, world.province)
-    lesson = learning.published_lessons(topic)[0]
+    topic = learning_topics.get_topic("chuyen-de-2022")
+    learning_topics.assign_topic(topic, world.province)
+    lesson = learning_topics.published_lessons(topic)[0]
     question = db.session.scalars(db.select(Question).where(Question.topic_id == topic.id)).first()
     quiz = Quiz(topic=topic, title="Bài kiểm tra", question_count=5, time_limit_seconds=600, pass_percent=60,
                 max_attempts=None, min_duration_seconds=0)
     db.session.add(quiz)
     study_everything(world.member_a, topic)
-    for studied in learning.published_lessons(topic):
-        learning.mark_studied(world.member_a, studied)
+    for studied in learning_topics.published_lessons(topic):
+        studying.mark_studied(world.member_a, studied)
     attempt = quizzes.start_attempt(quiz, world.member_user, world.member_a)
     issuer = certificates.save_issuer(world.province, actor=world.admin, body_lines="Liên đoàn Lao động tỉnh Thử",
                                       place="Lai Châu", signer_title="TM. BAN THƯỜNG VỤ", signer_name="Đồng Thị Nghĩa",
                                       serial_suffix="GCN-LĐLĐ")
     certificate = certificates.issue_offline(world.member_a, topic, world.admin, "Học trực tiếp tại cơ sở")
 
-    bank = learning.get_topic("ket-luan-01-kl-tw")
+    bank = learning_topics.get_topic("ket-luan-01-kl-tw")
     contest = Contest(slug="thi-thu", title="Cuộc thi thử", organiser_unit=world.province,
                       audience_unit=world.province, bank=bank, published=True)
     db.session.add(contest)

@@ -7,7 +7,8 @@ import pytest
 from accounts.models import User
 from core.clock import utcnow
 from core.extensions import db
-from learning import services as learning
+from learning import studying
+from learning import topics as learning_topics
 from quizzes import services
 from quizzes.models import Attempt, Quiz, TopicCompletion
 from tests.factories import make_member, make_unit, make_user
@@ -16,15 +17,15 @@ from units.models import Member
 
 @pytest.fixture
 def ready(synced, app):
-    topic = learning.get_topic("chuyen-de-2022")
+    topic = learning_topics.get_topic("chuyen-de-2022")
     quiz = Quiz(topic=topic, title="Kiểm tra", question_count=5, time_limit_seconds=600, pass_percent=0,
                 max_attempts=None, min_duration_seconds=0)
     db.session.add(quiz)
     member = make_member(make_unit("S"), "Lò Thị Xuân")
     member.user = make_user("xuan")
-    for lesson in learning.published_lessons(topic):
-        learning.open_lesson(member, lesson, now=utcnow() - timedelta(hours=1))
-        learning.mark_studied(member, lesson)
+    for lesson in learning_topics.published_lessons(topic):
+        studying.open_lesson(member, lesson, now=utcnow() - timedelta(hours=1))
+        studying.mark_studied(member, lesson)
     db.session.commit()
     return app, quiz.id, member.id
 

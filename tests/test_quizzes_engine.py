@@ -9,7 +9,8 @@ from sqlalchemy.exc import IntegrityError
 
 from core import signals
 from core.extensions import db
-from learning import services as learning
+from learning import studying
+from learning import topics as learning_topics
 from quizzes import services
 from quizzes.models import EXPIRED, GRADE_LAST, IN_PROGRESS, REVIEW_SCORE, SUBMITTED, Attempt, Quiz, TopicCompletion
 from tests.factories import make_member, make_unit, make_user
@@ -19,7 +20,7 @@ T0 = datetime(2026, 5, 19, 1, 0, 0)  # 08:00 in Vietnam
 
 @pytest.fixture
 def setup(synced, app):
-    topic = learning.get_topic("chuyen-de-2022")
+    topic = learning_topics.get_topic("chuyen-de-2022")
     quiz = Quiz(topic=topic, title="Kiểm tra", question_count=10, time_limit_seconds=600, pass_percent=70,
                 max_attempts=2, min_duration_seconds=60)
     db.session.add(quiz)
@@ -31,9 +32,9 @@ def setup(synced, app):
 
 
 def study_all(member, topic):
-    for lesson in learning.published_lessons(topic):
-        learning.open_lesson(member, lesson, now=T0 - timedelta(days=1))
-        learning.mark_studied(member, lesson, now=T0 - timedelta(hours=1))
+    for lesson in learning_topics.published_lessons(topic):
+        studying.open_lesson(member, lesson, now=T0 - timedelta(days=1))
+        studying.mark_studied(member, lesson, now=T0 - timedelta(hours=1))
 
 
 def answer_right(attempt, count, now):

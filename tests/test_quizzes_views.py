@@ -6,7 +6,8 @@ import pytest
 
 from core.clock import utcnow
 from core.extensions import db
-from learning import services as learning
+from learning import studying
+from learning import topics as learning_topics
 from learning.models import LessonProgress
 from quizzes import services
 from quizzes.models import EXPIRED, REVIEW_EACH_TRY, REVIEW_SCORE, Attempt, Quiz
@@ -14,14 +15,14 @@ from quizzes.models import EXPIRED, REVIEW_EACH_TRY, REVIEW_SCORE, Attempt, Quiz
 
 @pytest.fixture
 def quiz(synced, world):
-    topic = learning.get_topic("chuyen-de-2022")
-    learning.assign_topic(topic, world.province)
+    topic = learning_topics.get_topic("chuyen-de-2022")
+    learning_topics.assign_topic(topic, world.province)
     quiz = Quiz(topic=topic, title="Bài kiểm tra cuối chuyên đề", question_count=5, time_limit_seconds=600,
                 pass_percent=60, max_attempts=2, min_duration_seconds=0)
     db.session.add(quiz)
-    for lesson in learning.published_lessons(topic):
-        learning.open_lesson(world.member_a, lesson, now=utcnow() - timedelta(hours=2))
-        learning.mark_studied(world.member_a, lesson)
+    for lesson in learning_topics.published_lessons(topic):
+        studying.open_lesson(world.member_a, lesson, now=utcnow() - timedelta(hours=2))
+        studying.mark_studied(world.member_a, lesson)
     db.session.commit()
     return quiz
 
@@ -261,7 +262,7 @@ def test_only_editors_set_quizzes(quiz, login, client):
 def test_a_new_quiz_may_allow_unlimited_attempts(quiz, login):
     url = "/editor/topics/chuyen-de-toan-khoa-xiii/quiz"
     login("editor").post(url, data=settings_form(max_attempts="", question_count="10"))
-    topic = learning.get_topic("chuyen-de-toan-khoa-xiii")
+    topic = learning_topics.get_topic("chuyen-de-toan-khoa-xiii")
     created = services.final_quiz(topic)
     assert created is not None and created.max_attempts is None
 

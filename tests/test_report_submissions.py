@@ -74,8 +74,8 @@ def test_figures_are_frozen_and_sending_again_makes_version_two(world, topic):
 def test_a_report_stays_with_the_unit_it_went_to_after_a_move(world, topic):
     row = submissions.submit(world.grassroots_a, topic, PERIOD, narrative(), world.officer_a)
     db.session.commit()
-    from units import services as units
-    units.move_unit(world.grassroots_a, world.district_b)
+    from units import tree as unit_tree
+    unit_tree.move_unit(world.grassroots_a, world.district_b)
     db.session.commit()
     statuses = submissions.received(world.district_a, topic, PERIOD)
     assert [(s.unit.code, s.latest.id) for s in statuses] == [("GA", row.id)]

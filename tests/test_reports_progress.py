@@ -8,8 +8,8 @@ import pytest
 from certificates import services as certificates
 from certificates.models import Issuer
 from core.extensions import db
-from learning import editing
-from learning import services as learning
+from learning import editing, studying
+from learning import topics as learning_topics
 from quizzes import services as quizzes
 from quizzes.models import Quiz
 from reports import progress, services
@@ -17,14 +17,15 @@ from reports.models import MemberTopic
 from tests import member_topics
 from tests.factories import make_member, make_unit, make_user
 from units import importing
-from units import services as units
+from units import members as unit_members
+from units import tree as unit_tree
 
 T0 = datetime(2026, 3, 2, 2, 0)  # 09:00 in Vietnam
 
 
 @pytest.fixture
 def setup(synced, app):
-    topic = learning.get_topic("chuyen-de-2022")
+    topic = learning_topics.get_topic("chuyen-de-2022")
     quiz = Quiz(topic=topic, title="Kiểm tra", question_count=10, time_limit_seconds=600, pass_percent=70,
                 max_attempts=3, min_duration_seconds=0)
     unit = make_unit("S")
@@ -51,20 +52,20 @@ def take(quiz, member, right: int, now: datetime):
 
 def test_each_step_of_a_member_is_kept_as_it_happens(setup):
     topic, quiz, member = setup
-    lessons = learning.published_lessons(topic)
+    lessons = learning_topics.published_lessons(topic)
     assert row(member, topic) is None
 
-    learning.open_lesson(member, lessons[0], now=T0)
+    studying.open_lesson(member, lessons[0], now=T0)
     assert (row(member, topic).started_at, row(member, topic).studied_all_at) == (T0, None)
-    learning.save_place(member, lessons[0], "muc-1", 50, now=T0 + timedelta(minutes=1))  # not a step
+    studying.save_place(member, lessons[0], "muc-1", 50, now=T0 + timedelta(minutes=1))  # not a step
     assert row(member, topic).started_at == T0
     member_topics.assert_rebuild_the_same()
 
     last = T0
     for n, lesson in enumerate(lessons):
-        learning.open_lesson(member, lesson, now=T0 + timedelta(hours=n))
+        studying.open_lesson(member, lesson, now=T0 + timedelta(hours=n))
         last = T0 + timedelta(hours=n, minutes=30)
-        learning.mark_studied(member, lesson, now=last)
+        studying.mark_studied(member, lesson, now=last)
     assert row(member, topic).studied_all_at == last
     member_topics.assert_rebuild_the_same()
 
@@ -88,9 +89,9 @@ def test_each_step_of_a_member_is_kept_as_it_happens(setup):
 
 def test_a_new_published_lesson_changes_who_has_studied_every_lesson(setup):
     topic, _, member = setup
-    for n, lesson in enumerate(learning.published_lessons(topic)):
-        learning.open_lesson(member, lesson, now=T0)
-        learning.mark_studied(member, lesson, now=T0 + timedelta(hours=n + 1))
+    for n, lesson in enumerate(learning_topics.published_lessons(topic)):
+        studying.open_lesson(member, lesson, now=T0)
+        studying.mark_studied(member, lesson, now=T0 + timedelta(hours=n + 1))
     studied_all = row(member, topic).studied_all_at
     assert studied_all is not None
     extra = editing.create_lesson(topic, "bai-bo-sung", editing.LessonData(title="Bài bổ sung", body_md="Nội dung."))
@@ -104,9 +105,9 @@ def test_a_new_published_lesson_changes_who_has_studied_every_lesson(setup):
 
 def test_the_sweep_closing_an_attempt_counts_as_a_first_attempt(setup):
     topic, quiz, member = setup
-    for lesson in learning.published_lessons(topic):
-        learning.open_lesson(member, lesson, now=T0)
-        learning.mark_studied(member, lesson, now=T0 + timedelta(hours=1))
+    for lesson in learning_topics.published_lessons(topic):
+        studying.open_lesson(member, lesson, now=T0)
+        studying.mark_studied(member, lesson, now=T0 + timedelta(hours=1))
     attempt = quizzes.start_attempt(quiz, member.user, member, now=T0 + timedelta(days=1))
     assert row(member, topic).first_finished_at is None
     quizzes.close_expired(now=attempt.deadline + timedelta(hours=1))
@@ -117,11 +118,11 @@ def test_the_sweep_closing_an_attempt_counts_as_a_first_attempt(setup):
 def test_the_report_reads_the_steps_in_the_period_they_happened(setup):
     """Each step counts once, in the period it was first reached: adjoining periods add up."""
     topic, quiz, member = setup
-    lessons = learning.published_lessons(topic)
-    learning.open_lesson(member, lessons[0], now=datetime(2026, 3, 31, 10))      # started in Q1
+    lessons = learning_topics.published_lessons(topic)
+    studying.open_lesson(member, lessons[0], now=datetime(2026, 3, 31, 10))      # started in Q1
     for lesson in lessons:
-        learning.open_lesson(member, lesson, now=datetime(2026, 4, 2, 1))
-        learning.mark_studied(member, lesson, now=datetime(2026, 4, 2, 3))       # studied all in Q2
+        studying.open_lesson(member, lesson, now=datetime(2026, 4, 2, 1))
+        studying.mark_studied(member, lesson, now=datetime(2026, 4, 2, 3))       # studied all in Q2
     take(quiz, member, 5, datetime(2026, 4, 3, 1))                              # first attempt, 50%, in Q2
     take(quiz, member, 10, datetime(2026, 7, 1, 1))                             # passed and completed in Q3
     unit = member.unit
@@ -144,13 +145,13 @@ def test_the_report_reads_the_steps_in_the_period_they_happened(setup):
 def test_a_members_rows_follow_them_to_another_unit(setup, tmp_path):
     """A move, an import and a merge each take the member's row along: the report sums rows by unit."""
     topic, _, member = setup
-    learning.open_lesson(member, learning.published_lessons(topic)[0], now=T0)
+    studying.open_lesson(member, learning_topics.published_lessons(topic)[0], now=T0)
     first, second, third = member.unit, make_unit("T"), make_unit("U")
     member.card_number = "LC1"
     db.session.commit()
     year = services.Period.custom(date(2026, 1, 1), date(2026, 12, 31))
 
-    units.move_member(member, second, on=date(2026, 3, 3))
+    unit_members.move_member(member, second, on=date(2026, 3, 3))
     assert row(member, topic).unit_id == second.id
 
     path = tmp_path / "ds.csv"
@@ -160,7 +161,7 @@ def test_a_members_rows_follow_them_to_another_unit(setup, tmp_path):
     assert result.updated == 1 and row(member, topic).unit_id == third.id  # moved by a bulk UPDATE
     member_topics.assert_rebuild_the_same()
 
-    units.merge_unit(third, second)
+    unit_tree.merge_unit(third, second)
     assert row(member, topic).unit_id == second.id
     assert [services.completion_report(unit, topic, year).total.started for unit in (first, second, third)] == [
         0, 1, 0]
@@ -169,7 +170,7 @@ def test_a_members_rows_follow_them_to_another_unit(setup, tmp_path):
 
 def test_the_rebuild_command(setup, app):
     topic, _, member = setup
-    learning.open_lesson(member, learning.published_lessons(topic)[0], now=T0)
+    studying.open_lesson(member, learning_topics.published_lessons(topic)[0], now=T0)
     db.session.commit()
     db.session.execute(db.delete(MemberTopic))
     db.session.commit()

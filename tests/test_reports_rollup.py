@@ -17,7 +17,9 @@ from quizzes.models import SUBMITTED, Attempt, Quiz, TopicCompletion
 from reports import charts, services
 from tests import member_topics
 from tests.factories import make_member, make_unit
-from units import services as units
+from units import kinds as unit_kinds
+from units import members as unit_members
+from units import tree as unit_tree
 from units.models import MEMBER_ACTIVE, MEMBER_LEFT, Headcount, Member, MemberMove
 
 PERIOD = services.Period(date(2022, 1, 1), date(2022, 3, 31), "Quý I/2022")
@@ -139,11 +141,11 @@ def worlds(draw):
 
 def build(parents, members_facts, sessions, headcounts):
     """The world in the database (flushed, never committed); returns units and members by index."""
-    units.ensure_default_kinds()
-    kind = units.find_kind("grassroots")
+    unit_kinds.ensure_default_kinds()
+    kind = unit_kinds.find_kind("grassroots")
     tree = []
     for index, parent in enumerate(parents):
-        tree.append(units.create_unit(f"U{index}", f"Đơn vị {index}", kind,
+        tree.append(unit_tree.create_unit(f"U{index}", f"Đơn vị {index}", kind,
                                       tree[parent] if parent is not None else None))
     topic, lessons, quiz = make_topic()
     issuer = Issuer(unit_id=tree[0].id, body_lines="", place="", signer_title="", signer_name="")
@@ -314,8 +316,8 @@ def test_every_unit_is_the_sum_of_its_subtree(app, world):
             rate = report.total.completion_rate
             assert rate == (round(100 * want["completed"] / want["headcount"], 1) if want["headcount"] else None)
             children = [i for i, parent in enumerate(parents) if parent == index]
-            assert [child.code for child, _ in report.rows] == sorted((f"U{i}" for i in children),
-                                                                      key=lambda code: units.get_unit(code).name_folded)
+            assert [child.code for child, _ in report.rows] == sorted(
+                (f"U{i}" for i in children), key=lambda code: unit_tree.get_unit(code).name_folded)
             for child, figures in report.rows:
                 child_want = summed(own, subtree(parents, int(child.code[1:])))
                 child_want["score_sum"] = round(child_want["score_sum"], 6)
@@ -354,7 +356,7 @@ def test_a_member_who_moved_is_counted_once_where_they_were_at_the_period_end(tr
     topic, _, _ = make_topic()
     member = make_member(ga)
     complete(member, topic, local(date(2022, 1, 20)))
-    units.move_member(member, gb, on=date(2022, 2, 15))
+    unit_members.move_member(member, gb, on=date(2022, 2, 15))
     db.session.commit()
     january = services.Period.custom(date(2022, 1, 1), date(2022, 1, 31))
     for period, where, elsewhere in ((PERIOD, district_b, district_a), (january, district_a, district_b)):
@@ -427,7 +429,7 @@ def test_a_unit_merged_after_the_period_still_shows_with_its_members(tree):
     province, district_a, ga, district_b, gb = tree
     topic, _, _ = make_topic()
     complete(make_member(ga), topic, local(date(2022, 2, 1)))
-    units.merge_unit(ga, gb, on=date(2022, 6, 1))
+    unit_tree.merge_unit(ga, gb, on=date(2022, 6, 1))
     db.session.commit()
     rows = {unit.code: f for unit, f in services.completion_report(district_a, topic, PERIOD).rows}
     assert (rows["GA"].members, rows["GA"].completed) == (1, 1)

@@ -9,7 +9,8 @@ import pytest
 
 from core.clock import utcnow
 from core.extensions import db
-from learning import services as learning
+from learning import studying
+from learning import topics as learning_topics
 from quizzes import services as quizzes
 from quizzes.models import Answer, Attempt, Quiz
 from tests.factories import make_member, make_unit, make_user
@@ -21,16 +22,16 @@ from units.models import Member
 @pytest.fixture
 def contest_running(synced, app, tmp_path):
     """An open attempt to save answers into, an administrator, and a file of 30 new members."""
-    topic = learning.get_topic("chuyen-de-2022")
+    topic = learning_topics.get_topic("chuyen-de-2022")
     quiz = Quiz(topic=topic, title="Kiểm tra", question_count=5, time_limit_seconds=3600, pass_percent=0,
                 max_attempts=None, min_duration_seconds=0)
     db.session.add(quiz)
     unit = make_unit("S")
     member = make_member(unit, "Lò Thị Xuân")
     member.user = make_user("xuan")
-    for lesson in learning.published_lessons(topic):
-        learning.open_lesson(member, lesson, now=utcnow() - timedelta(hours=1))
-        learning.mark_studied(member, lesson)
+    for lesson in learning_topics.published_lessons(topic):
+        studying.open_lesson(member, lesson, now=utcnow() - timedelta(hours=1))
+        studying.mark_studied(member, lesson)
     attempt = quizzes.start_attempt(quiz, member.user, member)
     admin = make_user("admin", "admin")
     db.session.commit()

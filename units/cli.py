@@ -8,7 +8,9 @@ from accounts.models import Role, User
 from core.extensions import db
 from core.permissions import ADMIN
 from core.tabular import TableError, check_workbook
-from units import importing, services
+from units import importing
+from units import kinds as unit_kinds
+from units import tree as unit_tree
 
 
 def _system_actor() -> User | None:
@@ -65,7 +67,7 @@ members_cli = click.Group("members", help="Đoàn viên.")
 @with_appcontext
 def import_units_command(file: Path, dry_run: bool):
     """Nhập đơn vị từ FILE (.xlsx hoặc .csv)."""
-    services.ensure_default_kinds()
+    unit_kinds.ensure_default_kinds()
     try:
         result = importing.import_units(file, file.name, _AdminActor(_system_actor()), dry_run=dry_run)
     except TableError as error:
@@ -87,7 +89,7 @@ def import_members_command(file: Path, unit_code: str | None, dry_run: bool):
     """Nhập đoàn viên từ FILE (.xlsx hoặc .csv)."""
     unit = None
     if unit_code:
-        unit = services.get_unit(unit_code)
+        unit = unit_tree.get_unit(unit_code)
         if unit is None:
             click.echo(f"Không có đơn vị mã “{unit_code}”.", err=True)
             sys.exit(1)

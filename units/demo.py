@@ -6,7 +6,10 @@ from accounts import services as accounts
 from accounts.models import User
 from core.extensions import db
 from core.permissions import ADMIN, EDITOR, OFFICER, ORGANISER
-from units import services
+from core.text import fold
+from units import kinds as unit_kinds
+from units import members as unit_members
+from units import tree as unit_tree
 from units.models import Member
 
 DEMO_PASSWORD = "hoctap2022"
@@ -118,17 +121,17 @@ def _seed_tree(rows, kinds, rng: random.Random, card_prefix: str, phone_base: in
     report = []
     serial = 0
     for code, name, kind, parent_code, member_count in rows:
-        unit = services.get_unit(code)
+        unit = unit_tree.get_unit(code)
         if unit is None:
-            parent = services.get_unit(parent_code) if parent_code else None
-            unit = services.create_unit(code, name, kinds[kind], parent)
+            parent = unit_tree.get_unit(parent_code) if parent_code else None
+            unit = unit_tree.create_unit(code, name, kinds[kind], parent)
             for _ in range(member_count):
                 serial += 1
                 full_name, gender = _name(rng)
                 if serial == long_name_at:
                     full_name, gender = LONG_NAME, "Nữ"
                 db.session.add(Member(
-                    unit=unit, full_name=full_name, name_folded=services.fold(full_name),
+                    unit=unit, full_name=full_name, name_folded=fold(full_name),
                     card_number=f"{card_prefix}{100000 + serial}", phone=f"09{phone_base + serial * 7:08d}",
                     birth_year=rng.randint(1965, 2002), gender=gender, position=rng.choice(POSITIONS)))
             report.append(f"Thêm đơn vị {code} với {member_count} đoàn viên.")
@@ -136,22 +139,22 @@ def _seed_tree(rows, kinds, rng: random.Random, card_prefix: str, phone_base: in
 
 
 def seed() -> list[str]:
-    services.ensure_default_kinds()
-    kinds = {k.code: k for k in services.all_kinds()}
+    unit_kinds.ensure_default_kinds()
+    kinds = {k.code: k for k in unit_kinds.all_kinds()}
     report = _seed_tree(UNITS, kinds, random.Random(2022), "LC", 12000000, long_name_at=7)
     report += _seed_tree(LAO_CAI_UNITS, kinds, random.Random(2021), "LCA", 14000000)
     db.session.flush()
     for username, full_name, role, unit_code in ACCOUNTS:
         user = _ensure_user(username, full_name)
-        unit = services.get_unit(unit_code) if unit_code else None
+        unit = unit_tree.get_unit(unit_code) if unit_code else None
         if not any(r.name == role and r.unit_id == (unit.id if unit else None) for r in user.roles):
             accounts.grant_role(user, role, unit, actor=None)
             report.append(f"Tài khoản {username}: {role}.")
     for username, full_name, unit_code, card, phone, birth_year, gender, position in MEMBER_ACCOUNTS:
         member_user = _ensure_user(username, full_name)
-        if services.member_for_user(member_user) is None:
-            union = services.get_unit(unit_code)
-            member = services.create_member(union, services.MemberData(
+        if unit_members.member_for_user(member_user) is None:
+            union = unit_tree.get_unit(unit_code)
+            member = unit_members.create_member(union, unit_members.MemberData(
                 full_name=full_name, card_number=card, phone=phone, birth_year=birth_year, gender=gender,
                 position=position))
             member.user = member_user

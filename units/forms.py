@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 from core.forms import Form as FlaskForm
 from core.forms import VNDateField
 from core.text import identifier, normalise_phone
-from units import services
+from units import members as unit_members
 from units.headcounts import MAX_HEADCOUNT
 
 NAME_REQUIRED = DataRequired("Hãy nhập tên.")
@@ -68,14 +68,14 @@ class MemberForm(FlaskForm):
 
     def validate_card_number(self, field):
         card = identifier(field.data)
-        if card and not services.CARD_PATTERN.match(card):
+        if card and not unit_members.CARD_PATTERN.match(card):
             raise ValidationError("Số thẻ chỉ gồm chữ không dấu, số và gạch ngang (3–32 ký tự).")
 
-    def member_data(self) -> services.MemberData:
-        return services.MemberData(
+    def member_data(self) -> unit_members.MemberData:
+        return unit_members.MemberData(
             full_name=self.full_name.data, card_number=identifier(self.card_number.data) or None,
             phone=normalise_phone(self.phone.data) if (self.phone.data or "").strip() else None,
-            birth_year=self.birth_year.data, gender=services.normalise_gender(self.gender.data or ""),
+            birth_year=self.birth_year.data, gender=unit_members.normalise_gender(self.gender.data or ""),
             email=(self.email.data or "").lower() or None, position=(self.position.data or "").strip() or None)
 
 

@@ -6,7 +6,8 @@ from core.clock import local_today
 from core.extensions import db
 from core.permissions import ADMIN, OFFICER, roles_required
 from core.views import save
-from units import headcounts, services
+from units import headcounts
+from units import tree as unit_tree
 from units.forms import CUSTOM_PERIOD, HeadcountForm
 from units.models import Headcount
 
@@ -17,7 +18,7 @@ staff_required = roles_required(ADMIN, OFFICER)
 @bp.route("/<code>/headcounts", methods=["GET", "POST"])
 @staff_required
 def unit_headcounts(code: str):
-    unit = services.unit_in_scope_or_404(current_user, code)
+    unit = unit_tree.unit_in_scope_or_404(current_user, code)
     presets = headcounts.presets(local_today())
     form = HeadcountForm()
     form.period.choices = [(p.key, f"{p.label} ({p.dates})") for p in presets] + [
@@ -29,7 +30,7 @@ def unit_headcounts(code: str):
                 f"Đã lưu: {form.headcount.data} đoàn viên cho {headcounts.period_label(start, end)}."):
             return redirect(url_for(".unit_headcounts", code=unit.code))
     return render_template("units/headcounts.html", unit=unit, form=form,
-                           counted=services.active_member_count(unit),
+                           counted=unit_tree.active_member_count(unit),
                            declarations=headcounts.declarations(unit), history=headcounts.history(unit),
                            period_label=headcounts.period_label)
 
@@ -37,7 +38,7 @@ def unit_headcounts(code: str):
 @bp.post("/<code>/headcounts/<int:headcount_id>/delete")
 @staff_required
 def delete(code: str, headcount_id: int):
-    unit = services.unit_in_scope_or_404(current_user, code)
+    unit = unit_tree.unit_in_scope_or_404(current_user, code)
     row = db.get_or_404(Headcount, headcount_id)
     if row.unit_id != unit.id:
         abort(404)

@@ -12,8 +12,8 @@ from core.clock import utcnow
 from core.extensions import db
 from core.models import AuditEntry
 from core.periods import Period, period_label, year_periods
+from units.errors import UnitError
 from units.models import Headcount, Unit
-from units.services import UnitError
 
 MAX_HEADCOUNT = 1_000_000
 ACTIONS = ("headcount_declared", "headcount_removed")

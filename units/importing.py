@@ -22,7 +22,10 @@ from core.logs import logged_import
 from core.permissions import may_manage_account, scope_paths
 from core.tabular import ImportReport, Row, read_table
 from core.text import clean_name, fold, identifier, normalise_phone
-from units import services
+from units import errors as unit_errors
+from units import kinds as unit_kinds
+from units import members as unit_members
+from units import tree as unit_tree
 from units.models import MEMBER_ACTIVE, Member, MemberMove, Unit
 
 BATCH = 1000
@@ -90,7 +93,7 @@ class _UnitCache:
     def get(self, code: str) -> Unit | None:
         code = identifier(code)
         if code not in self._by_code:
-            self._by_code[code] = services.get_unit(code)
+            self._by_code[code] = unit_tree.get_unit(code)
         return self._by_code[code]
 
     def allowed(self, unit: Unit) -> bool:
@@ -100,7 +103,7 @@ class _UnitCache:
 @dataclass
 class _Parsed:
     row: Row
-    data: services.MemberData
+    data: unit_members.MemberData
     unit: Unit | None
     issues: ImportReport  # this row's own errors, reported with the checks against other rows
 
@@ -129,10 +132,10 @@ def _parse_member_row(row: Row, titles: dict[str, str], units: _UnitCache, fixed
             unit = None
     elif fixed_unit is None:
         result.error(row.number, title("unit_code") or "Mã đơn vị", "Thiếu mã đơn vị.")
-    data = services.MemberData(full_name=name)
+    data = unit_members.MemberData(full_name=name)
     if v.get("card_number"):
         card = identifier(v["card_number"])
-        if services.CARD_PATTERN.match(card):
+        if unit_members.CARD_PATTERN.match(card):
             data.card_number = card
         else:
             result.error(row.number, title("card_number"), f"Số thẻ “{v['card_number']}” không hợp lệ.")
@@ -157,11 +160,11 @@ def _parse_member_row(row: Row, titles: dict[str, str], units: _UnitCache, fixed
         else:
             result.error(row.number, title("birth_year"), f"Năm sinh “{text}” không hợp lệ.")
     if v.get("gender"):
-        data.gender = services.normalise_gender(v["gender"])
+        data.gender = unit_members.normalise_gender(v["gender"])
         if data.gender is None:
             result.error(row.number, title("gender"), f"Giới tính “{v['gender']}” phải là Nam hoặc Nữ.")
     if v.get("email"):
-        if services.EMAIL_PATTERN.match(v["email"]) and len(v["email"]) <= 200:
+        if unit_members.EMAIL_PATTERN.match(v["email"]) and len(v["email"]) <= 200:
             data.email = v["email"].lower()
         else:
             result.error(row.number, title("email"), f"Email “{v['email']}” không hợp lệ.")
@@ -246,7 +249,7 @@ def import_members(path: Path, filename: str, actor, *, unit: Unit | None = None
     required = ("full_name",) if unit is not None else ("full_name", "unit_code")
     units = _UnitCache(actor)
     if unit is not None and not units.allowed(unit):
-        raise services.UnitError("Đơn vị không thuộc phạm vi bạn quản lý.")
+        raise unit_errors.UnitError("Đơn vị không thuộc phạm vi bạn quản lý.")
 
     def parsed_batches(tick: bool) -> Iterator[list[_Parsed]]:
         titles, rows = read_table(path, filename, MEMBER_COLUMNS, required)
@@ -305,7 +308,7 @@ def import_members(path: Path, filename: str, actor, *, unit: Unit | None = None
                              else f"Số điện thoại {p.data.phone}")
                     result.error(n, titles[key], f"{label} {OUTSIDE}.")
                 elif (units.paths is not None and found["user_id"]
-                      and set(_changes(found, p)) & set(services.ACCOUNT_FIELDS)
+                      and set(_changes(found, p)) & set(unit_members.ACCOUNT_FIELDS)
                       and not may_manage_account(actor, db.session.get(User, found["user_id"]))):
                     result.error(n, titles["full_name"], f"{p.data.full_name}: {BEYOND}")
     if not result.ok or dry_run:
@@ -368,7 +371,7 @@ def import_units(path: Path, filename: str, actor, *, dry_run=False, now=None) -
     result = ImportResult()
     titles, rows = read_table(path, filename, UNIT_COLUMNS, ("code", "name", "kind"))
     title = {key: titles.get(key, names[0]) for key, names in UNIT_COLUMNS.items()}
-    kinds = services.all_kinds()
+    kinds = unit_kinds.all_kinds()
     entries: dict[str, tuple[int, str, object, str]] = {}
     for row in rows:
         result.rows += 1
@@ -378,7 +381,7 @@ def import_units(path: Path, filename: str, actor, *, dry_run=False, now=None) -
         parent_code = identifier(v.get("parent_code", ""))
         if not code:
             result.error(row.number, title["code"], "Thiếu mã đơn vị.")
-        elif not services.CODE_PATTERN.match(code):
+        elif not unit_tree.CODE_PATTERN.match(code):
             result.error(row.number, title["code"],
                          f"Mã “{code}” chỉ được gồm chữ không dấu, số, dấu chấm, gạch ngang, gạch dưới "
                          "(tối đa 40 ký tự).")
@@ -386,13 +389,13 @@ def import_units(path: Path, filename: str, actor, *, dry_run=False, now=None) -
             result.error(row.number, title["code"], f"Mã “{code}” trùng với dòng {entries[code][0]}.")
         if not name:
             result.error(row.number, title["name"], "Thiếu tên đơn vị.")
-        kind = services.find_kind(v.get("kind", ""), kinds)
+        kind = unit_kinds.find_kind(v.get("kind", ""), kinds)
         if kind is None:
             result.error(row.number, title["kind"], f"Loại đơn vị “{v.get('kind', '')}” không có trong danh mục.")
         if code and code not in entries:
             entries[code] = (row.number, name, kind, parent_code)
     # Parents: in the database or in the file; no cycles.
-    existing = {code: services.get_unit(code) for code in set(entries) | {e[3] for e in entries.values() if e[3]}}
+    existing = {code: unit_tree.get_unit(code) for code in set(entries) | {e[3] for e in entries.values() if e[3]}}
     for code, (number, _name, _kind, parent_code) in entries.items():
         if parent_code and parent_code not in entries and existing.get(parent_code) is None:
             result.error(number, title["parent_code"], f"Không có đơn vị cấp trên mã “{parent_code}”.")
@@ -417,14 +420,14 @@ def import_units(path: Path, filename: str, actor, *, dry_run=False, now=None) -
         parent = (ensure(parent_code) if parent_code in entries else existing.get(parent_code)) if parent_code else None
         unit = existing.get(code)
         if unit is None:
-            unit = services.create_unit(code, name, kind, parent, actor=actor)
+            unit = unit_tree.create_unit(code, name, kind, parent, actor=actor)
             result.added += 1
         else:
             before = (unit.name, unit.kind_id, unit.parent_id)
-            services.rename_unit(unit, name, actor=actor)
-            services.change_kind(unit, kind, actor=actor)
+            unit_tree.rename_unit(unit, name, actor=actor)
+            unit_tree.change_kind(unit, kind, actor=actor)
             if parent is not None and unit.parent_id != parent.id:
-                services.move_unit(unit, parent, actor=actor)
+                unit_tree.move_unit(unit, parent, actor=actor)
             changed = before != (unit.name, unit.kind_id, unit.parent_id)
             result.updated += changed
             result.unchanged += not changed

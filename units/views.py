@@ -10,7 +10,11 @@ from core.permissions import ADMIN, OFFICER, ensure_unit_in_scope, is_admin, rol
 from core.tabular import XLSX_MIMETYPE, WorkbookWriter
 from core.uploads import import_upload
 from core.views import save
-from units import importing, services
+from units import errors as unit_errors
+from units import importing, member_accounts
+from units import kinds as unit_kinds
+from units import members as unit_members
+from units import tree as unit_tree
 from units.forms import (
     ActivateForm,
     DissolveForm,
@@ -37,7 +41,7 @@ EXAMPLES_NOTE = ("Trang này chỉ là ví dụ cách ghi, hệ thống không �
 
 
 def _kind_choices() -> list[SelectChoice]:
-    return [SelectChoice(k.id, k.name) for k in services.all_kinds()]
+    return [SelectChoice(k.id, k.name) for k in unit_kinds.all_kinds()]
 
 
 def _member_or_404(member_id: int) -> Member:
@@ -47,9 +51,9 @@ def _member_or_404(member_id: int) -> Member:
 
 
 def _scoped_unit_from_code(code: str):
-    unit = services.get_unit(code or "")
+    unit = unit_tree.get_unit(code or "")
     if unit is None or not (is_admin(current_user) or _in_scope(unit)):
-        raise services.UnitError("Không có đơn vị với mã này hoặc đơn vị ngoài phạm vi bạn quản lý.")
+        raise unit_errors.UnitError("Không có đơn vị với mã này hoặc đơn vị ngoài phạm vi bạn quản lý.")
     return unit
 
 
@@ -62,10 +66,10 @@ def _in_scope(unit) -> bool:
 @staff_required
 def index():
     text = request.args.get("q", "").strip()
-    results = services.search_units(current_user, text) if text else None
+    results = unit_tree.search_units(current_user, text) if text else None
     form = UnitForm()
     form.kind.choices = _kind_choices()
-    return render_template("units/index.html", forest=services.tree(current_user), q=text,
+    return render_template("units/index.html", forest=unit_tree.tree(current_user), q=text,
                            results=results, form=form)
 
 
@@ -77,11 +81,11 @@ def create():
     if not form.validate_on_submit():
         flash_errors(form)
         return redirect(url_for(".index"))
-    kind = next(k for k in services.all_kinds() if k.id == form.kind.data)
+    kind = next(k for k in unit_kinds.all_kinds() if k.id == form.kind.data)
 
     def create_unit():
         parent = _scoped_unit_from_code(form.parent_code.data) if (form.parent_code.data or "").strip() else None
-        return services.create_unit(form.code.data, form.name.data, kind, parent, actor=current_user)
+        return unit_tree.create_unit(form.code.data, form.name.data, kind, parent, actor=current_user)
 
     saved = save(create_unit, lambda unit: f"Đã thêm đơn vị {unit.name}.")
     return redirect(url_for(".detail", code=saved.value.code) if saved else url_for(".index"))
@@ -90,20 +94,20 @@ def create():
 @bp.get("/<code>")
 @staff_required
 def detail(code: str):
-    unit = services.unit_in_scope_or_404(current_user, code)
+    unit = unit_tree.unit_in_scope_or_404(current_user, code)
     rename = RenameForm(name=unit.name, kind=unit.kind_id)
     rename.kind.choices = _kind_choices()
     return render_template(
-        "units/detail.html", unit=unit, ancestors=services.ancestors(unit),
-        children=services.children(unit, include_inactive=True), events=services.unit_events(unit),
-        own_members=services.active_member_count(unit),
-        total_members=services.active_member_count(unit, subtree=True),
+        "units/detail.html", unit=unit, ancestors=unit_tree.ancestors(unit),
+        children=unit_tree.children(unit, include_inactive=True), events=unit_tree.unit_events(unit),
+        own_members=unit_tree.active_member_count(unit),
+        total_members=unit_tree.active_member_count(unit, subtree=True),
         rename=rename, move=MoveForm(), merge=MergeForm(), dissolve=DissolveForm(),
         activate=ActivateForm())
 
 
 def _admin_unit_action(code: str, form_class, action):
-    unit = services.unit_in_scope_or_404(current_user, code)
+    unit = unit_tree.unit_in_scope_or_404(current_user, code)
     form = form_class()
     if form_class is RenameForm:
         form.kind.choices = _kind_choices()
@@ -118,8 +122,8 @@ def _admin_unit_action(code: str, form_class, action):
 @roles_required(ADMIN)
 def rename(code: str):
     def action(unit, form):
-        services.rename_unit(unit, form.name.data, actor=current_user, on=form.on.data)
-        services.change_kind(unit, next(k for k in services.all_kinds() if k.id == form.kind.data),
+        unit_tree.rename_unit(unit, form.name.data, actor=current_user, on=form.on.data)
+        unit_tree.change_kind(unit, next(k for k in unit_kinds.all_kinds() if k.id == form.kind.data),
                              actor=current_user, on=form.on.data)
         return "Đã lưu tên và loại đơn vị."
     return _admin_unit_action(code, RenameForm, action)
@@ -129,7 +133,7 @@ def rename(code: str):
 @roles_required(ADMIN)
 def move(code: str):
     def action(unit, form):
-        services.move_unit(unit, _scoped_unit_from_code(form.target_code.data), actor=current_user,
+        unit_tree.move_unit(unit, _scoped_unit_from_code(form.target_code.data), actor=current_user,
                            on=form.on.data)
         return "Đã chuyển đơn vị; đoàn viên và lịch sử được giữ nguyên."
     return _admin_unit_action(code, MoveForm, action)
@@ -140,7 +144,7 @@ def move(code: str):
 def merge(code: str):
     def action(unit, form):
         target = _scoped_unit_from_code(form.target_code.data)
-        moved = services.merge_unit(unit, target, actor=current_user, on=form.on.data)
+        moved = unit_tree.merge_unit(unit, target, actor=current_user, on=form.on.data)
         return f"Đã sáp nhập vào {target.name}; chuyển {moved} đoàn viên."
     return _admin_unit_action(code, MergeForm, action)
 
@@ -149,7 +153,7 @@ def merge(code: str):
 @roles_required(ADMIN)
 def dissolve(code: str):
     def action(unit, form):
-        services.dissolve_unit(unit, actor=current_user, on=form.on.data)
+        unit_tree.dissolve_unit(unit, actor=current_user, on=form.on.data)
         return "Đã ghi nhận giải thể đơn vị."
     return _admin_unit_action(code, DissolveForm, action)
 
@@ -159,10 +163,10 @@ def dissolve(code: str):
 def kinds():
     form = KindForm()
     if form.validate_on_submit() and save(
-            lambda: services.create_kind(form.code.data, form.name.data, is_grassroots=form.is_grassroots.data,
+            lambda: unit_kinds.create_kind(form.code.data, form.name.data, is_grassroots=form.is_grassroots.data,
                                          actor=current_user), "Đã thêm loại đơn vị."):
         return redirect(url_for(".kinds"))
-    return render_template("units/kinds.html", kinds=services.all_kinds(), form=form)
+    return render_template("units/kinds.html", kinds=unit_kinds.all_kinds(), form=form)
 
 
 # -- members -------------------------------------------------------------------------
@@ -170,23 +174,24 @@ def kinds():
 @bp.get("/<code>/members")
 @staff_required
 def members(code: str):
-    unit = services.unit_in_scope_or_404(current_user, code)
+    unit = unit_tree.unit_in_scope_or_404(current_user, code)
     text = request.args.get("q", "").strip()
     status = request.args.get("status", MEMBER_ACTIVE)
-    if status not in services.MEMBER_STATUS_NAMES and status != "all":
+    if status not in unit_members.MEMBER_STATUS_NAMES and status != "all":
         status = MEMBER_ACTIVE
-    query = services.members_query(unit, text=text, status=None if status == "all" else status)
+    query = unit_members.members_query(unit, text=text, status=None if status == "all" else status)
     page = db.paginate(query, page=requested_page(), per_page=50, error_out=False)
     return render_template("units/members.html", unit=unit, page=page, q=text, status=status,
-                           status_names=services.MEMBER_STATUS_NAMES)
+                           status_names=unit_members.MEMBER_STATUS_NAMES)
 
 
 @bp.route("/<code>/members/new", methods=["GET", "POST"])
 @staff_required
 def new_member(code: str):
-    unit = services.unit_in_scope_or_404(current_user, code)
+    unit = unit_tree.unit_in_scope_or_404(current_user, code)
     form = MemberForm()
-    if form.validate_on_submit() and save(lambda: services.create_member(unit, form.member_data(), actor=current_user),
+    if form.validate_on_submit() and save(lambda: unit_members.create_member(unit, form.member_data(),
+                                                                             actor=current_user),
                                           lambda member: f"Đã thêm đoàn viên {member.full_name}."):
         return redirect(url_for(".members", code=unit.code))
     return render_template("units/member_form.html", unit=unit, form=form, member=None)
@@ -198,12 +203,12 @@ def edit_member(member_id: int):
     member = _member_or_404(member_id)
     form = MemberForm(obj=member)
     if form.validate_on_submit() and save(
-            lambda: services.update_member(member, form.member_data(), actor=current_user),
+            lambda: unit_members.update_member(member, form.member_data(), actor=current_user),
             "Đã lưu thông tin đoàn viên."):
         return redirect(url_for(".edit_member", member_id=member.id))
     return render_template("units/member_form.html", unit=member.unit, form=form, member=member,
                            move_form=MemberMoveForm(), status_form=MemberStatusForm(status=member.status),
-                           moves=services.member_moves(member), status_names=services.MEMBER_STATUS_NAMES)
+                           moves=unit_members.member_moves(member), status_names=unit_members.MEMBER_STATUS_NAMES)
 
 
 @bp.post("/members/<int:member_id>/move")
@@ -214,7 +219,7 @@ def move_member(member_id: int):
     if form.validate_on_submit():
         def move():
             target = _scoped_unit_from_code(form.unit_code.data)
-            services.move_member(member, target, actor=current_user)
+            unit_members.move_member(member, target, actor=current_user)
             return target
 
         save(move, lambda target: f"Đã chuyển {member.full_name} sang {target.name}.")
@@ -227,7 +232,7 @@ def member_status(member_id: int):
     member = _member_or_404(member_id)
     form = MemberStatusForm()
     if form.validate_on_submit():
-        save(lambda: services.set_member_status(member, form.status.data, actor=current_user),
+        save(lambda: unit_members.set_member_status(member, form.status.data, actor=current_user),
              "Đã cập nhật trạng thái.")
     return redirect(url_for(".edit_member", member_id=member.id))
 
@@ -236,7 +241,7 @@ def member_status(member_id: int):
 @staff_required
 def reset_member_password(member_id: int):
     member = _member_or_404(member_id)
-    saved = save(lambda: services.reset_member_password(member, current_user))
+    saved = save(lambda: member_accounts.reset_member_password(member, current_user))
     if not saved:
         return redirect(url_for(".edit_member", member_id=member.id))
     return (render_template("units/passwords.html", unit=member.unit, issued=[saved.value]), 200,
@@ -246,8 +251,8 @@ def reset_member_password(member_id: int):
 @bp.post("/<code>/activate")
 @staff_required
 def activate(code: str):
-    unit = services.unit_in_scope_or_404(current_user, code)
-    issued = services.activate_members(unit, current_user)
+    unit = unit_tree.unit_in_scope_or_404(current_user, code)
+    issued = member_accounts.activate_members(unit, current_user)
     db.session.commit()
     if not issued:
         flash("Mọi đoàn viên đang sinh hoạt đã có tài khoản.", "info")
@@ -264,7 +269,7 @@ FROM_FILE = SelectChoice("", "— Theo cột “Mã đơn vị” trong tệp �
 
 def _member_import_form() -> MemberImportForm:
     """The unit is chosen among those the officer manages; with a single one, it is already chosen."""
-    units = services.units_for_choice(current_user)
+    units = unit_tree.units_for_choice(current_user)
     form = MemberImportForm(unit_code=units[0].code if len(units) == 1 else "")
     form.unit_code.choices = ([] if len(units) == 1 else [FROM_FILE]) + [
         SelectChoice(unit.code, f"{unit.name} ({unit.code})") for unit in units]
@@ -281,7 +286,7 @@ def import_members():
         if form.unit_code.data:
             try:
                 unit = _scoped_unit_from_code(form.unit_code.data)
-            except services.UnitError as error:
+            except unit_errors.UnitError as error:
                 flash(error.message, "danger")
                 return render_template("units/import_members.html", form=form, result=None)
         result = import_upload(form.file.data, lambda path, name: importing.import_members(
@@ -302,7 +307,7 @@ def import_units():
             path, name, current_user, dry_run=form.dry_run.data), dry_run=form.dry_run.data)
     elif request.method == "POST":
         flash_errors(form)
-    return render_template("units/import_units.html", form=form, result=result, kinds=services.all_kinds())
+    return render_template("units/import_units.html", form=form, result=result, kinds=unit_kinds.all_kinds())
 
 
 @bp.get("/import/<kind>-template.xlsx")

@@ -1,5 +1,5 @@
-"""Learning's forms: the editor's and the offline study sessions'. Fields are checked here; the rules
-(unique slugs, choices) in learning.editing, those of study sessions in learning.study_sessions."""
+"""The editor's forms: topics, cloning, assignment, lessons, questions, the question-bank import.
+Fields are checked here; the rules (unique slugs, choices) in learning.editing."""
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -15,8 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from core.forms import Form, VNDateField
 from learning.editing import LETTERS, MAX_YEAR, MIN_YEAR, SLUG_PATTERN, SLUG_RULE
-from learning.models import KIND_NAMES, QUESTION_TYPES, SESSION_FORMS
-from learning.study_sessions import MAX_ATTENDANCES, MAX_NOTES
+from learning.models import KIND_NAMES, QUESTION_TYPES
 
 SLUG_INPUT = {"autocapitalize": "none", "autocomplete": "off", "spellcheck": "false"}
 
@@ -146,25 +145,3 @@ class QuestionImportForm(Form):
     publish = BooleanField("Xuất bản ngay các câu hỏi được nhập", default=True)
     dry_run = BooleanField("Chỉ kiểm tra, chưa ghi")
     submit = SubmitField("Nhập câu hỏi")
-
-
-class SessionForm(Form):
-    unit_code = StringField("Mã đơn vị tổ chức", validators=[DataRequired("Hãy nhập mã đơn vị."), Length(max=40)],
-                            render_kw={"list": "unit-codes", "autocapitalize": "characters"})
-    held_on = VNDateField("Ngày tổ chức", validators=[InputRequired("Hãy nhập ngày tổ chức.")])
-    topic = SelectField("Chuyên đề", coerce=int)
-    form = SelectField("Hình thức", choices=[SelectChoice(key, name) for key, name in SESSION_FORMS.items()])
-    attendances = IntegerField("Số lượt tham dự", validators=[
-        InputRequired("Hãy nhập số lượt tham dự."),
-        NumberRange(1, MAX_ATTENDANCES, "Số lượt tham dự phải từ 1 trở lên.")], render_kw={"inputmode": "numeric"})
-    members = TextAreaField("Đoàn viên tham dự (không bắt buộc): số thẻ hoặc số điện thoại, mỗi dòng một người",
-                            validators=[Length(max=20000)], render_kw={"rows": 4})
-    notes = TextAreaField("Ghi chú", validators=[Length(max=MAX_NOTES)], render_kw={"rows": 3})
-    submit = SubmitField("Lưu buổi học tập")
-
-
-class SessionImportForm(Form):
-    file = FileField("Tệp danh sách buổi học tập (.xlsx hoặc .csv)", validators=[
-        FileRequired("Hãy chọn tệp."), FileAllowed(["xlsx", "csv"], "Chỉ nhận tệp .xlsx hoặc .csv.")])
-    dry_run = BooleanField("Chỉ kiểm tra, chưa ghi")
-    submit = SubmitField("Nhập danh sách")
