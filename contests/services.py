@@ -184,6 +184,20 @@ def withheld_questions(attempt: Attempt, now: datetime) -> set[int]:
                          if round_state(r, now) != CLOSED))
 
 
+def answer_key_hidden(topic: Topic, *, user, now: datetime) -> bool | None:
+    """Answers ``core.signals.answer_key_hidden``: a participant of a contest drawing from ``topic`` (its
+    bank, or a round's part of it) does not see its answers until every round has closed, whatever
+    other role they hold."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    drawing = db.select(Round.contest_id).join(Quiz, Quiz.id == Round.quiz_id).where(Quiz.topic_id == topic.id)
+    contests = db.session.scalars(db.select(Contest).join(Participant, Participant.contest_id == Contest.id).where(
+        Participant.user_id == user.id, (Contest.bank_topic_id == topic.id) | Contest.id.in_(drawing))).all()
+    if any(not contest.rounds or any(round_state(r, now) != CLOSED for r in contest.rounds) for contest in contests):
+        return True
+    return None
+
+
 def shared_questions(contest: Contest) -> list[tuple[Round, Round, int]]:
     """Pairs of rounds that can draw the same questions, with how many: the organiser is told, since
     those answers stay unpublished until every round drawing them has closed."""
@@ -270,6 +284,12 @@ def citizen_id_hash(citizen_id: str) -> str:
     return hashlib.blake2b(citizen_id.encode(), key=key[:64], digest_size=32).hexdigest()
 
 
+# One answer whoever holds the phone (a member, an account, a registration): saying which would let
+# anyone typing numbers find out who is in the member list. The phone's owner knows what to do.
+PHONE_TAKEN = ("Số điện thoại này không dùng để đăng ký mới được. Nếu đây là số của bạn, hãy đăng nhập bằng số "
+               "điện thoại này (đoàn viên chưa có mật khẩu xin cán bộ công đoàn cơ sở cấp) rồi vào thi.")
+
+
 def register_guest(contest: Contest, data: Registration) -> tuple[object, Participant]:
     """A member of the public registers: an account (their phone is the login) and a place in the contest."""
     if not contest.open_to_public:
@@ -282,12 +302,11 @@ def register_guest(contest: Contest, data: Registration) -> tuple[object, Partic
         raise ContestError("Số điện thoại di động không hợp lệ (10 số, bắt đầu bằng 0).")
     if data.birth_year is not None and not 1930 <= data.birth_year <= utcnow().year - 10:
         raise ContestError("Năm sinh không hợp lệ.")
-    if db.session.scalars(db.select(Participant.id).filter_by(contest_id=contest.id, phone=phone)).first():
-        raise ContestError("Số điện thoại này đã đăng ký dự thi cuộc thi này. Hãy đăng nhập để thi tiếp.")
-    if unit_members.member_by_identifier(phone) is not None:
-        raise ContestError("Số điện thoại này là của một đoàn viên: hãy đăng nhập bằng tài khoản đoàn viên.")
-    if accounts.find_user(phone) is not None:
-        raise ContestError("Số điện thoại này đã có tài khoản: hãy đăng nhập rồi bấm “Tham gia”.")
+    # Every lookup runs whatever the first one found, so that the time taken tells nothing either.
+    holders = [db.session.scalars(db.select(Participant.id).filter_by(contest_id=contest.id, phone=phone)).first(),
+               unit_members.member_by_identifier(phone), accounts.find_user(phone)]
+    if any(holder is not None for holder in holders):
+        raise ContestError(PHONE_TAKEN)
     unit = None
     if data.unit_code.strip():
         unit = unit_tree.get_unit(data.unit_code)
@@ -305,7 +324,7 @@ def register_guest(contest: Contest, data: Registration) -> tuple[object, Partic
         with db.session.begin_nested():
             user = accounts.create_user(phone, name, data.password)
     except (IntegrityError, accounts.AccountError) as error:  # the same phone a moment ago: a double tap
-        raise ContestError("Số điện thoại này đã có tài khoản: hãy đăng nhập rồi bấm “Tham gia”.") from error
+        raise ContestError(PHONE_TAKEN) from error
     participant = Participant(contest=contest, user_id=user.id, full_name=name, birth_year=data.birth_year,
                               phone=phone, unit_id=unit.id if unit else None, workplace=data.workplace.strip()[:300],
                               citizen_id_hash=citizen_id_hash(digits) if digits else None,
