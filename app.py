@@ -149,6 +149,7 @@ def _connect_features() -> None:
         (signals.topic_panels, certificates_services.topic_panels),
         (signals.attempt_extras, contests_views.attempt_extras),  # rounds run on the attempt engine
         (signals.review_withheld, contests_services.withheld_questions),
+        (signals.answer_key_hidden, contests_services.answer_key_hidden),
         (signals.home_redirect, contests_views.contestant_home),  # a contestant lands on their contests
         (signals.home_panels, contests_services.home_panels),
         (signals.navigation, contests_services.navigation),

@@ -9,6 +9,7 @@ from flask import current_app, has_request_context, request
 from sqlalchemy import ColumnElement, Exists
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from accounts import tokens
 from accounts.models import Role, User
 from core import audit, signals
 from core.clock import utcnow
@@ -130,7 +131,13 @@ def set_password(user: User, new: str, *, now=None) -> None:
     user.password_hash = hash_password(new)
     user.must_change_password = False
     user.password_changed_at = now or utcnow()
+    _end_access(user, user, now)
+
+
+def _end_access(user: User, actor, now) -> None:
+    """A new password ends every session and API token of the account, on every device."""
     user.end_sessions()
+    tokens.revoke_all(user, actor, now=now)
 
 
 def _ensure_may_manage(user: User, actor: User, refusal: str, summary: str, now) -> None:
@@ -151,7 +158,7 @@ def issue_one_time_password(user: User, actor: User, *, now=None) -> str:
     user.password_hash = hash_password(password)
     user.must_change_password = True
     user.password_changed_at = now or utcnow()
-    user.end_sessions()
+    _end_access(user, actor, now)
     audit.record(actor, "password_reset", "user", user.id,
                  f"Cấp mật khẩu dùng một lần cho {user.username}", now=now)
     return password

@@ -51,6 +51,14 @@ def revoke_token(row: ApiToken, actor, *, now=None) -> None:
     db.session.flush()
 
 
+def revoke_all(user: User, actor, *, now=None) -> None:
+    """End every live token of ``user``: called with a new password, since whoever held the old one
+    could have made tokens with it."""
+    for row in db.session.scalars(db.select(ApiToken).where(ApiToken.user_id == user.id,
+                                                            ApiToken.revoked_at.is_(None))).all():
+        revoke_token(row, actor, now=now)
+
+
 def tokens_of(user: User) -> list[ApiToken]:
     return list(db.session.scalars(db.select(ApiToken).where(ApiToken.user_id == user.id)
                                    .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc(),

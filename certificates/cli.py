@@ -39,9 +39,13 @@ def export_command(unit_code: str, topic_slug: str | None, out: Path):
         query = query.where(Certificate.topic_id == topic.id)
     ids = list(db.session.scalars(query))
     base_url = current_app.config["PUBLIC_BASE_URL"]
+    left_out: list[str] = []
     with out.open("wb") as handle, click.progressbar(length=len(ids), label="Tạo giấy chứng nhận",
                                                      file=sys.stderr) as bar:
         for chunk in services.zip_stream(ids, base_url, Path(current_app.config["CERTIFICATE_CACHE"]),
-                                         progress=bar.update):
+                                         progress=bar.update, left_out=left_out):
             handle.write(chunk)
-    click.echo(f"Đã ghi {len(ids)} giấy chứng nhận vào {out}.")
+    click.echo(f"Đã ghi {len(ids) - len(left_out)} giấy chứng nhận vào {out}.")
+    if left_out:
+        click.echo(f"Bỏ qua {len(left_out)} giấy quá dài, không in vừa một trang (xem {services.NOT_PRINTED_NOTE} "
+                   "trong tệp .zip):\n" + "\n".join(left_out), err=True)

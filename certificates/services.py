@@ -14,7 +14,7 @@ from PIL import Image
 from sqlalchemy.exc import IntegrityError
 
 from certificates.models import KIND_COMMENDATION, KIND_COMPLETION, KIND_PRIZE, TITLES, Certificate, Issuer
-from certificates.pdf import CertificateContent, render_pdf, vietnamese_date_line
+from certificates.pdf import CertificateContent, CertificateTooLong, render_pdf, vietnamese_date_line
 from core import audit
 from core.clock import local_today, utcnow
 from core.errors import Refusal
@@ -343,17 +343,33 @@ class _Sink:
         return data
 
 
+NOT_PRINTED_NOTE = "GIAY-CHUA-IN-DUOC.txt"
+
+
 def zip_stream(certificate_ids: list[int], base_url: str, cache: Path | None = None,
-               progress: Callable[[int], None] | None = None) -> Iterator[bytes]:
-    """The certificates as one zip, produced piece by piece: memory stays at one PDF."""
+               progress: Callable[[int], None] | None = None, left_out: list[str] | None = None) -> Iterator[bytes]:
+    """The certificates as one zip, produced piece by piece: memory stays at one PDF.
+
+    A certificate too long to print is left out and named in a note at the end of the zip (and in
+    ``left_out``): the response has begun, so raising would hand the officer a broken file."""
     sink = _Sink()
+    skipped: list[str] = []
     # A file-like object enough for zipfile, though not an IO[bytes] (no tell(): see _Sink).
     with zipfile.ZipFile(cast(IO[bytes], sink), "w", compression=zipfile.ZIP_STORED) as archive:
         for certificate_id in certificate_ids:
             certificate = db.session.get_one(Certificate, certificate_id)
-            archive.writestr(filename(certificate), render(certificate, base_url, cache))
+            try:
+                archive.writestr(filename(certificate), render(certificate, base_url, cache))
+            except CertificateTooLong:
+                skipped.append(f"- {certificate.serial} · {certificate.holder_name} · mã {grouped(certificate.code)}")
             db.session.expunge(certificate)
             if progress:
                 progress(1)
             yield sink.take()
+        if skipped:
+            archive.writestr(NOT_PRINTED_NOTE, "\n".join([
+                f"{len(skipped)} giấy chứng nhận không có trong tệp này vì nội dung quá dài, không in vừa một trang:",
+                *skipped, "", CertificateTooLong().message, ""]).encode("utf-8"))
+    if left_out is not None:
+        left_out.extend(skipped)
     yield sink.take()

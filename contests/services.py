@@ -165,6 +165,20 @@ def withheld_questions(attempt: Attempt, now: datetime) -> set[int]:
                          if round_state(r, now) != CLOSED))
 
 
+def answer_key_hidden(topic: Topic, *, user, now: datetime) -> bool | None:
+    """Answers ``core.signals.answer_key_hidden``: a participant of a contest drawing from ``topic`` (its
+    bank, or a round's part of it) does not see its answers until every round has closed, whatever
+    other role they hold."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    drawing = db.select(Round.contest_id).join(Quiz, Quiz.id == Round.quiz_id).where(Quiz.topic_id == topic.id)
+    contests = db.session.scalars(db.select(Contest).join(Participant, Participant.contest_id == Contest.id).where(
+        Participant.user_id == user.id, (Contest.bank_topic_id == topic.id) | Contest.id.in_(drawing))).all()
+    if any(not contest.rounds or any(round_state(r, now) != CLOSED for r in contest.rounds) for contest in contests):
+        return True
+    return None
+
+
 def shared_questions(contest: Contest) -> list[tuple[Round, Round, int]]:
     """Pairs of rounds that can draw the same questions, with how many: the organiser is told, since
     those answers stay unpublished until every round drawing them has closed."""

@@ -48,6 +48,10 @@ Sender: the Attempt. Answer: a dict or None. Receiver: contests.""")
 review_withheld = _signals.signal("review-withheld", doc="""Questions of a finished attempt whose answers
 its review must not show yet (quizzes.services.review). Sender: the Attempt; keyword argument: now.
 Answer: a set of bank question ids. Receiver: contests (a round still open or to come can draw them).""")
+answer_key_hidden = _signals.signal("answer-key-hidden", doc="""Whether this person may not see the right
+answers of a question bank now (the editor's bank pages and export, a quiz's statistics: those pages answer
+404). Sender: the Topic; keyword arguments: user, now. Answer: True to hide, or None. Receiver: contests (a
+contestant, while a round of their contest drawing from the bank can still be played).""")
 home_redirect = _signals.signal("home-redirect", doc="""Where "/" sends this signed-in person instead of
 the home page, if anywhere. Sender: the user. Answer: an address or None. Receiver: contests (a
 contestant lands on their contests).""")

@@ -46,7 +46,10 @@ def require_editor():
 
 
 def _topic_or_404(slug: str) -> Topic:
-    return learning_topics.get_topic(slug, include_unpublished=True) or abort(404)
+    topic = learning_topics.get_topic(slug, include_unpublished=True)
+    if topic is None or learning_topics.hides_answer_key(topic, current_user):
+        abort(404)
+    return topic
 
 
 def _lesson_or_404(topic: Topic, slug: str):

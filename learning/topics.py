@@ -1,7 +1,11 @@
 """Who a topic is for: finding topics and lessons, the topics a person may open, placing a
 federation's topics in its tree, assigning a topic to a unit."""
+from datetime import datetime
+
 from sqlalchemy import false, or_
 
+from core import signals
+from core.clock import utcnow
 from core.extensions import db
 from core.permissions import EDITOR, OFFICER, ORGANISER, has_role, is_admin
 from learning.models import Lesson, Topic, TopicAssignment
@@ -23,6 +27,12 @@ def _set_for(unit_condition):
     return or_(Topic.federation_code.is_(None),
                Topic.id.in_(db.select(TopicAssignment.topic_id).join(Unit, TopicAssignment.unit_id == Unit.id)
                             .where(unit_condition)))
+
+
+def hides_answer_key(topic: Topic, user, *, now: datetime | None = None) -> bool:
+    """Whether ``user`` may not see the right answers of ``topic``'s questions now, whatever their role:
+    a contestant, while their contest can still draw them (``core.signals.answer_key_hidden``)."""
+    return bool(signals.first_answer(signals.answer_key_hidden, topic, user=user, now=now or utcnow()))
 
 
 def topic_scope(user, member: Member | None):

@@ -524,17 +524,18 @@ class ReviewItem:
 
 
 def review(attempt: Attempt, level: str, *, now: datetime | None = None) -> list[ReviewItem]:
-    """The questions of a finished attempt as its review level allows; questions another feature
-    withholds (a contest round still drawing them) show only what was picked."""
+    """The questions of a finished attempt as its review level allows. When another feature withholds
+    some of them (a contest round still drawing them), every question shows only what was picked:
+    beside the score, the marks of the others would tell how the withheld ones went."""
     if level not in (MARKS_ONLY, FULL_REVIEW):
         return []
     now = now or utcnow()
     withheld = set().union(*signals.answers(signals.review_withheld, attempt, now=now))
+    told = not any(entry["id"] in withheld for entry in attempt.paper)
     answers = saved_answers(attempt)
     items = []
     for entry in attempt.paper:
         picked = set(answers.get(entry["id"], []))
-        told = entry["id"] not in withheld
         full = told and level == FULL_REVIEW
         correct = set(entry["correct"]) if full else set()
         items.append(ReviewItem(entry["text"], [(c["text"], c["id"] in picked, c["id"] in correct)

@@ -1,9 +1,12 @@
 """Sessions end when their owner says so, and a login never sends anyone off the site."""
 import pytest
 
-from accounts import services
+from accounts import services, tokens
+from accounts.models import User
 from core.extensions import db
-from tests.factories import PASSWORD
+from core.models import AuditEntry
+from core.permissions import ADMIN, OFFICER
+from tests.factories import PASSWORD, make_member, make_user
 
 SIGNED_IN_ONLY = "/accounts/password"  # any page that needs a login
 
@@ -67,3 +70,71 @@ def test_login_returns_to_a_page_of_this_site(world, client):
     response = client.post("/accounts/login?next=/units/GA/members%3Fq%3Dl%C3%B2",
                            data={"identifier": "member", "password": PASSWORD})
     assert response.headers["Location"] == "/units/GA/members?q=l%C3%B2"
+
+
+def _api(app, token: str) -> int:
+    response = app.test_client().get("/api/v1/units/GA/completion", headers={"Authorization": f"Bearer {token}"})
+    return response.status_code
+
+
+def _officer_member(world, username: str):
+    """A member of union A whose account is an officer of that union: officer_a may reset it."""
+    user = make_user(username, OFFICER, world.grassroots_a)
+    member = make_member(world.grassroots_a, "Vàng Thị Mai")
+    member.user = user
+    db.session.commit()
+    return member, user
+
+
+def _new_password_by(how: str, world, login, member, user) -> None:
+    if how == "owner":
+        login(user.username).post("/accounts/password", data={"current": PASSWORD, "new": "Moi-Hon-2023",
+                                                                 "confirm": "Moi-Hon-2023"})
+    elif how == "officer":
+        assert login("officer_a").post(f"/units/members/{member.id}/reset-password").status_code == 200
+    else:
+        assert login("admin").post(f"/accounts/users/{user.id}/reset").status_code == 200
+
+
+@pytest.mark.parametrize("how", ["owner", "officer", "admin"])
+def test_a_new_password_ends_every_api_token_and_every_other_session(world, app, login, how):
+    """Whoever held the old password may have made tokens with it: they end with it, as cookies do."""
+    member, user = _officer_member(world, "can_bo_ga")
+    _, token = tokens.create_token(user, "Phần mềm báo cáo", user)
+    _, other = tokens.create_token(user, "Bảng tin", user)
+    db.session.commit()
+    elsewhere = _cookies(login("can_bo_ga"))
+    assert _api(app, token) != 401 and _api(app, other) != 401
+
+    _new_password_by(how, world, login, member, user)
+
+    assert _api(app, token) == 401 and _api(app, other) == 401
+    assert _replay(app, elsewhere).status_code == 302
+    db.session.expire_all()
+    assert all(row.revoked_at is not None for row in tokens.tokens_of(db.session.get(User, user.id)))
+    assert db.session.scalars(db.select(AuditEntry.action).where(
+        AuditEntry.target_id == str(user.id), AuditEntry.action == "api_token_revoked")).all() == [
+        "api_token_revoked"] * 2
+
+
+def test_a_refused_reset_leaves_the_accounts_tokens_and_sessions_alone(world, app, login):
+    """An officer may not reset an account that reaches beyond their scope: nothing of it ends either."""
+    user = make_user("quan_tri_co_so", ADMIN)
+    member = make_member(world.grassroots_a, "Lù Văn Sáng")
+    member.user = user
+    db.session.commit()
+    _, token = tokens.create_token(user, "Phần mềm báo cáo", user)
+    db.session.commit()
+    elsewhere = _cookies(login("quan_tri_co_so"))
+    page = login("officer_a").post(f"/units/members/{member.id}/reset-password", follow_redirects=True)
+    assert "chỉ quản trị hệ thống mới được cấp lại" in page.get_data(as_text=True)
+    assert _api(app, token) != 401
+    assert _replay(app, elsewhere).status_code == 200
+
+
+def test_logging_out_keeps_the_api_tokens_given_to_other_programs(world, app, login):
+    """A token is a credential handed to another system on purpose; leaving the browser does not end it."""
+    _, token = tokens.create_token(world.officer_a, "Phần mềm báo cáo", world.officer_a)
+    db.session.commit()
+    login("officer_a").post("/accounts/logout")
+    assert _api(app, token) != 401

@@ -200,6 +200,37 @@ def test_the_export_command_writes_a_zip(setting, world, runner, tmp_path):
     assert runner.invoke(args=["certificates", "export", "--unit", "NOPE", "--out", str(out)]).exit_code == 1
 
 
+def _one_too_long(setting, world):
+    """Union A's two certificates, the second too long to print."""
+    complete(world.member_a, setting)
+    long = complete(make_member(world.grassroots_a, "Vàng Thị Mỷ"), setting, when=utcnow() - timedelta(days=1))
+    long.achievement = "\n".join([long.achievement] * 40)
+    db.session.commit()
+    return long
+
+
+def test_a_zip_with_a_certificate_too_long_to_print_is_whole_and_says_which(setting, world, login):
+    """The zip used to break half-way (a 200 already sent); now the one that cannot print is named in a note."""
+    long = _one_too_long(setting, world)
+    response = login("officer_a").get("/certificates/manage/export.zip?unit=DA")
+    assert response.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    assert archive.testzip() is None
+    pdfs = [name for name in archive.namelist() if name.endswith(".pdf")]
+    assert len(pdfs) == 1 and "vang-thi-my" not in pdfs[0]
+    note = archive.read(services.NOT_PRINTED_NOTE).decode("utf-8")
+    assert "Vàng Thị Mỷ" in note and long.serial in note and "quá dài" in note
+
+
+def test_the_export_command_says_which_certificates_it_left_out(setting, world, runner, tmp_path):
+    _one_too_long(setting, world)
+    out = tmp_path / "da.zip"
+    result = runner.invoke(args=["certificates", "export", "--unit", "DA", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Đã ghi 1 giấy chứng nhận" in result.output and "1 giấy quá dài" in result.output
+    assert len(zipfile.ZipFile(out).namelist()) == 2  # the PDF and the note
+
+
 def test_issuer_settings_with_a_signature_image(setting, world, login):
     from PIL import Image
     buffer = io.BytesIO()

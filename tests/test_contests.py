@@ -51,13 +51,13 @@ def test_a_guest_registers_once_per_phone(contest, client, app):
     assert participant.phone == "0987654321" and participant.citizen_id_last4 == "8901"
     assert "012345678901" not in (participant.citizen_id_hash or "")
     again = app.test_client().post("/contests/thi-132-nam/register", data=GUEST, follow_redirects=True)
-    assert "Số điện thoại này đã đăng ký dự thi cuộc thi này" in again.get_data(as_text=True)
+    assert registration.PHONE_TAKEN in again.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count(Participant.id))) == 1
 
 
 @pytest.mark.parametrize("change,message", [
     ({"phone": "12345"}, "Số điện thoại di động không hợp lệ"),
-    ({"phone": "0912000001"}, "là của một đoàn viên"),
+    ({"phone": "0912000001"}, "hãy đăng nhập bằng số điện thoại này"),
     ({"full_name": "Hoa"}, "Hãy nhập đầy đủ họ và tên."),
     ({"workplace": ""}, "Hãy chọn đơn vị hoặc ghi nơi làm việc."),
     ({"citizen_id": "123"}, "12 (hoặc 9) chữ số"),
@@ -67,6 +67,25 @@ def test_bad_registrations_are_refused(contest, client, change, message):
     page = client.post("/contests/thi-132-nam/register", data={**GUEST, **change}).get_data(as_text=True)
     assert message in page
     assert db.session.scalar(db.select(db.func.count(Participant.id))) == 0
+
+
+def _alerts(response) -> list[str]:
+    return re.findall(r'<div class="alert alert-\w+" role="\w+">(.*?)</div>', response.get_data(as_text=True))
+
+
+def test_registration_answers_alike_for_a_members_phone_and_any_other_taken_phone(contest, app, world):
+    """Whether a phone is in the member list is the union's to know: the form says the same for a
+    member's phone (with or without an account), an account's and a phone already registered."""
+    from tests.factories import make_user
+    make_user("0912345678")  # a contestant's account: their phone is its username
+    assert app.test_client().post("/contests/thi-132-nam/register", data=GUEST).status_code == 302
+    answers = {}
+    for phone in ("0912000001", "0912000002", "+84 912 345 678", GUEST["phone"]):
+        response = app.test_client().post("/contests/thi-132-nam/register", data={**GUEST, "phone": phone})
+        assert response.status_code == 200
+        answers[phone] = _alerts(response)
+    assert list(answers.values()) == [[registration.PHONE_TAKEN]] * 4, answers
+    assert db.session.scalar(db.select(db.func.count(Participant.id))) == 1
 
 
 def test_members_join_with_their_own_account(contest, login):
