@@ -123,6 +123,7 @@ def _connect_features() -> None:
     """Connect each signal of core/signals.py to the feature that answers or acts on it (the list and
     what each carries: docs/DEVELOPING.md section 2). Connecting twice (a second app) changes nothing."""
     from certificates import services as certificates_services
+    from contests import boards as contests_boards
     from contests import services as contests_services
     from contests import views as contests_views
     from lamtheo import review as lamtheo_review
@@ -137,7 +138,7 @@ def _connect_features() -> None:
         # a completed topic earns its certificate
         (signals.topic_completed, certificates_services.issue_for_completion),
         (signals.attempt_finished, reports_progress.on_attempt_finished),  # reports keep member_topics current
-        (signals.attempt_finished, contests_services.on_attempt_finished),  # contests keep standings current
+        (signals.attempt_finished, contests_boards.on_attempt_finished),  # contests keep standings current
         (signals.members_moved, reports_progress.on_members_moved),
         (signals.unit_created, learning_topics.on_unit_created),  # a topic waits for its federation's unit
         # Questions

@@ -110,10 +110,10 @@ def fill(app, info: dict, participants: int) -> dict:
             for statement in statements:
                 connection.execute(text(statement), {k: v for k, v in params.items() if f":{k}" in statement})
         # The bulk load went round the engine: the standings are filled as the migration fills them.
-        from contests import services
+        from contests import boards
         from contests.models import Contest
         started = time.perf_counter()
-        services.refresh_standings(db.session, db.session.get(Contest, info["contest_id"]))
+        boards.refresh_standings(db.session, db.session.get(Contest, info["contest_id"]))
         db.session.commit()
         info["standings_fill_s"] = time.perf_counter() - started
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
@@ -175,11 +175,11 @@ def timed(call, repeat: int, before=None) -> tuple[float, int]:
 
 def jury_rows_before(contest_round) -> int:
     """jury_rows as it was before the standings: every finished attempt ranked in Python."""
-    from contests import ranking, services
+    from contests import boards, ranking
     from contests.models import Participant
     from core.extensions import db
     from quizzes.models import Attempt
-    ordered = ranking.rank_round(services.round_results(contest_round), contest_round.actual_figure,
+    ordered = ranking.rank_round(boards.round_results(contest_round), contest_round.actual_figure,
                                  contest_round.contest.tie_break)
     people = {p.id: p for p in db.session.scalars(
         db.select(Participant).where(Participant.id.in_([r.participant_id for r in ordered])))}
@@ -198,7 +198,7 @@ class Rows(list):
 
 
 def measure(app, info: dict, repeat: int) -> list[tuple]:
-    from contests import prizes, services
+    from contests import boards, collective_results, jury, prizes
     from contests.models import Contest, Round
     from core.extensions import db
 
@@ -216,45 +216,45 @@ def measure(app, info: dict, repeat: int) -> list[tuple]:
             "AND excluded_at IS NOT NULL) ORDER BY score DESC, prediction_error, duration_seconds, finished_at, "
             "attempt_id, participant_id LIMIT 100").bindparams(contest=contest.id, number=number)
             for number in (0, 1, 2)}
-        checks = [("round_board(week 1, closed)", lambda: services.round_board(week1)),
-                  ("round_board(week 2, open)", lambda: services.round_board(week2)),
-                  ("overall_board", lambda: services.overall_board(contest)),
+        checks = [("round_board(week 1, closed)", lambda: boards.round_board(week1)),
+                  ("round_board(week 2, open)", lambda: boards.round_board(week2)),
+                  ("overall_board", lambda: boards.overall_board(contest)),
                   ("ranking week 1, every attempt sorted (before; frozen boards)",
-                   lambda: services.ranked_round(week1, tie, limit=100)),
-                  ("ranking week 1, from the standings (after)", lambda: services.standing_round(week1, limit=100)),
+                   lambda: boards.ranked_round(week1, tie, limit=100)),
+                  ("ranking week 1, from the standings (after)", lambda: boards.standing_round(week1, limit=100)),
                   ("ranking week 1, hand-written SQL on the standings (floor)",
                    lambda: db.session.execute(floor_sql[1]).all()),
                   ("ranking week 2, every attempt sorted (before)",
-                   lambda: services.ranked_round(week2, tie, limit=100)),
-                  ("ranking week 2, from the standings (after)", lambda: services.standing_round(week2, limit=100)),
+                   lambda: boards.ranked_round(week2, tie, limit=100)),
+                  ("ranking week 2, from the standings (after)", lambda: boards.standing_round(week2, limit=100)),
                   ("ranking week 2, hand-written SQL (floor)", lambda: db.session.execute(floor_sql[2]).all()),
                   ("ranking overall, every attempt sorted (before)",
-                   lambda: services.ranked_overall(contest, tie, limit=100)),
+                   lambda: boards.ranked_overall(contest, tie, limit=100)),
                   ("ranking overall, from the standings (after)",
-                   lambda: services.standing_overall(contest, limit=100)),
+                   lambda: boards.standing_overall(contest, limit=100)),
                   ("ranking overall, hand-written SQL (floor)", lambda: db.session.execute(floor_sql[0]).all()),
-                  ("counters", lambda: services.counters(contest)),
-                  ("collective", lambda: services.collective(contest))]
+                  ("counters", lambda: boards.counters(contest)),
+                  ("collective", lambda: collective_results.collective(contest))]
         for label, call in checks:
-            cold, cold_statements = timed(call, repeat, services.forget_cache)
+            cold, cold_statements = timed(call, repeat, boards.forget_cache)
             warm, warm_statements = timed(call, repeat)
             rows.append((label, cold, cold_statements, warm, warm_statements))
         for contest_round in (week1, week2):
-            assert services.standing_round(contest_round) == services.ranked_round(contest_round, tie), "round differs"
-        assert services.standing_overall(contest) == services.ranked_overall(contest, tie), "overall differs"
+            assert boards.standing_round(contest_round) == boards.ranked_round(contest_round, tie), "round differs"
+        assert boards.standing_overall(contest) == boards.ranked_overall(contest, tie), "overall differs"
         print("  standings and the full ranking agree on every line of both rounds and overall")
-        jury = [("jury ranking week 1, in Python (before)", lambda: jury_rows_before(week1)),
+        jury_checks = [("jury ranking week 1, in Python (before)", lambda: jury_rows_before(week1)),
                 ("the real figure of week 1 set again (the round and overall recounted)",
-                 lambda: services.set_actual_figure(week1, 104321, None)),
+                 lambda: jury.set_actual_figure(week1, 104321, None)),
                 ("jury ranking week 1, streamed from the standings (after)",
-                 lambda: sum(1 for _ in services.jury_rows(week1))),
-                ("jury workbook week 1 (after)", lambda: sum(map(len, services.jury_workbook(week1)))),
+                 lambda: sum(1 for _ in jury.jury_rows(week1))),
+                ("jury workbook week 1 (after)", lambda: sum(map(len, jury.jury_workbook(week1)))),
                 ("prizes planned for week 1, 11 a division (from the standings)",
                  lambda: prizes.plan(contest, week1, {d.id: prizes.DEFAULT_COUNTS for d in contest.divisions}))]
-        for label, call in jury:
+        for label, call in jury_checks:
             try:
                 cpu = time.process_time()
-                cold, cold_statements = timed(call, 1, services.forget_cache)
+                cold, cold_statements = timed(call, 1, boards.forget_cache)
                 label += f" (CPU of this process {time.process_time() - cpu:.1f} s)"
             except Exception as error:  # noqa: BLE001 -- the old jury code cannot run at this size
                 db.session.rollback()
@@ -262,7 +262,7 @@ def measure(app, info: dict, repeat: int) -> list[tuple]:
                 continue
             rows.append((label, cold, cold_statements, float("nan"), 0))
         db.session.commit()
-        lines = services.round_board(week1)
+        lines = boards.round_board(week1)
         print(f"  week 1 board: {len(lines)} lines; first {lines[0]}; last {lines[-1]}")
         db.session.remove()
 
@@ -291,9 +291,9 @@ def measure(app, info: dict, repeat: int) -> list[tuple]:
                  ("GET landing, a participant", get(member, f"/contests/{SLUG}", "Bạn dự thi với tên")),
                  ("GET /leaderboard (overall)", get(anonymous, f"/contests/{SLUG}/leaderboard", "Bảng xếp hạng chung")),
                  ("GET /leaderboard?round=1", get(anonymous, f"/contests/{SLUG}/leaderboard?round=1", "tuần 1"))]
-        from contests import services
+        from contests import boards
         for label, call in pages:
-            cold, cold_statements = timed(call, repeat, services.forget_cache)
+            cold, cold_statements = timed(call, repeat, boards.forget_cache)
             warm, warm_statements = timed(call, repeat)
             rows.append((label, cold, cold_statements, warm, warm_statements))
     return rows

@@ -67,7 +67,7 @@ from contest_opening import (  # noqa: E402
 )
 
 NGINX = "/usr/sbin/nginx"
-CACHE_SECONDS = 15  # contests.services.CACHE_SECONDS, the stated stale window of boards and counters
+CACHE_SECONDS = 15  # contests.boards.CACHE_SECONDS, the stated stale window of boards and counters
 
 
 class Topology:

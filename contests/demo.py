@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from accounts.models import User
 from accounts.services import hash_password
-from contests import services
+from contests import boards, registration, services
 from contests.models import Contest, Division, Participant, Round
 from core.clock import utcnow
 from core.extensions import db
@@ -101,7 +101,7 @@ def _play(contest: Contest, contest_round: Round, province: Unit, count: int = 3
         participant = Participant(contest=contest, user=user, full_name=name, birth_year=1970 + n % 30, phone=phone,
                                   unit_id=unit.id if unit else None,
                                   workplace="" if unit else "Công ty Thủy điện Nậm Na",
-                                  division=services.division_for(contest, unit))
+                                  division=registration.division_for(contest, unit))
         db.session.add(participant)
         db.session.flush()
         skill = rng.uniform(0.4, 0.95)
@@ -114,5 +114,5 @@ def _play(contest: Contest, contest_round: Round, province: Unit, count: int = 3
                     quizzes.save_answer(attempt, entry["id"], entry["correct"], now=started)
             services.submit(attempt, rng.randint(20, 60), now=started + timedelta(seconds=rng.randint(240, 1150)))
     contest_round.actual_figure = count
-    services.refresh_standings(db.session, contest_round.contest, rounds=[contest_round])  # the predictions' errors
+    boards.refresh_standings(db.session, contest_round.contest, rounds=[contest_round])  # the predictions' errors
     return count

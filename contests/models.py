@@ -133,7 +133,7 @@ class Entry(db.Model):
 
 class Standing(db.Model):
     """A participant's place-deciding figures, kept current as their attempts finish
-    (contests.services.refresh_standings): per round (``round_number``), their best finished
+    (contests.boards.refresh_standings): per round (``round_number``), their best finished
     attempt by the rule of contests/ranking.py; for the whole contest (``round_number`` 0), the
     sums over the rounds. So a board is the first hundred entries of an index, not a sort of
     every attempt. Excluded people keep their rows: the boards leave them out as they read."""

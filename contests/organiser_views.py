@@ -18,7 +18,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from certificates import services as certificates
-from contests import flags, organising, prizes, services
+from contests import boards, flags, jury, organising, prizes, services
 from contests.forms import ActionForm, ContestForm, DivisionForm, ReasonForm, RoundForm
 from contests.models import PRIZE_RANKS, Division, Participant, Prize
 from core.clock import utcnow
@@ -116,7 +116,7 @@ def organise(slug: str):
                                                                Participant.excluded_at.is_not(None))).all()
     awarded = db.session.execute(db.select(Prize.round_number, db.func.count(Prize.id))
                                  .where(Prize.contest_id == contest.id).group_by(Prize.round_number)).all()
-    return render_template("contests/organise.html", contest=contest, counters=services.counters(contest),
+    return render_template("contests/organise.html", contest=contest, counters=boards.counters(contest),
                            headline=services.headline(contest, now),
                            rounds=[(r, services.round_state(r, now)) for r in contest.rounds],
                            fast=flags.fast_attempts(contest), devices=flags.shared_devices(contest),
@@ -209,13 +209,13 @@ def organise_action(slug: str, action: str):
                 figure = int(request.form.get("figure", ""))
             except ValueError:
                 raise services.ContestError("Con số thực tế phải là một số nguyên.") from None
-            services.set_actual_figure(contest_round, figure, current_user)
+            jury.set_actual_figure(contest_round, figure, current_user)
             return f"Đã lưu con số thực tế của tuần {contest_round.number}."
         if action == "freeze":
-            services.freeze(contest, current_user)
+            jury.freeze(contest, current_user)
             return "Bảng xếp hạng công khai đã tạm dừng cập nhật."
         if action == "publish":
-            services.publish_results(contest, current_user)
+            jury.publish_results(contest, current_user)
             return "Đã công bố kết quả: bảng xếp hạng công khai hiện đầy đủ."
         if action == "exclude":
             phone = normalise_phone(request.form.get("phone", ""))
@@ -223,7 +223,7 @@ def organise_action(slug: str, action: str):
                                              ).first() if phone else None
             if participant is None:
                 raise services.ContestError("Không có người dự thi với số điện thoại này.")
-            services.exclude(participant, current_user, request.form.get("reason", ""))
+            jury.exclude(participant, current_user, request.form.get("reason", ""))
             return f"Đã loại {participant.full_name} khỏi cuộc thi."
         abort(404)
 
@@ -236,7 +236,7 @@ def organise_action(slug: str, action: str):
 def round_results(slug: str, number: int):
     contest = _organised_or_403(slug)
     contest_round = services.get_round(contest, number) or abort(404)
-    chunks = services.jury_workbook(contest_round)
+    chunks = jury.jury_workbook(contest_round)
     first = next(chunks)  # the ranking's query has run: a failure up to here is an ordinary error page
 
     def streamed():

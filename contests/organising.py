@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from contests.boards import forget_cache, refresh_standings
 from contests.models import (
     DIVISIONS_BY_KIND,
     DIVISIONS_FREE,
@@ -13,7 +14,7 @@ from contests.models import (
     Participant,
     Round,
 )
-from contests.services import ContestError, add_round, forget_cache, may_organise_at, organiser_units, refresh_standings
+from contests.services import ContestError, add_round, may_organise_at, organiser_units
 from core import audit
 from core.clock import utcnow
 from core.extensions import db

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from certificates import services as certificates
+from contests.boards import standing_overall, standing_round
 from contests.models import PRIZE_RANKS, Contest, Division, Participant, Prize, Round
-from contests.services import CLOSED, ContestError, round_state, standing_overall, standing_round
+from contests.services import CLOSED, ContestError, round_state
 from core import audit
 from core.clock import local_today, utcnow
 from core.extensions import db

@@ -4,7 +4,7 @@ import secrets
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user
 
-from contests import prizes, services
+from contests import boards, collective_results, prizes, registration, services
 from contests.forms import RegistrationForm
 from contests.models import Round
 from core.clock import utcnow
@@ -69,14 +69,14 @@ def contestant_home(user) -> str | None:
 def landing(slug: str):
     contest = _contest_or_404(slug)
     now = utcnow()
-    participant = services.participant_for(contest, current_user)
+    participant = registration.participant_for(contest, current_user)
     member = unit_members.member_for_user(current_user) if current_user.is_authenticated else None
     rounds = [(r, services.round_state(r, now)) for r in services.rounds_with_quizzes(contest)]
     attempts = services.attempts_by_round(contest, current_user) if participant is not None else {}
     won = prizes.prizes_of(participant) if participant is not None else []
     headline = services.headline(contest, now)
     return render_template("contests/landing.html", contest=contest, rounds=rounds, participant=participant, won=won,
-                           member=member, attempts=attempts, counters=services.counters(contest), headline=headline,
+                           member=member, attempts=attempts, counters=boards.counters(contest), headline=headline,
                            entry_step=_entry_step(contest, headline, participant, attempts),
                            can_organise=current_user.is_authenticated and services.can_organise(current_user, contest),
                            description=render_inline(contest.description_md), rules=render_inline(contest.rules_md))
@@ -109,7 +109,7 @@ def register(slug: str):
         return redirect(url_for(".landing", slug=slug))
     form = RegistrationForm()
     if form.validate_on_submit():
-        saved = save(lambda: services.register_guest(contest, services.Registration(
+        saved = save(lambda: registration.register_guest(contest, registration.Registration(
             full_name=form.full_name.data, birth_year=form.birth_year.data, phone=form.phone.data,
             password=form.password.data, unit_code=form.unit_code.data or "",
             workplace=form.workplace.data or "", citizen_id=form.citizen_id.data or "")))
@@ -130,7 +130,8 @@ def join(slug: str):
     if member is None:
         flash("Tài khoản này không gắn với đoàn viên nào.", "warning")
         return redirect(url_for(".landing", slug=slug))
-    save(lambda: services.join_as_member(contest, current_user, member), "Bạn đã tham gia cuộc thi.", refused="warning")
+    save(lambda: registration.join_as_member(contest, current_user, member), "Bạn đã tham gia cuộc thi.",
+         refused="warning")
     return redirect(url_for(".landing", slug=slug))
 
 
@@ -140,7 +141,7 @@ def join(slug: str):
 def start(slug: str, number: int):
     contest = _contest_or_404(slug)
     contest_round = services.get_round(contest, number) or abort(404)
-    participant = services.participant_for(contest, current_user)
+    participant = registration.participant_for(contest, current_user)
     if participant is None:
         flash("Hãy đăng ký hoặc tham gia cuộc thi trước.", "warning")
         return redirect(url_for(".landing", slug=slug))
@@ -204,14 +205,14 @@ def leaderboard(slug: str):
     contest = _contest_or_404(slug)
     number = request.args.get("round", type=int)
     contest_round: Round | None = services.get_round(contest, number) if number else None
-    participant = services.participant_for(contest, current_user)
+    participant = registration.participant_for(contest, current_user)
     # One board per division, as prizes are given: the viewer's own, else the first.
     wanted = request.args.get("bang", type=int)
     division = next((d for d in contest.divisions if d.id == wanted), None) \
         or (participant.division if participant and participant.division else None) \
         or (contest.divisions[0] if contest.divisions else None)
-    lines = services.round_board(contest_round, division=division) if contest_round \
-        else services.overall_board(contest, division=division)
+    lines = boards.round_board(contest_round, division=division) if contest_round \
+        else boards.overall_board(contest, division=division)
     return render_template("contests/leaderboard.html", contest=contest, contest_round=contest_round, lines=lines,
                            division=division, own_id=participant.id if participant else None)
 
@@ -220,7 +221,7 @@ def leaderboard(slug: str):
 def collective(slug: str):
     """Collective results: participation per unit, rolled up, against each unit's members."""
     contest = _contest_or_404(slug)
-    figures = services.collective(contest)
+    figures = collective_results.collective(contest)
     code = request.args.get("unit", "").strip()
     chosen = unit_tree.get_unit(code) if code else contest.audience_unit
     if chosen is None or chosen.id not in figures:
@@ -228,4 +229,4 @@ def collective(slug: str):
     children = sorted((f for f in figures.values() if f.unit.parent_id == chosen.id),
                       key=lambda f: (-f.participants, f.unit.name))
     return render_template("contests/collective.html", contest=contest, chosen=figures[chosen.id],
-                           children=children, top=services.top_units(contest, figures))
+                           children=children, top=collective_results.top_units(contest, figures))

@@ -35,7 +35,7 @@ from werkzeug.routing import Rule
 from werkzeug.serving import make_server
 
 from app import create_app
-from contests import services as contests
+from contests import boards
 from core.clock import utcnow
 from core.extensions import db
 from learning import content
@@ -321,7 +321,7 @@ def synced(app):
 def demo(app):
     """The demo instance, as `flask seed-demo` leaves it (its photos and plan files too)."""
     DEMO.restore()
-    contests.forget_cache()
+    boards.forget_cache()
 
 
 @pytest.fixture

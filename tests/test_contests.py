@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from openpyxl import load_workbook
 
-from contests import services
+from contests import boards, collective_results, registration, services
 from contests.models import Contest, Division, Entry, Participant
 from core.clock import utcnow
 from core.extensions import db
@@ -32,7 +32,7 @@ def contest(synced, world):
     services.add_round(contest, 1, now - timedelta(days=8), now - timedelta(days=1))
     services.add_round(contest, 2, now - timedelta(hours=1), now + timedelta(days=6), question_count=5)
     db.session.commit()
-    services.forget_cache()
+    boards.forget_cache()
     return contest
 
 
@@ -51,7 +51,7 @@ def test_a_guest_registers_once_per_phone(contest, client, app):
     assert participant.phone == "0987654321" and participant.citizen_id_last4 == "8901"
     assert "012345678901" not in (participant.citizen_id_hash or "")
     again = app.test_client().post("/contests/thi-132-nam/register", data=GUEST, follow_redirects=True)
-    assert services.PHONE_TAKEN in again.get_data(as_text=True)
+    assert registration.PHONE_TAKEN in again.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count(Participant.id))) == 1
 
 
@@ -84,7 +84,7 @@ def test_registration_answers_alike_for_a_members_phone_and_any_other_taken_phon
         response = app.test_client().post("/contests/thi-132-nam/register", data={**GUEST, "phone": phone})
         assert response.status_code == 200
         answers[phone] = _alerts(response)
-    assert list(answers.values()) == [[services.PHONE_TAKEN]] * 4, answers
+    assert list(answers.values()) == [[registration.PHONE_TAKEN]] * 4, answers
     assert db.session.scalar(db.select(db.func.count(Participant.id))) == 1
 
 
@@ -123,7 +123,7 @@ def test_before_opening_nothing_starts(contest, login):
 
 
 def test_rounds_draw_single_choice_questions_only(contest, world):
-    participant = services.join_as_member(contest, world.member_user, world.member_a)
+    participant = registration.join_as_member(contest, world.member_user, world.member_a)
     attempt = services.start(contest.rounds[1], participant)
     assert {entry["type"] for entry in attempt.paper} == {"single"}
 
@@ -142,7 +142,7 @@ def test_answers_are_shown_only_after_the_round_closes(contest, login):
 
 
 def test_the_public_leaderboard_masks_names_and_hides_phones(contest, world, client):
-    participant = services.join_as_member(contest, world.member_user, world.member_a)
+    participant = registration.join_as_member(contest, world.member_user, world.member_a)
     attempt = services.start(contest.rounds[1], participant)
     for entry in attempt.paper[:3]:
         quizzes.save_answer(attempt, entry["id"], entry["correct"])
@@ -158,10 +158,10 @@ def test_the_public_leaderboard_masks_names_and_hides_phones(contest, world, cli
 def test_a_guests_own_words_never_reach_the_public_board(contest, world, client):
     """A workplace is free text the guest typed: on a public page it could carry anything (an
     advert, someone's phone); the board shows a unit from our tree, or nothing."""
-    guest = services.register_guest(contest, services.Registration(
+    guest = registration.register_guest(contest, registration.Registration(
         full_name="Trần Thị Hoa", birth_year=1995, phone="0987654321", password="hoa-du-thi-2022",
         workplace="Gọi 0987654321 mua hàng"))[1]
-    member = services.join_as_member(contest, world.member_user, world.member_a)
+    member = registration.join_as_member(contest, world.member_user, world.member_a)
     for participant in (guest, member):
         services.submit(services.start(contest.rounds[1], participant), 5)
     db.session.commit()
@@ -169,11 +169,11 @@ def test_a_guests_own_words_never_reach_the_public_board(contest, world, client)
         page = client.get(url).get_data(as_text=True)
         assert "Trần T. H." in page and "mua hàng" not in page and "0987654321" not in page
         assert world.member_a.unit.name in page
-    assert [line.unit for line in services.round_board(contest.rounds[1]) if line.name == "Trần T. H."] == [""]
+    assert [line.unit for line in boards.round_board(contest.rounds[1]) if line.name == "Trần T. H."] == [""]
 
 
 def test_a_frozen_board_stops_at_the_freeze(contest, world, client):
-    participant = services.join_as_member(contest, world.member_user, world.member_a)
+    participant = registration.join_as_member(contest, world.member_user, world.member_a)
     contest.leaderboard_frozen_at = utcnow() - timedelta(minutes=5)
     attempt = services.start(contest.rounds[1], participant)
     services.submit(attempt, 7)
@@ -197,7 +197,7 @@ def test_organisers_set_the_figure_freeze_publish_and_exclude(contest, world, lo
         assert login(who).get("/contests/thi-132-nam/organise").status_code == 403
     assert client.get("/contests/thi-132-nam/organise").status_code == 302
 
-    participant = services.join_as_member(contest, world.member_user, world.member_a)
+    participant = registration.join_as_member(contest, world.member_user, world.member_a)
     attempt = services.start(contest.rounds[1], participant)
     services.submit(attempt, 40)
     db.session.commit()
@@ -231,7 +231,7 @@ def test_organisers_set_the_figure_freeze_publish_and_exclude(contest, world, lo
 
 
 def test_jury_cells_are_neutralised(contest, world, login):
-    participant = services.register_guest(contest, services.Registration(
+    participant = registration.register_guest(contest, registration.Registration(
         full_name="=Trần Thị Hoa", birth_year=1995, phone="0987654321", password="hoa-du-thi-2022",
         workplace="@Công ty"))[1]
     services.submit(services.start(contest.rounds[1], participant), 5)
@@ -244,13 +244,13 @@ def test_jury_cells_are_neutralised(contest, world, login):
 def test_collective_results_roll_up_the_tree(contest, world, client):
     grassroots = world.grassroots_a.kind
     db.session.add(Division(contest=contest, name="Bảng công đoàn cơ sở", position=2, unit_kind_id=grassroots.id))
-    participant = services.join_as_member(contest, world.member_user, world.member_a)
+    participant = registration.join_as_member(contest, world.member_user, world.member_a)
     services.submit(services.start(contest.rounds[1], participant), 5)
-    services.register_guest(contest, services.Registration(
+    registration.register_guest(contest, registration.Registration(
         full_name="Trần Thị Hoa", birth_year=1995, phone="0987654321", password="hoa-du-thi-2022", unit_code="GB"))
     db.session.commit()
-    services.forget_cache()
-    figures = services.collective(contest)
+    boards.forget_cache()
+    figures = collective_results.collective(contest)
     province, district_a, school_b = (figures[u.id] for u in (world.province, world.district_a, world.grassroots_b))
     assert (province.participants, province.attempts, province.members, province.rate) == (2, 1, 2, 100.0)
     assert (district_a.participants, district_a.attempts, district_a.members) == (1, 1, 1)

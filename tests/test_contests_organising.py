@@ -5,7 +5,7 @@ import pytest
 
 from certificates import services as certificates
 from certificates.models import Certificate
-from contests import prizes, services
+from contests import jury, prizes, registration, services
 from contests.models import Contest, Participant, Prize
 from core.clock import utcnow
 from core.extensions import db
@@ -88,7 +88,7 @@ def test_a_bank_too_small_and_a_started_round_are_refused(world, login, bank_sou
     organiser.post(f"/contests/{other.slug}/organise/rounds/new",
                    data=_round_form(now - timedelta(hours=1), now + timedelta(days=1)))
     db.session.expire_all()
-    participant = services.join_as_member(other, world.member_user, world.member_a)
+    participant = registration.join_as_member(other, world.member_user, world.member_a)
     services.start(other.rounds[0], participant)
     db.session.commit()
     refused = organiser.post(f"/contests/{other.slug}/organise/rounds/1",
@@ -128,7 +128,7 @@ def test_a_division_with_people_cannot_be_removed(world, login, bank_source):
     contest = _create(organiser, bank_source, division_mode="free")
     organiser.post(f"/contests/{contest.slug}/organise/divisions", data={"name": "Bảng chung", "unit_kind": 0})
     db.session.expire_all()
-    services.join_as_member(contest, world.member_user, world.member_a)
+    registration.join_as_member(contest, world.member_user, world.member_a)
     db.session.commit()
     division = contest.divisions[0]
     page = organiser.post(f"/contests/{contest.slug}/organise/divisions/{division.id}/delete",
@@ -155,9 +155,9 @@ def played(world, login, bank_source):
     for n in range(6):
         member = make_member(world.grassroots_a, f"Người Dự Thi {n}", phone=f"09130000{n:02d}")
         member.user = make_user(f"dt{n}", full_name=member.full_name)
-        people.append(services.join_as_member(contest, member.user, member))
+        people.append(registration.join_as_member(contest, member.user, member))
     for n in range(2):
-        user, guest = services.register_guest(contest, services.Registration(
+        user, guest = registration.register_guest(contest, registration.Registration(
             full_name=f"Khách Mời {n}", birth_year=1990, phone=f"09870000{n:02d}", password="mat-khau-du-thi-1",
             workplace="Công ty Thủy điện"))
         people.append(guest)
@@ -227,8 +227,8 @@ def test_prizes_per_division_and_their_certificates_in_one_step(played, world, l
 
 def test_excluded_people_get_no_prize_and_the_whole_contest_is_ranked_too(played, world):
     contest, _, people = played
-    services.set_actual_figure(contest.rounds[0], 103, world.organiser)
-    services.exclude(people[5], world.organiser, "Dùng hai tài khoản")
+    jury.set_actual_figure(contest.rounds[0], 103, world.organiser)
+    jury.exclude(people[5], world.organiser, "Dùng hai tài khoản")
     planned = prizes.plan(contest, None, {contest.divisions[0].id: {"first": 1}, contest.divisions[1].id: {}})
     assert [(line.participant.full_name, line.rank_label) for line in planned] == [("Người Dự Thi 0", "Giải Nhất")]
     awarded = prizes.award(contest, None, {contest.divisions[0].id: {"first": 1}}, world.organiser)
@@ -237,7 +237,7 @@ def test_excluded_people_get_no_prize_and_the_whole_contest_is_ranked_too(played
 
 def test_no_issuer_means_no_prizes(played, world):
     contest, _, _ = played
-    services.set_actual_figure(contest.rounds[0], 103, world.organiser)
+    jury.set_actual_figure(contest.rounds[0], 103, world.organiser)
     for issuer in db.session.scalars(db.select(certificates.Issuer)):
         db.session.delete(issuer)
     with pytest.raises(services.ContestError, match="chưa có mẫu giấy chứng nhận"):

@@ -3,9 +3,11 @@ a round one question per screen, the result, the boards, where a contestant land
 import re
 from datetime import datetime
 
-from contests import services
+from contests import boards, jury, registration, services
+from contests.models import Entry
 from core.extensions import db
 from core.markup import slug_within
+from quizzes.models import Attempt
 from tests.factories import log_in_browser
 from tests.test_contests import GUEST, contest  # noqa: F401 (the fixture)
 from tests.test_contests_organising import _create, bank_source  # noqa: F401 (the fixture)
@@ -104,7 +106,7 @@ def test_the_prediction_is_saved_as_typed_and_restored(contest, login):
     assert bad.status_code == 400 and "số nguyên không âm" in bad.get_json()["message"]
     assert member.post(url, data={"prediction": "-3"}).status_code == 400
     member.post(f"/contests/attempts/{attempt_id}/submit", data={"prediction": ""})  # the saved one stays
-    entry = db.session.scalars(db.select(services.Entry)).one()
+    entry = db.session.scalars(db.select(Entry)).one()
     assert entry.prediction == 1500
     late = member.post(url, data={"prediction": "7"})
     assert late.status_code == 409
@@ -121,7 +123,7 @@ def test_save_and_submit_are_told_apart_and_submit_counts_the_unanswered(contest
     assert ">Lưu câu trả lời</button>" in page and ">Lưu</button>" not in page
     assert 'data-confirm="Bạn còn 5 câu chưa trả lời. Nộp bài?' in page
     # No answer key nor correctness hint reaches the page: only the attempt's own keys.
-    attempt = db.session.get(services.Attempt, attempt_id)
+    attempt = db.session.get(Attempt, attempt_id)
     assert "correct" not in page and not any(f'value="{c["id"]}"' in page for e in attempt.paper for c in e["choices"])
 
 
@@ -192,7 +194,7 @@ def test_on_a_phone_the_password_rule_is_beside_the_field_before_submitting(cont
 
 
 def _guest(contest, name: str, phone: str):
-    return services.register_guest(contest, services.Registration(
+    return registration.register_guest(contest, registration.Registration(
         full_name=name, birth_year=1990, phone=phone, password="du-thi-2022-ok", workplace="Chợ Gọi 0987000000"))[1]
 
 
@@ -204,17 +206,17 @@ def test_boards_per_division_with_ties_twins_and_the_viewers_own_line(contest, w
     db.session.add(members_division)
     db.session.flush()
     first, second = _guest(contest, "Trần Thị Hoa", "0987000001"), _guest(contest, "Trần Thanh Hà", "0987000002")
-    member = services.join_as_member(contest, world.member_user, world.member_a)
+    member = registration.join_as_member(contest, world.member_user, world.member_a)
     for participant in (first, second, member):
         services.submit(services.start(contest.rounds[1], participant), 100)
-    services.set_actual_figure(contest.rounds[1], 130, world.organiser)
+    jury.set_actual_figure(contest.rounds[1], 130, world.organiser)
     db.session.commit()
-    services.forget_cache()
+    boards.forget_cache()
 
-    board = services.round_board(contest.rounds[1], division=first.division)
+    board = boards.round_board(contest.rounds[1], division=first.division)
     assert [(line.name, line.twin) for line in board] == [("Trần T. H.", ""), ("Trần T. H.", "(2)")]
     assert all(line.tie_break.startswith("dự đoán lệch 30, thời gian 0:") for line in board)  # tied at 0
-    assert [line.participant_id for line in services.round_board(contest.rounds[1], division=members_division)] \
+    assert [line.participant_id for line in boards.round_board(contest.rounds[1], division=members_division)] \
         == [member.id]
 
     guest = login("0987000002", "du-thi-2022-ok")
@@ -248,7 +250,7 @@ def test_a_contestant_without_a_member_record_lands_on_their_contests(contest, a
 
 
 def test_on_a_phone_a_contestant_logs_in_to_their_contests(contest, live_url, page):
-    services.register_guest(contest, services.Registration(
+    registration.register_guest(contest, registration.Registration(
         full_name="Trần Thị Hoa", birth_year=1995, phone="0987654321", password="hoa-du-thi-2022",
         workplace="Công ty May Lai Châu"))
     db.session.commit()

@@ -1,4 +1,4 @@
-"""The leaderboards rank in SQL (contests.services.ranked_round / ranked_overall): on generated
+"""The leaderboards rank in SQL (contests.boards.ranked_round / ranked_overall): on generated
 data full of ties, they give exactly what the reference rule of contests/ranking.py gives."""
 import random
 from datetime import datetime, timedelta
@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from accounts.models import User
-from contests import ranking, services
+from contests import boards, jury, ranking
 from contests.models import DURATION_THEN_PREDICTION, PREDICTION_THEN_DURATION, Contest, Entry, Participant, Round
 from core.extensions import db
 from learning.models import Topic
@@ -59,7 +59,7 @@ def generated(app):
                 db.session.add(Entry(attempt_id=attempt.id, round_id=contest_round.id, participant_id=person.id,
                                      prediction=rng.choice([None, 900, 1000, 1100, 1500, 1_000_000_000])))
     db.session.commit()
-    services.refresh_standings(db.session, contest)  # the attempts above did not go through the engine
+    boards.refresh_standings(db.session, contest)  # the attempts above did not go through the engine
     db.session.commit()
     return contest
 
@@ -69,13 +69,13 @@ def generated(app):
 def test_a_round_ranks_in_sql_as_the_rule_says(generated, tie_break, actual):
     for contest_round in generated.rounds:
         contest_round.actual_figure = actual
-        expected = ranking.rank_round(services.round_results(contest_round), actual, tie_break)
+        expected = ranking.rank_round(boards.round_results(contest_round), actual, tie_break)
         assert len(expected) > 40
-        assert services.ranked_round(contest_round, tie_break) == expected
-        assert services.ranked_round(contest_round, tie_break, limit=10) == expected[:10]
+        assert boards.ranked_round(contest_round, tie_break) == expected
+        assert boards.ranked_round(contest_round, tie_break, limit=10) == expected[:10]
         frozen = T0 + timedelta(hours=3)
-        assert services.ranked_round(contest_round, tie_break, frozen=frozen) == ranking.rank_round(
-            [r for r in services.round_results(contest_round) if r.finished_at <= frozen], actual, tie_break)
+        assert boards.ranked_round(contest_round, tie_break, frozen=frozen) == ranking.rank_round(
+            [r for r in boards.round_results(contest_round) if r.finished_at <= frozen], actual, tie_break)
 
 
 @pytest.mark.parametrize("tie_break", [PREDICTION_THEN_DURATION, DURATION_THEN_PREDICTION])
@@ -83,23 +83,23 @@ def test_a_round_ranks_in_sql_as_the_rule_says(generated, tie_break, actual):
 def test_the_overall_board_ranks_in_sql_as_the_rule_says(generated, tie_break, actuals):
     for contest_round, actual in zip(generated.rounds, actuals, strict=True):
         contest_round.actual_figure = actual
-    expected = ranking.rank_overall([(services.round_results(r), r.actual_figure) for r in generated.rounds],
+    expected = ranking.rank_overall([(boards.round_results(r), r.actual_figure) for r in generated.rounds],
                                     tie_break)
     assert len(expected) > 40
-    assert services.ranked_overall(generated, tie_break) == expected
-    assert services.ranked_overall(generated, tie_break, limit=7) == expected[:7]
+    assert boards.ranked_overall(generated, tie_break) == expected
+    assert boards.ranked_overall(generated, tie_break, limit=7) == expected[:7]
     frozen = T0 + timedelta(hours=2)
-    assert services.ranked_overall(generated, tie_break, frozen=frozen) == ranking.rank_overall(
-        [([x for x in services.round_results(r) if x.finished_at <= frozen], r.actual_figure)
+    assert boards.ranked_overall(generated, tie_break, frozen=frozen) == ranking.rank_overall(
+        [([x for x in boards.round_results(r) if x.finished_at <= frozen], r.actual_figure)
          for r in generated.rounds], tie_break)
 
 
 def test_the_boards_show_the_sql_order(generated):
-    services.forget_cache()
+    boards.forget_cache()
     contest_round = generated.rounds[0]
-    services.set_actual_figure(contest_round, 1000, None)
-    expected = ranking.rank_round(services.round_results(contest_round), 1000, generated.tie_break)
-    lines = services.round_board(contest_round, limit=20)
+    jury.set_actual_figure(contest_round, 1000, None)
+    expected = ranking.rank_round(boards.round_results(contest_round), 1000, generated.tie_break)
+    lines = boards.round_board(contest_round, limit=20)
     assert [(line.place, line.score, line.duration_seconds) for line in lines] == [
         (place, r.score, r.duration_seconds) for place, r in enumerate(expected[:20], start=1)]
     names = {p.id: ranking.mask_name(p.full_name) for p in db.session.scalars(db.select(Participant))}

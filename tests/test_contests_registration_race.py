@@ -3,7 +3,7 @@ second gets the "phone taken" message, not an error page."""
 from datetime import timedelta
 
 from accounts import services as accounts
-from contests import services
+from contests import registration
 from contests.models import Contest, Participant
 from core.clock import utcnow
 from core.extensions import db
@@ -27,5 +27,5 @@ def test_a_phone_registered_a_moment_ago_is_refused_politely(app, client, monkey
     monkeypatch.setattr(accounts, "find_user", lambda identifier: None)
     page = client.post("/contests/thi/register", data=GUEST)
     assert page.status_code == 200
-    assert services.PHONE_TAKEN in page.get_data(as_text=True)
+    assert registration.PHONE_TAKEN in page.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count(Participant.id))) == 0

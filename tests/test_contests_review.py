@@ -7,7 +7,7 @@ import pytest
 
 from accounts import services as accounts
 from contests import demo as contests_demo
-from contests import services
+from contests import registration, services
 from contests.models import Contest, Division
 from core.clock import utcnow
 from core.extensions import db
@@ -37,7 +37,7 @@ def contest(synced, world):
 
 def _played_week_1(contest, world):
     """The member's attempt at week 1, made while it was open, every answer right."""
-    participant = services.join_as_member(contest, world.member_user, world.member_a)
+    participant = registration.join_as_member(contest, world.member_user, world.member_a)
     started = contest.rounds[0].quiz.opens_at + timedelta(hours=1)
     attempt = services.start(contest.rounds[0], participant, now=started)
     for entry in attempt.paper:
@@ -64,7 +64,7 @@ def test_a_closed_round_keeps_back_the_answers_an_open_round_can_still_draw(cont
 def test_the_score_and_the_other_questions_marks_never_tell_a_withheld_answer(contest, world, login, last_right):
     """Week 2 can still draw one question of week 1's paper. Marking the other four right, beside a score of
     5/5 (or 4/5), would say whether the fifth was answered right: then nothing is marked until week 2 closes."""
-    participant = services.join_as_member(contest, world.member_user, world.member_a)
+    participant = registration.join_as_member(contest, world.member_user, world.member_a)
     started = contest.rounds[0].quiz.opens_at + timedelta(hours=1)
     attempt = services.start(contest.rounds[0], participant, now=started)
     *told, kept = attempt.paper
@@ -106,7 +106,7 @@ def test_a_contestant_never_opens_the_contests_answer_key_while_a_round_can_stil
     """An editor who takes part in the contest is a contestant first: its bank, its export and its rounds'
     statistics (each right answer) are not found for them until every round has closed."""
     accounts.grant_role(world.member_user, EDITOR, None, actor=world.admin)
-    services.join_as_member(contest, world.member_user, world.member_a)
+    registration.join_as_member(contest, world.member_user, world.member_a)
     db.session.commit()
     urls = _answer_key_urls(contest)
     contestant, editor = login("member"), login("editor")
@@ -162,7 +162,7 @@ def test_a_closed_round_whose_review_is_out_cannot_be_opened_again(contest, worl
     assert attempt.number == 1 and week_1.quiz.max_attempts == 2  # a try was left to play with the answers
     # a round not yet closed may still be given more time
     week_2 = contest.rounds[1]
-    services.start(week_2, services.participant_for(contest, world.member_user))
+    services.start(week_2, registration.participant_for(contest, world.member_user))
     db.session.commit()
     data = organising.round_data(week_2)
     data.closes_at = week_2.quiz.closes_at + timedelta(days=1)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from accounts.models import User
-from contests import organising, ranking, services
+from contests import boards, jury, organising, ranking, services
 from contests.models import (
     DIVISIONS_FREE,
     DURATION_THEN_PREDICTION,
@@ -50,7 +50,7 @@ def contest(world):
         db.session.add(Participant(contest=contest, user_id=user.id, full_name=f"Trần Văn Thi {n}",
                                    phone=f"0913{n:06d}", division=divisions[n % 2]))
     db.session.commit()
-    services.forget_cache()
+    boards.forget_cache()
     return contest
 
 
@@ -66,16 +66,16 @@ def _assert_standings_follow_the_rule(contest: Contest) -> None:
     tie_break = contest.tie_break
     people = {p.id: p for p in db.session.scalars(db.select(Participant).filter_by(contest_id=contest.id))}
     for contest_round in contest.rounds:
-        expected = ranking.rank_round(services.round_results(contest_round), contest_round.actual_figure, tie_break)
-        assert services.standing_round(contest_round) == expected
-        assert services.standing_round(contest_round, limit=5) == expected[:5]
+        expected = ranking.rank_round(boards.round_results(contest_round), contest_round.actual_figure, tie_break)
+        assert boards.standing_round(contest_round) == expected
+        assert boards.standing_round(contest_round, limit=5) == expected[:5]
         for division in contest.divisions:
-            assert services.standing_round(contest_round, division=division) == [
+            assert boards.standing_round(contest_round, division=division) == [
                 r for r in expected if people[r.participant_id].division_id == division.id]
-    expected = ranking.rank_overall([(services.round_results(r), r.actual_figure) for r in contest.rounds], tie_break)
-    assert services.standing_overall(contest) == expected
+    expected = ranking.rank_overall([(boards.round_results(r), r.actual_figure) for r in contest.rounds], tie_break)
+    assert boards.standing_overall(contest) == expected
     for division in contest.divisions:
-        assert services.standing_overall(contest, division=division) == [
+        assert boards.standing_overall(contest, division=division) == [
             s for s in expected if people[s.participant_id].division_id == division.id]
 
 
@@ -107,13 +107,13 @@ def test_standings_equal_the_rule_after_any_sequence_of_events(contest, world, s
         elif event == "sweep":
             quizzes.close_expired(now=now)
         elif event == "figure":
-            services.set_actual_figure(rng.choice(contest.rounds), rng.choice([95, 100, 120]), world.organiser)
+            jury.set_actual_figure(rng.choice(contest.rounds), rng.choice([95, 100, 120]), world.organiser)
         elif event == "tie_break":
             other = (PREDICTION_THEN_DURATION if contest.tie_break == DURATION_THEN_PREDICTION
                      else DURATION_THEN_PREDICTION)
             organising.update_contest(contest, _contest_data(contest, other), world.organiser)
         else:
-            services.exclude(rng.choice(people), world.organiser, "Dùng nhiều tài khoản", now=now)
+            jury.exclude(rng.choice(people), world.organiser, "Dùng nhiều tài khoản", now=now)
         if rng.random() < 0.5:
             db.session.commit()
         if step % 15 == 14:
@@ -134,13 +134,13 @@ def test_the_boards_read_the_standings_and_leave_the_excluded_out(contest, world
         services.submit(attempt, 100, now=now + timedelta(minutes=5))
     db.session.commit()
     assert db.session.scalar(db.select(db.func.count()).select_from(Standing)) == 4  # a round and overall each
-    assert [(line.place, line.name, line.score) for line in services.round_board(contest.rounds[0])] == [
+    assert [(line.place, line.name, line.score) for line in boards.round_board(contest.rounds[0])] == [
         (1, "Trần V. T. 0.", 3), (2, "Trần V. T. 1.", 2)]
-    services.exclude(first, world.organiser, "Dùng nhiều tài khoản")
+    jury.exclude(first, world.organiser, "Dùng nhiều tài khoản")
     db.session.commit()
-    assert [line.participant_id for line in services.round_board(contest.rounds[0])] == [second.id]
-    assert [line.participant_id for line in services.overall_board(contest)] == [second.id]
-    assert [row.full_name for row in services.jury_rows(contest.rounds[0])] == [second.full_name]
+    assert [line.participant_id for line in boards.round_board(contest.rounds[0])] == [second.id]
+    assert [line.participant_id for line in boards.overall_board(contest)] == [second.id]
+    assert [row.full_name for row in jury.jury_rows(contest.rounds[0])] == [second.full_name]
 
 
 def test_changing_the_tie_break_order_can_change_which_attempt_counts(contest, world):
@@ -154,13 +154,13 @@ def test_changing_the_tie_break_order_can_change_which_attempt_counts(contest, w
         services.submit(attempt, prediction, now=now + took)
         ids.append(attempt.id)
         now += timedelta(hours=1)
-    services.set_actual_figure(contest_round, 100, world.organiser)
+    jury.set_actual_figure(contest_round, 100, world.organiser)
     db.session.commit()
-    assert [r.attempt_id for r in services.standing_round(contest_round)] == [ids[0]]
+    assert [r.attempt_id for r in boards.standing_round(contest_round)] == [ids[0]]
     organising.update_contest(contest, _contest_data(contest, DURATION_THEN_PREDICTION), world.organiser)
     db.session.commit()
-    assert [r.attempt_id for r in services.standing_round(contest_round)] == [ids[1]]
-    assert services.standing_overall(contest)[0].duration_seconds == 120
+    assert [r.attempt_id for r in boards.standing_round(contest_round)] == [ids[1]]
+    assert boards.standing_overall(contest)[0].duration_seconds == 120
 
 
 def test_two_rounds_finishing_at_once_both_count_overall(app, contest):
@@ -200,5 +200,5 @@ def test_two_rounds_finishing_at_once_both_count_overall(app, contest):
     second.join(60)
     assert problems == []
     db.session.expire_all()
-    overall = services.standing_overall(contest)
+    overall = boards.standing_overall(contest)
     assert [(s.score, s.rounds) for s in overall] == [(8, 2)]

@@ -9,7 +9,7 @@ import urllib.parse
 import urllib.request
 from datetime import timedelta
 
-from contests import services
+from contests import registration, services
 from contests.models import Contest, Division, Entry
 from core.clock import utcnow
 from core.extensions import db
@@ -31,8 +31,8 @@ def _contest():
     now = utcnow()
     services.add_round(contest, 1, now - timedelta(hours=1), now + timedelta(days=6), question_count=5,
                        max_attempts=2)
-    services.register_guest(contest, services.Registration(full_name="Trần Thị Hoa", birth_year=1995, phone=PHONE,
-                                                           password=PASSWORD, workplace="Công ty May Lai Châu"))
+    registration.register_guest(contest, registration.Registration(
+        full_name="Trần Thị Hoa", birth_year=1995, phone=PHONE, password=PASSWORD, workplace="Công ty May Lai Châu"))
     db.session.commit()
 
 

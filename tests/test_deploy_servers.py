@@ -19,7 +19,7 @@ import pytest
 
 from certificates import services as certificates
 from certificates.models import Issuer
-from contests import flags
+from contests import flags, registration
 from contests import services as contests
 from contests.models import Contest, Division
 from core.clock import utcnow
@@ -72,7 +72,7 @@ def people(contest, world):
     for n in range(4):
         member = make_member(world.grassroots_a, f"Người Thi Số {n}", phone=f"091300000{n}")
         member.user = make_user(f"thisinh{n}", full_name=member.full_name)
-        contests.join_as_member(contest, member.user, member)
+        registration.join_as_member(contest, member.user, member)
         found.append(member)
     db.session.add(Issuer(unit_id=world.province.id, body_lines="LIÊN ĐOÀN LAO ĐỘNG TỈNH THỬ", place="Lai Châu",
                           signer_title="TM. BAN THƯỜNG VỤ\nCHỦ TỊCH", signer_name="Nguyễn Văn An"))

@@ -3,7 +3,7 @@ sees the result without the answers; once the round closes, the leaderboard and 
 import re
 from datetime import timedelta
 
-from contests import services
+from contests import boards, services
 from contests.models import Contest
 from core.clock import utcnow
 from core.extensions import db
@@ -23,7 +23,7 @@ def test_a_guest_registers_takes_a_round_and_later_sees_the_board_and_answers(sy
     now = utcnow()
     services.add_round(contest, 1, now - timedelta(hours=1), now + timedelta(days=6), question_count=3)
     db.session.commit()
-    services.forget_cache()
+    boards.forget_cache()
 
     page.goto(live_url + "/")
     page.get_by_role("link", name=contest.title).click()
@@ -54,7 +54,7 @@ def test_a_guest_registers_takes_a_round_and_later_sees_the_board_and_answers(sy
 
     contest.rounds[0].quiz.closes_at = utcnow() - timedelta(seconds=1)  # the round ends
     db.session.commit()
-    services.forget_cache()
+    boards.forget_cache()
     page.reload()
     assert page.get_by_text("(đáp án đúng)").count() == 3
     page.get_by_role("link", name="Về trang cuộc thi").click()
@@ -77,7 +77,7 @@ def test_a_round_pages_through_its_questions_without_a_request_and_without_javas
     now = utcnow()
     services.add_round(contest, 1, now - timedelta(hours=1), now + timedelta(days=6), question_count=3)
     db.session.commit()
-    services.forget_cache()
+    boards.forget_cache()
 
     page.goto(live_url + "/contests/thi-132-nam/register")
     page.get_by_label("Họ và tên").fill("Trần Thị Hoa")

@@ -13,6 +13,7 @@ import pytest
 
 from accounts.models import ApiToken, Role
 from certificates import services as certificates
+from contests import registration
 from contests import services as contests
 from contests.models import Contest, Division, Prize
 from core.clock import local_today, utcnow
@@ -250,7 +251,7 @@ def samples(synced, world, app):
     db.session.add(division)
     contest_round = contests.add_round(contest, 1, utcnow() - timedelta(hours=1), utcnow() + timedelta(days=2),
                                        question_count=3)
-    participant = contests.join_as_member(contest, world.member_user, world.member_a)
+    participant = registration.join_as_member(contest, world.member_user, world.member_a)
     contest_attempt = contests.start(contest_round, participant)
     prize = Prize(contest=contest, round_number=1, division=division, participant=participant, rank="first",
                   place=1, certificate=certificates.issue_prize(

@@ -1,7 +1,7 @@
 """contests: contest_standings, each participant's standing kept current as attempts finish
 
 A board reads the first hundred lines of an index instead of ranking every finished attempt
-(bench/leaderboard.py). contests.services.refresh_standings keeps the table current from then on;
+(bench/leaderboard.py). contests.boards.refresh_standings keeps the table current from then on;
 this fills it once for the contests already run, with that same function.
 
 Revision ID: b5e1c7a9d3f2
@@ -50,8 +50,8 @@ def upgrade():
 
 def _fill(connection) -> None:
     # The contests and rounds read as plain rows (the models may have grown columns since); the
-    # statements themselves are those of contests.services, the code that keeps the table current.
-    from contests.services import refresh_standings
+    # statements themselves are those of contests.boards, the code that keeps the table current.
+    from contests.boards import refresh_standings
     session = Session(bind=connection)
     contests = sa.table('contests', sa.column('id'), sa.column('tie_break'))
     rounds = sa.table('contest_rounds', sa.column('id'), sa.column('contest_id'), sa.column('number'),
