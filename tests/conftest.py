@@ -245,7 +245,7 @@ class Snapshot:
                 {key: value + late if isinstance(value, datetime) else value for key, value in row.items()}
                 for row in rows])
         if db.engine.dialect.name == "postgresql":  # the sequences did not see the ids go in
-            for table in self.rows:
+            for table in (table for table in self.rows if "id" in table.c):  # not the composite keys
                 db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                                         f"(SELECT max(id) FROM {table.name}))"))
         db.session.commit()
