@@ -12,7 +12,7 @@ from core import signals
 from core.extensions import db, limiter, login_manager
 from core.forms import flash_errors
 from core.params import requested_page
-from core.permissions import ADMIN, EDITOR, OFFICER, ORGANISER, ROLE_NAMES, roles_required
+from core.permissions import ADMIN, ROLE_NAMES, roles_required
 from core.security import same_site_path
 from core.text import identifier, normalise_phone
 from core.views import save
@@ -198,11 +198,3 @@ def register_hooks(app) -> None:
         if getattr(view, "checks_password_change", False):
             return None  # the view asks password_change_redirect() itself, when it loads the user
         return password_change_redirect()
-
-    @app.context_processor
-    def navigation():
-        user = current_user
-        return {"is_admin": user.is_authenticated and ADMIN in user.role_names,
-                "is_officer": user.is_authenticated and OFFICER in user.role_names,
-                "is_editor": user.is_authenticated and EDITOR in user.role_names,
-                "is_organiser": user.is_authenticated and ORGANISER in user.role_names}

@@ -11,6 +11,8 @@ from core.clock import utcnow
 from core.errors import refusal_json
 from core.extensions import db, limiter, person_or_address
 from core.markup import render_inline
+from core.permissions import ADMIN, ORGANISER
+from core.templating import menu
 from core.views import save
 from learning import studying
 from quizzes import services as quizzes
@@ -70,16 +72,21 @@ def landing(slug: str):
     contest = _contest_or_404(slug)
     now = utcnow()
     participant = registration.participant_for(contest, current_user)
-    member = unit_members.member_for_user(current_user) if current_user.is_authenticated else None
     rounds = [(r, services.round_state(r, now)) for r in services.rounds_with_quizzes(contest)]
     attempts = services.attempts_by_round(contest, current_user) if participant is not None else {}
     won = prizes.prizes_of(participant) if participant is not None else []
     headline = services.headline(contest, now)
     return render_template("contests/landing.html", contest=contest, rounds=rounds, participant=participant, won=won,
-                           member=member, attempts=attempts, counters=boards.counters(contest), headline=headline,
+                           attempts=attempts, counters=boards.counters(contest), headline=headline,
                            entry_step=_entry_step(contest, headline, participant, attempts),
-                           can_organise=current_user.is_authenticated and services.can_organise(current_user, contest),
+                           can_organise=_can_organise(contest),
                            description=render_inline(contest.description_md), rules=render_inline(contest.rules_md))
+
+
+def _can_organise(contest) -> bool:
+    # The roles the menu keeps in the session first: most visitors hold none, and then nothing is read.
+    return (current_user.is_authenticated and bool(menu(current_user)["role_names"] & {ADMIN, ORGANISER})
+            and services.can_organise(current_user, contest))
 
 
 def _entry_step(contest, headline: services.Headline, participant, attempts: dict) -> tuple[str, str] | None:
@@ -140,6 +147,7 @@ def join(slug: str):
 @limiter.limit("20/minute", key_func=person_or_address)
 def start(slug: str, number: int):
     contest = _contest_or_404(slug)
+    services.rounds_with_quizzes(contest)  # the round and its quiz in one query
     contest_round = services.get_round(contest, number) or abort(404)
     participant = registration.participant_for(contest, current_user)
     if participant is None:

@@ -1,8 +1,16 @@
 """Jinja filters shared by every feature, and the menu's context."""
+import time
+
+from flask import session
 from flask_login import current_user
 
 from core import clock, signals
-from core.permissions import role_label
+from core.permissions import ADMIN, EDITOR, OFFICER, ORGANISER, role_label
+
+# The menu is drawn on every page. It is kept in the person's signed session cookie, so that any
+# worker of any server draws it without a query, and made again after this long: a role granted or
+# taken away shows in the menu within it. The views check roles themselves.
+MENU_SECONDS = 30
 
 
 def register(app) -> None:
@@ -15,10 +23,24 @@ def register(app) -> None:
 
 
 def _navigation() -> dict:
-    """What the menu of every page needs from features to the right (core.signals.navigation)."""
     if not getattr(current_user, "is_authenticated", False):
         return {}
-    return signals.merged(signals.navigation, current_user._get_current_object())
+    return menu(current_user._get_current_object())
+
+
+def menu(user) -> dict:
+    """What the menu of a signed-in person's pages needs: their roles (``role_names`` and one flag
+    per role) and what features to the right add (core.signals.navigation, plain values), kept
+    MENU_SECONDS in the session. Kept for this account and session token only: after a logout or a
+    new password it is made again."""
+    kept = session.get("menu")
+    if not (isinstance(kept, list) and len(kept) == 4 and kept[0] == user.get_id() and kept[1] > time.time()):
+        kept = [user.get_id(), time.time() + MENU_SECONDS, sorted(user.role_names),
+                signals.merged(signals.navigation, user)]
+        session["menu"] = kept
+    roles = frozenset(kept[2])
+    return {"role_names": roles, "is_admin": ADMIN in roles, "is_officer": OFFICER in roles,
+            "is_editor": EDITOR in roles, "is_organiser": ORGANISER in roles, **kept[3]}
 
 
 def percent_vn(value, digits: int = 1) -> str:
