@@ -16,7 +16,7 @@ from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import CursorResult, Executable, Integer, String, bindparam, func, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from accounts import services as accounts
@@ -491,7 +491,8 @@ def close_expired(*, now: datetime | None = None) -> int:
 
 def get_attempt_for(attempt_id: int, user) -> Attempt | None:
     """The attempt if it is this person's; anyone else's is as good as missing."""
-    attempt = db.session.get(Attempt, attempt_id)
+    # With its quiz: every page of an attempt reads it (one query, not two).
+    attempt = db.session.get(Attempt, attempt_id, options=[joinedload(Attempt.quiz)])
     return attempt if attempt is not None and attempt.user_id == user.id else None
 
 

@@ -15,7 +15,7 @@ from core.views import save
 from learning import topics as learning_topics
 from quizzes import services
 from quizzes.forms import QuizSettingsForm, format_local_moment, parse_local_moment
-from quizzes.models import Attempt, Quiz
+from quizzes.models import PURPOSE_FINAL, Attempt, Quiz
 from units import members as unit_members
 
 bp = Blueprint("quizzes", __name__)
@@ -181,13 +181,17 @@ def result(attempt_id: int):
         db.session.commit()
     if attempt.is_open:
         return redirect(url_for(".attempt", attempt_id=attempt.id))
-    topic = attempt.quiz.topic
+    quiz = attempt.quiz
     level = services.review_level(attempt)
     review = services.review(attempt, level)
-    member = _member()
-    return render_template("quizzes/result.html", attempt=attempt, quiz=attempt.quiz, topic=topic, level=level,
-                           review=review, status=services.quiz_status(member, topic, current_user),
-                           extras=_extras(attempt))
+    extras = _extras(attempt)
+    # The topic's breadcrumb and where to go next with it (done, try again) after its final quiz; a
+    # contest round links back to its contest instead.
+    topic = None if extras.get("back_url") else quiz.topic
+    status = services.quiz_status(_member(), topic, current_user) if topic and quiz.purpose == PURPOSE_FINAL \
+        else None
+    return render_template("quizzes/result.html", attempt=attempt, quiz=quiz, topic=topic, level=level,
+                           review=review, status=status, extras=extras)
 
 
 # -- the editor sets the final quiz of a topic ---------------------------------------
