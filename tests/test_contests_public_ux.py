@@ -3,6 +3,9 @@ a round one question per screen, the result, the boards, where a contestant land
 import re
 from datetime import datetime
 
+from flask import g
+from sqlalchemy import event
+
 from contests import boards, jury, registration, services
 from contests.models import Entry
 from core.extensions import db
@@ -125,6 +128,37 @@ def test_save_and_submit_are_told_apart_and_submit_counts_the_unanswered(contest
     # No answer key nor correctness hint reaches the page: only the attempt's own keys.
     attempt = db.session.get(Attempt, attempt_id)
     assert "correct" not in page and not any(f'value="{c["id"]}"' in page for e in attempt.paper for c in e["choices"])
+
+
+def test_a_rounds_pages_read_the_quiz_with_the_attempt_and_no_topic(contest, login):
+    # A crowd makes these pages at a round's opening: each statement saved is saved thousands of times.
+    member = login("member")
+    member.post("/contests/thi-132-nam/join")
+    member.get("/contests/thi-132-nam")  # the menu is made once, then kept in the session
+    attempt_id = _start(member)
+    seen: list[str] = []
+
+    def on_execute(conn, cursor, statement, parameters, context, executemany):
+        seen.append(" ".join(statement.split()))
+
+    def as_a_new_request():  # the test client shares this session and the user Flask-Login keeps
+        db.session.expunge_all()
+        g.pop("_login_user", None)
+
+    event.listen(db.engine, "before_cursor_execute", on_execute)
+    try:
+        for path in (f"/attempts/{attempt_id}", f"/attempts/{attempt_id}/state"):
+            as_a_new_request()
+            member.get(path)
+        as_a_new_request()
+        member.post(f"/contests/attempts/{attempt_id}/submit", data={"prediction": "1500"})
+        as_a_new_request()
+        member.get(f"/attempts/{attempt_id}/result")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", on_execute)
+    assert not [s for s in seen if s.startswith("SELECT quizzes.")]  # joined to the attempt's row
+    assert not [s for s in seen if "FROM topics" in s or "FROM roles" in s]
+    assert not [s for s in seen if s.startswith("SELECT members.")]
 
 
 def test_the_result_speaks_of_a_contest_try(contest, login):
