@@ -135,7 +135,7 @@ def set_password(user: User, new: str, *, now=None) -> None:
 
 
 def _end_access(user: User, actor, now) -> None:
-    """A new password ends every session and API token of the account, on every device."""
+    """Every session and API token of the account ends, on every device (a new password, a stop)."""
     user.end_sessions()
     tokens.revoke_all(user, actor, now=now)
 
@@ -172,11 +172,15 @@ def ensure_may_change_login(user: User, actor, *, now=None) -> None:
 
 
 def set_enabled(user: User, enabled: bool, actor: User, *, now=None) -> None:
-    """Allow or stop ``user`` logging in, if ``actor`` may (core.permissions.may_manage_account)."""
+    """Allow or stop ``user`` logging in, if ``actor`` may (core.permissions.may_manage_account).
+    Stopping ends every session and API token: opening the account again later does not bring back
+    a cookie or token issued before (a member who left and came back logs in afresh)."""
     if user.is_enabled == enabled:
         return
     _ensure_may_manage(user, actor, "account_disable_refused", "Từ chối khóa hoặc mở tài khoản", now)
     user.is_enabled = enabled
+    if not enabled:
+        _end_access(user, actor, now)
 
 
 def grant_role(user: User, name: str, unit, actor: User, *, now=None) -> Role:

@@ -88,6 +88,19 @@ def test_revoked_and_disabled_tokens_get_401(world, topic, client):
     assert call(client, other, "DB").status_code == 401
 
 
+def test_an_account_stopped_and_opened_again_gets_no_old_token_or_session_back(world, topic, client, login):
+    token = make_token(world.officer_a)
+    browser = login("officer_a")
+    assert call(client, token).status_code == 200 and browser.get("/units/DA").status_code == 200
+    accounts.set_enabled(world.officer_a, False, world.admin)
+    db.session.commit()
+    accounts.set_enabled(world.officer_a, True, world.admin)
+    db.session.commit()
+    assert call(client, token).status_code == 401
+    assert browser.get("/units/DA").status_code == 302  # to the login page
+    assert login("officer_a").get("/units/DA").status_code == 200  # a new login works
+
+
 def test_a_token_of_someone_no_longer_an_officer_gets_nothing(world, topic, client):
     token = make_token(world.officer_a)
     accounts.revoke_role(world.officer_a.roles[0], world.admin)
