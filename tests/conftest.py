@@ -160,6 +160,9 @@ def _schema(database_url):
     yield
 
 
+_restored: set["Snapshot"] = set()  # the snapshots whose rows the tables hold now
+
+
 def _empty_tables() -> None:
     """DELETE every row, children first. On PostgreSQL only from the tables that have rows, then
     the used sequences back to 1, as TRUNCATE … RESTART IDENTITY did: TRUNCATE gives each of the
@@ -174,6 +177,7 @@ def _empty_tables() -> None:
     for table in tables:
         db.session.execute(table.delete())
     db.session.commit()
+    _restored.clear()
 
 
 @pytest.fixture
@@ -220,11 +224,14 @@ class Snapshot:
     """The rows ``build`` writes, kept the first time it runs on empty tables, then put back by INSERT.
 
     ``restore`` inserts them only while those tables are empty (so the ids are free); otherwise
-    it builds again. ``build`` returns a namespace of the ORM objects a test wants (kept as ids).
+    it builds again. ``build`` returns a namespace of the ORM objects (kept as ids) and plain values
+    a test wants. A snapshot whose ``build`` restores others first names them in ``parts``: once it
+    is restored, restoring a part again returns the part's objects and inserts nothing.
     """
 
-    def __init__(self, build):
+    def __init__(self, build, parts: tuple["Snapshot", ...] = ()):
         self.build = build
+        self.parts = parts
         self.rows: dict | None = None
         self.handles: dict = {}
         self.taken_at = utcnow()
@@ -241,15 +248,24 @@ class Snapshot:
         if before is not None:
             written = [table for table, count in self._counts().items() if count > before[table]]
             if not any(before[table] for table in written):
-                self.handles = {name: (type(obj), obj.id) for name, obj in vars(built).items()}
+                self.handles = {name: (type(obj), obj.id) if isinstance(obj, db.Model) else (None, obj)
+                                for name, obj in vars(built).items()}
                 self.rows = {table: [dict(row) for row in db.session.execute(  # by id: a tree's root first
                     table.select().order_by(*table.primary_key.columns)).mappings()] for table in written}
                 self.taken_at = utcnow()
         return built
 
+    def _objects(self) -> SimpleNamespace:
+        return SimpleNamespace(**{name: db.session.get(model, id_) if model else id_
+                                  for name, (model, id_) in self.handles.items()})
+
     def restore(self) -> SimpleNamespace:
+        if self in _restored:
+            return self._objects()
         if self.rows is None or any(db.session.execute(table.select().limit(1)).first() for table in self.rows):
-            return self._build()
+            built = self._build()
+            _restored.update((self, *self.parts))
+            return built
         # Moments move forward with the clock, as if built now: "created today" stays true.
         late = utcnow() - self.taken_at
         for table, rows in self.rows.items():  # sorted_tables order: parents first
@@ -261,15 +277,16 @@ class Snapshot:
                 db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                                         f"(SELECT max(id) FROM {table.name}))"))
         db.session.commit()
-        return SimpleNamespace(**{name: db.session.get(model, id_) for name, (model, id_) in self.handles.items()})
+        _restored.update((self, *self.parts))
+        return self._objects()
 
 
 class FolderSnapshot(Snapshot):
     """A snapshot whose ``build`` also writes files under some of the app's folders (photos, plans):
     they are kept beside the rows and copied into the folders of each test that restores it."""
 
-    def __init__(self, build, folders: tuple[str, ...]):
-        super().__init__(build)
+    def __init__(self, build, folders: tuple[str, ...], parts: tuple[Snapshot, ...] = ()):
+        super().__init__(build, parts)
         self.folders = folders
         self.kept: Path | None = None
 
