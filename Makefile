@@ -7,8 +7,9 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app app
 
 # Test workers: one per core (pytest-xdist); WORKERS=0 runs in one process, which reads tracebacks best.
+# worksteal: an idle worker takes half of a busy one's queue, so a long test near the end waits less.
 WORKERS ?= auto
-PYTEST := $(BIN)/python -m pytest -n $(WORKERS)
+PYTEST := $(BIN)/python -m pytest -n $(WORKERS) --dist worksteal
 
 .PHONY: run lint test test-fast screenshots install install-dev clean
 

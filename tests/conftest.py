@@ -29,7 +29,7 @@ import pytest
 from flask import current_app, g
 from flask_sqlalchemy import SQLAlchemy
 from jinja2 import BytecodeCache
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 from werkzeug.routing import Rule
 from werkzeug.serving import make_server
@@ -80,7 +80,15 @@ def _shared_engine(self, bind_key, options, app):
     key = (bind_key, repr(sorted(options.items(), key=lambda item: item[0])))
     if key not in _engines:
         _engines[key] = _make_engine(self, bind_key, options, app)
+        if _engines[key].dialect.name == "sqlite":
+            event.listen(_engines[key], "connect", _sqlite_without_fsync)
     return _engines[key]
+
+
+def _sqlite_without_fsync(dbapi_connection, _record):
+    # A test database need not survive a power cut: each commit's fsync of the WAL (~1 ms, more on a
+    # busy disk) was waiting, not work. The app's own pragmas (WAL, foreign keys) still apply.
+    dbapi_connection.execute("PRAGMA synchronous=OFF")
 
 
 SQLAlchemy._make_engine = _shared_engine  # type: ignore[method-assign]
@@ -131,6 +139,10 @@ def database_url(tmp_path_factory, worker_id):
     with admin.connect() as connection:
         if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}):
             connection.execute(text(f'CREATE DATABASE "{name}"'))
+        # Commits return before the WAL reaches the disk (for every connection, servers started by a
+        # test too): a test database need not survive a crash, and the suite's thousands of commits
+        # each waited for an fsync.
+        connection.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     admin.dispose()
     return make_url(url).set(database=name).render_as_string(hide_password=False)
 
@@ -148,6 +160,9 @@ def _schema(database_url):
     yield
 
 
+_restored: set["Snapshot"] = set()  # the snapshots whose rows the tables hold now
+
+
 def _empty_tables() -> None:
     """DELETE every row, children first. On PostgreSQL only from the tables that have rows, then
     the used sequences back to 1, as TRUNCATE … RESTART IDENTITY did: TRUNCATE gives each of the
@@ -162,6 +177,7 @@ def _empty_tables() -> None:
     for table in tables:
         db.session.execute(table.delete())
     db.session.commit()
+    _restored.clear()
 
 
 @pytest.fixture
@@ -208,11 +224,14 @@ class Snapshot:
     """The rows ``build`` writes, kept the first time it runs on empty tables, then put back by INSERT.
 
     ``restore`` inserts them only while those tables are empty (so the ids are free); otherwise
-    it builds again. ``build`` returns a namespace of the ORM objects a test wants (kept as ids).
+    it builds again. ``build`` returns a namespace of the ORM objects (kept as ids) and plain values
+    a test wants. A snapshot whose ``build`` restores others first names them in ``parts``: once it
+    is restored, restoring a part again returns the part's objects and inserts nothing.
     """
 
-    def __init__(self, build):
+    def __init__(self, build, parts: tuple["Snapshot", ...] = ()):
         self.build = build
+        self.parts = parts
         self.rows: dict | None = None
         self.handles: dict = {}
         self.taken_at = utcnow()
@@ -229,15 +248,24 @@ class Snapshot:
         if before is not None:
             written = [table for table, count in self._counts().items() if count > before[table]]
             if not any(before[table] for table in written):
-                self.handles = {name: (type(obj), obj.id) for name, obj in vars(built).items()}
+                self.handles = {name: (type(obj), obj.id) if isinstance(obj, db.Model) else (None, obj)
+                                for name, obj in vars(built).items()}
                 self.rows = {table: [dict(row) for row in db.session.execute(  # by id: a tree's root first
                     table.select().order_by(*table.primary_key.columns)).mappings()] for table in written}
                 self.taken_at = utcnow()
         return built
 
+    def _objects(self) -> SimpleNamespace:
+        return SimpleNamespace(**{name: db.session.get(model, id_) if model else id_
+                                  for name, (model, id_) in self.handles.items()})
+
     def restore(self) -> SimpleNamespace:
+        if self in _restored:
+            return self._objects()
         if self.rows is None or any(db.session.execute(table.select().limit(1)).first() for table in self.rows):
-            return self._build()
+            built = self._build()
+            _restored.update((self, *self.parts))
+            return built
         # Moments move forward with the clock, as if built now: "created today" stays true.
         late = utcnow() - self.taken_at
         for table, rows in self.rows.items():  # sorted_tables order: parents first
@@ -249,15 +277,16 @@ class Snapshot:
                 db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                                         f"(SELECT max(id) FROM {table.name}))"))
         db.session.commit()
-        return SimpleNamespace(**{name: db.session.get(model, id_) for name, (model, id_) in self.handles.items()})
+        _restored.update((self, *self.parts))
+        return self._objects()
 
 
 class FolderSnapshot(Snapshot):
     """A snapshot whose ``build`` also writes files under some of the app's folders (photos, plans):
     they are kept beside the rows and copied into the folders of each test that restores it."""
 
-    def __init__(self, build, folders: tuple[str, ...]):
-        super().__init__(build)
+    def __init__(self, build, folders: tuple[str, ...], parts: tuple[Snapshot, ...] = ()):
+        super().__init__(build, parts)
         self.folders = folders
         self.kept: Path | None = None
 

@@ -13,7 +13,7 @@ import pytest
 
 from accounts.models import ApiToken, Role
 from certificates import services as certificates
-from contests import registration
+from contests import boards, registration
 from contests import services as contests
 from contests.models import Contest, Division, Prize
 from core.clock import local_today, utcnow
@@ -30,6 +30,7 @@ from quizzes import services as quizzes
 from quizzes.models import Quiz
 from reports import services as reports
 from reports import submissions
+from tests.conftest import SYNCED, WORLD, FolderSnapshot, _place_synced_topics
 from tests.factories import study_everything
 from units.models import Headcount
 
@@ -224,9 +225,10 @@ ONE_SHOT = {"headcounts.delete", "study_sessions.delete", "contest_admin.remove_
             "lamtheo.delete_commitment"}
 
 
-@pytest.fixture
-def samples(synced, world, app):
-    """One of everything, in district A, owned by the member where it can be owned."""
+def _make_samples() -> SimpleNamespace:
+    world = WORLD.restore()
+    SYNCED.restore()
+    _place_synced_topics()
     topic = learning_topics.get_topic("chuyen-de-2022")
     learning_topics.assign_topic(topic, world.province)
     lesson = learning_topics.published_lessons(topic)[0]
@@ -290,6 +292,21 @@ def samples(synced, world, app):
         province_id=world.province.id, commitment_id=commitment.id, plan_year=year, review_id=lamtheo_review_row.id,
         story_id=story.id, story_photo_id=story.photos[0].id,
         public_story_id=public_story.id, public_photo_id=public_story.photos[0].id)
+
+
+# Built once per worker and restored for each test (the world and the synced content with it):
+# building it took half a second, and ~300 tests of the suite start from it.
+SAMPLES = FolderSnapshot(_make_samples, ("STORY_PHOTO_DIR", "LAMTHEO_PLAN_DIR", "CERTIFICATE_CACHE"),
+                         parts=(WORLD, SYNCED))
+
+
+@pytest.fixture
+def samples(app):
+    """One of everything, in district A, owned by the member where it can be owned: ids and slugs.
+    On top of ``world`` and ``synced``, which a test may ask for too."""
+    restored = SAMPLES.restore()
+    boards.forget_cache()  # its boards were cached by an earlier test: rows put back by INSERT do not clear it
+    return restored
 
 
 def test_every_route_has_an_entry(app):

@@ -7,7 +7,9 @@ above chance with 200 questions, so a leak fails it and luck does not.
 """
 import random
 import re
+from functools import partial
 from html.parser import HTMLParser
+from types import SimpleNamespace
 
 import pytest
 
@@ -15,6 +17,7 @@ from core.extensions import db
 from learning.models import SINGLE, Choice, Question, Topic
 from quizzes import services
 from quizzes.models import Attempt, Quiz
+from tests.conftest import Snapshot
 from tests.factories import make_member, make_unit, make_user
 
 QUESTIONS = 200
@@ -34,15 +37,13 @@ STRATEGIES = {
 }
 
 
-@pytest.fixture(params=["first", "last"])
-def bank(request, app):
-    """A topic of 200 four-choice questions, each with its right choice written ``request.param``."""
+def _make_bank(place: str) -> SimpleNamespace:
     rng = random.Random(15)
     topic = Topic(slug="ngan-hang-thu", title="Ngân hàng thử", kind="annual", year=2022, published=True)
     db.session.add(topic)
     for n in range(QUESTIONS):
         texts = [f"Phương án {rng.randrange(10**6)}" for _ in range(4)]
-        right = 0 if request.param == "first" else 3
+        right = 0 if place == "first" else 3
         # Added one by one, in the order written, so the ids follow it.
         db.session.add(Question(topic=topic, slug=f"cau-{n}", type=SINGLE, text=f"Câu hỏi số {n}?", position=n,
                                 choices=[Choice(position=i, text=text, is_correct=i == right)
@@ -54,7 +55,18 @@ def bank(request, app):
     member = make_member(make_unit("CDCS"), "Lò Thị Xuân")
     member.user = make_user("member")
     db.session.commit()
-    return quiz, member
+    return SimpleNamespace(quiz=quiz, member=member)
+
+
+# Built once per worker (800 rows, a second) and restored for each of the file's ~20 tests.
+BANKS = {place: Snapshot(partial(_make_bank, place)) for place in ("first", "last")}
+
+
+@pytest.fixture(params=["first", "last"])
+def bank(request, app):
+    """A topic of 200 four-choice questions, each with its right choice written ``request.param``."""
+    built = BANKS[request.param].restore()
+    return built.quiz, built.member
 
 
 class _Inputs(HTMLParser):
