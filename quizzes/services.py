@@ -280,11 +280,16 @@ def start_attempt(quiz: Quiz, user, member: Member | None, *, now: datetime | No
 def remaining_seconds(attempt: Attempt, *, now: datetime | None = None) -> int:
     if not attempt.is_open:
         return 0
-    return max(0, int((attempt.deadline - (now or utcnow())).total_seconds()))
+    return _seconds_until(attempt.deadline, now or utcnow())
 
 
-def _late(attempt: Attempt, now: datetime) -> bool:
-    return now > attempt.deadline + timedelta(seconds=GRACE_SECONDS)
+def _seconds_until(deadline: datetime, now: datetime) -> int:
+    """Whole seconds left, as the page's countdown starts from them (never below 0)."""
+    return max(0, int((deadline - now).total_seconds()))
+
+
+def _late(deadline: datetime, now: datetime) -> bool:
+    return now > deadline + timedelta(seconds=GRACE_SECONDS)
 
 
 def _entry(attempt: Attempt, question_id: int) -> dict:
@@ -298,7 +303,7 @@ def save_answer(attempt: Attempt, question_id: int, choice_ids: list[int], *,
                 now: datetime | None = None) -> None:
     """Save the choices picked for one question (an empty list clears it)."""
     now = now or utcnow()
-    if expire_if_due(attempt, now=now) or (attempt.is_open and _late(attempt, now)):
+    if expire_if_due(attempt, now=now) or (attempt.is_open and _late(attempt.deadline, now)):
         raise TooLate()
     if not attempt.is_open:
         raise QuizError("Bài làm này đã nộp, không sửa được nữa.")
@@ -379,7 +384,7 @@ def quick_save(attempt_id: int, user_id: int, session_token: str, key: str, pick
     now = now or utcnow()
     keys = _keys_of(attempt_id, user_id)
     found = keys.questions.get(key) if keys is not None else None
-    if keys is None or found is None or now > keys.deadline + timedelta(seconds=GRACE_SECONDS):
+    if keys is None or found is None or _late(keys.deadline, now):
         return None
     question_id, kind, by_key = found
     if not set(picked_keys) <= set(by_key) or (kind != MULTIPLE and len(set(picked_keys)) > 1):
@@ -390,7 +395,7 @@ def quick_save(attempt_id: int, user_id: int, session_token: str, key: str, pick
         "started_at": keys.started_at, "deadline": keys.deadline}).first()
     if saved is None:  # the guard held no row
         return None
-    return max(0, int((keys.deadline - now).total_seconds()))
+    return _seconds_until(keys.deadline, now)
 
 
 _quick_save_statements: dict[str, Executable] = {}
@@ -465,13 +470,13 @@ def finish(attempt: Attempt, *, now: datetime | None = None, status: str = SUBMI
 
 def submit(attempt: Attempt, *, now: datetime | None = None) -> Attempt:
     now = now or utcnow()
-    return finish(attempt, now=now, status=EXPIRED if _late(attempt, now) else SUBMITTED)
+    return finish(attempt, now=now, status=EXPIRED if _late(attempt.deadline, now) else SUBMITTED)
 
 
 def expire_if_due(attempt: Attempt, *, now: datetime | None = None) -> bool:
     """Close an attempt whose time (plus grace) is over; its finish is the deadline."""
     now = now or utcnow()
-    if attempt.is_open and _late(attempt, now):
+    if attempt.is_open and _late(attempt.deadline, now):
         finish(attempt, now=now, status=EXPIRED, finished_at=attempt.deadline)
         return True
     return False
