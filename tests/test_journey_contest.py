@@ -14,20 +14,23 @@ from quizzes.models import Attempt
 from tests.factories import make_unit
 
 
-def test_a_guest_registers_takes_a_round_and_later_sees_the_board_and_answers(synced, app, live_url, page, tmp_path):
+def _contest_with_an_open_round() -> Contest:
+    """Open to the public, one round of three questions open for six more days."""
     province = make_unit("LDLD-LC", kind="province", name="Liên đoàn Lao động tỉnh Lai Châu")
     bank = editing.clone_topic(learning_topics.get_topic("ket-luan-01-kl-tw"), "ngan-hang", "Ngân hàng thi", 2022)
     contest = Contest(slug="thi-132-nam", title="Cuộc thi tìm hiểu 132 năm Ngày sinh Chủ tịch Hồ Chí Minh",
-                      organiser_unit=province, audience_unit=province, bank=bank, published=True)
+                      organiser_unit=province, audience_unit=province, bank=bank, published=True,
+                      open_to_public=True)
     db.session.add(contest)
     now = utcnow()
     services.add_round(contest, 1, now - timedelta(hours=1), now + timedelta(days=6), question_count=3)
     db.session.commit()
     boards.forget_cache()
+    return contest
 
-    page.goto(live_url + "/")
-    page.get_by_role("link", name=contest.title).click()
-    page.get_by_role("link", name="VÀO THI").click()
+
+def _register_as_a_guest(page) -> None:
+    """The registration form, filled in and sent as a guest would, on the page it is open in."""
     page.get_by_label("Họ và tên").fill("Trần Thị Hoa")
     page.get_by_label("Năm sinh").fill("1995")
     page.get_by_label("Số điện thoại di động (dùng để đăng nhập)").fill("0987654321")
@@ -36,6 +39,15 @@ def test_a_guest_registers_takes_a_round_and_later_sees_the_board_and_answers(sy
     page.get_by_label("Nhập lại mật khẩu").fill("hoa-du-thi-2022")
     page.get_by_role("button", name="Đăng ký dự thi").click()
     page.get_by_text("Đăng ký thành công").wait_for()
+
+
+def test_a_guest_registers_takes_a_round_and_later_sees_the_board_and_answers(synced, app, live_url, page, tmp_path):
+    contest = _contest_with_an_open_round()
+
+    page.goto(live_url + "/")
+    page.get_by_role("link", name=contest.title).click()
+    page.get_by_role("link", name="VÀO THI").click()
+    _register_as_a_guest(page)
 
     page.get_by_role("button", name="VÀO THI").click()
     page.wait_for_url(re.compile(r"/attempts/\d+"))
@@ -68,26 +80,10 @@ def test_a_guest_registers_takes_a_round_and_later_sees_the_board_and_answers(sy
 
 def test_a_round_pages_through_its_questions_without_a_request_and_without_javascript_too(
         synced, app, live_url, page, browser):
-    province = make_unit("LDLD-LC", kind="province", name="Liên đoàn Lao động tỉnh Lai Châu")
-    bank = editing.clone_topic(learning_topics.get_topic("ket-luan-01-kl-tw"), "ngan-hang", "Ngân hàng thi", 2022)
-    contest = Contest(slug="thi-132-nam", title="Cuộc thi tìm hiểu 132 năm Ngày sinh Chủ tịch Hồ Chí Minh",
-                      organiser_unit=province, audience_unit=province, bank=bank, published=True,
-                      open_to_public=True)
-    db.session.add(contest)
-    now = utcnow()
-    services.add_round(contest, 1, now - timedelta(hours=1), now + timedelta(days=6), question_count=3)
-    db.session.commit()
-    boards.forget_cache()
+    _contest_with_an_open_round()
 
     page.goto(live_url + "/contests/thi-132-nam/register")
-    page.get_by_label("Họ và tên").fill("Trần Thị Hoa")
-    page.get_by_label("Năm sinh").fill("1995")
-    page.get_by_label("Số điện thoại di động (dùng để đăng nhập)").fill("0987654321")
-    page.get_by_label("Hoặc nơi làm việc").fill("Công ty May Lai Châu")
-    page.get_by_label("Mật khẩu", exact=True).fill("hoa-du-thi-2022")
-    page.get_by_label("Nhập lại mật khẩu").fill("hoa-du-thi-2022")
-    page.get_by_role("button", name="Đăng ký dự thi").click()
-    page.get_by_text("Đăng ký thành công").wait_for()
+    _register_as_a_guest(page)
     page.get_by_role("button", name="VÀO THI").click()
     page.wait_for_url(re.compile(r"/attempts/\d+$"))
     attempt = db.session.scalars(db.select(Attempt)).one()
