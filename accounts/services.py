@@ -14,7 +14,7 @@ from accounts.models import Role, User
 from core import audit, signals
 from core.clock import utcnow
 from core.errors import Refusal
-from core.extensions import db
+from core.extensions import db, split_user_id
 from core.logs import event, identifier_hash
 from core.permissions import OFFICER, ROLE_NAMES, may_manage_account
 from core.text import normalise_phone
@@ -217,10 +217,8 @@ def session_identity() -> tuple[int, str] | None:
     """The user id and session token the signed session cookie names (Flask-Login's `_user_id`,
     `User.get_id()`), unchecked: `session_still_valid` checks them inside the caller's statement."""
     from flask import session
-    ident, colon, token = str(session.get("_user_id", "")).partition(":")
-    if not (colon and token and ident.isascii() and ident.isdigit()):
-        return None
-    return int(ident), token
+    found = split_user_id(str(session.get("_user_id", "")))
+    return found if found is not None and found[1] else None
 
 
 def session_still_valid(user_id: int | ColumnElement[int], token: str | ColumnElement[str]) -> Exists:

@@ -9,7 +9,7 @@ from accounts import services
 from accounts.forms import ChangePasswordForm, CreateUserForm, LoginForm, RoleForm
 from accounts.models import Role, User
 from core import signals
-from core.extensions import db, limiter, login_manager
+from core.extensions import db, limiter, login_manager, split_user_id
 from core.forms import flash_errors
 from core.params import requested_page
 from core.permissions import ADMIN, ROLE_NAMES, roles_required
@@ -21,12 +21,12 @@ bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    ident = user_id.partition(":")[0]
-    if not (ident.isascii() and ident.isdigit()):
+    found = split_user_id(user_id)
+    if found is None:
         return None
     # Roles are read only when something asks (menus, permission checks), not on every request:
     # a contestant's answer saves never do.
-    user = db.session.get(User, int(ident), options=[lazyload(User.roles)])
+    user = db.session.get(User, found[0], options=[lazyload(User.roles)])
     # The id carries the user's session token: a cookie from before a logout or a new password fails.
     if user is None or not secrets.compare_digest(user.get_id().encode(), user_id.encode()):
         return None

@@ -39,13 +39,19 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 
 
+def split_user_id(text: str) -> tuple[int, str] | None:
+    """An id Flask-Login keeps for a user (`User.get_id()`: "account id:session token") read back, or
+    None when it is not one. Unchecked: the token is compared with the account's by whoever uses it."""
+    ident, _, token = text.partition(":")
+    return (int(ident), token) if ident.isascii() and ident.isdigit() else None
+
+
 def person_or_address() -> str:
     """Limits on what a logged-in person does count per person: a whole office shares one address.
     The person is the one the signed session names, so counting does not load the user."""
     from flask import session
-    ident = str(session.get("_user_id", "")).partition(":")[0]
-    if ident.isascii() and ident.isdigit():
-        return f"user:{ident}"
+    if (found := split_user_id(str(session.get("_user_id", "")))) is not None:
+        return f"user:{found[0]}"
     from flask_login import current_user
     return f"user:{current_user.id}" if current_user.is_authenticated else get_remote_address()
 

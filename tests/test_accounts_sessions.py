@@ -3,7 +3,7 @@ import pytest
 
 from accounts import services, tokens
 from accounts.models import User
-from core.extensions import db
+from core.extensions import db, split_user_id
 from core.models import AuditEntry
 from core.permissions import ADMIN, OFFICER
 from tests.factories import PASSWORD, make_member, make_user
@@ -138,3 +138,10 @@ def test_logging_out_keeps_the_api_tokens_given_to_other_programs(world, app, lo
     db.session.commit()
     login("officer_a").post("/accounts/logout")
     assert _api(app, token) != 401
+
+
+@pytest.mark.parametrize("kept,read", [("12:tok-en", (12, "tok-en")), ("12:", (12, "")), ("12", (12, "")),
+                                       ("١٢:tok", None), ("12a:tok", None), (":tok", None), ("", None)])
+def test_the_id_a_session_names_is_read_back_in_ascii_digits_only(kept, read):
+    # Signed cookies cannot be forged, but a Unicode digit ("١٢") must never pass for an account id.
+    assert split_user_id(kept) == read
