@@ -15,6 +15,8 @@ from core.templating import percent_vn
 BAR_COLOUR, TRACK_COLOUR, INK, GREY = "#0b4f8a", "#e9ecef", "#212529", "#495057"
 LABEL_CHARS = 40  # what a 360-px phone shows at 13 px
 WEEKLY_UP_TO_DAYS = 92  # longer periods are drawn month by month
+MONTHLY_UP_TO_DAYS = 3 * 366  # longer still, year by year
+MOST_POINTS = 60  # a period of centuries, which anyone may type, keeps one year in every few
 
 
 def _number_vn(value: int) -> str:
@@ -55,20 +57,28 @@ def completion_bars(rows: list[tuple[str, float | None, bool]]) -> Markup:
 
 
 def _bucket_ends(start: date, end: date) -> list[date]:
-    """The last day of each week (from the period start) or month of the period, ending at its end."""
+    """The last day of each week (from the period start), month or year of the period, ending at its end."""
     ends = []
     if (end - start).days < WEEKLY_UP_TO_DAYS:
         day = start + timedelta(days=6)
         while day < end:
             ends.append(day)
             day += timedelta(days=7)
-    else:
+    elif (end - start).days < MONTHLY_UP_TO_DAYS:
         day = start.replace(day=monthrange(start.year, start.month)[1])
         while day < end:
             ends.append(day)
             following = day + timedelta(days=1)
             day = following.replace(day=monthrange(following.year, following.month)[1])
+    else:
+        step = -(-(end.year - start.year) // MOST_POINTS)
+        ends = [date(year, 12, 31) for year in range(start.year, end.year, step)]
     return ends + [end]
+
+
+def _axis_label(start: date, end: date, day: date) -> str:
+    days = (end - start).days
+    return f"{day:%d/%m}" if days < 366 else f"{day:%m/%Y}" if days < MONTHLY_UP_TO_DAYS else f"{day:%Y}"
 
 
 def cumulative(per_day: list[tuple[date, int]], start: date, end: date) -> list[tuple[date, int]]:
@@ -120,6 +130,6 @@ def completion_line(per_day: list[tuple[date, int]], start: date, end: date, hea
         day = points[index][0]
         anchor = "start" if index == 0 else "end" if index == last else "middle"
         body.append(f'<text x="{x(day)}" y="{height - 8}" font-size="11" text-anchor="{anchor}" fill="{GREY}">'
-                    f'{day:%d/%m}</text>')
+                    f'{_axis_label(start, end, day)}</text>')
     body.append(f'<line x1="0" x2="100%" y1="{plot_bottom}" y2="{plot_bottom}" stroke="{GREY}" stroke-width="1"/>')
     return _svg(height, "Số đoàn viên hoàn thành cộng dồn theo thời gian", body, "chart-line")

@@ -473,3 +473,17 @@ def test_the_line_is_cumulative_over_weeks_or_months():
     assert svg.startswith("<svg") and "2 người · 50,0%" in svg and "style=" not in svg
     bars = str(charts.completion_bars([("Huyện <A>", 12.5, True), ("Huyện B", None, False)]))
     assert "Huyện &lt;A&gt;" in bars and "12,5% · chậm tiến độ" in bars and "chưa có số đoàn viên" in bars
+
+
+def test_a_period_of_years_is_drawn_year_by_year_and_any_period_in_a_few_dozen_points():
+    """A period anyone can type (0001–9999) once drew 120,000 monthly points: megabytes a page, seconds a request."""
+    start, end = date(2019, 7, 1), date(2026, 3, 31)
+    points = charts.cumulative([(date(2020, 2, 1), 3), (date(2026, 1, 5), 1)], start, end)
+    assert points == [(start, 0)] + [(date(year, 12, 31), 0 if year < 2020 else 3) for year in range(2019, 2026)] \
+        + [(end, 4)]
+    assert '>2021</text>' in str(charts.completion_line([(date(2020, 2, 1), 3)], start, end, 0))
+    for start, end in ((date(1, 1, 1), date(9999, 12, 31)), (date(2022, 1, 1), date(9999, 12, 31))):
+        points = charts.cumulative([(date(2022, 3, 1), 2)], start, end)
+        assert len(points) <= charts.MOST_POINTS + 2 and points[-1] == (end, 2)
+        assert [day for day, _ in points] == sorted({day for day, _ in points})
+        assert len(str(charts.completion_line([(date(2022, 3, 1), 2)], start, end, 5))) < 30_000
