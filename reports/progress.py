@@ -16,7 +16,8 @@ ORM report themselves through a signal: an attempt closed by a guarded UPDATE
 every lesson" means, so it recomputes the whole topic: at a million members, a few seconds.
 """
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import (
@@ -146,6 +147,29 @@ def rebuild(topic: Topic | None = None) -> int:
 
 # -- keeping rows current ------------------------------------------------------------------
 
+DEFERRED = "member_topics_deferred"  # session.info key: the topics whose recompute waits for the block's end
+
+
+@contextmanager
+def recomputed_once(session: Session | None = None) -> Iterator[None]:
+    """Many flushes, one recompute: for an ORM loader (the demo) that flushes member after member.
+
+    Inside the block a flush only notes the topics it touched; at the end each of them is rebuilt
+    whole, in the same transaction. Moves still follow at once (they are one UPDATE).
+    """
+    session = session or db.session()
+    touched: set[int] = set()
+    session.info[DEFERRED] = touched
+    try:
+        yield
+    finally:
+        del session.info[DEFERRED]
+    session.flush()
+    connection = session.connection()
+    for topic_id in sorted(touched):
+        refresh(connection, topic_id)
+
+
 def _changed(obj, written: bool, *names: str) -> bool:
     """Whether the flush wrote the object (new or deleted) or changed one of these attributes."""
     return written or any(db.inspect(obj).attrs[name].history.has_changes() for name in names)
@@ -186,6 +210,9 @@ def _after_flush(session: Session, _context) -> None:
         for quiz_id, topic_id in connection.execute(select(Quiz.id, Quiz.topic_id).where(
                 Quiz.id.in_(by_quiz), Quiz.purpose == PURPOSE_FINAL, Quiz.topic_id.is_not(None))):
             by_topic[topic_id] |= by_quiz[quiz_id]
+    if (deferred := session.info.get(DEFERRED)) is not None:
+        deferred.update(whole_topics, by_topic)
+        return
     for topic_id in whole_topics:
         refresh(connection, topic_id)
     for topic_id, member_ids in by_topic.items():

@@ -181,3 +181,26 @@ def test_the_rebuild_command(setup, app):
     missing = app.test_cli_runner().invoke(args=["reports", "rebuild-progress", "--topic", "khong-co"])
     assert missing.exit_code != 0 and "Không có chuyên đề khong-co" in missing.output
     assert progress.rebuild() == 1
+
+
+def test_a_loader_recomputes_each_topic_once_at_the_end_and_keeps_the_same_rows(setup):
+    topic, quiz, member = setup
+    lessons = learning_topics.published_lessons(topic)
+    with progress.recomputed_once():
+        for lesson in lessons:
+            studying.open_lesson(member, lesson, now=T0)
+            studying.mark_studied(member, lesson, now=T0 + timedelta(hours=1))
+        assert row(member, topic) is None  # the flushes inside only noted the topic
+    assert row(member, topic).studied_all_at == T0 + timedelta(hours=1)
+    member_topics.assert_rebuild_the_same()
+
+    with pytest.raises(RuntimeError), progress.recomputed_once():
+        raise RuntimeError("a loader that fails")
+    passing = take(quiz, member, 9, T0 + timedelta(days=1))  # after the block, each flush recomputes again
+    assert row(member, topic).passed_at == passing.finished_at
+    member_topics.assert_rebuild_the_same()
+
+
+def test_the_demo_seeded_with_one_recompute_a_topic_keeps_the_rows_a_rebuild_makes(demo):
+    assert db.session.scalar(db.select(db.func.count()).select_from(MemberTopic)) > 200
+    member_topics.assert_rebuild_the_same()
