@@ -12,8 +12,9 @@ time; restoring them is a few INSERTs. Passwords are hashed with one round of PB
 (``PASSWORD_HASH_METHOD``); the application's own setting stays scrypt.
 
 Tests are marked by what they need, so a quick loop can leave them out (`make test-fast`):
-``browser`` (Chromium) is set here from the fixtures a test uses; ``subprocess`` (a server
-or command in another process) and ``slow`` (a minute or more alone) are set by hand.
+``browser`` (Chromium) and ``database`` (the suite's database, which the PostgreSQL pass of
+`make test` needs) are set here from the fixtures a test uses; ``subprocess`` (a server or
+command in another process) and ``slow`` (a minute or more alone) are set by hand.
 """
 import atexit
 import gc
@@ -45,6 +46,9 @@ from tests import factories
 from tests.chromium import CHROMIUM, LAUNCH_ARGS
 
 BROWSER_FIXTURES = {"browser", "page"}
+# The fixtures through which a test reaches the database the suite runs on (TEST_DATABASE_URL's or
+# SQLite). A test with none of them runs the same on either, so the PostgreSQL pass leaves it out.
+DATABASE_FIXTURES = {"database_url", "empty_database_url"}
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 # One round: a hash made in a test is only ever checked in a test. scrypt (the app's) costs 0.1 s.
 FAST_PASSWORD_HASH = "pbkdf2:sha256:1"
@@ -123,8 +127,11 @@ def pytest_sessionstart(session):
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if BROWSER_FIXTURES & fixtures:
             item.add_marker(pytest.mark.browser)
+        if DATABASE_FIXTURES & fixtures:
+            item.add_marker(pytest.mark.database)
 
 
 @pytest.fixture(scope="session")
