@@ -17,6 +17,7 @@ One module for `flask content check [PATH]` (files) and the editor's question-ba
   known one given with another date.
 """
 import difflib
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -263,38 +264,60 @@ def _comparable(text: str) -> str:
     return " ".join(_PUNCTUATION.sub(" ", fold(text)).split())
 
 
-def _duplicate_flags(topics: list[TopicItem]) -> list[Flag]:
-    entries = [(topic.slug, question.slug, _comparable(question.text))
-               for topic in topics if topic.compare_across for question in topic.questions]
+def _duplicate_flags(topics: list[TopicItem], only: str | None = None) -> list[Flag]:
+    entries = tuple((topic.slug, question.slug, _comparable(question.text))
+                    for topic in topics if topic.compare_across for question in topic.questions)
     flags = []
-    for index, (topic_b, slug_b, text_b) in enumerate(entries):
+    for a, b, percent in _near_duplicate_pairs(entries, only):
+        (topic_a, slug_a, _), (topic_b, slug_b, _) = entries[a], entries[b]
+        flags.append(Flag(topic_a, slug_a, "near_duplicate",
+                          f"gần trùng với câu {topic_b}/{slug_b} (giống {percent} %)."))
+        flags.append(Flag(topic_b, slug_b, "near_duplicate",
+                          f"gần trùng với câu {topic_a}/{slug_a} (giống {percent} %)."))
+    return [flag for flag in flags if only is None or flag.topic == only]
+
+
+# Comparing every pair of questions is most of the check (140 questions: 0.4 s), and the bank page
+# runs it at each view; the texts seldom change, so the pairs found are kept per text set.
+@functools.lru_cache(maxsize=16)
+def _near_duplicate_pairs(entries: tuple[tuple[str, str, str], ...],
+                          only: str | None) -> tuple[tuple[int, int, int], ...]:
+    """(index a, index b, percent alike) of the near-duplicate pairs of questions of different topics;
+    with ``only``, just the pairs with one side in that topic, each compared the way round the whole
+    check compares it (difflib's ratio can differ by a hair when the texts swap)."""
+    mine = [index for index, entry in enumerate(entries) if entry[0] == only]
+    pairs = []
+    for b, (topic_b, _, text_b) in enumerate(entries):
+        earlier = range(b) if only is None or topic_b == only else [a for a in mine if a < b]
         matcher = difflib.SequenceMatcher(None, autojunk=False)
         matcher.set_seq2(text_b)  # difflib indexes the second text: once for all it is compared with
-        for topic_a, slug_a, text_a in entries[:index]:
+        for a in earlier:
+            topic_a, _, text_a = entries[a]
             lengths = len(text_a) + len(text_b)
             if topic_a == topic_b or not lengths or 2 * min(len(text_a), len(text_b)) / lengths < DUPLICATE_RATIO:
                 continue
             matcher.set_seq1(text_a)
             if matcher.quick_ratio() < DUPLICATE_RATIO or (ratio := matcher.ratio()) < DUPLICATE_RATIO:
                 continue
-            percent = int(ratio * 100)
-            flags.append(Flag(topic_a, slug_a, "near_duplicate",
-                              f"gần trùng với câu {topic_b}/{slug_b} (giống {percent} %)."))
-            flags.append(Flag(topic_b, slug_b, "near_duplicate",
-                              f"gần trùng với câu {topic_a}/{slug_a} (giống {percent} %)."))
-    return flags
+            pairs.append((a, b, int(ratio * 100)))
+    return tuple(pairs)
 
 
-def check(topics: list[TopicItem]) -> list[Flag]:
-    """Every flag over these topics, by topic, then the topic's own, lessons and questions in order."""
+def check(topics: list[TopicItem], only: str | None = None) -> list[Flag]:
+    """Every flag over these topics, by topic, then the topic's own, lessons and questions in order.
+
+    ``only``: the flags of that one topic (the editor's bank page), its questions still compared with
+    every other topic's, without checking the others' own items and pairs."""
     flags = []
     for topic in topics:
+        if only is not None and topic.slug != only:
+            continue
         flags += _topic_flags(topic)
         for lesson in topic.lessons:
             flags += _lesson_flags(topic, lesson)
         for question in topic.questions:
             flags += _question_flags(topic, question)
-    duplicates = _duplicate_flags(topics)
+    duplicates = _duplicate_flags(topics, only)
     order = {(t.slug, item.slug): n for t in topics for n, item in enumerate([*t.lessons, *t.questions])}
     topic_order = {t.slug: n for n, t in enumerate(topics)}
     return sorted(flags + duplicates, key=lambda f: (topic_order[f.topic], order.get((f.topic, f.item), -1)))

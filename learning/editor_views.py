@@ -283,7 +283,7 @@ def questions(topic_slug: str):
     wanted, lesson = _lesson_filter(topic)
     page = db.paginate(editing.questions_query(topic, lesson=lesson, without_lesson=wanted == NO_LESSON),
                        page=requested_page(), per_page=QUESTIONS_PER_PAGE, error_out=False)
-    flags = [flag for flag in content_check.check(content_check.from_database()) if flag.topic == topic.slug]
+    flags = content_check.check(content_check.from_database(), only=topic.slug)
     by_question: dict[str, list[content_check.Flag]] = {}
     for flag in flags:
         by_question.setdefault(flag.item, []).append(flag)

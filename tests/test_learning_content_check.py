@@ -56,6 +56,37 @@ def test_near_duplicates_are_flagged_across_topics_on_both_sides():
     assert not any(t == "ba" and r == "near_duplicate" for t, _, r in found)
 
 
+def test_one_topics_check_is_the_whole_checks_flags_of_that_topic_from_its_own_pairs(monkeypatch):
+    """The bank page checks one topic at each view: its flags are the whole check's, without comparing the
+    others' pairs, and pairs already compared for the same texts are not compared again."""
+    asked = "Chuyên đề toàn khóa nhiệm kỳ Đại hội XIII có tên là gì?"
+    topics = [
+        topic("mot", [question("q1", text=asked), question("q2", text="Hướng dẫn số mấy của Ban Tuyên giáo?")]),
+        topic("hai", [question("q9", text="chuyen de toan khoa nhiem ky dai hoi XIII co ten la gi"),
+                      question("q8", text="Huong dan so may cua Ban Tuyen giao tinh?")]),
+        topic("ba", [question("q5", text="Hướng dẫn số mấy của Ban Tuyên giáo tỉnh?"),
+                     question("q6", text="Tỉnh Lào Cai ban hành Kế hoạch nào?", explanation="")]),
+    ]
+    check._near_duplicate_pairs.cache_clear()
+    compared = []
+    quick_ratio = check.difflib.SequenceMatcher.quick_ratio
+    monkeypatch.setattr(check.difflib.SequenceMatcher, "quick_ratio",
+                        lambda matcher: compared.append((matcher.a, matcher.b)) or quick_ratio(matcher))
+    whole = check.check(topics)
+    assert {f.topic for f in whole} == {"mot", "hai", "ba"}
+    every_pair = set(compared)
+    for item in topics:
+        compared.clear()
+        assert check.check(topics, only=item.slug) == [flag for flag in whole if flag.topic == item.slug]
+        own = {check._comparable(q.text) for q in item.questions}
+        assert compared and all(own & set(pair) for pair in compared)  # no pair of two other topics
+        assert any(not own & set(pair) for pair in every_pair)  # which the whole check compares
+    compared.clear()
+    assert check.check(topics) == whole and not compared  # the same texts: the pairs found are kept
+    topics[2].questions[0] = question("q5", text="Chuyên đề toàn khóa nhiệm kỳ Đại hội XIII tên là gì?")
+    assert ("ba", "q5", "near_duplicate") in rules(*topics) and compared  # a text changed: compared again
+
+
 def test_a_question_naming_another_federation_is_flagged_and_never_allowed():
     foreign = question(text="Tỉnh Lào Cai ban hành Kế hoạch nào?",
                        choices=[("Kế hoạch số 260/KH-LĐLĐ", True), ("Kế hoạch số 288/KH-LĐLĐ", False)])
