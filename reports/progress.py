@@ -158,6 +158,9 @@ def recomputed_once(session: Session | None = None) -> Iterator[None]:
     whole, in the same transaction. Moves still follow at once (they are one UPDATE).
     """
     session = session or db.session()
+    if DEFERRED in session.info:  # within another such block, whose end recomputes
+        yield
+        return
     touched: set[int] = set()
     session.info[DEFERRED] = touched
     try:
