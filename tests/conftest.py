@@ -181,6 +181,9 @@ def _empty_tables() -> None:
         tables = [table for table in tables if table.name in written]
         db.session.execute(text("SELECT setval(format('%I.%I', schemaname, sequencename), 1, false) "
                                 "FROM pg_sequences WHERE last_value IS NOT NULL"))
+        if db.session.scalar(text("SELECT current_setting('is_superuser') = 'on'")):
+            # Every row goes: no foreign key needs checking (a third of the DELETEs' time). Superuser only.
+            db.session.execute(text("SET LOCAL session_replication_role = replica"))
     for table in tables:
         db.session.execute(table.delete())
     db.session.commit()
