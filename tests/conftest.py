@@ -217,7 +217,8 @@ def app(database_url, _schema, tmp_path):
         db.session.rollback()
         _empty_tables()
         db.session.remove()
-        db.engine.dispose()  # each test's app has its own pool; close it
+        if db.engine not in _engines.values():
+            db.engine.dispose()  # a test's own engine; the shared ones keep their connections for the next test
 
 
 @pytest.fixture

@@ -66,7 +66,7 @@ def test_figures_are_frozen_and_sending_again_makes_version_two(world, topic):
     assert second.figures["totals"]["attendances"] == 35 and second.figures["totals"]["members"] == 2
     assert rows()[0].figures == frozen
     assert [v.version for v in submissions.versions(world.district_a.id, topic.id, PERIOD.start, PERIOD.end)] == [2, 1]
-    audit = db.session.scalars(db.select(AuditEntry).filter_by(action="report_submitted")).all()
+    audit = db.session.scalars(db.select(AuditEntry).filter_by(action="report_submitted").order_by(AuditEntry.id)).all()
     assert [(a.actor_id, a.details["version"], a.details["to_unit"]) for a in audit] == [
         (world.officer_a.id, 1, "P"), (world.officer_a.id, 2, "P")]
 

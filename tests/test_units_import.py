@@ -52,7 +52,8 @@ def test_import_adds_members_and_is_idempotent(setting, tmp_path):
     db.session.commit()
     assert (again.added, again.updated, again.unchanged) == (0, 0, 3)
     assert member_count() == 3
-    entries = db.session.execute(db.select(AuditEntry).filter_by(action="members_imported")).scalars().all()
+    entries = db.session.execute(db.select(AuditEntry).filter_by(action="members_imported")
+               .order_by(AuditEntry.id)).scalars().all()
     assert len(entries) == 2 and entries[0].details["added"] == 3
 
 
