@@ -78,7 +78,7 @@ _suite_databases: set[str] = set()  # database_url's: a test's own database (a b
 def _shared_engine(self, bind_key, options, app):
     # One engine per database and options for the whole run, not one per test's app: SQLAlchemy keeps
     # the SQL it compiled per engine (per dialect), and compiling it anew in every test was ~15 % of
-    # the suite's CPU. The app fixture still closes its connections after each test (dispose).
+    # the suite's CPU. Its pool stays open from test to test (new PostgreSQL backends start cold).
     if make_url(options["url"]).render_as_string(hide_password=False) not in _suite_databases:
         return _make_engine(self, bind_key, options, app)
     key = (bind_key, repr(sorted(options.items(), key=lambda item: item[0])))
