@@ -82,7 +82,7 @@ def _axis_label(start: date, end: date, day: date) -> str:
 
 
 def cumulative(per_day: list[tuple[date, int]], start: date, end: date) -> list[tuple[date, int]]:
-    """Completions so far at the end of each week or month of the period, starting from 0 at its start."""
+    """Completions so far at the end of each week, month or year of the period, starting from 0 at its start."""
     points, total, days = [(start, 0)], 0, iter(sorted(per_day))
     pending = next(days, None)
     for bucket_end in _bucket_ends(start, end):
