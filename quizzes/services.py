@@ -322,15 +322,18 @@ def save_answer(attempt: Attempt, question_id: int, choice_ids: list[int], *,
     db.session.execute(statement)
 
 
-def save_public_answer(attempt: Attempt, key: str, picked_keys: list[str], *, now: datetime | None = None) -> None:
-    """save_answer for what the page sends: a question key and the keys of the choices picked."""
-    found = remember_keys(attempt).questions.get(key)
-    if found is None:
-        raise QuizError("Câu hỏi này không thuộc bài làm của bạn.")
-    question_id, _kind, by_key = found
-    if not set(picked_keys) <= set(by_key):
-        raise QuizError("Đáp án gửi lên không thuộc câu hỏi này.")
-    save_answer(attempt, question_id, [by_key[k] for k in picked_keys], now=now)
+def save_public_answers(attempt: Attempt, picks: dict[str, list[str]], *, now: datetime | None = None) -> None:
+    """save_answer for what a page sends: each question's key with the keys of the choices picked.
+    The attempt's keys are computed once for the whole page, not once per question."""
+    questions = remember_keys(attempt).questions
+    for key, picked_keys in picks.items():
+        found = questions.get(key)
+        if found is None:
+            raise QuizError("Câu hỏi này không thuộc bài làm của bạn.")
+        question_id, _kind, by_key = found
+        if not set(picked_keys) <= set(by_key):
+            raise QuizError("Đáp án gửi lên không thuộc câu hỏi này.")
+        save_answer(attempt, question_id, [by_key[k] for k in picked_keys], now=now)
 
 
 # -- the save a page's script makes, without loading the user or the attempt ------------
@@ -378,7 +381,7 @@ def _keys_of(attempt_id: int, user_id: int) -> PaperKeys | None:
 
 def quick_save(attempt_id: int, user_id: int, session_token: str, key: str, picked_keys: list[str], *,
                now: datetime | None = None) -> int | None:
-    """Save one question as `save_public_answer` would, for the person the signed session names
+    """Save one question as `save_public_answers` would, for the person the signed session names
     (`accounts.services.session_identity`); the seconds left, or None when the save has to go the
     long way. The caller commits."""
     now = now or utcnow()

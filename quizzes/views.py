@@ -132,8 +132,8 @@ def _answer(attempt_id: int):
         question_keys = request.form.getlist("question_id")
         if not question_keys:
             raise services.QuizError("Thiếu câu hỏi.")
-        for key in question_keys:
-            services.save_public_answer(attempt, key, request.form.getlist(f"choice-{key}"), now=now)
+        services.save_public_answers(attempt, {key: request.form.getlist(f"choice-{key}") for key in question_keys},
+                                     now=now)
         return services.remaining_seconds(attempt, now=now)  # before the commit expires the attempt
 
     saved = save(save_page, refused=None)
