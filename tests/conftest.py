@@ -349,12 +349,18 @@ def world(app):
     return WORLD.restore()
 
 
-@pytest.fixture
-def synced(app):
-    """content/ synced, as `flask content sync` leaves it; its topics are the same in every test."""
+def synced_content() -> Path:
+    """content/ synced, as `flask content sync` leaves it, each topic set for its federation if that
+    unit exists now: a test that makes its own units calls it (again) once they are there."""
     SYNCED.restore()
     _place_synced_topics()
     return CONTENT
+
+
+@pytest.fixture
+def synced(app):
+    """content/ synced (``synced_content``); its topics are the same in every test."""
+    return synced_content()
 
 
 @pytest.fixture

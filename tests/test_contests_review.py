@@ -1,7 +1,6 @@
 """A closed round's review never hands over the answers of questions that a round still open
 (or to come) can draw; the organiser is told when rounds share questions; the demo's don't."""
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -12,13 +11,12 @@ from contests.models import Contest, Division
 from core.clock import utcnow
 from core.extensions import db
 from core.permissions import EDITOR
-from learning import content, editing
+from learning import editing
 from learning import topics as learning_topics
 from learning.models import SINGLE, Question, Topic
 from quizzes import services as quizzes
+from tests.conftest import synced_content
 from units import demo as units_demo
-
-CONTENT = Path(__file__).resolve().parent.parent / "content"
 
 
 @pytest.fixture
@@ -132,8 +130,7 @@ def test_the_organiser_sees_how_many_questions_the_rounds_share(contest, login, 
 
 def test_the_demo_weeks_draw_from_lai_chau_topics_and_share_no_question(app):
     units_demo.seed()
-    content.sync(CONTENT)
-    db.session.commit()
+    synced_content()
     contests_demo.seed()
     db.session.commit()
     contest = services.get_contest(contests_demo.SLUG)

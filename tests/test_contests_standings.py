@@ -6,7 +6,6 @@ import random
 import threading
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -23,17 +22,14 @@ from contests.models import (
 )
 from core.clock import utcnow
 from core.extensions import db
-from learning import content, editing
+from learning import editing
 from learning import topics as learning_topics
 from quizzes import services as quizzes
 from quizzes.models import Attempt
 
-CONTENT = Path(__file__).resolve().parent.parent / "content"
-
 
 @pytest.fixture
-def contest(world):
-    content.sync(CONTENT)
+def contest(world, synced):
     bank = editing.clone_topic(learning_topics.get_topic("ket-luan-01-kl-tw"), "ngan-hang", "Ngân hàng thi", 2022)
     contest = Contest(slug="thi-bang-diem", title="Cuộc thi bảng điểm", organiser_unit=world.province,
                       audience_unit=world.province, bank=bank, published=True, division_mode=DIVISIONS_FREE)

@@ -5,7 +5,6 @@ button says it needs the network; any page not stored is the offline page."""
 import re
 import threading
 from datetime import timedelta
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -13,14 +12,13 @@ from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from core.extensions import db
-from learning import content
 from learning import topics as learning_topics
 from learning.models import LessonProgress, OfflineMark, TopicDownload
 from quizzes import services as quizzes
 from quizzes.models import Attempt, Quiz
+from tests.conftest import synced_content
 from tests.factories import log_in_browser, make_member, make_unit, make_user, study_everything
 
-CONTENT = Path(__file__).resolve().parent.parent / "content"
 READ_SECONDS = 2
 
 
@@ -52,7 +50,7 @@ def phone(app, browser):
     school = make_unit("CDCS-TD-THCS", make_unit("LDLD-LC", kind="province", name="Liên đoàn Lao động tỉnh Lai Châu"))
     member = make_member(school, "Lò Thị Xuân", phone="0912099001")
     member.user = make_user("doanvien", full_name="Lò Thị Xuân")
-    content.sync(CONTENT)
+    synced_content()
     topic = learning_topics.get_topic("chuyen-de-2022")
     for lesson in learning_topics.published_lessons(topic):
         lesson.min_read_seconds = READ_SECONDS

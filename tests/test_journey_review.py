@@ -13,11 +13,10 @@ from contests import services as contests
 from contests.models import Contest, Round
 from core.clock import utcnow
 from core.extensions import db
-from learning import content
 from learning import topics as learning_topics
 from learning.models import Topic
 from quizzes.models import IN_PROGRESS, Attempt, Quiz
-from tests.conftest import CONTENT
+from tests.conftest import synced_content
 from tests.factories import log_in_browser, make_member, make_unit, make_user, study_everything
 from tests.test_accessibility import add_a_member_who_studied
 from units import demo as units_demo
@@ -173,9 +172,8 @@ def test_a_contest_not_yet_open_says_so_in_strong_type(world, live_url, page):
 
 # -- 5. the question bank: calm, reversible actions look reversible ---------------------------
 
-def test_the_question_bank_keeps_red_for_nothing_reversible(app, login):
+def test_the_question_bank_keeps_red_for_nothing_reversible(synced, login):
     make_user("editor", "editor")
-    content.sync(CONTENT)
     page = login("editor").get("/editor/topics/chuyen-de-2022/questions").get_data(as_text=True)
     items = page.split('id="question-list"')[1]
     assert "btn-outline-danger" not in items and "<code>" not in items
@@ -207,7 +205,7 @@ def test_submitting_is_within_reach_on_a_phone_and_still_confirmed(app, live_url
     province = make_unit("LDLD-LC", kind="province")
     member = make_member(make_unit("CDCS", province), "Lò Thị Xuân", phone="0912099001")
     member.user = make_user("doanvien", full_name="Lò Thị Xuân")
-    content.sync(CONTENT)
+    synced_content()
     topic = learning_topics.get_topic("chuyen-de-2022")
     learning_topics.assign_topic(topic, province)
     study_everything(member, topic)

@@ -14,6 +14,7 @@ from learning import topics as learning_topics
 from learning.models import TopicAssignment
 from quizzes.models import Quiz
 from reports import services as reports
+from tests.conftest import synced_content
 from tests.factories import make_member, make_unit, make_user
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
@@ -42,7 +43,7 @@ def _province(code: str, name: str, prefix: str):
 def provinces(app):
     lai_chau = _province(LAI_CHAU, "Liên đoàn Lao động tỉnh Lai Châu", "LC")
     lao_cai = _province(LAO_CAI, "Liên đoàn Lao động tỉnh Lào Cai", "LCA")
-    content.sync(CONTENT)
+    synced_content()
     for topic in (LAO_CAI_TOPIC, *LAI_CHAU_TOPICS):
         db.session.add(Quiz(topic=learning_topics.get_topic(topic), title="Bài kiểm tra", question_count=5,
                             time_limit_seconds=600, pass_percent=60, max_attempts=None, min_duration_seconds=0))

@@ -8,21 +8,18 @@ import pytest
 
 from core.clock import utcnow
 from core.extensions import db
-from learning import content, offline, studying
+from learning import offline, studying
 from learning import topics as learning_topics
 from learning.models import Lesson, LessonProgress, OfflineMark, TopicDownload
 from reports.models import MemberTopic
+from tests.conftest import synced_content
 from tests.factories import make_member, make_unit, make_user
 from tests.member_topics import assert_rebuild_the_same
 from units.models import Member
 
-CONTENT = Path(__file__).resolve().parent.parent / "content"
-
 
 @pytest.fixture
-def topic(app):
-    content.sync(CONTENT)
-    db.session.commit()
+def topic(synced):
     return learning_topics.get_topic("chuyen-de-2022")
 
 
@@ -169,7 +166,7 @@ def provinces(topic):
     """A member in Lai Châu (whose topic chuyen-de-2022 is) and one in Lào Cai."""
     lai_chau = make_unit("S", make_unit("LDLD-LC", kind="province"))
     lao_cai = make_unit("LCA-S", make_unit("LDLD-LAOCAI", kind="province"))
-    content.sync(CONTENT)  # places each federation's topics in its tree
+    synced_content()  # again: each federation's topics in its tree
     xuan = make_member(lai_chau, "Lò Thị Xuân", phone="0912099001")
     xuan.user = make_user("xuan", full_name="Lò Thị Xuân")
     pao = make_member(lao_cai, "Giàng A Páo", phone="0912099002")

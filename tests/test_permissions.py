@@ -30,7 +30,7 @@ from quizzes import services as quizzes
 from quizzes.models import Quiz
 from reports import services as reports
 from reports import submissions
-from tests.conftest import SYNCED, WORLD, FolderSnapshot, _place_synced_topics
+from tests.conftest import SYNCED, WORLD, FolderSnapshot, synced_content
 from tests.factories import study_everything
 from units.models import Headcount
 
@@ -227,8 +227,7 @@ ONE_SHOT = {"headcounts.delete", "study_sessions.delete", "contest_admin.remove_
 
 def _make_samples() -> SimpleNamespace:
     world = WORLD.restore()
-    SYNCED.restore()
-    _place_synced_topics()
+    synced_content()
     topic = learning_topics.get_topic("chuyen-de-2022")
     learning_topics.assign_topic(topic, world.province)
     lesson = learning_topics.published_lessons(topic)[0]
