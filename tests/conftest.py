@@ -232,7 +232,7 @@ def runner(app):
 
 
 class Snapshot:
-    """The rows ``build`` writes, kept the first time it runs on empty tables, then put back by INSERT.
+    """The rows ``build`` writes, kept the first time it runs on an empty database, then put back by INSERT.
 
     ``restore`` inserts them only while those tables are empty (so the ids are free); otherwise
     it builds again. ``build`` returns a namespace of the ORM objects (kept as ids) and plain values
@@ -258,7 +258,7 @@ class Snapshot:
         db.session.commit()
         if before is not None:
             written = [table for table, count in self._counts().items() if count > before[table]]
-            if not any(before[table] for table in written):
+            if not any(before.values()):  # on rows already there, what it wrote may point at them
                 self.handles = {name: (type(obj), obj.id) if isinstance(obj, db.Model) else (None, obj)
                                 for name, obj in vars(built).items()}
                 self.rows = {table: [dict(row) for row in db.session.execute(  # by id: a tree's root first
