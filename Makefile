@@ -6,6 +6,11 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 FLASK := $(BIN)/flask --app app
 
+# Python's default: keep compiled modules (__pycache__, ignored by git). A machine that sets
+# PYTHONDONTWRITEBYTECODE has every test worker, and every flask or gunicorn a test starts, compile the
+# whole app again: 4 s a pytest worker here.
+unexport PYTHONDONTWRITEBYTECODE
+
 # Test workers: one per core (pytest-xdist); WORKERS=0 runs in one process, which reads tracebacks best.
 # worksteal: an idle worker takes half of a busy one's queue, so a long test near the end waits less.
 WORKERS ?= auto
