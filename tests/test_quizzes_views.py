@@ -175,6 +175,18 @@ def test_the_plain_form_saves_every_question_of_the_page(quiz, login):
     assert "Đã hoàn thành lúc" in member.get("/learn/").get_data(as_text=True)
 
 
+def test_a_page_with_one_forged_question_saves_none_of_it(quiz, login):
+    member = login("member")
+    attempt = start(member, quiz)
+    keys = [services.question_key(attempt, e["id"]) for e in attempt.paper]
+    data = {"question_id": [*keys[:2], "q000000000000", keys[2]]}
+    for entry, key in zip(attempt.paper[:3], keys[:3], strict=True):
+        data[f"choice-{key}"] = [services.choice_key(attempt, entry["correct"][0])]
+    response = member.post(f"/attempts/{attempt.id}/answer", data=data)
+    assert response.status_code == 302 and services.saved_answers(attempt) == {}
+    assert "Câu hỏi này không thuộc bài làm của bạn." in member.get(response.headers["Location"]).get_data(as_text=True)
+
+
 def test_review_shows_answers_only_when_the_policy_allows(quiz, login):
     quiz.review_after_submit = REVIEW_SCORE
     db.session.commit()
