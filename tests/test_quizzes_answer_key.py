@@ -96,16 +96,21 @@ def _start(client, quiz) -> int:
     return int(re.search(r"/attempts/(\d+)", response.headers["Location"]).group(1))
 
 
+def _page_form(questions: list[dict], pick) -> dict:
+    """The plain form of the page, every question answered with the choice ``pick`` takes."""
+    data: dict = {"question_id": [question["key"] for question in questions]}
+    for question in questions:
+        picked = pick(question["choices"])
+        data[picked["name"]] = picked["value"]
+    return data
+
+
 @pytest.mark.parametrize("strategy", list(STRATEGIES))
 def test_guessing_from_the_attempt_page_scores_at_chance(bank, login, strategy):
     quiz, _ = bank
     client = login("member")
     attempt_id = _start(client, quiz)
-    data: dict = {"question_id": []}
-    for question in _page_questions(client, attempt_id):
-        picked = STRATEGIES[strategy](question["choices"])
-        data["question_id"].append(question["key"])
-        data[picked["name"]] = picked["value"]
+    data = _page_form(_page_questions(client, attempt_id), STRATEGIES[strategy])
     assert client.post(f"/attempts/{attempt_id}/answer", data=data).status_code == 302
     client.post(f"/attempts/{attempt_id}/submit")
     attempt = db.session.get(Attempt, attempt_id)
@@ -169,10 +174,7 @@ def test_saving_a_whole_page_works_out_the_attempts_keys_once(bank, login, monke
     quiz, _ = bank
     client = login("member")
     attempt_id = _start(client, quiz)
-    data: dict = {"question_id": []}
-    for question in _page_questions(client, attempt_id):
-        data["question_id"].append(question["key"])
-        data[question["choices"][0]["name"]] = question["choices"][0]["value"]
+    data = _page_form(_page_questions(client, attempt_id), STRATEGIES["first shown"])
     hashed = []
     monkeypatch.setattr(services, "_key", lambda *args, real=services._key: hashed.append(args) or real(*args))
     assert client.post(f"/attempts/{attempt_id}/answer", data=data).status_code == 302
