@@ -3,8 +3,8 @@
 Runs in a copy of the repository: `make run` in the background, then every command of the
 README's *Command line* block in a fresh environment with no SECRET_KEY, no HOCTAP_ENV and no
 DATABASE_URL, as a newcomer's second terminal has. Slow (a minute or two): `-m "not subprocess"`
-leaves it out of a quick loop. Each command's help is read in this process (seconds of imports saved
-a command).
+leaves it out of a quick loop. Each command's help is read in this process instead, which saves the
+seconds a flask process spends importing the app.
 """
 import os
 import re
