@@ -29,7 +29,7 @@ from quizzes.models import Attempt
 
 
 @pytest.fixture
-def contest(world, synced):
+def contest(synced, world):
     bank = editing.clone_topic(learning_topics.get_topic("ket-luan-01-kl-tw"), "ngan-hang", "Ngân hàng thi", 2022)
     contest = Contest(slug="thi-bang-diem", title="Cuộc thi bảng điểm", organiser_unit=world.province,
                       audience_unit=world.province, bank=bank, published=True, division_mode=DIVISIONS_FREE)
