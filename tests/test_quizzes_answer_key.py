@@ -180,3 +180,17 @@ def test_saving_a_whole_page_works_out_the_attempts_keys_once(bank, login, monke
     assert client.post(f"/attempts/{attempt_id}/answer", data=data).status_code == 302
     assert len(services.saved_answers(db.session.get(Attempt, attempt_id))) == QUESTIONS
     assert len(hashed) <= QUESTIONS * 5  # each question's key and its four choices' keys, once
+
+
+def test_one_question_sent_many_times_in_a_form_is_worked_out_once(bank, login, monkeypatch):
+    # An attacker's form repeating a key: each repeat must not cost the attempt's keys again.
+    quiz, _ = bank
+    client = login("member")
+    attempt_id = _start(client, quiz)
+    question = _page_questions(client, attempt_id)[0]
+    data = {"question_id": [question["key"]] * 500, question["choices"][1]["name"]: question["choices"][1]["value"]}
+    hashed = []
+    monkeypatch.setattr(services, "_key", lambda *args, real=services._key: hashed.append(args) or real(*args))
+    assert client.post(f"/attempts/{attempt_id}/answer", data=data).status_code == 302
+    assert len(services.saved_answers(db.session.get(Attempt, attempt_id))) == 1
+    assert len(hashed) <= QUESTIONS * 5
