@@ -264,7 +264,7 @@ def _counts(contest) -> dict[int | None, dict[str, int]]:
         counts[key] = {}
         for rank, default in prizes.DEFAULT_COUNTS.items():
             raw = request.values.get(f"count-{key or 0}-{rank}")
-            value = default if raw is None else (int(raw) if raw.strip().isdigit() else 0)
+            value = default if raw is None else (int(raw) if raw.strip().isdecimal() else 0)
             counts[key][rank] = min(value, 1000)
     return counts
 

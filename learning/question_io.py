@@ -103,7 +103,7 @@ class _LessonFinder:
             return titled[0], None
         if len(titled) > 1:
             return None, f"Có {len(titled)} bài cùng tên “{text}”: hãy ghi mã (slug) của bài."
-        if text.isdigit() and 1 <= int(text) <= len(self.lessons):
+        if text.isdecimal() and 1 <= int(text) <= len(self.lessons):
             return self.lessons[int(text) - 1], None
         return None, (f"Chuyên đề không có bài học “{text}”. Ghi mã (slug), tên đúng của bài, "
                       f"hoặc số thứ tự bài (1–{len(self.lessons)}).")

@@ -263,7 +263,7 @@ def import_sessions(path: Path, filename: str, actor, *, dry_run=False, now=None
                          if v.get("held_on") else "Thiếu ngày tổ chức.")
         attendances = None
         text = v.get("attendances", "").replace(".", "").replace(" ", "")
-        if text.isdigit():
+        if text.isdecimal():
             attendances = int(text)
         else:
             result.error(n, title["attendances"], f"Số lượt tham dự “{v.get('attendances', '')}” không phải số nguyên."

@@ -182,6 +182,19 @@ def test_prizes_wait_for_the_close_and_the_real_figure(played):
     assert db.session.scalar(db.select(db.func.count(Prize.id))) == 0
 
 
+def test_prize_counts_in_other_digit_scripts_are_read_or_refused_without_a_crash(played):
+    contest, organiser, _people = played
+    organiser.post(f"/contests/{contest.slug}/organise/figure", data={"round": "1", "figure": "103"})
+    a, b = (division.id for division in contest.divisions[:2])
+    # "²" passes str.isdigit() but not int(); "٢" (Arabic-Indic) is a decimal digit int() reads.
+    counts = {"round": "1", f"count-{a}-first": "²", f"count-{a}-second": "٢", f"count-{a}-third": "0",
+              f"count-{a}-consolation": "0", **{f"count-{b}-{rank}": "0" for rank in prizes.DEFAULT_COUNTS}}
+    preview = organiser.get(f"/contests/{contest.slug}/organise/prizes", query_string=counts)
+    assert preview.status_code == 200
+    page = preview.get_data(as_text=True)
+    assert "Danh sách dự kiến (2 giải)" in page and "Giải Nhất" not in page.split("Danh sách dự kiến")[1]
+
+
 def test_prizes_per_division_and_their_certificates_in_one_step(played, world, login, client):
     contest, organiser, people = played
     organiser.post(f"/contests/{contest.slug}/organise/figure", data={"round": "1", "figure": "103"})

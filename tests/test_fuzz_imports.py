@@ -26,7 +26,8 @@ FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=[HealthChe
 
 NASTY = st.sampled_from(["=1+1", "+84912", "-3", "@SUM(A1)", "=HYPERLINK(\"http://x\")", "\x00", "\x07\x1b[31m",
                          "Nguyễn Thị Ánh Tuyết " * 40, "Lò Văn Páo", "0912 345 678", "LC0001", "GA", "P", "31/02/2026",
-                         "19/05/2026", "Trực tiếp", "a\nb\r\nc", "\u202etrái", "𝕏😀", "", " ", "1e309", "NaN", "-0"])
+                         "19/05/2026", "Trực tiếp", "a\nb\r\nc", "\u202etrái", "𝕏😀", "", " ", "1e309", "NaN", "-0",
+                         "²", "٣", "１２"])  # digits to str.isdigit(); only the last two are digits to int()
 CELL = st.one_of(NASTY, st.text(max_size=60), st.integers(-10**12, 10**12), st.floats(allow_nan=True),
                  st.none(), st.booleans())
 

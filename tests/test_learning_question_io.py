@@ -193,10 +193,13 @@ def test_lessons_by_slug_title_or_number(app, saved):
     topic = make_topic(lessons=("Bài một", "Bài hai", "Bài hai"))
     result = question_io.import_questions(topic, saved([
         row("Theo mã", lesson="bai-3"), row("Theo tên", lesson="Bài một"), row("Theo số", lesson="3"),
-        row("Tên trùng", lesson="Bài hai"), row("Số quá lớn", lesson="4")]), "x.xlsx", None)
+        row("Tên trùng", lesson="Bài hai"), row("Số quá lớn", lesson="4"),
+        row("Số mũ", lesson="²")]), "x.xlsx", None)  # a digit to str.isdigit(), not to int()
     found = {(issue.row, issue.column): issue.message for issue in result.errors}
     assert found == {(5, "Bài học"): "Có 2 bài cùng tên “Bài hai”: hãy ghi mã (slug) của bài.",
                      (6, "Bài học"): "Chuyên đề không có bài học “4”. Ghi mã (slug), tên đúng của bài, "
+                                     "hoặc số thứ tự bài (1–3).",
+                     (7, "Bài học"): "Chuyên đề không có bài học “²”. Ghi mã (slug), tên đúng của bài, "
                                      "hoặc số thứ tự bài (1–3)."}
     result = question_io.import_questions(topic, saved([
         row("Theo mã", lesson="bai-3"), row("Theo tên", lesson=" Bài  một "), row("Theo số", lesson=3)]),

@@ -210,7 +210,8 @@ def test_one_bad_row_saves_nothing_and_every_error_has_row_and_column(world, top
             ["GB", "15/03/2022", "chuyen-de-2022", "Trực tiếp", 10, ""],
             ["GA", "32/03/2022", "khong-co", "Hội thảo", "nhiều", ""],
             ["GA", future, "chuyen-de-2022", "Trực tuyến", 0, ""],
-            ["GA", "15/03/2022", "chuyen-de-2022", "trực tiếp", 5, ""]]
+            ["GA", "15/03/2022", "chuyen-de-2022", "trực tiếp", 5, ""],
+            ["GA", "16/03/2022", "chuyen-de-2022", "Trực tiếp", "²", ""]]  # str.isdigit() but not int()
     html = client.post("/sessions/import", data={"file": (xlsx(rows), "sai.xlsx")}).get_data(as_text=True)
     assert session_count() == 0
     assert "Chưa ghi dòng nào." in html
@@ -223,10 +224,11 @@ def test_one_bad_row_saves_nothing_and_every_error_has_row_and_column(world, top
         ("5", "Ngày", f"Ngày {future} chưa tới"),
         ("5", "Số lượt tham dự", "Số lượt tham dự phải từ 1 trở lên."),
         ("6", "Ngày", "Trùng đơn vị, ngày, chuyên đề và hình thức với dòng 2"),
+        ("7", "Số lượt tham dự", "Số lượt tham dự “²” không phải số nguyên."),
     ]
     for row, column, message in expected:
         assert f"<tr><td>{row}</td><td>{column}</td><td>{message}" in html, (row, column, message)
-    assert "Tệp có 8 lỗi trong 5 dòng." in html
+    assert "Tệp có 9 lỗi trong 6 dòng." in html
     assert "Sì Lở Lầu" not in html
 
 

@@ -87,14 +87,15 @@ def test_every_bad_row_is_reported_and_nothing_is_written(setting, tmp_path):
         ["Trùng Thẻ", "S", "LC100", None, None, None],
         ["Ngày Sai", "S", None, None, "31/02/1990", None],
         ["Số Của Người Khác", "S", "LC101", "0912000009", None, None],
-        ["Giới Lạ", "S", None, None, None, "x"],
-    ])
+        ["Giới Lạ", "S", None, None, None, "x", None],
+        ["Năm Mũ", "S", None, None, None, None, "²"],  # str.isdigit() but not int()
+    ], headers=[*HEADERS, "Năm sinh"])
     result = importing.import_members(path, "bad.xlsx", admin)
     db.session.rollback()
     assert not result.ok
     by_row = {(e.row, e.column) for e in result.errors}
     assert by_row == {(3, "Họ và tên"), (4, "Mã đơn vị"), (5, "Số điện thoại"), (6, "Số thẻ đoàn viên"),
-                      (7, "Ngày sinh"), (8, "Số điện thoại"), (9, "Giới tính")}
+                      (7, "Ngày sinh"), (8, "Số điện thoại"), (9, "Giới tính"), (10, "Năm sinh")}
     assert member_count() == 1
     assert "dòng 2" in next(e.message for e in result.errors if e.row == 6)
 

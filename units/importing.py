@@ -155,7 +155,7 @@ def _parse_member_row(row: Row, titles: dict[str, str], units: _UnitCache, fixed
                          f"Ngày sinh “{v['birth_date']}” không hợp lệ (ghi theo dd/mm/yyyy).")
     if v.get("birth_year"):
         text = v["birth_year"]
-        if text.isdigit() and 1900 <= int(text) <= today.year - 14:
+        if text.isdecimal() and 1900 <= int(text) <= today.year - 14:
             data.birth_year = int(text)
         else:
             result.error(row.number, title("birth_year"), f"Năm sinh “{text}” không hợp lệ.")
