@@ -84,6 +84,9 @@ class Config:
 
     MAX_CONTENT_LENGTH = int(_setting("MAX_UPLOAD_MB", "20")) * 1024 * 1024
     MEMBERS_PER_PAGE = 50
+    # A quiz page's script sends the answers chosen meanwhile together, at most this often (seconds),
+    # and at once near the end, when the page is hidden or the network returns, and with the hand-in.
+    QUIZ_SAVE_EVERY_SECONDS = int(_setting("QUIZ_SAVE_EVERY_SECONDS", "15"))
     # Where the public can check a certificate; printed on certificates.
     PUBLIC_BASE_URL = _setting("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     # Rendered certificate PDFs, kept so each is drawn once; None: instance/certificates.

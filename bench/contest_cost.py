@@ -10,15 +10,18 @@ build_contest (the demo contest, one open round of 20 questions, one a screen):
 
 after     this tree (bench/wsgi.py: production settings, rate limits off);
 before    --before DIR, another checkout of the app (e.g. `git archive main | tar -x -C DIR`),
-          served from DIR with its own bench/wsgi.py, on the data built here;
+          served from DIR with its own bench/wsgi.py, on the data built here, and played as the
+          quiz.js of before 06/12/2026 did: a save a click (20) and one /state;
 floor     bench/baseline.py: a bare Flask endpoint doing one INSERT on the same stack, sent as
           many requests as the `after` run made.
 
 --threads threads play --contestants contestants back to back with no think time (the CPU of a
 contestant does not depend on the pauses): the mix and the requests of
 bench/locustfile_contest.py (85 % arrive with the session cookie a registration left, 10 % log
-in through the form, 5 % register; landing, start, the attempt page, 20 JSON saves, one /state,
-submit with the prediction, the result), each request with `Connection: close`. Measured: the
+in through the form, 5 % register; landing, start, the attempt page, the JSON saves quiz.js
+makes (contest_opening.quiz_js_batches: the choices of 2–6 s of thought each, sent together every
+15 s), submit with the prediction and the answers still waiting, the result), each request with
+`Connection: close`. Measured: the
 CPU of gunicorn (master and workers) and of the PostgreSQL backends of the database, from /proc,
 over the whole run, divided by the contestants; and per request. --rounds repeats the three
 targets in turn (before, after, floor, before, after, floor, ...) so that a change in the
@@ -50,10 +53,12 @@ from contest_opening import (  # noqa: E402
     SLUG,
     USER_AGENT,
     Gunicorn,
+    answer_form,
     build_contest,
     csrf_of,
     mint_cookies,
     parse_paper,
+    quiz_js_batches,
 )
 
 DATA_CSRF_RE = re.compile(r'data-csrf="([^"]+)"')
@@ -88,7 +93,7 @@ class Browser:
         return text, dict(response.getheaders())
 
 
-def play(browser: Browser, kind: str, identity: str, rng: random.Random) -> None:
+def play(browser: Browser, kind: str, identity: str, rng: random.Random, per_click: bool) -> None:
     landing_path = f"/contests/{SLUG}"
     landing, _ = browser.call("landing", "GET", landing_path)
     if kind == "login":
@@ -110,16 +115,21 @@ def play(browser: Browser, kind: str, identity: str, rng: random.Random) -> None
     path = urllib.parse.urlsplit(headers["Location"]).path
     page, _ = browser.call("page", "GET", path)
     token = DATA_CSRF_RE.search(page).group(1)
-    for n, (question, choices) in enumerate(parse_paper(page)):
-        saved, _ = browser.call("answer", "POST", path + "/answer", form={
-            "question_id": question, f"choice-{question}": rng.choice(choices)},
-            headers={"Accept": "application/json", "X-CSRFToken": token})
+    paper = parse_paper(page)
+    if per_click:  # quiz.js before 06/12/2026: a save a click, /state every 60 s
+        saves, carried = [[n] for n in range(len(paper))], []
+    else:
+        saves, carried = quiz_js_batches(rng, len(paper))
+    for n, indices in enumerate(saves):
+        saved, _ = browser.call("answer", "POST", path + "/answer", form=answer_form(paper, indices, rng),
+                                headers={"Accept": "application/json", "X-CSRFToken": token})
         assert '"saved":true' in saved, saved
-        if n == 9:  # quiz.js asks every 60 s; an attempt lasts about 1 min 30 s
+        if per_click and n == 9:  # an attempt lasts about 1 min 30 s
             browser.call("state", "GET", path + "/state", headers={"Accept": "application/json"})
     attempt_id = path.rstrip("/").rsplit("/", 1)[1]
     browser.call("submit", "POST", f"/contests/attempts/{attempt_id}/submit", expect=302,
-                 form={"csrf_token": csrf_of(page), "prediction": str(rng.randint(500, 50000))})
+                 form={"csrf_token": csrf_of(page), "prediction": str(rng.randint(500, 50000)),
+                       **answer_form(paper, carried, rng)})
     result, _ = browser.call("result", "GET", path + "/result")
     assert "câu đúng" in result
 
@@ -140,9 +150,7 @@ def server_cpu(master: int, database: str) -> float:
 def run_app(args, label: str, root: Path, secret_key: str, env: dict) -> dict:
     app = make_app(args.database_url, secret_key)
     mix = kinds(args.contestants)
-    # Before: every question on one page, that tree's cheapest round (its one-a-screen rounds make a
-    # request per question). After: one question a screen, the default, paged by quiz.js.
-    info = build_contest(app, args.contestants + args.contestants // 5 + 20, one_per_page=label == "after")
+    info = build_contest(app, args.contestants + args.contestants // 5 + 20)
     people = info["people"]
     cookies = mint_cookies(app, [p["user_id"] for p in people[:args.contestants]])
     logins = [p["login"] for p in people[args.contestants:]]
@@ -169,7 +177,7 @@ def run_app(args, label: str, root: Path, secret_key: str, env: dict) -> dict:
                 browser = Browser(args.port, app.config["SESSION_COOKIE_NAME"],
                                   cookies[n] if kind == "cookie" else None, seen)
                 try:
-                    play(browser, kind, identity, rng)
+                    play(browser, kind, identity, rng, per_click=label == "before")
                 except Exception as error:  # noqa: BLE001 - counted and shown
                     errors.append(f"{type(error).__name__}: {error}"[:300])
 
@@ -296,6 +304,18 @@ def main() -> None:
     for r in results:
         print(f"| {r['round']} | {r['target']} | {r['requests_per_contestant']:.1f} | {r['cpu_ms_per_request']:.2f} | "
               f"**{r['cpu_ms_per_contestant']:.0f}** | {r['errors']} | {r['load']:.1f} |")
+    for r in results:
+        if r["target"] == "after":
+            floor = next(f for f in results if f["target"] == "floor" and f["round"] == r["round"])
+            before = next((b for b in results if b["target"] == "before" and b["round"] == r["round"]), None)
+            line = (f"round {r['round']}: after = {r['cpu_ms_per_contestant'] / floor['cpu_ms_per_contestant']:.1f}"
+                    f" × the floor's {r['requests_per_contestant']:.1f} requests")
+            if before:
+                journey = floor["cpu_ms_per_request"] * before["requests_per_contestant"]
+                line += (f", {r['cpu_ms_per_contestant'] / journey:.1f} × the floor's "
+                         f"{before['requests_per_contestant']:.1f} requests of the before journey ({journey:.0f} ms); "
+                         f"before = {before['cpu_ms_per_contestant'] / journey:.1f} × that")
+            print(line)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False))
     if any(r["errors"] for r in results):

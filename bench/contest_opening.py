@@ -298,15 +298,16 @@ def replay(app, info: dict, contestants: int, show_sql: bool, profile: int) -> N
         path = urllib.parse.urlsplit(response.headers["Location"]).path
         page = call("page", "GET", path).get_data(as_text=True)
         token = re.search(r'data-csrf="([^"]+)"', page).group(1)
-        for question_id, choice_ids in parse_paper(page):
+        paper = parse_paper(page)
+        saves, carried = quiz_js_batches(rng, len(paper))
+        for indices in saves:
             response = call("answer", "POST", f"{path}/answer",
                             headers={"Accept": "application/json", "X-CSRFToken": token},
-                            data={"question_id": question_id, f"choice-{question_id}": rng.choice(choice_ids)})
+                            data=answer_form(paper, indices, rng))
             assert b'"saved":true' in response.data
-        call("state", "GET", f"{path}/state", headers={"Accept": "application/json"})
         attempt_id = path.rstrip("/").rsplit("/", 1)[1]
         call("submit", "POST", f"/contests/attempts/{attempt_id}/submit", 302,
-             data={"csrf_token": csrf_of(page), "prediction": "12345"})
+             data={"csrf_token": csrf_of(page), "prediction": "12345", **answer_form(paper, carried, rng)})
         call("result", "GET", f"{path}/result")
 
     try:
@@ -354,6 +355,38 @@ def csrf_of(page: str) -> str:
     found = CSRF_RE.search(page)
     assert found, "no csrf_token in the page"
     return found.group(1) or found.group(2)
+
+
+SAVE_EVERY = 15.0  # config.QUIZ_SAVE_EVERY_SECONDS, which quiz.js reads from the page
+
+
+def quiz_js_batches(rng: random.Random, questions: int, think=(2, 6), prediction=(3, 8),
+                    every: float = SAVE_EVERY) -> tuple[list[list[int]], list[int]]:
+    """Which answers static/js/quiz.js sends together, for a contestant thinking `think` seconds a
+    question and `prediction` seconds on the prediction: the first choice not yet sent starts a timer
+    of `every` seconds, whose save takes every choice made by then; what is still waiting at the
+    hand-in goes with it (the carried answers). The question indices of each save, and the carried."""
+    clock, due, waiting, saves = 0.0, None, [], []
+    for index in range(questions):
+        clock += rng.uniform(*think)
+        if due is not None and clock >= due:
+            saves.append(waiting)
+            waiting, due = [], None
+        waiting.append(index)
+        if due is None:
+            due = clock + every
+    if due is not None and clock + rng.uniform(*prediction) >= due:
+        saves.append(waiting)
+        waiting = []
+    return saves, waiting
+
+
+def answer_form(paper: list[tuple[str, list[str]]], indices: list[int], rng: random.Random) -> dict:
+    """The fields quiz.js sends for these questions (a save, or carried by the hand-in), one choice each."""
+    form: dict = {"question_id": [paper[i][0] for i in indices]}
+    for i in indices:
+        form[f"choice-{paper[i][0]}"] = rng.choice(paper[i][1])
+    return form
 
 
 def parse_paper(page: str) -> list[tuple[str, list[str]]]:

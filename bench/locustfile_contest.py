@@ -19,9 +19,11 @@ browser (an empty cookie jar), of one of three kinds, in the shares the data fil
 
 Then, as a phone's browser does on the real pages: POST start with the CSRF token of the
 landing page's form (302 to the attempt), GET the attempt page (all 20 questions on one page,
-contest rounds are built so), for each question a think time then the JSON save quiz.js makes
-(`question_id`, `choice-<id>`, `X-CSRFToken`, `Accept: application/json`), the `/state` resync
-quiz.js makes every 60 s, then the prediction and POST submit (302), and GET the result page.
+contest rounds are built so), for each question a think time, and the JSON saves quiz.js makes
+(`question_id` and `choice-<id>` for each question chosen since the last save, `X-CSRFToken`,
+`Accept: application/json`) every CONTEST_BENCH_SAVE_EVERY seconds (15) while choices wait
+(its /state resync every 60 s is skipped while saves come), then the prediction and POST submit
+(302) with the answers still waiting, and GET the result page.
 Static files are not requested: nginx serves them and a phone has them cached.
 
 Think times (uniform): 2–5 s on the landing page before "Bắt đầu thi", 2–6 s per question
@@ -55,6 +57,7 @@ LOOP = os.environ.get("CONTEST_BENCH_LOOP") == "1"
 FORWARDED_FOR = os.environ.get("CONTEST_BENCH_FORWARDED_FOR") == "1"
 THINK_QUESTION = tuple(float(x) for x in os.environ.get("CONTEST_BENCH_THINK", "2,6").split(","))
 THINK_LANDING, THINK_PREDICTION, THINK_LOGIN, THINK_REGISTER = (2, 5), (3, 8), (5, 10), (15, 30)
+SAVE_EVERY = float(os.environ.get("CONTEST_BENCH_SAVE_EVERY", "15"))  # config.QUIZ_SAVE_EVERY_SECONDS
 USER_AGENT = DATA["user_agent"]  # the one the cookies were minted for (Flask-Login's session id)
 SLUG = DATA["slug"]
 LANDING = f"/contests/{SLUG}"
@@ -170,6 +173,13 @@ class Contestant(FastHttpUser):
             response.success()
             return response
 
+    def answer_form(self, paper, indices: list[int]) -> dict:
+        """The fields quiz.js sends for these questions, one choice each (contest_opening.answer_form)."""
+        form: dict = {"question_id": [paper[i][0] for i in indices]}
+        for i in indices:
+            form[f"choice-{paper[i][0]}"] = self.rng.choice(paper[i][1])
+        return form
+
     def fresh_browser(self, cookie: str | None) -> None:
         self.client.cookiejar.clear()
         if cookie:
@@ -243,19 +253,28 @@ class Contestant(FastHttpUser):
         page = self.call("page", "GET", path).text
         paper = parse_paper(page)
         token = DATA_CSRF_RE.search(page).group(1)
-        synced = time.monotonic()
         headers = {"Accept": "application/json", "X-CSRFToken": token}
-        for question_id, choice_ids in paper:
-            self.think(THINK_QUESTION)
-            if time.monotonic() - synced >= 60:  # quiz.js: setInterval(resync, 60000)
-                self.call("state", "GET", path + "/state", headers={"Accept": "application/json"},
-                          contains=b'"status":"in_progress"')
-                synced = time.monotonic()
-            self.call("answer", "POST", path + "/answer", headers=headers, contains=b'"saved":true',
-                      form={"question_id": question_id, f"choice-{question_id}": self.rng.choice(choice_ids)})
-        self.think(THINK_PREDICTION)
+        waiting: list[int] = []  # chosen, not sent yet
+        due = None  # quiz.js: the first choice waiting starts a SAVE_EVERY timer; its save takes them all
+
+        def think_then_save_when_due(bounds) -> None:
+            nonlocal waiting, due
+            done = time.monotonic() + self.rng.uniform(*bounds)
+            if due is not None and due <= done:
+                gevent.sleep(max(0.0, due - time.monotonic()))
+                self.call("answer", "POST", path + "/answer", headers=headers, contains=b'"saved":true',
+                          form=self.answer_form(paper, waiting))
+                waiting, due = [], None
+            gevent.sleep(max(0.0, done - time.monotonic()))
+
+        for index in range(len(paper)):
+            think_then_save_when_due(THINK_QUESTION)
+            waiting.append(index)
+            due = due or time.monotonic() + SAVE_EVERY
+        think_then_save_when_due(THINK_PREDICTION)
         attempt_id = path.rstrip("/").rsplit("/", 1)[1]
         self.call("submit", "POST", f"/contests/attempts/{attempt_id}/submit", expect=302, location="/result",
-                  form={"csrf_token": csrf_of(page), "prediction": str(self.rng.randint(500, 50000))})
+                  form={"csrf_token": csrf_of(page), "prediction": str(self.rng.randint(500, 50000)),
+                        **self.answer_form(paper, waiting)})  # the hand-in carries those still waiting
         self.call("result", "GET", path + "/result", contains="câu đúng".encode())
         completed.append(time.time())

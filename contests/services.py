@@ -260,14 +260,16 @@ def save_prediction(attempt: Attempt, prediction: int | None, *, now: datetime |
     entry.prediction = prediction
 
 
-def submit(attempt: Attempt, prediction: int | None, *, now: datetime | None = None) -> Attempt:
-    """Hand in, with the prediction (kept only while the attempt is open; none sent keeps the one saved)."""
+def submit(attempt: Attempt, prediction: int | None, *, answers: dict[str, list[str]] | None = None,
+           now: datetime | None = None) -> Attempt:
+    """Hand in, with the prediction (kept only while the attempt is open; none sent keeps the one saved)
+    and the answers the page's script had not sent yet (`quizzes.services.submit`)."""
     now = now or utcnow()
     entry = entry_for(attempt)
     if entry is not None and attempt.is_open and prediction is not None:
         _check_prediction(prediction)
         entry.prediction = prediction
-    return quizzes.submit(attempt, now=now)
+    return quizzes.submit(attempt, answers=answers, now=now)
 
 
 # -- who organises ---------------------------------------------------------------------

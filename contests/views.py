@@ -199,10 +199,10 @@ def save_prediction(attempt_id: int):
 def submit(attempt_id: int):
     attempt = quizzes.get_attempt_for(attempt_id, current_user) or abort(404)
     try:
-        services.submit(attempt, _typed_prediction())
-    except (ValueError, services.ContestError):
+        services.submit(attempt, _typed_prediction(), answers=quizzes.picks_from(request.form))
+    except (ValueError, services.ContestError, quizzes.QuizError) as refused:
         db.session.rollback()
-        flash(PREDICTION_MESSAGE, "warning")
+        flash(refused.message if isinstance(refused, quizzes.QuizError) else PREDICTION_MESSAGE, "warning")
         return redirect(url_for("quizzes.attempt", attempt_id=attempt.id, _anchor="submit"))
     db.session.commit()
     return redirect(url_for("quizzes.result", attempt_id=attempt_id))

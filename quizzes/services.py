@@ -3,6 +3,7 @@
 Every function takes ``now`` so tests (and the sweep) can say what time it is. Nothing
 here commits: views and commands do, once per request.
 """
+import contextlib
 import hashlib
 import hmac
 import random
@@ -18,6 +19,7 @@ from sqlalchemy import CursorResult, Executable, Integer, String, bindparam, fun
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
+from werkzeug.datastructures import MultiDict
 
 from accounts import services as accounts
 from accounts.models import User
@@ -322,6 +324,12 @@ def save_answer(attempt: Attempt, question_id: int, choice_ids: list[int], *,
     db.session.execute(statement)
 
 
+def picks_from(form: MultiDict[str, str]) -> dict[str, list[str]]:
+    """What a quiz page's form sends: each question's key (question_id, repeated) with the keys of
+    the choices picked for it (choice-<question key>)."""
+    return {key: form.getlist(f"choice-{key}") for key in form.getlist("question_id")}
+
+
 def save_public_answers(attempt: Attempt, picks: dict[str, list[str]], *, now: datetime | None = None) -> None:
     """save_answer for what a page sends: each question's key with the keys of the choices picked.
     The attempt's keys are computed once for the whole page, not once per question."""
@@ -337,7 +345,7 @@ def save_public_answers(attempt: Attempt, picks: dict[str, list[str]], *, now: d
 
 
 # -- the save a page's script makes, without loading the user or the attempt ------------
-# Twenty of a contestant's ~27 requests are saves. The keys of an open attempt's page never
+# Saves are most of a contestant's requests. The keys of an open attempt's page never
 # change, so each process keeps them for the attempts it served last, and a save is then one
 # guarded INSERT: this person's attempt, same session,
 # still in progress, the start and deadline those keys were made for. Anything else (an unknown
@@ -379,25 +387,30 @@ def _keys_of(attempt_id: int, user_id: int) -> PaperKeys | None:
     return None if attempt is None else remember_keys(cast(Attempt, attempt))  # a row with what it reads
 
 
-def quick_save(attempt_id: int, user_id: int, session_token: str, key: str, picked_keys: list[str], *,
+def quick_save(attempt_id: int, user_id: int, session_token: str, picks: dict[str, list[str]], *,
                now: datetime | None = None) -> int | None:
-    """Save one question as `save_public_answers` would, for the person the signed session names
-    (`accounts.services.session_identity`); the seconds left, or None when the save has to go the
-    long way. The caller commits."""
+    """Save the questions a script sends together as `save_public_answers` would, for the person the
+    signed session names (`accounts.services.session_identity`); the seconds left, or None when the
+    save has to go the long way (after a rollback of what this wrote). The caller commits."""
     now = now or utcnow()
     keys = _keys_of(attempt_id, user_id)
-    found = keys.questions.get(key) if keys is not None else None
-    if keys is None or found is None or _late(keys.deadline, now):
+    if keys is None or not picks or _late(keys.deadline, now):
         return None
-    question_id, kind, by_key = found
-    if not set(picked_keys) <= set(by_key) or (kind != MULTIPLE and len(set(picked_keys)) > 1):
-        return None
-    saved = db.session.connection().execute(_quick_save_statement(), {
-        "attempt_id": attempt_id, "question_id": question_id, "choice_ids": sorted({by_key[k] for k in picked_keys}),
-        "saved_at": now, "user_id": user_id, "session_token": session_token,
-        "started_at": keys.started_at, "deadline": keys.deadline}).first()
-    if saved is None:  # the guard held no row
-        return None
+    rows = []
+    for key, picked_keys in picks.items():
+        found = keys.questions.get(key)
+        if found is None:
+            return None
+        question_id, kind, by_key = found
+        if not set(picked_keys) <= set(by_key) or (kind != MULTIPLE and len(set(picked_keys)) > 1):
+            return None
+        rows.append({"attempt_id": attempt_id, "question_id": question_id,
+                     "choice_ids": sorted({by_key[k] for k in picked_keys}), "saved_at": now, "user_id": user_id,
+                     "session_token": session_token, "started_at": keys.started_at, "deadline": keys.deadline})
+    connection = db.session.connection()
+    for row in rows:  # the guard is the same for every row: the first one tells
+        if connection.execute(_quick_save_statement(), row).first() is None:
+            return None
     return _seconds_until(keys.deadline, now)
 
 
@@ -471,8 +484,15 @@ def finish(attempt: Attempt, *, now: datetime | None = None, status: str = SUBMI
     return attempt
 
 
-def submit(attempt: Attempt, *, now: datetime | None = None) -> Attempt:
+def submit(attempt: Attempt, *, answers: dict[str, list[str]] | None = None,
+           now: datetime | None = None) -> Attempt:
+    """Hand in. ``answers``: those the page's script had not sent yet, which the hand-in form carries
+    (public keys, as `save_public_answers` takes them); saved by the usual rules, so one that comes
+    too late is not counted and the attempt closes as expired."""
     now = now or utcnow()
+    if answers and attempt.is_open:
+        with contextlib.suppress(TooLate):  # then the attempt is closed and graded without them
+            save_public_answers(attempt, answers, now=now)
     return finish(attempt, now=now, status=EXPIRED if _late(attempt.deadline, now) else SUBMITTED)
 
 

@@ -104,21 +104,19 @@ def state(attempt_id: int):
 @checks_password_change
 @limiter.limit("300/minute", key_func=person_or_address)
 def answer(attempt_id: int):
-    """Save one question (the script) or every question of the page (the plain form)."""
+    """Save the questions the script sends together, or every question of the page (the plain form)."""
     remaining = _quick_save(attempt_id) if _wants_json() else None
     if remaining is not None:
         db.session.commit()
         return jsonify(saved=True, remaining=remaining)
+    db.session.rollback()  # anything the quick way wrote before it gave up
     return _answer(attempt_id)
 
 
 def _quick_save(attempt_id: int) -> int | None:
     # The script's save without loading the user: the session's account is checked in the statement.
     identity = accounts.session_identity()
-    keys = request.form.getlist("question_id")
-    if identity is None or len(keys) != 1:
-        return None
-    return services.quick_save(attempt_id, *identity, keys[0], request.form.getlist(f"choice-{keys[0]}"))
+    return None if identity is None else services.quick_save(attempt_id, *identity, services.picks_from(request.form))
 
 
 @login_required
@@ -129,11 +127,10 @@ def _answer(attempt_id: int):
     now = utcnow()
 
     def save_page() -> int:
-        question_keys = request.form.getlist("question_id")
-        if not question_keys:
+        picks = services.picks_from(request.form)
+        if not picks:
             raise services.QuizError("Thiếu câu hỏi.")
-        services.save_public_answers(attempt, {key: request.form.getlist(f"choice-{key}") for key in question_keys},
-                                     now=now)
+        services.save_public_answers(attempt, picks, now=now)
         return services.remaining_seconds(attempt, now=now)  # before the commit expires the attempt
 
     saved = save(save_page, refused=None)
@@ -168,8 +165,9 @@ def _refuse(attempt: Attempt, message: str, status: int):
 def submit(attempt_id: int):
     attempt = _attempt_or_404(attempt_id)
     if attempt.is_open:
-        services.submit(attempt)
-        db.session.commit()
+        answers = services.picks_from(request.form)  # those the page's script had not sent yet
+        if not save(lambda: services.submit(attempt, answers=answers), refused="warning"):
+            return redirect(url_for(".attempt", attempt_id=attempt.id))
     return redirect(url_for(".result", attempt_id=attempt_id))
 
 

@@ -202,6 +202,7 @@ def app(database_url, _schema, tmp_path):
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,
         "PASSWORD_HASH_METHOD": FAST_PASSWORD_HASH,
+        "QUIZ_SAVE_EVERY_SECONDS": 1,  # journeys see answers saved within a second; one test sets it back
     })
 
     app.jinja_env.bytecode_cache = TEMPLATE_CODE

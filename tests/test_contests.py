@@ -113,6 +113,29 @@ def test_rounds_keep_their_windows_and_attempt_limits(contest, login):
     assert "Bạn đã dùng hết 2 lượt làm bài." in third.get_data(as_text=True)
 
 
+def test_a_round_hand_in_saves_the_answers_it_carries_with_the_prediction(contest, login):
+    member = login("member")
+    member.post("/contests/thi-132-nam/join")
+    response = member.post("/contests/thi-132-nam/rounds/2/start")
+    attempt = db.session.get(Attempt, int(re.search(r"/attempts/(\d+)", response.headers["Location"]).group(1)))
+    right = attempt.paper[:2]  # chosen just before "Nộp bài", not yet sent by the page's script
+    data = {"prediction": "1.500", "question_id": [quizzes.question_key(attempt, e["id"]) for e in right]}
+    for entry in right:
+        data[f"choice-{quizzes.question_key(attempt, entry['id'])}"] = quizzes.choice_key(attempt, entry["correct"][0])
+    member.post(f"/contests/attempts/{attempt.id}/submit", data=data)
+    db.session.refresh(attempt)
+    assert attempt.status == "submitted" and attempt.score == 2
+    assert db.session.scalars(db.select(Entry)).one().prediction == 1500
+
+    second = member.post("/contests/thi-132-nam/rounds/2/start")
+    other = db.session.get(Attempt, int(re.search(r"/attempts/(\d+)", second.headers["Location"]).group(1)))
+    forged = {"prediction": "10", "question_id": "not-a-key"}
+    refused = member.post(f"/contests/attempts/{other.id}/submit", data=forged, follow_redirects=True)
+    assert "không thuộc bài làm" in refused.get_data(as_text=True)
+    db.session.refresh(other)
+    assert other.is_open
+
+
 def test_before_opening_nothing_starts(contest, login):
     contest.rounds[1].quiz.opens_at = utcnow() + timedelta(days=1)
     db.session.commit()

@@ -84,3 +84,65 @@ def test_an_answer_chosen_offline_is_saved_when_the_network_returns(synced, app,
     page.get_by_role("button", name="Nộp bài").click()
     page.get_by_test_id("score").wait_for()
     assert page.get_by_test_id("score").inner_text() == "1/3 câu đúng"
+
+
+def test_answers_go_together_a_reload_keeps_those_not_sent_and_the_hand_in_carries_the_rest(
+        synced, app, live_url, page):
+    app.config["QUIZ_SAVE_EVERY_SECONDS"] = 15  # as in production; the page's clock is Playwright's
+    province = make_unit("LDLD-LC", kind="province")
+    member = make_member(make_unit("CDCS", province), "Lò Thị Xuân", phone="0912099001")
+    member.user = make_user("doanvien", full_name="Lò Thị Xuân")
+    topic = learning_topics.get_topic("chuyen-de-2022")
+    study_everything(member, topic)
+    db.session.add(Quiz(topic=topic, title="Kiểm tra", question_count=4, time_limit_seconds=600,
+                        pass_percent=60, max_attempts=None, min_duration_seconds=0, one_per_page=False))
+    db.session.commit()
+    page.clock.install()
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(request.post_data or "")
+            if request.url.endswith("/answer") else None)
+
+    log_in_browser(page, live_url, "doanvien")
+    page.goto(live_url + f"/learn/{topic.slug}/quiz")
+    page.get_by_role("button", name=re.compile("Bắt đầu làm bài")).click()
+    page.wait_for_url(re.compile(r"/attempts/\d+"))
+    attempt = db.session.scalars(db.select(Attempt)).one()
+    paper = attempt.paper
+
+    def choose(entry, choice_ids):
+        for choice_id in choice_ids:
+            page.locator("#" + quizzes.choice_key(attempt, choice_id)).check()
+
+    def saved():
+        db.session.expire_all()
+        return quizzes.saved_answers(attempt)
+
+    # Two answers within a few seconds: nothing is sent until the interval ends, then one request.
+    choose(paper[0], paper[0]["correct"])
+    page.clock.run_for(4000)
+    choose(paper[1], paper[1]["correct"])
+    page.get_by_text("Đang chờ lưu 2 câu…").wait_for()
+    assert sent == [] and saved() == {}
+    page.clock.run_for(12000)
+    page.get_by_text("Đã lưu tất cả câu trả lời").wait_for()
+    assert len(sent) == 1 and all(quizzes.question_key(attempt, e["id"]) in sent[0] for e in paper[:2])
+    assert saved() == {e["id"]: sorted(e["correct"]) for e in paper[:2]}
+
+    # A third answer, then the page reloads before it was sent (the send on leaving fails too):
+    # the browser kept it, puts it back on the page and sends it.
+    page.route("**/answer", lambda route: route.abort())
+    choose(paper[2], paper[2]["correct"])
+    page.reload()
+    assert page.locator("#" + quizzes.choice_key(attempt, paper[2]["correct"][0])).is_checked()
+    page.get_by_text("Chưa lưu được (mất mạng?)").first.wait_for()
+    page.unroute("**/answer")
+    page.clock.run_for(3000)  # the retry
+    page.get_by_text("Đã lưu tất cả câu trả lời").wait_for()
+    assert paper[2]["id"] in saved()
+
+    # The last answer and straight to "Nộp bài": the hand-in carries it.
+    choose(paper[3], paper[3]["correct"])
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Nộp bài", exact=True).click()
+    page.get_by_test_id("score").wait_for()
+    assert page.get_by_test_id("score").inner_text() == "4/4 câu đúng"

@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import event
 
 from accounts.models import User
+from core.clock import utcnow
 from core.extensions import db
 from quizzes import services
 from quizzes.models import Answer
@@ -28,6 +29,14 @@ def statements(app):
 def saved(attempt) -> dict[int, list[int]]:
     db.session.expire_all()
     return services.saved_answers(attempt)
+
+
+def save_together(client, attempt, picks: dict[int, list[int]]):
+    """The script's save of several questions at once: question_id repeated, each with its choices."""
+    data = {"question_id": [services.question_key(attempt, q) for q in picks]}
+    for question_id, ids in picks.items():
+        data[f"choice-{services.question_key(attempt, question_id)}"] = [services.choice_key(attempt, i) for i in ids]
+    return client.post(f"/attempts/{attempt.id}/answer", data=data, headers={"Accept": "application/json"})
 
 
 def warm(member, attempt):
@@ -122,8 +131,8 @@ def test_the_quick_save_leaves_a_late_answer_to_the_long_way(quiz, login, world)
     choice = services.choice_key(attempt, entry["correct"][0])
     token = db.session.get(User, world.member_user.id).session_token
     after_grace = attempt.deadline + timedelta(seconds=services.GRACE_SECONDS + 1)
-    assert services.quick_save(attempt.id, world.member_user.id, token, key, [choice], now=after_grace) is None
-    assert services.quick_save(attempt.id, world.member_user.id, token, key, [choice]) is not None
+    assert services.quick_save(attempt.id, world.member_user.id, token, {key: [choice]}, now=after_grace) is None
+    assert services.quick_save(attempt.id, world.member_user.id, token, {key: [choice]}) is not None
     db.session.commit()
     row = db.session.scalars(db.select(Answer).filter_by(attempt_id=attempt.id, question_id=entry["id"])).one()
     assert row.choice_ids == [entry["correct"][0]]
@@ -137,3 +146,74 @@ def test_a_moved_deadline_is_not_taken_from_what_the_process_remembers(quiz, log
     db.session.commit()
     late = save(member, attempt, attempt.paper[1], attempt.paper[1]["correct"])
     assert late.status_code == 409
+
+
+def test_answers_sent_together_are_one_request_and_one_statement_each(quiz, login, statements):
+    member = login("member")
+    attempt = start(member, quiz)
+    warm(member, attempt)
+    entries = attempt.paper[1:4]
+    statements.clear()
+    response = save_together(member, attempt, {e["id"]: e["correct"] for e in entries})
+    assert response.status_code == 200 and response.json["saved"] is True
+    assert len(statements) == 3 and all(s.lstrip().upper().startswith("INSERT INTO ANSWERS") for s in statements)
+    assert {e["id"]: saved(attempt)[e["id"]] for e in entries} == {e["id"]: sorted(e["correct"]) for e in entries}
+
+
+def test_one_forged_question_among_those_sent_together_saves_none_of_them(quiz, login):
+    member = login("member")
+    attempt = start(member, quiz)
+    first = warm(member, attempt)
+    good, other = attempt.paper[1], attempt.paper[2]
+    data = {"question_id": [services.question_key(attempt, good["id"]), "not-a-key"],
+            f"choice-{services.question_key(attempt, good['id'])}": services.choice_key(attempt, good["correct"][0])}
+    refused = member.post(f"/attempts/{attempt.id}/answer", data=data, headers={"Accept": "application/json"})
+    assert refused.status_code == 400 and "không thuộc bài làm" in refused.json["message"]
+    # a choice of another question, sent with a good one: the long way refuses both
+    mixed = save_together(member, attempt, {good["id"]: good["correct"][:1], other["id"]: [good["choices"][0]["id"]]})
+    assert mixed.status_code == 400 and "không thuộc câu hỏi này" in mixed.json["message"]
+    assert set(saved(attempt)) == {first["id"]}
+
+
+def hand_in(client, attempt, picks: dict[int, list[int]], url=None):
+    data = {"question_id": [services.question_key(attempt, q) for q in picks]}
+    for question_id, ids in picks.items():
+        data[f"choice-{services.question_key(attempt, question_id)}"] = [services.choice_key(attempt, i) for i in ids]
+    return client.post(url or f"/attempts/{attempt.id}/submit", data=data)
+
+
+def test_the_hand_in_saves_the_answers_it_carries_and_grades_them(quiz, login):
+    member = login("member")
+    attempt = start(member, quiz)
+    warm(member, attempt)  # one right answer saved before
+    carried = {e["id"]: e["correct"] for e in attempt.paper[1:3]}  # two more the script had not sent yet
+    response = hand_in(member, attempt, carried)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/result")
+    db.session.refresh(attempt)
+    assert attempt.status == "submitted" and attempt.score == 3
+
+
+def test_answers_carried_by_a_late_hand_in_are_not_counted(quiz, login):
+    member = login("member")
+    attempt = start(member, quiz)
+    warm(member, attempt)
+    attempt.deadline = utcnow() - timedelta(seconds=services.GRACE_SECONDS + 1)
+    db.session.execute(db.update(Answer).values(saved_at=attempt.deadline - timedelta(seconds=10)))  # saved in time
+    db.session.commit()
+    response = hand_in(member, attempt, {e["id"]: e["correct"] for e in attempt.paper[1:]})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/result")
+    db.session.refresh(attempt)
+    assert attempt.status == "expired" and attempt.score == 1 and len(saved(attempt)) == 1
+
+
+def test_a_hand_in_carrying_a_forged_answer_is_refused_and_the_attempt_stays_open(quiz, login):
+    member = login("member")
+    attempt = start(member, quiz)
+    first = warm(member, attempt)
+    good = attempt.paper[1]
+    response = hand_in(member, attempt, {good["id"]: good["correct"][:1], first["id"]: [good["choices"][0]["id"]]})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/attempts/{attempt.id}")
+    page = member.get(response.headers["Location"]).get_data(as_text=True)
+    assert "không thuộc câu hỏi này" in page
+    db.session.refresh(attempt)
+    assert attempt.is_open and saved(attempt) == {first["id"]: first["correct"]}

@@ -1,5 +1,6 @@
 // The attempt page: a countdown from the seconds the server says remain, answers saved as
-// they are chosen (retried when the network drops), and the paper handed in at 0:00.
+// they are chosen (sent together every few seconds, kept in the browser until the server has
+// them, retried when the network drops), and the paper handed in at 0:00.
 // The server keeps the real deadline; this script only keeps the page honest about it.
 (function () {
   var root = document.querySelector("[data-attempt]");
@@ -10,17 +11,23 @@
   var countdown = root.querySelector("[data-countdown]");
   var status = root.querySelector("[data-save-status]");
   var submitForm = root.querySelector("[data-submit]");
-  var pending = {};          // question id -> true while a save is unconfirmed
-  var sending = {};          // question id -> true while a request for it is on the way
-  var changedMeanwhile = {}; // question id -> true when it changed while that request was out
+  // One request for the answers chosen meanwhile, not one a click: a contest's crowd costs the
+  // server half as much. Sent at most every saveEvery ms, and at once when little time is left.
+  var saveEvery = 1000 * Number(root.getAttribute("data-save-every") || 15);
+  var unsent = {};     // question key -> true: chosen, not yet confirmed by the server
+  var inFlight = null; // question key -> the choices sent, while a save is on the way
+  var saveTimer = null;
+  var retries = 0;
+  var lastSync = 0;    // performance.now() of the server's last answer about the time
   var submitting = false;
-  var answered = {};         // question id -> true when a saved answer picks something
+  var answered = {};   // question key -> true when the question has a choice
   root.querySelectorAll("[data-nav][data-answered]").forEach(function (nav) {
     answered[nav.getAttribute("data-nav")] = true;
   });
 
   // performance.now() is monotonic: changing the phone's clock cannot stretch the time.
   var endsAt = performance.now() + 1000 * Number(root.getAttribute("data-remaining"));
+  function secondsLeft() { return Math.max(0, Math.ceil((endsAt - performance.now()) / 1000)); }
 
   function show(seconds) {
     var m = Math.floor(seconds / 60), s = seconds % 60;
@@ -28,16 +35,36 @@
     if (seconds <= 60) { countdown.classList.add("text-danger"); }
   }
 
+  // The hand-in form carries whatever the server has not confirmed yet: nothing chosen is lost to a
+  // save still waiting or on the way, and the server applies its usual deadline to them.
+  function carryUnsent() {
+    var carried = {};
+    Object.keys(unsent).forEach(function (id) { carried[id] = true; });
+    Object.keys(inFlight || {}).forEach(function (id) { carried[id] = true; });
+    submitForm.querySelectorAll("[data-carried]").forEach(function (input) { input.remove(); });
+    Object.keys(carried).forEach(function (id) {
+      picksOf(id).forEach(function (pair) {
+        var input = document.createElement("input");
+        input.type = "hidden";
+        input.name = pair[0];
+        input.value = pair[1];
+        input.setAttribute("data-carried", "");
+        submitForm.appendChild(input);
+      });
+    });
+  }
+
   function handIn() {
     if (submitting) { return; }
     submitting = true;
+    carryUnsent();
     submitForm.removeAttribute("data-confirm");
     status.textContent = "Hết giờ: đang nộp bài…";
     submitForm.submit();
   }
 
   function tick() {
-    var left = Math.max(0, Math.ceil((endsAt - performance.now()) / 1000));
+    var left = secondsLeft();
     show(left);
     if (left === 0) { handIn(); } else { setTimeout(tick, 250); }
   }
@@ -51,6 +78,7 @@
       .then(function (state) {
         if (state.status !== "in_progress") { window.location.reload(); return; }
         endsAt = performance.now() + 1000 * state.remaining;
+        lastSync = performance.now();
         if (afterOutage && network) {
           var m = Math.floor(state.remaining / 60), s = state.remaining % 60;
           network.className = "alert alert-info small py-2";
@@ -72,18 +100,18 @@
   });
   window.addEventListener("online", function () {
     resync(true, 0);
-    Object.keys(pending).forEach(function (id) {  // send the unsaved answers now rather than at their next retry
-      var fieldset = root.querySelector('fieldset[data-question="' + id + '"]');
-      if (fieldset && !sending[id]) { save(fieldset, 0); }
-    });
+    flush();  // the unsaved answers now rather than at their next retry
   });
   document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "visible") { resync(); }
+    if (document.visibilityState === "visible") { resync(); } else { flush(true); }  // a phone put away
   });
-  setInterval(resync, 60000);
+  window.addEventListener("pagehide", function () { if (!submitting) { flush(true); } });
+  // Every save says how long is left, so the separate question is needed only when none came lately.
+  setInterval(function () { if (performance.now() - lastSync > 50000) { resync(); } }, 60000);
 
-  function questionStatus(fieldset, text, css) {
-    var line = fieldset.querySelector("[data-question-status]");
+  function questionStatus(id, text, css) {
+    var line = root.querySelector('fieldset[data-question="' + id + '"] [data-question-status]');
+    if (!line) { return; }
     line.textContent = text;
     line.className = "small mb-0 mt-1 " + css;
   }
@@ -95,73 +123,160 @@
       : "Bạn đã trả lời tất cả các câu. ") + "Nộp bài? Sau khi nộp bạn không sửa được nữa.");
   }
 
+  function waiting() { return Object.keys(unsent).length + Object.keys(inFlight || {}).filter(function (id) {
+    return !unsent[id]; }).length; }
+
   function refreshSummary() {
-    var waiting = Object.keys(pending).length;
-    status.textContent = waiting ? "Đang lưu " + waiting + " câu…" : "Đã lưu tất cả câu trả lời";
+    var count = waiting();
+    status.textContent = count ? "Đang chờ lưu " + count + " câu…" : "Đã lưu tất cả câu trả lời";
   }
 
-  function save(fieldset, attempt) {
-    var id = fieldset.getAttribute("data-question");
-    pending[id] = true;
-    questionStatus(fieldset, "Đang lưu…", "text-secondary");
-    refreshSummary();
-    // One request per question at a time: the arrow keys change a choice at every press, and
-    // an earlier choice arriving after a later one would be the one kept.
-    if (sending[id]) { changedMeanwhile[id] = true; return; }
-    sending[id] = true;
+  // [[field name, value], ...] as the page's form would send the question: its key, then each choice.
+  function picksOf(id) {
+    var pairs = [["question_id", id]];
+    root.querySelectorAll('fieldset[data-question="' + id + '"] input:checked').forEach(function (input) {
+      pairs.push(["choice-" + id, input.value]);
+    });
+    return pairs;
+  }
+
+  function markAnswered(id) {
+    var nav = root.querySelector('[data-nav="' + id + '"]');
+    var picked = picksOf(id).length > 1;
+    if (picked) { answered[id] = true; } else { delete answered[id]; }
+    refreshConfirm();
+    if (nav && !nav.classList.contains("btn-primary")) {
+      nav.classList.toggle("btn-outline-success", picked);
+      nav.classList.toggle("btn-outline-secondary", !picked);
+    }
+  }
+
+  // Until the server confirms them, the choices live in this browser too: a reload, a closed tab or
+  // a phone that ran out of battery brings them back, and they are sent then.
+  var storeKey = "hoctap-unsaved:" + answerUrl;
+  function remember() {
+    try {
+      var kept = {};
+      Object.keys(unsent).concat(Object.keys(inFlight || {})).forEach(function (id) { kept[id] = picksOf(id); });
+      if (Object.keys(kept).length) {
+        localStorage.setItem(storeKey, JSON.stringify({ at: Date.now(), picks: kept }));
+      } else {
+        localStorage.removeItem(storeKey);
+      }
+    } catch (e) { /* private mode or full: the page still holds them */ }
+  }
+  function restore() {
+    try {
+      var day = 24 * 3600 * 1000;
+      for (var i = localStorage.length - 1; i >= 0; i--) {  // forget other attempts' leftovers
+        var key = localStorage.key(i);
+        if (key && key.indexOf("hoctap-unsaved:") === 0 && key !== storeKey) {
+          var old = JSON.parse(localStorage.getItem(key) || "{}");
+          if (!old.at || Date.now() - old.at > day) { localStorage.removeItem(key); }
+        }
+      }
+      var kept = JSON.parse(localStorage.getItem(storeKey) || "null");
+      if (!kept || !kept.picks) { return; }
+      Object.keys(kept.picks).forEach(function (id) {
+        var fieldset = root.querySelector('fieldset[data-question="' + id + '"]');
+        if (!fieldset) { return; }
+        var values = kept.picks[id].slice(1).map(function (pair) { return pair[1]; });
+        fieldset.querySelectorAll("input[name^='choice-']").forEach(function (input) {
+          input.checked = values.indexOf(input.value) !== -1;
+        });
+        unsent[id] = true;
+        markAnswered(id);
+        questionStatus(id, "Đang chờ lưu…", "text-secondary");
+      });
+    } catch (e) { /* unreadable: nothing to bring back */ }
+  }
+
+  function schedule() {
+    if (inFlight || submitting || !Object.keys(unsent).length) { return; }
+    var soon = secondsLeft() <= 30 || !saveEvery;  // near the end, every choice goes at once
+    if (soon) { flush(); return; }
+    if (!saveTimer) { saveTimer = setTimeout(flush, saveEvery); }
+  }
+
+  function flush(leaving) {
+    clearTimeout(saveTimer);
+    saveTimer = null;
+    var ids = Object.keys(unsent);
+    if (inFlight || !ids.length) { return; }
+    // One save at a time: the arrow keys change a choice at every press, and an earlier choice
+    // arriving after a later one would be the one kept.
+    inFlight = {};
+    unsent = {};
     var body = new URLSearchParams();
-    body.append("question_id", id);
-    fieldset.querySelectorAll("input:checked").forEach(function (input) { body.append("choice-" + id, input.value); });
-    fetch(answerUrl, { method: "POST", body: body, credentials: "same-origin",
+    ids.forEach(function (id) {
+      var pairs = picksOf(id);
+      inFlight[id] = JSON.stringify(pairs);
+      pairs.forEach(function (pair) { body.append(pair[0], pair[1]); });
+    });
+    fetch(answerUrl, { method: "POST", body: body, credentials: "same-origin", keepalive: !!leaving,
                        headers: { "X-CSRFToken": token, Accept: "application/json" } })
       .then(function (response) {
         return response.json().then(function (data) { return { ok: response.ok, code: response.status, data: data }; });
       })
       .then(function (result) {
-        delete sending[id];
-        if (changedMeanwhile[id]) {
-          delete changedMeanwhile[id];
-          save(fieldset, 0);
+        var sent = inFlight;
+        inFlight = null;
+        if (result.code === 409) {
+          status.textContent = result.data.message;
+          submitting = true;
+          window.location.reload();  // the server closed the attempt: show the result
           return;
         }
-        delete pending[id];
-        if (result.ok) {
-          questionStatus(fieldset, "Đã lưu ✓", "text-success");
-          var nav = root.querySelector('[data-nav="' + id + '"]');
-          var picked = fieldset.querySelector("input:checked");
-          if (picked) { answered[id] = true; } else { delete answered[id]; }
-          refreshConfirm();
-          if (nav && !nav.classList.contains("btn-primary")) {
-            nav.classList.toggle("btn-outline-success", !!picked);
-            nav.classList.toggle("btn-outline-secondary", !picked);
+        retries = 0;
+        Object.keys(sent).forEach(function (id) {
+          if (unsent[id] || JSON.stringify(picksOf(id)) !== sent[id]) { unsent[id] = true; return; }  // changed meanwhile
+          if (result.ok) {
+            questionStatus(id, "Đã lưu ✓", "text-success");
+          } else {
+            questionStatus(id, result.data.message || "Không lưu được.", "text-danger");
           }
+        });
+        if (result.ok) {
           endsAt = performance.now() + 1000 * result.data.remaining;
-          refreshSummary();
-        } else if (result.code === 409) {
-          questionStatus(fieldset, result.data.message, "text-danger");
-          window.location.reload();  // the server closed the attempt: show the result
-        } else {
-          questionStatus(fieldset, result.data.message || "Không lưu được.", "text-danger");
-          refreshSummary();
+          lastSync = performance.now();
         }
+        remember();
+        refreshSummary();
+        schedule();
       })
       .catch(function () {
-        delete sending[id];
-        delete changedMeanwhile[id];  // the next try sends the choice as it is then
-        // No network: keep the choice on screen and try again, waiting longer each time.
-        var wait = Math.min(30, Math.pow(2, attempt));
-        questionStatus(fieldset, "Chưa lưu được (mất mạng?): thử lại sau " + wait + " giây…", "text-danger");
+        // No network: keep the choices and try again, waiting longer each time.
+        Object.keys(inFlight).forEach(function (id) { unsent[id] = true; });
+        inFlight = null;
+        var wait = Math.min(30, Math.pow(2, retries));
+        retries += 1;
+        Object.keys(unsent).forEach(function (id) {
+          questionStatus(id, "Chưa lưu được (mất mạng?): thử lại sau " + wait + " giây…", "text-danger");
+        });
         status.textContent = "Có câu chưa lưu được, đang thử lại";
-        setTimeout(function () { if (pending[id]) { save(fieldset, attempt + 1); } }, wait * 1000);
+        clearTimeout(saveTimer);
+        saveTimer = setTimeout(flush, wait * 1000);
       });
   }
 
+  function choose(fieldset) {
+    var id = fieldset.getAttribute("data-question");
+    unsent[id] = true;
+    markAnswered(id);
+    remember();
+    questionStatus(id, "Đang chờ lưu…", "text-secondary");
+    refreshSummary();
+    schedule();
+  }
+
   root.querySelectorAll("fieldset[data-question]").forEach(function (fieldset) {
-    fieldset.addEventListener("change", function () { save(fieldset, 0); });
+    fieldset.addEventListener("change", function () { choose(fieldset); });
   });
+  restore();
+  if (Object.keys(unsent).length) { refreshSummary(); flush(); }
 
   // One question a screen: the page holds every question, the others hidden and disabled. Paging
-  // shows another one here, with no request (each answer is already saved as it is chosen); the
+  // shows another one here, with no request (the answers are saved as above); the
   // address follows, so a reload stays on the same question.
   var paged = root.querySelector("[data-answers][data-paged]");
   if (paged) {
@@ -239,11 +354,16 @@
     prediction.addEventListener("change", function () { savePrediction(0); });
   }
 
-  // Leaving with unsaved answers loses them: say so.
+  // Leaving with unsaved answers: they are sent as the page goes (and kept in the browser), but say so.
   window.addEventListener("beforeunload", function (event) {
-    if ((Object.keys(pending).length || predictionPending) && !submitting) { event.preventDefault(); event.returnValue = ""; }
+    if ((waiting() || predictionPending) && !submitting) { event.preventDefault(); event.returnValue = ""; }
   });
-  submitForm.addEventListener("submit", function () { submitting = true; });
+  submitForm.addEventListener("submit", function (event) {
+    carryUnsent();
+    submitting = true;
+    // app.js asks "Nộp bài?" after this listener; a "no" leaves the page as it was.
+    setTimeout(function () { if (event.defaultPrevented) { submitting = false; schedule(); } }, 0);
+  });
 
   tick();
 })();
