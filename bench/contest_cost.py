@@ -205,7 +205,7 @@ def gunicorn(args, root: Path, target: str, env: dict) -> Gunicorn:
     server.log = (args.out / "gunicorn.log").open("ab")
     server.port = args.port
     server.process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "--workers", "4", "--threads", "4", "--bind",
+        [str(Path(sys.executable).parent / "gunicorn"), *args.serve.split(), "--bind",
          f"127.0.0.1:{args.port}", "--log-level", "warning", target],
         cwd=root, env=env, stdout=server.log, stderr=server.log, start_new_session=True)
     return server
@@ -275,6 +275,7 @@ def main() -> None:
     parser.add_argument("--database-url", default="postgresql+psycopg://root@127.0.0.1/bench")
     parser.add_argument("--port", type=int, default=8431)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--serve", default="--workers 4 --threads 4", help="gunicorn's worker options")
     args = parser.parse_args()
     args.database_name = urllib.parse.urlsplit(args.database_url).path.lstrip("/")
     if not port_is_free(args.port):
@@ -284,7 +285,7 @@ def main() -> None:
     secret_key = secrets.token_hex(32)
     env = {k: v for k, v in os.environ.items() if k not in ("HOCTAP_ENV", "RATELIMIT_STORAGE_URI")}
     env.update({"SECRET_KEY": secret_key, "DATABASE_URL": args.database_url, "PYTHONUNBUFFERED": "1"})
-    print(f"{args.contestants} contestants a run, {args.threads} threads, gunicorn --workers 4 --threads 4, "
+    print(f"{args.contestants} contestants a run, {args.threads} threads, gunicorn {args.serve}, "
           f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; logs in {args.out}")
     results = []
     for n in range(args.rounds):

@@ -155,7 +155,7 @@ class Contestant(FastHttpUser):
             sent["X-Forwarded-For"] = self.address
         body = None
         if form is not None:
-            body = urllib.parse.urlencode(form)
+            body = urllib.parse.urlencode(form, doseq=True)  # question_id repeats in a save
             sent["Content-Type"] = "application/x-www-form-urlencoded"
         with self.client.request(method, path, name=name, data=body, headers=sent, allow_redirects=False,
                                  catch_response=True) as response:
