@@ -1,6 +1,7 @@
 """In Chromium, on a 360-px phone: a member starts a quiz of a few seconds, answers two of
-three questions (each saved as it is chosen), does nothing more, and the quiz ends by
-itself and grades the saved answers."""
+three questions (each sent at once: so little time is left), does nothing more, and the quiz
+ends by itself and grades the saved answers. Then the answers of a longer quiz: sent together,
+kept by the browser over a reload, sent by "Lưu câu trả lời" at once, carried by the hand-in."""
 import re
 from datetime import timedelta
 
@@ -140,9 +141,30 @@ def test_answers_go_together_a_reload_keeps_those_not_sent_and_the_hand_in_carri
     page.get_by_text("Đã lưu tất cả câu trả lời").wait_for()
     assert paper[2]["id"] in saved()
 
-    # The last answer and straight to "Nộp bài": the hand-in carries it.
+    # "Lưu câu trả lời" sends what waits at once, without reloading the page.
+    loads: list[str] = []
+    page.on("request", lambda request: loads.append(request.url) if request.resource_type == "document" else None)
+    wrong = next(c["id"] for c in paper[3]["choices"] if c["id"] not in paper[3]["correct"])
+    choose(paper[3], [wrong])
+    page.get_by_role("button", name="Lưu câu trả lời").click()
+    page.get_by_text("Đã lưu tất cả câu trả lời").wait_for()
+    assert loads == [] and saved()[paper[3]["id"]] == [wrong]
+
+    # Leaving with an answer waiting asks nothing (a "leave the page?" prompt would stop the link) and
+    # loses nothing: it goes as the page goes, or from the browser's copy on the next page.
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.accept()))
+    choose(paper[0], [next(c["id"] for c in paper[0]["choices"] if c["id"] not in paper[0]["correct"])])
+    page.get_by_role("link", name="Mỗi trang một câu").click()
+    page.wait_for_url(re.compile(r"view=one"))
+    page.get_by_text("Đã lưu tất cả câu trả lời").wait_for()
+    assert saved()[paper[0]["id"]] != sorted(paper[0]["correct"]) and dialogs == []
+    page.get_by_role("link", name="Xem tất cả câu trên một trang").click()
+    page.wait_for_url(re.compile(r"view=all"))
+    choose(paper[0], paper[0]["correct"])
+
+    # The last answer and straight to "Nộp bài": the hand-in carries it (and the first one's change).
     choose(paper[3], paper[3]["correct"])
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="Nộp bài", exact=True).click()
+    page.get_by_role("button", name="Nộp bài", exact=True).click()  # "Nộp bài?" is accepted above
     page.get_by_test_id("score").wait_for()
     assert page.get_by_test_id("score").inner_text() == "4/4 câu đúng"

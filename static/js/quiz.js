@@ -272,6 +272,14 @@
   root.querySelectorAll("fieldset[data-question]").forEach(function (fieldset) {
     fieldset.addEventListener("change", function () { choose(fieldset); });
   });
+  // "Lưu câu trả lời" sends what waits now, here: the plain form would send only the question shown.
+  root.querySelectorAll("[data-save-button]").forEach(function (button) {
+    button.addEventListener("click", function (event) {
+      event.preventDefault();
+      if (!waiting()) { refreshSummary(); }
+      flush();
+    });
+  });
   restore();
   if (Object.keys(unsent).length) { refreshSummary(); flush(); }
 
@@ -354,9 +362,10 @@
     prediction.addEventListener("change", function () { savePrediction(0); });
   }
 
-  // Leaving with unsaved answers: they are sent as the page goes (and kept in the browser), but say so.
+  // Leaving while the prediction is unsaved loses it: say so. Answers need no warning: they are sent
+  // as the page goes and kept in the browser until the server has them.
   window.addEventListener("beforeunload", function (event) {
-    if ((waiting() || predictionPending) && !submitting) { event.preventDefault(); event.returnValue = ""; }
+    if (predictionPending && !submitting) { event.preventDefault(); event.returnValue = ""; }
   });
   submitForm.addEventListener("submit", function (event) {
     carryUnsent();
