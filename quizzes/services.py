@@ -327,7 +327,8 @@ def save_answer(attempt: Attempt, question_id: int, choice_ids: list[int], *,
 def picks_from(form: MultiDict[str, str]) -> dict[str, list[str]]:
     """What a quiz page's form sends: each question's key (question_id, repeated) with the keys of
     the choices picked for it (choice-<question key>)."""
-    return {key: form.getlist(f"choice-{key}") for key in form.getlist("question_id")}
+    # Each distinct key once: a key repeated n times with n choices must not cost n * n.
+    return {key: form.getlist(f"choice-{key}") for key in dict.fromkeys(form.getlist("question_id"))}
 
 
 def save_public_answers(attempt: Attempt, picks: dict[str, list[str]], *, now: datetime | None = None) -> None:

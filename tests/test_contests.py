@@ -136,6 +136,26 @@ def test_a_round_hand_in_saves_the_answers_it_carries_with_the_prediction(contes
     assert other.is_open
 
 
+def test_a_late_round_hand_in_keeps_neither_its_answers_nor_its_prediction(contest, login):
+    """Past the deadline and its grace (the sweep runs every 2 minutes), the hand-in's answers are not
+    counted: its prediction, the tie-break, must not be either (the round's turnout may be public by then)."""
+    member = login("member")
+    member.post("/contests/thi-132-nam/join")
+    response = member.post("/contests/thi-132-nam/rounds/2/start")
+    attempt = db.session.get(Attempt, int(re.search(r"/attempts/(\d+)", response.headers["Location"]).group(1)))
+    assert member.post(f"/contests/attempts/{attempt.id}/prediction", data={"prediction": "100"}).status_code == 200
+    attempt.deadline = utcnow() - timedelta(seconds=quizzes.GRACE_SECONDS + 30)
+    db.session.commit()
+    entry = attempt.paper[0]
+    key = quizzes.question_key(attempt, entry["id"])
+    carried = {"question_id": key, f"choice-{key}": quizzes.choice_key(attempt, entry["correct"][0])}
+    member.post(f"/contests/attempts/{attempt.id}/submit", data={"prediction": "1.500", **carried})
+    db.session.expire_all()
+    attempt = db.session.get(Attempt, attempt.id)
+    assert attempt.status == "expired" and attempt.score == 0
+    assert db.session.scalars(db.select(Entry)).one().prediction == 100
+
+
 def test_before_opening_nothing_starts(contest, login):
     contest.rounds[1].quiz.opens_at = utcnow() + timedelta(days=1)
     db.session.commit()

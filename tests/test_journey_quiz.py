@@ -87,32 +87,42 @@ def test_an_answer_chosen_offline_is_saved_when_the_network_returns(synced, app,
     assert page.get_by_test_id("score").inner_text() == "1/3 câu đúng"
 
 
-def test_answers_go_together_a_reload_keeps_those_not_sent_and_the_hand_in_carries_the_rest(
-        synced, app, live_url, page):
-    app.config["QUIZ_SAVE_EVERY_SECONDS"] = 15  # as in production; the page's clock is Playwright's
+def _started(page, live_url, questions: int, *, clock: bool = False) -> Attempt:
+    """Doanvien, who studied the 2022 topic, starts its quiz of `questions` questions (10 minutes, all on
+    one page) in the browser; with `clock`, the page's timers are Playwright's (page.clock)."""
     province = make_unit("LDLD-LC", kind="province")
     member = make_member(make_unit("CDCS", province), "Lò Thị Xuân", phone="0912099001")
     member.user = make_user("doanvien", full_name="Lò Thị Xuân")
     topic = learning_topics.get_topic("chuyen-de-2022")
     study_everything(member, topic)
-    db.session.add(Quiz(topic=topic, title="Kiểm tra", question_count=4, time_limit_seconds=600,
+    db.session.add(Quiz(topic=topic, title="Kiểm tra", question_count=questions, time_limit_seconds=600,
                         pass_percent=60, max_attempts=None, min_duration_seconds=0, one_per_page=False))
     db.session.commit()
-    page.clock.install()
-    sent: list[str] = []
-    page.on("request", lambda request: sent.append(request.post_data or "")
-            if request.url.endswith("/answer") else None)
-
+    if clock:
+        page.clock.install()
     log_in_browser(page, live_url, "doanvien")
     page.goto(live_url + f"/learn/{topic.slug}/quiz")
     page.get_by_role("button", name=re.compile("Bắt đầu làm bài")).click()
-    page.wait_for_url(re.compile(r"/attempts/\d+"))
-    attempt = db.session.scalars(db.select(Attempt)).one()
+    page.wait_for_url(re.compile(r"/attempts/\d+$"))
+    return db.session.scalars(db.select(Attempt)).one()
+
+
+def test_answers_go_together_a_reload_keeps_those_not_sent_and_the_hand_in_carries_the_rest(
+        synced, app, live_url, page):
+    app.config["QUIZ_SAVE_EVERY_SECONDS"] = 15  # as in production; the page's clock is Playwright's
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(request.post_data or "")
+            if request.url.endswith("/answer") else None)
+    attempt = _started(page, live_url, 4, clock=True)
     paper = attempt.paper
 
-    def choose(entry, choice_ids):
-        for choice_id in choice_ids:
-            page.locator("#" + quizzes.choice_key(attempt, choice_id)).check()
+    def choose(entry, choice_ids):  # exactly these: a checkbox chosen before is cleared
+        for choice in entry["choices"]:
+            box = page.locator("#" + quizzes.choice_key(attempt, choice["id"]))
+            if choice["id"] in choice_ids:
+                box.check()
+            elif entry["type"] == "multiple" and box.is_checked():
+                box.uncheck()
 
     def saved():
         db.session.expire_all()
@@ -168,3 +178,60 @@ def test_answers_go_together_a_reload_keeps_those_not_sent_and_the_hand_in_carri
     page.get_by_role("button", name="Nộp bài", exact=True).click()  # "Nộp bài?" is accepted above
     page.get_by_test_id("score").wait_for()
     assert page.get_by_test_id("score").inner_text() == "4/4 câu đúng"
+
+
+def test_an_answer_whose_save_met_a_server_error_is_still_handed_in(synced, app, live_url, page):
+    """A 503 (the database restarting, SQLite busy) is no refusal: the answers it carried stay waiting
+    and go with the next save or the hand-in, and the page never says they were saved."""
+    attempt = _started(page, live_url, 2)
+    entry = attempt.paper[0]
+
+    # A refusal (400) is said under its question and in the summary, never "Đã lưu tất cả".
+    refusal = ('{"message": "Đáp án gửi lên không thuộc câu hỏi này.", "status": "in_progress", '
+               '"remaining": 500}')
+    page.route("**/answer", lambda route: route.fulfill(status=400, content_type="application/json", body=refusal))
+    page.locator("#" + quizzes.choice_key(attempt, attempt.paper[1]["choices"][0]["id"])).check()
+    page.get_by_text("Có 1 câu không lưu được: xem lời nhắn dưới câu đó.").wait_for()
+    page.unroute("**/answer")
+
+    down = '{"saved": false, "message": "Thao tác vừa rồi chưa được lưu; những gì đã lưu trước đó vẫn còn."}'
+    page.route("**/answer", lambda route: route.fulfill(status=503, content_type="application/json", body=down))
+    for choice_id in entry["correct"]:
+        page.locator("#" + quizzes.choice_key(attempt, choice_id)).check()
+    page.get_by_text(re.compile("chưa được lưu|Chưa lưu được")).first.wait_for()
+    page.unroute("**/answer")
+    assert page.locator("[data-save-status]").inner_text() != "Đã lưu tất cả câu trả lời"
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Nộp bài", exact=True).click()
+    page.get_by_test_id("score").wait_for()
+    assert page.get_by_test_id("score").inner_text() == "1/2 câu đúng"
+
+
+def test_a_save_after_the_paper_was_handed_in_elsewhere_shows_the_result(synced, app, live_url, page):
+    attempt = _started(page, live_url, 2)
+    quizzes.submit(attempt)  # handed in on another phone meanwhile
+    db.session.commit()
+
+    page.locator("#" + quizzes.choice_key(attempt, attempt.paper[0]["correct"][0])).check()
+    page.wait_for_url(re.compile(r"/result$"))  # the refused save (400, "đã nộp") brings the result
+    page.get_by_test_id("score").wait_for()
+
+
+def test_lưu_câu_trả_lời_pressed_while_a_save_is_on_the_way_sends_as_soon_as_it_is_back(
+        synced, app, live_url, page):
+    app.config["QUIZ_SAVE_EVERY_SECONDS"] = 15
+    held = []
+    page.route("**/answer", lambda route: route.continue_() if held else held.append(route))  # holds the first
+    attempt = _started(page, live_url, 2, clock=True)
+    first, second = attempt.paper
+    page.locator("#" + quizzes.choice_key(attempt, first["correct"][0])).check()
+    page.clock.run_for(15000)  # the first save leaves, and the server is slow to answer it
+    page.wait_for_timeout(300)
+    assert len(held) == 1
+    page.locator("#" + quizzes.choice_key(attempt, second["correct"][0])).check()
+    page.get_by_role("button", name="Lưu câu trả lời").click()
+    held[0].continue_()
+    page.get_by_text("Đã lưu tất cả câu trả lời").wait_for()  # no 15 s more: the page's clock stands still
+    db.session.expire_all()
+    assert set(quizzes.saved_answers(attempt)) == {first["id"], second["id"]}

@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import event
+from werkzeug.datastructures import MultiDict
 
 from accounts.models import User
 from core.clock import utcnow
@@ -217,3 +218,19 @@ def test_a_hand_in_carrying_a_forged_answer_is_refused_and_the_attempt_stays_ope
     assert "không thuộc câu hỏi này" in page
     db.session.refresh(attempt)
     assert attempt.is_open and saved(attempt) == {first["id"]: first["correct"]}
+
+
+def test_a_form_repeating_one_question_key_is_read_once_per_distinct_key():
+    """Anyone signed in can send a save for any attempt id, and picks_from runs before ownership is
+    checked: a key repeated n times must cost n, not n reads of n values each."""
+    reads = []
+
+    class CountingForm(MultiDict):
+        def getlist(self, key, type=None):
+            reads.append(key)
+            return super().getlist(key, type)
+
+    key, choice = "q" + "a" * 12, "c" + "b" * 12
+    form = CountingForm([("question_id", key)] * 5000 + [(f"choice-{key}", choice)] * 5000)
+    assert services.picks_from(form) == {key: [choice] * 5000}
+    assert len(reads) == 2

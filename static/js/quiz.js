@@ -17,6 +17,8 @@
   var unsent = {};     // question key -> true: chosen, not yet confirmed by the server
   var inFlight = null; // question key -> the choices sent, while a save is on the way
   var saveTimer = null;
+  var saveAgain = false; // a save was asked for while one was on the way: send as soon as it is back
+  var refused = {};    // question key -> true: the server refused its save (the question says why)
   var retries = 0;
   var lastSync = 0;    // performance.now() of the server's last answer about the time
   var submitting = false;
@@ -127,8 +129,9 @@
     return !unsent[id]; }).length; }
 
   function refreshSummary() {
-    var count = waiting();
-    status.textContent = count ? "Đang chờ lưu " + count + " câu…" : "Đã lưu tất cả câu trả lời";
+    var count = waiting(), notSaved = Object.keys(refused).length;
+    status.textContent = count ? "Đang chờ lưu " + count + " câu…"
+      : notSaved ? "Có " + notSaved + " câu không lưu được: xem lời nhắn dưới câu đó." : "Đã lưu tất cả câu trả lời";
   }
 
   // [[field name, value], ...] as the page's form would send the question: its key, then each choice.
@@ -202,7 +205,8 @@
     clearTimeout(saveTimer);
     saveTimer = null;
     var ids = Object.keys(unsent);
-    if (inFlight || !ids.length) { return; }
+    if (inFlight) { saveAgain = saveAgain || ids.length > 0; return; }
+    if (!ids.length) { return; }
     // One save at a time: the arrow keys change a choice at every press, and an earlier choice
     // arriving after a later one would be the one kept.
     inFlight = {};
@@ -219,9 +223,12 @@
         return response.json().then(function (data) { return { ok: response.ok, code: response.status, data: data }; });
       })
       .then(function (result) {
+        // A server that could not answer (503: the database restarting) refused nothing: the
+        // choices stay waiting, in this browser too, and are tried again like a lost network.
+        if (result.code >= 500 || result.code === 429) { throw new Error("not saved"); }
         var sent = inFlight;
         inFlight = null;
-        if (result.code === 409) {
+        if (result.code === 409 || (result.data.status && result.data.status !== "in_progress")) {
           status.textContent = result.data.message;
           submitting = true;
           window.location.reload();  // the server closed the attempt: show the result
@@ -231,8 +238,10 @@
         Object.keys(sent).forEach(function (id) {
           if (unsent[id] || JSON.stringify(picksOf(id)) !== sent[id]) { unsent[id] = true; return; }  // changed meanwhile
           if (result.ok) {
+            delete refused[id];
             questionStatus(id, "Đã lưu ✓", "text-success");
           } else {
+            refused[id] = true;
             questionStatus(id, result.data.message || "Không lưu được.", "text-danger");
           }
         });
@@ -242,7 +251,7 @@
         }
         remember();
         refreshSummary();
-        schedule();
+        if (saveAgain) { saveAgain = false; flush(); } else { schedule(); }
       })
       .catch(function () {
         // No network: keep the choices and try again, waiting longer each time.
@@ -261,6 +270,7 @@
 
   function choose(fieldset) {
     var id = fieldset.getAttribute("data-question");
+    delete refused[id];
     unsent[id] = true;
     markAnswered(id);
     remember();
