@@ -384,7 +384,8 @@ def sweep_on_every_server(app, urls: list[str], round_number: int, spare, instan
         rows = [db.session.get(Attempt, attempt_id) for attempt_id in opened]
         closed = [a for a in rows if a.status == "expired" and a.finished_at.replace(microsecond=0) == deadline]
         db.session.remove()
-    counted = sum(int(re.search(r"\d+", line).group()) for line in said if re.search(r"\d+", line))
+    # Each server's own words ("Đã đóng 4 lượt làm bài hết giờ."), not its log lines (a date first).
+    counted = sum(int(found.group(1)) for line in said for found in re.finditer(r"Đã đóng (\d+) lượt", line))
     ok = all(s.returncode == 0 for s in sweeps) and len(closed) == len(opened) == counted
     return ok, f"{len(closed)} of {len(opened)} expired attempts closed at their deadline; servers said: {said}"
 
