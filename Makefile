@@ -65,12 +65,13 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
 # Lint, then the suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL names one: there only
-# the tests that reach the database (marker `database`); the others would run exactly as on SQLite.
+# the tests that reach the database (marker `database`); the others would run exactly as on SQLite, and
+# so would the checks of how pages look (marker `layout`: axe, zoom, screen widths).
 test: lint $(VENV)/.installed-dev node_modules/.installed
 	env -u TEST_DATABASE_URL $(PYTEST)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on $$TEST_DATABASE_URL, the tests that reach the database"; \
-		$(PYTEST) -m database; \
+		$(PYTEST) -m "database and not layout"; \
 	fi
 
 # The quick loop while writing code: SQLite, no browser, no server in another process, nothing slow.

@@ -159,6 +159,7 @@ def _readable(found: dict) -> str:
     return "\n".join(lines)
 
 
+@pytest.mark.layout
 def test_the_main_pages_of_every_role_pass_axe_and_stay_usable_at_200_percent_zoom(demo, live_url, browser,
                                                                                   axe_script):
     seeded = add_a_member_who_studied()

@@ -16,6 +16,7 @@ MAIN_ENTRIES = {
 }
 
 
+@pytest.mark.layout
 @pytest.mark.parametrize("width, height", [(1366, 768), (1280, 720)])
 def test_main_entries_stay_in_view_on_an_office_laptop(world, live_url, page, width, height):
     for user in (world.admin, world.province_officer, world.editor, world.organiser):
@@ -40,6 +41,7 @@ def test_main_entries_stay_in_view_on_an_office_laptop(world, live_url, page, wi
     expect(page.get_by_role("heading", level=1)).to_contain_text("giấy chứng nhận")
 
 
+@pytest.mark.layout
 def test_on_a_phone_the_menu_folds_and_opens_with_its_other_entries(world, live_url, page):
     page.set_viewport_size({"width": 390, "height": 844})
     log_in_browser(page, live_url, "tinh")
