@@ -346,7 +346,7 @@ def save_public_answers(attempt: Attempt, picks: dict[str, list[str]], *, now: d
 
 
 # -- the save a page's script makes, without loading the user or the attempt ------------
-# Saves are most of a contestant's requests. The keys of an open attempt's page never
+# Saves are the commonest request in a contest. The keys of an open attempt's page never
 # change, so each process keeps them for the attempts it served last, and a save is then one
 # guarded INSERT: this person's attempt, same session,
 # still in progress, the start and deadline those keys were made for. Anything else (an unknown
@@ -392,7 +392,7 @@ def quick_save(attempt_id: int, user_id: int, session_token: str, picks: dict[st
                now: datetime | None = None) -> int | None:
     """Save the questions a script sends together as `save_public_answers` would, for the person the
     signed session names (`accounts.services.session_identity`); the seconds left, or None when the
-    save has to go the long way (after a rollback of what this wrote). The caller commits."""
+    save has to go the long way (the caller then rolls back what this wrote). The caller commits."""
     now = now or utcnow()
     keys = _keys_of(attempt_id, user_id)
     if keys is None or not picks or _late(keys.deadline, now):
