@@ -7,7 +7,7 @@ Flush only: views and commands commit.
 """
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy.orm import defer, joinedload, selectinload
@@ -266,8 +266,9 @@ def submit(attempt: Attempt, prediction: int | None, *, answers: dict[str, list[
     and the answers the page's script had not sent yet (`quizzes.services.submit`)."""
     now = now or utcnow()
     entry = entry_for(attempt)
-    in_time = now <= attempt.deadline + timedelta(seconds=quizzes.GRACE_SECONDS)  # as the answers it carries
-    if entry is not None and attempt.is_open and in_time and prediction is not None:
+    # Past the grace the prediction is dropped, as the answers the hand-in carries are.
+    if entry is not None and attempt.is_open and not quizzes.past_grace(attempt.deadline, now) \
+            and prediction is not None:
         _check_prediction(prediction)
         entry.prediction = prediction
     return quizzes.submit(attempt, answers=answers, now=now)

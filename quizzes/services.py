@@ -290,7 +290,8 @@ def _seconds_until(deadline: datetime, now: datetime) -> int:
     return max(0, int((deadline - now).total_seconds()))
 
 
-def _late(deadline: datetime, now: datetime) -> bool:
+def past_grace(deadline: datetime, now: datetime) -> bool:
+    """Whether `now` is past the deadline and the grace late answers get: what came then is not counted."""
     return now > deadline + timedelta(seconds=GRACE_SECONDS)
 
 
@@ -305,7 +306,7 @@ def save_answer(attempt: Attempt, question_id: int, choice_ids: list[int], *,
                 now: datetime | None = None) -> None:
     """Save the choices picked for one question (an empty list clears it)."""
     now = now or utcnow()
-    if expire_if_due(attempt, now=now) or (attempt.is_open and _late(attempt.deadline, now)):
+    if expire_if_due(attempt, now=now) or (attempt.is_open and past_grace(attempt.deadline, now)):
         raise TooLate()
     if not attempt.is_open:
         raise QuizError("Bài làm này đã nộp, không sửa được nữa.")
@@ -395,7 +396,7 @@ def quick_save(attempt_id: int, user_id: int, session_token: str, picks: dict[st
     save has to go the long way (the caller then rolls back what this wrote). The caller commits."""
     now = now or utcnow()
     keys = _keys_of(attempt_id, user_id)
-    if keys is None or not picks or _late(keys.deadline, now):
+    if keys is None or not picks or past_grace(keys.deadline, now):
         return None
     rows = []
     for key, picked_keys in picks.items():
@@ -494,13 +495,13 @@ def submit(attempt: Attempt, *, answers: dict[str, list[str]] | None = None,
     if answers and attempt.is_open:
         with contextlib.suppress(TooLate):  # then the attempt is closed and graded without them
             save_public_answers(attempt, answers, now=now)
-    return finish(attempt, now=now, status=EXPIRED if _late(attempt.deadline, now) else SUBMITTED)
+    return finish(attempt, now=now, status=EXPIRED if past_grace(attempt.deadline, now) else SUBMITTED)
 
 
 def expire_if_due(attempt: Attempt, *, now: datetime | None = None) -> bool:
     """Close an attempt whose time (plus grace) is over; its finish is the deadline."""
     now = now or utcnow()
-    if attempt.is_open and _late(attempt.deadline, now):
+    if attempt.is_open and past_grace(attempt.deadline, now):
         finish(attempt, now=now, status=EXPIRED, finished_at=attempt.deadline)
         return True
     return False
