@@ -147,9 +147,8 @@ def join(slug: str):
 @limiter.limit("20/minute", key_func=person_or_address)
 def start(slug: str, number: int):
     contest = _contest_or_404(slug)
-    # The rounds with their quizzes in one query, the round then found among them.
-    contest_round = next((r for r in services.rounds_with_quizzes(contest) if r.number == number), None) \
-        or abort(404)
+    services.rounds_with_quizzes(contest)  # fills contest.rounds, each with its quiz, in one query
+    contest_round = services.get_round(contest, number) or abort(404)
     participant = registration.participant_for(contest, current_user)
     if participant is None:
         flash("Hãy đăng ký hoặc tham gia cuộc thi trước.", "warning")
