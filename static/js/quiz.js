@@ -40,11 +40,8 @@
   // The hand-in form carries whatever the server has not confirmed yet: nothing chosen is lost to a
   // save still waiting or on the way, and the server applies its usual deadline to them.
   function carryUnsent() {
-    var carried = {};
-    Object.keys(unsent).forEach(function (id) { carried[id] = true; });
-    Object.keys(inFlight || {}).forEach(function (id) { carried[id] = true; });
     submitForm.querySelectorAll("[data-carried]").forEach(function (input) { input.remove(); });
-    Object.keys(carried).forEach(function (id) {
+    unconfirmed().forEach(function (id) {
       picksOf(id).forEach(function (pair) {
         var input = document.createElement("input");
         input.type = "hidden";
@@ -125,8 +122,13 @@
       : "Bạn đã trả lời tất cả các câu. ") + "Nộp bài? Sau khi nộp bạn không sửa được nữa.");
   }
 
-  function waiting() { return Object.keys(unsent).length + Object.keys(inFlight || {}).filter(function (id) {
-    return !unsent[id]; }).length; }
+  // The questions whose choice the server has not confirmed: waiting to be sent, or on the way.
+  function unconfirmed() {
+    var ids = Object.keys(unsent);
+    Object.keys(inFlight || {}).forEach(function (id) { if (!unsent[id]) { ids.push(id); } });
+    return ids;
+  }
+  function waiting() { return unconfirmed().length; }
 
   function refreshSummary() {
     var count = waiting(), notSaved = Object.keys(refused).length;
@@ -160,7 +162,7 @@
   function remember() {
     try {
       var kept = {};
-      Object.keys(unsent).concat(Object.keys(inFlight || {})).forEach(function (id) { kept[id] = picksOf(id); });
+      unconfirmed().forEach(function (id) { kept[id] = picksOf(id); });
       if (Object.keys(kept).length) {
         localStorage.setItem(storeKey, JSON.stringify({ at: Date.now(), picks: kept }));
       } else {
