@@ -32,12 +32,18 @@ def saved(attempt) -> dict[int, list[int]]:
     return services.saved_answers(attempt)
 
 
-def save_together(client, attempt, picks: dict[int, list[int]]):
-    """The script's save of several questions at once: question_id repeated, each with its choices."""
+def page_fields(attempt, picks: dict[int, list[int]]) -> dict:
+    """What a page sends for these questions (bank ids): question_id repeated, each with its choices."""
     data = {"question_id": [services.question_key(attempt, q) for q in picks]}
     for question_id, ids in picks.items():
         data[f"choice-{services.question_key(attempt, question_id)}"] = [services.choice_key(attempt, i) for i in ids]
-    return client.post(f"/attempts/{attempt.id}/answer", data=data, headers={"Accept": "application/json"})
+    return data
+
+
+def save_together(client, attempt, picks: dict[int, list[int]]):
+    """The script's save of several questions at once."""
+    return client.post(f"/attempts/{attempt.id}/answer", data=page_fields(attempt, picks),
+                       headers={"Accept": "application/json"})
 
 
 def warm(member, attempt):
@@ -176,11 +182,9 @@ def test_one_forged_question_among_those_sent_together_saves_none_of_them(quiz, 
     assert set(saved(attempt)) == {first["id"]}
 
 
-def hand_in(client, attempt, picks: dict[int, list[int]], url=None):
-    data = {"question_id": [services.question_key(attempt, q) for q in picks]}
-    for question_id, ids in picks.items():
-        data[f"choice-{services.question_key(attempt, question_id)}"] = [services.choice_key(attempt, i) for i in ids]
-    return client.post(url or f"/attempts/{attempt.id}/submit", data=data)
+def hand_in(client, attempt, picks: dict[int, list[int]]):
+    """'Nộp bài' carrying answers the script had not sent yet."""
+    return client.post(f"/attempts/{attempt.id}/submit", data=page_fields(attempt, picks))
 
 
 def test_the_hand_in_saves_the_answers_it_carries_and_grades_them(quiz, login):
