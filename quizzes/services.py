@@ -409,9 +409,9 @@ def quick_save(attempt_id: int, user_id: int, session_token: str, picks: dict[st
         rows.append({"attempt_id": attempt_id, "question_id": question_id,
                      "choice_ids": sorted({by_key[k] for k in picked_keys}), "saved_at": now, "user_id": user_id,
                      "session_token": session_token, "started_at": keys.started_at, "deadline": keys.deadline})
-    connection = db.session.connection()
+    connection, statement = db.session.connection(), _quick_save_statement()
     for row in rows:  # the guard is the same for every row: the first one tells
-        if connection.execute(_quick_save_statement(), row).first() is None:
+        if connection.execute(statement, row).first() is None:
             return None
     return _seconds_until(keys.deadline, now)
 
