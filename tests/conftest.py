@@ -170,6 +170,13 @@ def _schema(database_url):
 _restored: set["Snapshot"] = set()  # the snapshots whose rows the tables hold now
 
 
+def _skip_foreign_key_checks() -> None:
+    """Until the transaction ends, PostgreSQL checks no foreign key (its triggers are off): for rows
+    that go all together or come back all together. Only a superuser may; others keep the checks."""
+    db.session.execute(text("SELECT set_config('session_replication_role', 'replica', true) "
+                            "WHERE current_setting('is_superuser') = 'on'"))
+
+
 def _empty_tables() -> None:
     """DELETE every row, children first. On PostgreSQL only from the tables that have rows, then
     the used sequences back to 1, as TRUNCATE … RESTART IDENTITY did: TRUNCATE gives each of the
@@ -181,9 +188,7 @@ def _empty_tables() -> None:
         tables = [table for table in tables if table.name in written]
         db.session.execute(text("SELECT setval(format('%I.%I', schemaname, sequencename), 1, false) "
                                 "FROM pg_sequences WHERE last_value IS NOT NULL"))
-        if db.session.scalar(text("SELECT current_setting('is_superuser') = 'on'")):
-            # Every row goes: no foreign key needs checking (a third of the DELETEs' time). Superuser only.
-            db.session.execute(text("SET LOCAL session_replication_role = replica"))
+        _skip_foreign_key_checks()  # every row goes: a third of the DELETEs' time
     for table in tables:
         db.session.execute(table.delete())
     db.session.commit()
@@ -268,29 +273,61 @@ class Snapshot:
         return built
 
     def _objects(self) -> SimpleNamespace:
-        return SimpleNamespace(**{name: db.session.get(model, id_) if model else id_
+        by_model: dict = {}
+        for model, id_ in self.handles.values():
+            if model:
+                by_model.setdefault(model, set()).add(id_)
+        found = {(model, obj.id): obj for model, ids in by_model.items()  # one query a model, not one an object
+                 for obj in db.session.scalars(db.select(model).where(model.id.in_(ids)))}
+        return SimpleNamespace(**{name: found.get((model, id_)) if model else id_
                                   for name, (model, id_) in self.handles.items()})
+
+    def _free(self) -> bool:
+        """Whether its rows can go back as they were: kept, and every table they go to empty (one query)."""
+        return self.rows is not None and not (self.rows and db.session.scalar(
+            db.select(db.or_(*(db.exists().select_from(table) for table in self.rows)))))
 
     def restore(self) -> SimpleNamespace:
         if self in _restored:
             return self._objects()
-        if self.rows is None or any(db.session.execute(table.select().limit(1)).first() for table in self.rows):
+        if not self._free():
             built = self._build()
             _restored.update((self, *self.parts))
             return built
         # Moments move forward with the clock, as if built now: "created today" stays true.
         late = utcnow() - self.taken_at
+        postgresql = db.engine.dialect.name == "postgresql"
+        if postgresql:
+            _skip_foreign_key_checks()  # rows that held together when kept: half the COPY's time
         for table, rows in self.rows.items():  # sorted_tables order: parents first
-            db.session.execute(table.insert(), [
-                {key: value + late if isinstance(value, datetime) else value for key, value in row.items()}
-                for row in rows])
-        if db.engine.dialect.name == "postgresql":  # the sequences did not see the ids go in
-            for table in (table for table in self.rows if "id" in table.c):  # not the composite keys
-                db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                                        f"(SELECT max(id) FROM {table.name}))"))
+            moved = [{key: value + late if isinstance(value, datetime) else value for key, value in row.items()}
+                     for row in rows]
+            if postgresql:
+                _copy_into(table, moved)
+            else:
+                db.session.execute(table.insert(), moved)
+        serial = [table.name for table in self.rows if "id" in table.c]  # not the composite keys
+        if postgresql and serial:  # the sequences did not see the ids go in
+            db.session.execute(text("SELECT " + ", ".join(
+                f"setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))" for name in serial)))
         db.session.commit()
         _restored.update((self, *self.parts))
         return self._objects()
+
+
+def _copy_into(table, rows: list[dict]) -> None:
+    """Rows into a PostgreSQL table by COPY, one stream: an INSERT a row cost about 0.1 ms each, half a
+    second for the demo's 5,500. Each value goes through its column type as an INSERT's would (JSON)."""
+    dialect = db.engine.dialect
+    columns = list(rows[0])
+    convert = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
+    quote = dialect.identifier_preparer.quote
+    driver = db.session.connection().connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(
+            f"COPY {quote(table.name)} ({', '.join(map(quote, columns))}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([to_column(value) if to_column else value
+                            for to_column, value in zip(convert, row.values(), strict=True)])
 
 
 class FolderSnapshot(Snapshot):
@@ -313,8 +350,7 @@ class FolderSnapshot(Snapshot):
         return built
 
     def restore(self) -> SimpleNamespace:
-        inserting = self.rows is not None and not any(
-            db.session.execute(table.select().limit(1)).first() for table in self.rows)
+        inserting = self not in _restored and self._free()
         restored = super().restore()
         if inserting and self.kept is not None:
             for setting in self.folders:
