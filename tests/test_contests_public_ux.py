@@ -1,13 +1,14 @@
 """Contests as the public meets them on a phone: what state a contest is in, registering,
 a round one question per screen, the result, the boards, where a contestant lands."""
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import g
 from sqlalchemy import event
 
 from contests import boards, jury, registration, services
 from contests.models import Entry
+from core.clock import utcnow
 from core.extensions import db
 from core.markup import slug_within
 from quizzes.models import Attempt
@@ -243,8 +244,10 @@ def test_boards_per_division_with_ties_twins_and_the_viewers_own_line(contest, w
     db.session.flush()
     first, second = _guest(contest, "Trần Thị Hoa", "0987000001"), _guest(contest, "Trần Thanh Hà", "0987000002")
     member = registration.join_as_member(contest, world.member_user, world.member_a)
+    started = utcnow()  # the same 30 s for all: a second ticking between a start and its hand-in reordered the twins
     for participant in (first, second, member):
-        services.submit(services.start(contest.rounds[1], participant), 100)
+        services.submit(services.start(contest.rounds[1], participant, now=started), 100,
+                        now=started + timedelta(seconds=30))
     jury.set_actual_figure(contest.rounds[1], 130, world.organiser)
     db.session.commit()
     boards.forget_cache()
