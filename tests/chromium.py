@@ -1,6 +1,35 @@
-"""Where Chromium is and how it is launched: shared by the browser fixtures and docs/screenshots.py."""
+"""Where Chromium is and how it is launched, and the live server it talks to: shared by the browser
+fixtures and docs/screenshots.py."""
 import shutil
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+_RESPONSE = "tests.response"
+
+
+class _ClosingHandler(WSGIRequestHandler):
+    """Closes the response even when the browser dropped the connection mid-response.
+
+    Werkzeug then fails while draining the dropped socket, before it closes the response, and a file
+    being sent (a static file, a story's photo) is left for the garbage collector, whose
+    ResourceWarning the suite treats as an error in whichever test happens to be running."""
+
+    def run_wsgi(self) -> None:
+        try:
+            super().run_wsgi()
+        finally:
+            response = getattr(self, "environ", {}).get(_RESPONSE)
+            if hasattr(response, "close"):
+                response.close()
+
+
+def live_server(app, port: int = 0) -> BaseWSGIServer:
+    """The app served over real HTTP on loopback, a thread a request; the caller runs serve_forever."""
+    def remembering(environ, start_response):
+        environ[_RESPONSE] = response = app(environ, start_response)
+        return response
+    return make_server("127.0.0.1", port, remembering, threaded=True, request_handler=_ClosingHandler)

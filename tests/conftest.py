@@ -33,7 +33,6 @@ from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 from werkzeug.routing import Rule
-from werkzeug.serving import make_server
 
 from app import create_app
 from contests import boards
@@ -43,7 +42,7 @@ from learning import content
 from learning import topics as learning_topics
 from learning.models import Topic
 from tests import factories
-from tests.chromium import CHROMIUM, LAUNCH_ARGS
+from tests.chromium import CHROMIUM, LAUNCH_ARGS, live_server
 
 BROWSER_FIXTURES = {"browser", "page"}
 # The fixtures through which a test reaches the database the suite runs on (TEST_DATABASE_URL's or
@@ -422,7 +421,7 @@ def login(app):
 
 @pytest.fixture
 def live_url(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = live_server(app)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

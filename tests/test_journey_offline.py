@@ -9,13 +9,13 @@ from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from core.extensions import db
 from learning import topics as learning_topics
 from learning.models import LessonProgress, OfflineMark, TopicDownload
 from quizzes import services as quizzes
 from quizzes.models import Attempt, Quiz
+from tests.chromium import live_server
 from tests.conftest import synced_content
 from tests.factories import log_in_browser, make_member, make_unit, make_user, study_everything
 
@@ -32,7 +32,7 @@ class Network:
         self.app, self.port, self.server, self.thread = app, 0, None, None
 
     def up(self):
-        self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self.server = live_server(self.app, self.port)
         self.port = self.server.server_port
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
