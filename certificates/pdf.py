@@ -28,7 +28,6 @@ import shutil
 import tempfile
 import threading
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
@@ -41,7 +40,7 @@ from fpdf import FPDF
 from fpdf.enums import Align, MethodReturnValue, WrapMode, XPos, YPos
 from fpdf.fonts import TTFFont
 
-from core.errors import Refusal
+from certificates.printed import CertificateContent, CertificateTooLong
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
 FONT_FAMILY = "DejaVuSerif"
@@ -77,41 +76,6 @@ _NAME_SIZES = (26, 24, 22, 20, 18)  # the name steps down while it needs more th
 _BODY_SIZES = (14, 13, 12, 11, 10, 9, 8, 7)  # the body steps down until it fits
 _LEADING = 1.3  # line height as a multiple of the font size
 _MM_PER_PT = 25.4 / 72
-
-
-class CertificateTooLong(Refusal, ValueError):
-    """The text cannot fit on one page even at the smallest font size: the data, not the request, is at fault."""
-    status = 422
-
-    def __init__(self):
-        super().__init__("Nội dung giấy chứng nhận này quá dài, không in vừa một trang ngay cả với cỡ chữ nhỏ nhất. "
-                         "Hãy báo quản trị hệ thống để rút gọn tên đơn vị, chức danh người ký hoặc nội dung.")
-
-
-@dataclass(frozen=True)
-class CertificateContent:
-    issuer_lines: list[str]
-    holder_name: str
-    birth_year: int | None
-    unit_name: str
-    parent_unit_name: str | None
-    achievement_lines: list[str]
-    place_date: str
-    signer_lines: list[str]
-    signer_name: str
-    serial: str
-    code: str
-    verify_url: str
-    title: str = "GIẤY CHỨNG NHẬN"
-    signature_image: bytes | None = None
-
-
-def vietnamese_date_line(place: str, day: datetime.date) -> str:
-    """The place and date line, e.g. Lai Châu, ngày 15 tháng 3 năm 2022.
-
-    Day and month are written without leading zeros.
-    """
-    return f"{place}, ngày {day.day} tháng {day.month} năm {day.year}"
 
 
 def render_pdf(content: CertificateContent, *, whole_fonts: bool = False, bounds_recomputed: bool = False) -> bytes:

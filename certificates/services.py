@@ -14,7 +14,7 @@ from PIL import Image
 from sqlalchemy.exc import IntegrityError
 
 from certificates.models import KIND_COMMENDATION, KIND_COMPLETION, KIND_PRIZE, TITLES, Certificate, Issuer
-from certificates.pdf import CertificateContent, CertificateTooLong, render_pdf, vietnamese_date_line
+from certificates.printed import CertificateContent, CertificateTooLong, vietnamese_date_line
 from core import audit
 from core.clock import local_today, utcnow
 from core.errors import Refusal
@@ -304,6 +304,8 @@ def content(certificate: Certificate, base_url: str) -> CertificateContent:
 def render(certificate: Certificate, base_url: str, cache: Path | None = None) -> bytes:
     """The PDF. A certificate never changes once issued and rendering is deterministic, so
     with a cache folder each one is drawn once (~50 ms) and then read back."""
+    from certificates.pdf import render_pdf  # fpdf2 and fontTools load on the first drawing (printed.py)
+
     if cache is None:
         return render_pdf(content(certificate, base_url))
     signature = certificate.issuer.signature_image or b""

@@ -8,7 +8,7 @@ import pytest
 from pypdf import PdfReader
 
 from app import create_app
-from certificates import services
+from certificates import pdf, services
 from certificates.models import Certificate
 from core import signals
 from core.clock import utcnow
@@ -261,7 +261,7 @@ def test_a_rendered_certificate_is_kept_and_read_back(setting, world, tmp_path, 
     def no_drawing(_content):
         raise AssertionError("drawn again")
 
-    monkeypatch.setattr(services, "render_pdf", no_drawing)
+    monkeypatch.setattr(pdf, "render_pdf", no_drawing)
     assert services.render(certificate, "http://x", tmp_path) == first
     with pytest.raises(AssertionError):  # another address in the QR code is another paper
         services.render(certificate, "https://elsewhere.example", tmp_path)

@@ -10,16 +10,8 @@ from fpdf import FPDF
 from PIL import Image, ImageDraw
 from pypdf import PdfReader
 
-from certificates.pdf import (
-    FONT_DIR,
-    FONT_FAMILY,
-    FONT_FILES,
-    CertificateContent,
-    CertificateTooLong,
-    close_fonts,
-    render_pdf,
-    vietnamese_date_line,
-)
+from certificates.pdf import FONT_DIR, FONT_FAMILY, FONT_FILES, close_fonts, render_pdf
+from certificates.printed import CertificateContent, CertificateTooLong, vietnamese_date_line
 
 MM = 72 / 25.4  # points per millimetre
 PAGE_W, PAGE_H = 841.89, 595.28  # A4 landscape, in points
@@ -391,3 +383,16 @@ def test_two_processes_draw_the_same_bytes(tmp_path):
                               env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"}).stdout
                for seed in ("1", "2")]
     assert outputs[0] == outputs[1] == render_pdf(PRIZE) + render_pdf(LONG)
+
+
+@pytest.mark.subprocess
+def test_the_app_and_its_commands_load_the_pdf_libraries_only_to_draw():
+    """fpdf2 and fontTools are 0.4 s of every `flask` command's start; only a drawing needs them."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    script = ("import sys; from app import create_app; create_app({'TESTING': True}); "
+              "print(sorted(name for name in ('fpdf', 'fontTools') if name in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).resolve().parent.parent,
+                            capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"
