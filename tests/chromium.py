@@ -1,5 +1,5 @@
-"""Where Chromium is and how it is launched, and the live server it talks to: shared by the browser
-fixtures and docs/screenshots.py."""
+"""Where Chromium is and how it is launched (the browser fixtures and docs/screenshots.py), and the
+live server the journeys serve the app on."""
 import shutil
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
@@ -12,11 +12,11 @@ _RESPONSE = "tests.response"
 
 
 class _ClosingHandler(WSGIRequestHandler):
-    """Closes the response even when the browser dropped the connection mid-response.
+    """Closes the response even when the browser resets the connection as it ends (leaving a page).
 
-    Werkzeug then fails while draining the dropped socket, before it closes the response, and a file
-    being sent (a static file, a story's photo) is left for the garbage collector, whose
-    ResourceWarning the suite treats as an error in whichever test happens to be running."""
+    Werkzeug reads what is left on the socket before it closes the response; on a reset that read
+    fails, and a file just sent (a static file, a story's photo) is left for the garbage collector,
+    whose ResourceWarning the suite treats as an error in whichever test happens to be running."""
 
     def run_wsgi(self) -> None:
         try:
