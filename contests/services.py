@@ -244,9 +244,12 @@ def entry_for(attempt: Attempt) -> Entry | None:
                               .options(joinedload(Entry.round).joinedload(Round.contest))).first()
 
 
+PREDICTION_MAX = 10**9
+
+
 def _check_prediction(prediction: int | None) -> None:
-    if prediction is not None and not 0 <= prediction <= 10**9:
-        raise ContestError("Số dự đoán không hợp lệ.")
+    if prediction is not None and not 0 <= prediction <= PREDICTION_MAX:
+        raise ContestError(f"Số dự đoán phải là một số nguyên từ 0 đến {PREDICTION_MAX:,}.".replace(",", "."))
 
 
 def save_prediction(attempt: Attempt, prediction: int | None, *, now: datetime | None = None) -> None:

@@ -9,7 +9,7 @@ from contests.forms import RegistrationForm
 from contests.models import Round
 from core.clock import utcnow
 from core.errors import refusal_json
-from core.extensions import db, limiter, person_or_address
+from core.extensions import limiter, person_or_address
 from core.markup import render_inline
 from core.permissions import ADMIN, ORGANISER
 from core.templating import menu
@@ -198,13 +198,16 @@ def save_prediction(attempt_id: int):
 @login_required
 def submit(attempt_id: int):
     attempt = quizzes.get_attempt_for(attempt_id, current_user) or abort(404)
+    back = url_for("quizzes.attempt", attempt_id=attempt.id, _anchor="submit")
     try:
-        services.submit(attempt, _typed_prediction(), answers=quizzes.picks_from(request.form))
-    except (ValueError, services.ContestError, quizzes.QuizError) as refused:
-        db.session.rollback()
-        flash(refused.message if isinstance(refused, quizzes.QuizError) else PREDICTION_MESSAGE, "warning")
-        return redirect(url_for("quizzes.attempt", attempt_id=attempt.id, _anchor="submit"))
-    db.session.commit()
+        prediction = _typed_prediction()
+    except ValueError:
+        flash(PREDICTION_MESSAGE, "warning")
+        return redirect(back)
+    # Refused, nothing the hand-in carried is kept: the page still holds those answers for the next try.
+    if not save(lambda: services.submit(attempt, prediction, answers=quizzes.picks_from(request.form)),
+                refused="warning"):
+        return redirect(back)
     return redirect(url_for("quizzes.result", attempt_id=attempt_id))
 
 

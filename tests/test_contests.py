@@ -136,6 +136,27 @@ def test_a_round_hand_in_saves_the_answers_it_carries_with_the_prediction(contes
     assert other.is_open
 
 
+@pytest.mark.parametrize("typed,message", [
+    ("mười", "Số dự đoán phải là một số nguyên không âm."),
+    ("-5", "Số dự đoán phải là một số nguyên từ 0 đến 1.000.000.000."),
+    ("99999999999999999999", "Số dự đoán phải là một số nguyên từ 0 đến 1.000.000.000."),
+])
+def test_a_hand_in_with_a_prediction_that_is_no_count_is_refused_and_keeps_nothing(contest, login, typed, message):
+    member = login("member")
+    member.post("/contests/thi-132-nam/join")
+    response = member.post("/contests/thi-132-nam/rounds/2/start")
+    attempt = db.session.get(Attempt, int(re.search(r"/attempts/(\d+)", response.headers["Location"]).group(1)))
+    first = attempt.paper[0]
+    key = quizzes.question_key(attempt, first["id"])
+    refused = member.post(f"/contests/attempts/{attempt.id}/submit", data={
+        "prediction": typed, "question_id": key, f"choice-{key}": quizzes.choice_key(attempt, first["correct"][0])})
+    assert refused.headers["Location"] == f"/attempts/{attempt.id}#submit"
+    assert message in member.get(refused.headers["Location"]).get_data(as_text=True)
+    db.session.refresh(attempt)
+    assert attempt.is_open and attempt.answers == []  # the carried answer waits in the page for the next try
+    assert db.session.scalars(db.select(Entry)).one().prediction is None
+
+
 def test_a_late_round_hand_in_keeps_neither_its_answers_nor_its_prediction(contest, login):
     """Past the deadline and its grace (the sweep runs every 2 minutes), the hand-in's answers are not
     counted: its prediction, the tie-break, must not be either (the round's turnout may be public by then)."""
