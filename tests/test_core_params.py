@@ -1,10 +1,12 @@
-"""Crafted query parameters never crash a page: every GET route of the permission table, as each
-person allowed to use it, with hostile values in each query parameter the view reads.
+"""Crafted parameters never crash a page: every GET route of the permission table, as each person
+allowed to use it, with hostile values in each query parameter the view reads; and every route that
+takes a POST, as the most powerful person allowed, with hostile values in each form field it reads.
 
 Keys a view would only pass on (to url_for, in links) are tried too. Which parameters a view
-reads is found by watching it: request.args is replaced by a dict that
+reads is found by watching it: request.args (request.form) is replaced by a dict that
 notes every key looked up (get, [], in, getlist: db.paginate's page and per_page included), and a
 key first read only once another is set (the custom period's dates) joins the walk when it is.
+A form is first sent with one unknown field: WTForms reads its fields only from a form that has any.
 """
 from urllib.parse import parse_qsl, urlsplit
 
@@ -14,7 +16,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 
 from accounts import tokens
 from core.extensions import db
-from tests.test_permissions import TABLE, _client_as, samples  # noqa: F401 (samples is a fixture)
+from tests.test_permissions import ORDER, TABLE, _client_as, samples  # noqa: F401 (samples is a fixture)
 
 # Keys a view may pass on to url_for with **request.args without reading them: the route's own
 # argument names and url_for's special ones.
@@ -52,9 +54,12 @@ def noted(app):
 
     @app.before_request
     def _note_args():
-        args = _NotingArgs(request.args)
-        args.noted = keys
-        request.args = args
+        watched = _NotingArgs(request.form if request.method == "POST" else request.args)
+        watched.noted = keys
+        if request.method == "POST":
+            request.form = watched
+        else:
+            request.args = watched
     return keys
 
 
@@ -71,10 +76,11 @@ def _routes():
 ROUTES = _routes()
 
 
-def _crash(client, path, query, headers) -> str | None:
+def _crash(client, path, query, headers, method: str = "GET") -> str | None:
     """What went wrong, if the request ended in a 5xx or an exception (the test app propagates them)."""
     try:
-        response = client.get(path, query_string=query, headers=headers)
+        response = client.open(path, method=method, headers=headers,
+                               **({"data": query} if method == "POST" else {"query_string": query}))
         response.get_data()  # a streamed body runs to its end inside the check
         response.close()
         return f"{response.status_code}" if response.status_code >= 500 else None
@@ -131,3 +137,36 @@ def test_the_reported_addresses_get_an_ordinary_page(world, login):
     audit = login("admin").get("/admin/audit/?from=01/01/0001&to=31/12/9999&page=99999999999999999999")
     text = audit.get_data(as_text=True)
     assert audit.status_code == 200 and "Từ ngày không hợp lệ" in text and "Đến ngày không hợp lệ" in text
+
+
+def _post_routes() -> list[tuple[str, str]]:
+    """(endpoint, role): each route that takes a POST, as the last of ORDER allowed (anonymous aside)."""
+    from app import create_app
+    url_map = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"}).url_map
+    posted = {rule.endpoint for rule in url_map.iter_rules() if "POST" in (rule.methods or ())}
+    routes = []
+    for endpoint in sorted(posted & set(TABLE)):
+        roles = [role for role in ORDER if role in TABLE[endpoint][2] and role != "anonymous"]
+        if roles:
+            routes.append((endpoint, roles[-1]))
+    return routes
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("endpoint,role", _post_routes())
+def test_hostile_form_fields_never_crash_a_post(endpoint, role, app, samples, noted):  # noqa: F811
+    path = urlsplit(TABLE[endpoint][1].format(s=samples)).path
+    client = _client_as(app, role)
+    crashes = [f"empty: {crash}"] if (crash := _crash(client, path, {}, {}, "POST")) else []
+    noted.clear()
+    if crash := _crash(client, path, {"_probe": "1"}, {}, "POST"):
+        crashes.append(f"one unknown field: {crash}")
+    fields = sorted(noted - {"_probe", "csrf_token"})
+    for field in fields:
+        for value in HOSTILE:
+            if crash := _crash(client, path, {field: value}, {}, "POST"):
+                crashes.append(f"{field}={value[:24]!r}: {crash}")
+    for value in HOSTILE if fields else ():
+        if crash := _crash(client, path, dict.fromkeys(fields, value), {}, "POST"):
+            crashes.append(f"all={value[:24]!r}: {crash}")
+    assert not crashes, f"POST {path} as {role} {fields}:\n" + "\n".join(crashes)
