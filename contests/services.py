@@ -18,6 +18,7 @@ from core.clock import format_datetime, utcnow
 from core.errors import Refusal
 from core.extensions import db, insert_or_merge
 from core.permissions import ORGANISER, is_admin
+from core.text import number_vn
 from learning.models import Topic
 from quizzes import services as quizzes
 from quizzes.models import REVIEW_SCORE, Attempt, Quiz
@@ -249,7 +250,7 @@ PREDICTION_MAX = 10**9
 
 def _check_prediction(prediction: int | None) -> None:
     if prediction is not None and not 0 <= prediction <= PREDICTION_MAX:
-        raise ContestError(f"Số dự đoán phải là một số nguyên từ 0 đến {PREDICTION_MAX:,}.".replace(",", "."))
+        raise ContestError(f"Số dự đoán phải là một số nguyên từ 0 đến {number_vn(PREDICTION_MAX)}.")
 
 
 def save_prediction(attempt: Attempt, prediction: int | None, *, now: datetime | None = None) -> None:

@@ -32,7 +32,7 @@ from openpyxl.utils.datetime import to_excel
 from openpyxl.xml.functions import tostring
 
 from core.errors import Refusal
-from core.text import clean_name, fold
+from core.text import clean_name, fold, number_vn
 
 HEADER_SEARCH_ROWS = 10
 MAX_ROWS = 500_000  # data rows in one file: above the largest province's membership
@@ -94,10 +94,6 @@ UNREADABLE_WORKBOOK = "Không đọc được tệp .xlsx: tệp hỏng hoặc k
 OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls and other Office 97–2003 files
 
 
-def _thousands(number: int) -> str:
-    return f"{number:,}".replace(",", ".")
-
-
 def check_workbook(path: Path) -> None:
     """Refuse a zip that is not a workbook, or whose parts would expand beyond our caps.
 
@@ -126,7 +122,7 @@ def check_workbook(path: Path) -> None:
                    for part in parts)
     if total > MAX_EXPANDED_BYTES or loaded > MAX_LOADED_PART_BYTES or squeezed:
         raise TableError(
-            f"Tệp .xlsx khi giải nén quá lớn ({_thousands(total // (1024 * 1024))} MB) hoặc bị nén bất thường, "
+            f"Tệp .xlsx khi giải nén quá lớn ({number_vn(total // (1024 * 1024))} MB) hoặc bị nén bất thường, "
             "nên không được mở. Hãy xóa định dạng, ô thừa và trang tính không cần, hoặc lưu thành CSV UTF-8, "
             "rồi tải lại.")
 
@@ -155,7 +151,7 @@ def _raw_rows(path: Path, filename: str) -> Iterator[list]:
     elif Path(filename).suffix.lower() not in (".csv", ".txt"):
         raise TableError("Chỉ nhận tệp .xlsx hoặc .csv.")
     elif path.stat().st_size > MAX_CSV_BYTES:
-        raise TableError(f"Tệp CSV quá lớn (tối đa {_thousands(MAX_CSV_BYTES // (1024 * 1024))} MB): "
+        raise TableError(f"Tệp CSV quá lớn (tối đa {number_vn(MAX_CSV_BYTES // (1024 * 1024))} MB): "
                          "hãy chia thành nhiều tệp.")
     else:
         text = _decode_csv(path.read_bytes())
@@ -204,7 +200,7 @@ def read_table(path: Path, filename: str, columns: dict[str, tuple[str, ...]],
                 # Every row counts, even one empty in the columns read: each costs its reading.
                 count += 1
                 if count > max_rows:
-                    raise TableError(f"Tệp có quá {_thousands(max_rows)} dòng dữ liệu: "
+                    raise TableError(f"Tệp có quá {number_vn(max_rows)} dòng dữ liệu: "
                                      "hãy chia thành nhiều tệp rồi nhập lần lượt.")
                 values = {key: _cell_text(raw[i]) if i < len(raw) else ""
                           for i, key in header_map.items()}

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from core import clock, signals
 from core.permissions import ADMIN, EDITOR, OFFICER, ORGANISER, role_label
+from core.text import number_vn
 
 # The menu is drawn on every page. It is kept in the person's signed session cookie, so that any
 # worker of any server draws it without a query, and made again after this long: a role granted or
@@ -16,7 +17,7 @@ MENU_SECONDS = 30
 def register(app) -> None:
     app.add_template_filter(clock.format_date, "date_vn")
     app.add_template_filter(clock.format_datetime, "datetime_vn")
-    app.add_template_filter(lambda n: f"{n:,}".replace(",", "."), "number_vn")
+    app.add_template_filter(number_vn, "number_vn")
     app.add_template_filter(percent_vn, "percent_vn")
     app.add_template_filter(role_label, "role_label")
     app.context_processor(_navigation)

@@ -1,10 +1,15 @@
-"""Vietnamese text helpers: folding for search without diacritics, and the one canonical
-form of every identifier a person types or a file carries (phone, card, code, citizen id)."""
+"""Vietnamese text helpers: folding for search without diacritics, the one canonical form of every
+identifier a person types or a file carries (phone, card, code, citizen id), and numbers as written."""
 import functools
 import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
+
+
+def number_vn(value: int) -> str:
+    """1250000 -> "1.250.000": thousands grouped with dots, as Vietnamese readers write them."""
+    return f"{value:,}".replace(",", ".")
 
 
 def fold(text: str | None) -> str:

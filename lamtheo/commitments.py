@@ -17,6 +17,7 @@ from core.clock import local_today, utcnow
 from core.errors import Refusal
 from core.extensions import db
 from core.permissions import OFFICER, can_manage_unit
+from core.text import number_vn
 from lamtheo.models import RESULT_NAMES, RESULT_PASSED, Commitment, Suggestion
 from units import tree as unit_tree
 from units.models import MEMBER_ACTIVE, Member, Unit
@@ -53,7 +54,7 @@ def _text(text: str, limit: int, empty: str) -> str:
     if not text:
         raise CommitmentError(empty)
     if len(text) > limit:
-        raise CommitmentError(f"Nội dung quá dài (tối đa {limit:,} ký tự).".replace(",", "."))
+        raise CommitmentError(f"Nội dung quá dài (tối đa {number_vn(limit)} ký tự).")
     return text
 
 
@@ -169,7 +170,7 @@ def confirm(unit: Unit, decisions: dict[int, tuple[str, str]], actor, *, now: da
         if result not in RESULT_NAMES:
             raise CommitmentError("Kết quả chỉ là Đạt hoặc Chưa đạt.")
         if len(comment or "") > MAX_ASSESSMENT:
-            raise CommitmentError(f"Nhận xét quá dài (tối đa {MAX_ASSESSMENT:,} ký tự).".replace(",", "."))
+            raise CommitmentError(f"Nhận xét quá dài (tối đa {number_vn(MAX_ASSESSMENT)} ký tự).")
     rows = db.session.execute(db.select(Commitment, Unit).join(Member, Member.id == Commitment.member_id)
                               .join(Unit, Unit.id == Member.unit_id)
                               .where(Commitment.id.in_(list(decisions)))).all()

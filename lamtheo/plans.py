@@ -20,6 +20,7 @@ from core import audit
 from core.clock import local_today, utcnow
 from core.errors import Refusal
 from core.extensions import db
+from core.text import number_vn
 from lamtheo.models import Plan
 from units import tree as unit_tree
 from units.models import Unit
@@ -96,7 +97,7 @@ def file_path(plan: Plan) -> Path | None:
 def _clean(text: str, name: str) -> str:
     text = (text or "").strip()
     if len(text) > MAX_TEXT:
-        raise PlanError(f"{name} quá dài (tối đa {MAX_TEXT:,} ký tự).".replace(",", "."))
+        raise PlanError(f"{name} quá dài (tối đa {number_vn(MAX_TEXT)} ký tự).")
     return text
 
 

@@ -28,6 +28,7 @@ from core.clock import local_today, utcnow
 from core.errors import Refusal
 from core.extensions import db
 from core.permissions import can_manage_unit
+from core.text import number_vn
 from lamtheo import plans, stories
 from lamtheo.models import (
     RESULT_PASSED,
@@ -258,7 +259,7 @@ def commend(review: Review, actor, *, members: list[Member] = (), unit_list: lis
     if not (members or unit_list):
         raise ReviewError("Chưa chọn cá nhân hay tập thể nào.")
     if len(reason) < 10 or len(reason) > MAX_REASON:
-        raise ReviewError(f"Hãy ghi thành tích được biểu dương (từ 10 đến {MAX_REASON:,} ký tự).".replace(",", "."))
+        raise ReviewError(f"Hãy ghi thành tích được biểu dương (từ 10 đến {number_vn(MAX_REASON)} ký tự).")
     root = review.unit
     for unit in [m.unit for m in members] + list(unit_list):
         if not unit.path.startswith(root.path) or not can_manage_unit(actor, unit):

@@ -20,7 +20,7 @@ from core import audit
 from core.extensions import db
 from core.logs import logged_import
 from core.tabular import FORMULA_START, ImportIssue, ImportReport, Row, TableError, WorkbookWriter, read_table
-from core.text import clean_name, fold
+from core.text import clean_name, fold, number_vn
 from learning import editing
 from learning.models import MULTIPLE, SINGLE, TRUE_FALSE, Lesson, Question, Topic
 
@@ -116,7 +116,7 @@ def _parse_row(row: Row, title: dict[str, str], lessons: _LessonFinder, result: 
     if not text:
         result.error(n, title["text"], "Thiếu nội dung câu hỏi.")
     elif len(text) > MAX_TEXT:
-        result.error(n, title["text"], f"Câu hỏi dài quá {MAX_TEXT:,} ký tự.".replace(",", "."))
+        result.error(n, title["text"], f"Câu hỏi dài quá {number_vn(MAX_TEXT)} ký tự.")
     kind = parse_type(v.get("type", ""))
     if not v.get("type"):
         result.error(n, title["type"], "Thiếu loại câu hỏi (Một đáp án, Nhiều đáp án hoặc Đúng/Sai).")

@@ -19,7 +19,7 @@ from core.extensions import db
 from core.logs import logged_import
 from core.permissions import can_manage_unit
 from core.tabular import ImportReport, read_table
-from core.text import clean_name, fold, identifier
+from core.text import clean_name, fold, identifier, number_vn
 from learning import topics as learning_topics
 from learning.models import KIND_CONTEST, SESSION_FORMS, StudySession, StudySessionMember, Topic
 from units import members as unit_members
@@ -129,7 +129,7 @@ def problems(data: SessionData, actor, *, today: date | None = None) -> dict[str
     if data.attendances < 1:
         found["attendances"] = "Số lượt tham dự phải từ 1 trở lên."
     elif data.attendances > MAX_ATTENDANCES:
-        found["attendances"] = f"Số lượt tham dự không được quá {MAX_ATTENDANCES:,}.".replace(",", ".")
+        found["attendances"] = f"Số lượt tham dự không được quá {number_vn(MAX_ATTENDANCES)}."
     elif data.attendances < len(data.members):
         found["attendances"] = (f"Số lượt tham dự ({data.attendances}) ít hơn số đoàn viên có tên trong danh sách "
                                 f"({len(data.members)}).")

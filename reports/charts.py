@@ -11,16 +11,13 @@ from datetime import date, timedelta
 from markupsafe import Markup, escape
 
 from core.templating import percent_vn
+from core.text import number_vn
 
 BAR_COLOUR, TRACK_COLOUR, INK, GREY = "#0b4f8a", "#e9ecef", "#212529", "#495057"
 LABEL_CHARS = 40  # what a 360-px phone shows at 13 px
 WEEKLY_UP_TO_DAYS = 92  # longer periods are drawn month by month
 MONTHLY_UP_TO_DAYS = 3 * 366  # longer still, year by year
 MOST_POINTS = 60  # a period of centuries, which anyone may type, keeps one year in every few
-
-
-def _number_vn(value: int) -> str:
-    return f"{value:,}".replace(",", ".")
 
 
 def _short(text: str) -> str:
@@ -111,18 +108,18 @@ def completion_line(per_day: list[tuple[date, int]], start: date, end: date, hea
     body = []
     for step in range(5):
         value = top_value * step / 4
-        label = percent_vn(value).replace(",0%", "%") if as_percent else _number_vn(round(value))
+        label = percent_vn(value).replace(",0%", "%") if as_percent else number_vn(round(value))
         body.append(f'<line x1="0" x2="100%" y1="{y(value)}" y2="{y(value)}" stroke="#ced4da" stroke-width="1"/>'
                     f'<text x="0" y="{y(value) - 3}" font-size="11" fill="{GREY}">{escape(label)}</text>')
     for (day_a, _), (day_b, _), value_a, value_b in zip(points, points[1:], values, values[1:], strict=False):
         body.append(f'<line x1="{x(day_a)}" y1="{y(value_a)}" x2="{x(day_b)}" y2="{y(value_b)}" '
                     f'stroke="{BAR_COLOUR}" stroke-width="2.5"/>')
     for (day, count), value in zip(points, values, strict=True):
-        text = f"{day:%d/%m/%Y}: {_number_vn(count)} người" + (f" ({percent_vn(value)})" if as_percent else "")
+        text = f"{day:%d/%m/%Y}: {number_vn(count)} người" + (f" ({percent_vn(value)})" if as_percent else "")
         body.append(f'<circle cx="{x(day)}" cy="{y(value)}" r="3.5" fill="{BAR_COLOUR}"><title>{escape(text)}</title>'
                     f'</circle>')
     last_count = points[-1][1]
-    final = f"{_number_vn(last_count)} người" + (f" · {percent_vn(values[-1])}" if as_percent else "")
+    final = f"{number_vn(last_count)} người" + (f" · {percent_vn(values[-1])}" if as_percent else "")
     body.append(f'<text x="97%" y="{max(y(values[-1]) - 8, 12)}" font-size="12" font-weight="bold" '
                 f'text-anchor="end" fill="{INK}">{escape(final)}</text>')
     last = len(points) - 1

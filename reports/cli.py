@@ -4,6 +4,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from core.extensions import db
+from core.text import number_vn
 from learning.models import Topic
 from reports import progress
 
@@ -21,4 +22,4 @@ def rebuild_progress_command(slug: str | None) -> None:
             raise click.ClickException(f"Không có chuyên đề {slug}.")
     rows = progress.rebuild(topic)
     db.session.commit()
-    click.echo(f"Đã tính lại {rows:,} dòng.".replace(",", "."))
+    click.echo(f"Đã tính lại {number_vn(rows)} dòng.")

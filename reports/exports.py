@@ -16,6 +16,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 
 from core.clock import to_local
 from core.tabular import SheetWriter, WorkbookWriter, neutralise
+from core.text import number_vn
 from learning.models import SESSION_FORMS, Topic
 from reports.services import Figures, MemberStatus, Period, Report
 from units.models import Unit
@@ -194,7 +195,7 @@ def _member_sheet(workbook: WorkbookWriter, members: Iterable[MemberStatus], uni
         sheet.append([_cell(sheet, value, number_format=number_format, border=True)
                       for value, (_, _, number_format) in zip(member_row(count, status), MEMBER_COLUMNS, strict=True)])
     sheet.append()
-    sheet.append([_cell(sheet, f"Tổng số: {count:,} đoàn viên.".replace(",", "."), bold=True)])
+    sheet.append([_cell(sheet, f"Tổng số: {number_vn(count)} đoàn viên.", bold=True)])
     _signatures(sheet, place, left=2, right=len(MEMBER_COLUMNS) - 2)
 
 

@@ -16,6 +16,7 @@ from core.clock import utcnow
 from core.errors import Refusal
 from core.extensions import db
 from core.permissions import can_manage_unit
+from core.text import number_vn
 from learning.models import Topic
 from reports import services
 from reports.models import ReportSubmission
@@ -57,7 +58,7 @@ def _check(unit: Unit, period: services.Period, narrative: Narrative) -> None:
     if not narrative.results.strip():
         raise SubmissionError("Hãy viết kết quả đạt được.")
     if max(len(narrative.results), len(narrative.shortcomings), len(narrative.proposals)) > MAX_TEXT:
-        raise SubmissionError(f"Mỗi phần không được dài quá {MAX_TEXT:,} ký tự.".replace(",", "."))
+        raise SubmissionError(f"Mỗi phần không được dài quá {number_vn(MAX_TEXT)} ký tự.")
 
 
 def preview_figures(unit: Unit, topic: Topic, period: services.Period) -> dict:

@@ -2,7 +2,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.clock import format_date, format_datetime, parse_vn_date
-from core.text import clean_name, fold
+from core.text import clean_name, fold, number_vn
 
 
 def test_fold_strips_vietnamese_diacritics():
@@ -32,3 +32,8 @@ def test_dates_are_shown_in_vietnam_time():
     assert format_date(utc) == "01/04/2022"
     assert format_datetime(utc) == "01:30 01/04/2022"
     assert parse_vn_date("5/3/2022").isoformat() == "2022-03-05"
+
+
+def test_numbers_are_grouped_by_thousands_with_dots():
+    assert [number_vn(n) for n in (0, 999, 1000, 1_250_000, 10**9)] == [
+        "0", "999", "1.000", "1.250.000", "1.000.000.000"]
