@@ -39,6 +39,7 @@ def attempt_extras(attempt: Attempt) -> dict | None:
     extras = {"submit_url": url_for("contests.submit", attempt_id=attempt.id),
               "prediction_url": url_for("contests.save_prediction", attempt_id=attempt.id),
               "prediction_question": entry.round.prediction_question, "prediction": entry.prediction,
+              "prediction_max": services.PREDICTION_MAX,
               "back_url": url_for("contests.landing", slug=contest.slug), "back_label": "Về trang cuộc thi"}
     if attempt.is_open:
         return extras
