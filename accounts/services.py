@@ -7,9 +7,8 @@ from pathlib import Path
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import ColumnElement, Exists
-from werkzeug.security import check_password_hash, generate_password_hash
 
-from accounts import tokens
+from accounts import passwords, tokens
 from accounts.models import Role, User
 from core import audit, signals
 from core.clock import utcnow
@@ -54,7 +53,7 @@ def password_problem(password: str, username: str = "") -> str | None:
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+    return passwords.make(password, current_app.config["PASSWORD_HASH_METHOD"])
 
 
 def generate_initial_password() -> str:
@@ -89,12 +88,16 @@ def authenticate(identifier: str, password: str, *, now=None) -> User | None:
     user = find_user(identifier)
     if user is None or not user.is_enabled:
         # Spend the same time as a real check so that timing does not reveal accounts.
-        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
+        passwords.matches(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
         _refused("unknown" if user is None else "disabled", identifier, user)
         return None
-    if not check_password_hash(user.password_hash, password):
+    if not passwords.matches(user.password_hash, password):
         _refused("wrong_password", identifier, user)
         return None
+    if passwords.outdated(user.password_hash, current_app.config["PASSWORD_HASH_METHOD"]):
+        # The password is at hand only now: a scrypt hash of before, or older settings, is made again.
+        # Not a password change: the person's sessions stay.
+        user.password_hash = hash_password(password)
     user.last_login_at = now or utcnow()
     return user
 
@@ -102,7 +105,7 @@ def authenticate(identifier: str, password: str, *, now=None) -> User | None:
 @functools.cache
 def _dummy_hash(method: str) -> str:
     """A hash made as real ones are, so that checking it takes as long as checking theirs."""
-    return generate_password_hash("not-a-real-password", method=method)
+    return passwords.make("not-a-real-password", method)
 
 
 def create_user(username: str, full_name: str, password: str, *, must_change_password=False) -> User:
@@ -117,9 +120,9 @@ def create_user(username: str, full_name: str, password: str, *, must_change_pas
 
 
 def change_password(user: User, current: str, new: str, *, now=None) -> None:
-    if not check_password_hash(user.password_hash, current):
+    if not passwords.matches(user.password_hash, current):
         raise AccountError("Mật khẩu hiện tại không đúng.")
-    if check_password_hash(user.password_hash, new):
+    if passwords.matches(user.password_hash, new):
         raise AccountError("Mật khẩu mới phải khác mật khẩu cũ.")
     set_password(user, new, now=now)
 

@@ -136,7 +136,7 @@ def build_contest(app, participants: int, *, seed: int = 2022, closed_round: boo
         rounds.append(contest_round)
         db.session.commit()
         grassroots = list(db.session.scalars(db.select(Unit).where(Unit.kind_id == division_a.unit_kind_id)))
-        password_hash = accounts.hash_password(PASSWORD)  # one hash for all: scrypt is slow on purpose
+        password_hash = accounts.hash_password(PASSWORD)  # one hash for all: a hash is slow on purpose
         people = []
         for n in range(participants):
             name, gender = units_demo._name(rng)

@@ -13,7 +13,7 @@ browser (an empty cookie jar), of one of three kinds, in the shares the data fil
 - already logged in: the session cookie a registration or login days before left in the
   browser (minted by the driver with the app's SECRET_KEY, as attempts.py does);
 - logs in: opens the landing page, follows "đăng nhập", types phone or username and the
-  password (werkzeug scrypt on the server), comes back to the landing page;
+  password (an Argon2id check on the server), comes back to the landing page;
 - registers: opens the landing page, "Đăng ký dự thi", fills the form (a new phone), is
   logged in by the registration and comes back to the landing page.
 

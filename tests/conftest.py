@@ -8,8 +8,8 @@ SQLite file, or a PostgreSQL database named after TEST_DATABASE_URL's with the w
 Two starting points many tests share are built once per worker and restored from memory
 for each test that asks for them: ``world`` (a small tree with one account per role) and
 ``synced`` (content/ as `flask content sync` leaves it). Building them took most of the suite's
-time; restoring them is a few INSERTs. Passwords are hashed with one round of PBKDF2 here
-(``PASSWORD_HASH_METHOD``); the application's own setting stays scrypt.
+time; restoring them is a few INSERTs. Passwords are hashed with Argon2id at its smallest settings here
+(``PASSWORD_HASH_METHOD``); the application's own costs ~20 ms a hash.
 
 Tests are marked by what they need, so a quick loop can leave them out (`make test-fast`):
 ``browser`` (Chromium) and ``database`` (the suite's database, which the PostgreSQL pass of
@@ -49,8 +49,8 @@ BROWSER_FIXTURES = {"browser", "page"}
 # SQLite). A test with none of them runs the same on either, so the PostgreSQL pass leaves it out.
 DATABASE_FIXTURES = {"database_url", "empty_database_url"}
 CONTENT = Path(__file__).resolve().parent.parent / "content"
-# One round: a hash made in a test is only ever checked in a test. scrypt (the app's) costs 0.1 s.
-FAST_PASSWORD_HASH = "pbkdf2:sha256:1"
+# 8 KiB, one pass: a hash made in a test is only ever checked in a test. The app's costs ~20 ms.
+FAST_PASSWORD_HASH = "argon2id:8:1:1"
 
 
 _compile_builder = Rule._compile_builder

@@ -33,7 +33,7 @@ def make_member(unit, full_name: str | None = None, **fields) -> Member:
 
 @functools.cache
 def _password_hash(password: str) -> str:
-    """scrypt costs ~0.1 s a call on purpose; a world of eleven accounts need not pay it eleven times."""
+    """One hash (one salt) per password, so that a world built again equals its snapshot row for row."""
     return accounts.hash_password(password)
 
 

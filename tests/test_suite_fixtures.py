@@ -81,18 +81,18 @@ def test_the_world_is_built_anew_where_its_tables_are_not_empty(app):
     assert world.province.code == "P" and world.province.id != 1
 
 
-def test_the_suite_hashes_cheaply_and_the_application_with_scrypt(app, tmp_path):
-    assert hash_password("mat-khau-dai").startswith("pbkdf2:sha256:1$")
+def test_the_suite_hashes_cheaply_and_the_application_with_owasps_argon2id(app, tmp_path):
+    assert hash_password("mat-khau-dai").startswith("$argon2id$v=19$m=8,t=1,p=1$")
     production = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}", "SECRET_KEY": "k" * 64})
-    assert production.config["PASSWORD_HASH_METHOD"] == "scrypt"
+    assert production.config["PASSWORD_HASH_METHOD"] == "argon2id:19456:2:1"
     with production.app_context():
-        assert hash_password("mat-khau-dai").startswith("scrypt:")
+        assert hash_password("mat-khau-dai").startswith("$argon2id$v=19$m=19456,t=2,p=1$")
 
 
 def test_an_unknown_account_costs_a_check_made_as_the_real_ones(app, tmp_path):
     assert accounts.authenticate("khong-co-ai", "mat-khau-dai") is None
     assert accounts._dummy_hash.cache_info().currsize >= 1
-    assert accounts._dummy_hash(FAST).startswith("pbkdf2:sha256:1$")
+    assert accounts._dummy_hash(FAST).startswith("$argon2id$v=19$m=8,t=1,p=1$")
     production = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}", "SECRET_KEY": "k" * 64})
     with production.app_context():
-        assert accounts._dummy_hash(production.config["PASSWORD_HASH_METHOD"]).startswith("scrypt:")
+        assert accounts._dummy_hash(production.config["PASSWORD_HASH_METHOD"]).startswith("$argon2id$v=19$m=19456,")

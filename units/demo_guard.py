@@ -4,8 +4,7 @@ A database is the demo's while one of the demo accounts still has the demo passw
 instance has an account with that published password. Any other database holding a user or a
 unit holds real data (its first administrator, its imported tree).
 """
-from werkzeug.security import check_password_hash
-
+from accounts import passwords
 from accounts.models import User
 from core.extensions import db
 from units.demo import ACCOUNTS, DEMO_PASSWORD
@@ -15,7 +14,7 @@ from units.models import Unit
 def _is_demo_database() -> bool:
     usernames = [username for username, *_ in ACCOUNTS]
     demo_accounts = db.session.scalars(db.select(User).where(User.username.in_(usernames)))
-    return any(check_password_hash(user.password_hash, DEMO_PASSWORD) for user in demo_accounts)
+    return any(passwords.matches(user.password_hash, DEMO_PASSWORD) for user in demo_accounts)
 
 
 def real_data_reason() -> str | None:
