@@ -1,7 +1,7 @@
 """Benchmark: the server CPU one contestant costs, for two trees of the app side by side and the
 bare-Flask floor, in one run (issue 18 item 2).
 
-    .venv/bin/python bench/contest_cost.py [--before DIR] [--contestants 300] [--threads 8]
+    .venv/bin/python bench/contest_cost.py [--before DIR [--before-saves batched]] [--contestants 300] [--threads 8]
                                            [--database-url URL] [--port 5610] [--rounds 2]
 
 Each target is served in turn by gunicorn with the README's production command (`--workers 4
@@ -11,7 +11,8 @@ build_contest (the demo contest, one open round of 20 questions, one a screen):
 after     this tree (bench/wsgi.py: production settings, rate limits off);
 before    --before DIR, another checkout of the app (e.g. `git archive main | tar -x -C DIR`),
           served from DIR with its own bench/wsgi.py, on the data built here, and played as the
-          quiz.js of before 06/12/2026 did: a save a click (20) and one /state;
+          quiz.js of before 06/12/2026 did: a save a click (20) and one /state (--before-saves
+          batched: as today's quiz.js, for a tree that already sends answers together);
 floor     bench/baseline.py: a bare Flask endpoint doing one INSERT on the same stack, sent as
           many requests as the `after` run made.
 
@@ -41,6 +42,8 @@ import time
 import urllib.parse
 from collections import defaultdict
 from pathlib import Path
+
+from werkzeug.security import generate_password_hash
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -150,7 +153,9 @@ def server_cpu(master: int, database: str) -> float:
 def run_app(args, label: str, root: Path, secret_key: str, env: dict) -> dict:
     app = make_app(args.database_url, secret_key)
     mix = kinds(args.contestants)
-    info = build_contest(app, args.contestants + args.contestants // 5 + 20)
+    # The before tree's accounts have the hash it made: scrypt, as every tree before 06/12/2026 did.
+    info = build_contest(app, args.contestants + args.contestants // 5 + 20,
+                         password_hash=generate_password_hash(PASSWORD, "scrypt") if label == "before" else None)
     people = info["people"]
     cookies = mint_cookies(app, [p["user_id"] for p in people[:args.contestants]])
     logins = [p["login"] for p in people[args.contestants:]]
@@ -177,7 +182,7 @@ def run_app(args, label: str, root: Path, secret_key: str, env: dict) -> dict:
                 browser = Browser(args.port, app.config["SESSION_COOKIE_NAME"],
                                   cookies[n] if kind == "cookie" else None, seen)
                 try:
-                    play(browser, kind, identity, rng, per_click=label == "before")
+                    play(browser, kind, identity, rng, per_click=label == "before" and args.before_saves == "per-click")
                 except Exception as error:  # noqa: BLE001 - counted and shown
                     errors.append(f"{type(error).__name__}: {error}"[:300])
 
@@ -269,6 +274,8 @@ def wait_for_hit(port: int, process, timeout: float = 60) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--before", type=Path, help="another checkout of the app, measured first")
+    parser.add_argument("--before-saves", choices=["per-click", "batched"], default="per-click",
+                        help="how the before tree's quiz.js sends answers")
     parser.add_argument("--contestants", type=int, default=300)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=2)

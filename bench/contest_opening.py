@@ -81,9 +81,10 @@ KINDS = ["landing", "login page", "login", "register page", "register", "start",
 # -- data ----------------------------------------------------------------------------
 
 def build_contest(app, participants: int, *, seed: int = 2022, closed_round: bool = False,
-                  one_per_page: bool = True) -> dict:
+                  one_per_page: bool = True, password_hash: str | None = None) -> dict:
     """Empty the database and build the contest with its pre-registered participants (with
-    closed_round, a round that closed yesterday comes before the open one)."""
+    closed_round, a round that closed yesterday comes before the open one), whose accounts have
+    ``password_hash``, by default one the app makes now."""
     from sqlalchemy import insert, text
 
     from accounts import services as accounts
@@ -136,7 +137,7 @@ def build_contest(app, participants: int, *, seed: int = 2022, closed_round: boo
         rounds.append(contest_round)
         db.session.commit()
         grassroots = list(db.session.scalars(db.select(Unit).where(Unit.kind_id == division_a.unit_kind_id)))
-        password_hash = accounts.hash_password(PASSWORD)  # one hash for all: a hash is slow on purpose
+        password_hash = password_hash or accounts.hash_password(PASSWORD)  # one for all: a hash is slow on purpose
         people = []
         for n in range(participants):
             name, gender = units_demo._name(rng)

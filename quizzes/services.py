@@ -15,7 +15,7 @@ from typing import cast
 
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import CursorResult, Executable, Integer, String, bindparam, func, update
+from sqlalchemy import CursorResult, Executable, Integer, String, bindparam, func, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -398,31 +398,32 @@ def quick_save(attempt_id: int, user_id: int, session_token: str, picks: dict[st
     keys = _keys_of(attempt_id, user_id)
     if keys is None or not picks or past_grace(keys.deadline, now):
         return None
-    rows = []
-    for key, picked_keys in picks.items():
+    params: dict[str, object] = {"attempt_id": attempt_id, "saved_at": now, "user_id": user_id,
+                                 "session_token": session_token, "started_at": keys.started_at,
+                                 "deadline": keys.deadline}
+    for n, (key, picked_keys) in enumerate(picks.items()):
         found = keys.questions.get(key)
         if found is None:
             return None
         question_id, kind, by_key = found
         if not set(picked_keys) <= set(by_key) or (kind != MULTIPLE and len(set(picked_keys)) > 1):
             return None
-        rows.append({"attempt_id": attempt_id, "question_id": question_id,
-                     "choice_ids": sorted({by_key[k] for k in picked_keys}), "saved_at": now, "user_id": user_id,
-                     "session_token": session_token, "started_at": keys.started_at, "deadline": keys.deadline})
-    connection, statement = db.session.connection(), _quick_save_statement()
-    for row in rows:  # the guard is the same for every row: the first one tells
-        if connection.execute(statement, row).first() is None:
-            return None
-    return _seconds_until(keys.deadline, now)
+        params[f"question_id_{n}"] = question_id
+        params[f"choice_ids_{n}"] = sorted({by_key[k] for k in picked_keys})
+    # One statement for all the questions sent: the guard is the same for every row, so either all are
+    # written or none. A page's keys are distinct, so no row is written twice.
+    written = db.session.connection().execute(_quick_save_statement(len(picks)), params).all()
+    return _seconds_until(keys.deadline, now) if written else None
 
 
-_quick_save_statements: dict[str, Executable] = {}
+_quick_save_statements: dict[tuple[str, int], Executable] = {}
 
 
-def _quick_save_statement() -> Executable:
-    # Built once per database kind: building it is most of the CPU such a save would otherwise cost.
+def _quick_save_statement(rows: int) -> Executable:
+    # Built once per database kind and number of questions sent (at most the paper's): building it
+    # is most of the CPU such a save would otherwise cost.
     dialect = db.session.get_bind().dialect.name
-    if dialect not in _quick_save_statements:
+    if (dialect, rows) not in _quick_save_statements:
         attempt_id = bindparam("attempt_id", type_=Integer)
         user_id = bindparam("user_id", type_=Integer)
         owned = db.select(Attempt.id).where(
@@ -430,16 +431,18 @@ def _quick_save_statement() -> Executable:
             Attempt.started_at == bindparam("started_at", type_=Attempt.started_at.type),
             Attempt.deadline == bindparam("deadline", type_=Attempt.deadline.type),
             accounts.session_still_valid(user_id, bindparam("session_token", type_=String))).exists()
-        values = db.select(attempt_id, bindparam("question_id", type_=Integer),
-                           bindparam("choice_ids", type_=Answer.choice_ids.type),
+        sent = union_all(*(db.select(bindparam(f"question_id_{n}", type_=Integer).label("question_id"),
+                                     bindparam(f"choice_ids_{n}", type_=Answer.choice_ids.type).label("choice_ids"))
+                           for n in range(rows))).subquery("sent")
+        values = db.select(attempt_id, sent.c.question_id, sent.c.choice_ids,
                            bindparam("saved_at", type_=Answer.saved_at.type)).where(owned)
         statement = insert_or_merge(Answer).from_select(["attempt_id", "question_id", "choice_ids", "saved_at"],
                                                         values)
-        _quick_save_statements[dialect] = statement.on_conflict_do_update(
+        _quick_save_statements[dialect, rows] = statement.on_conflict_do_update(
             index_elements=["attempt_id", "question_id"],
             set_={"choice_ids": statement.excluded.choice_ids, "saved_at": statement.excluded.saved_at},
         ).returning(Answer.id)
-    return _quick_save_statements[dialect]
+    return _quick_save_statements[dialect, rows]
 
 
 def saved_answers(attempt: Attempt) -> dict[int, list[int]]:

@@ -155,7 +155,7 @@ def test_a_moved_deadline_is_not_taken_from_what_the_process_remembers(quiz, log
     assert late.status_code == 409
 
 
-def test_answers_sent_together_are_one_request_and_one_statement_each(quiz, login, statements):
+def test_answers_sent_together_are_one_request_and_one_statement(quiz, login, statements):
     member = login("member")
     attempt = start(member, quiz)
     warm(member, attempt)
@@ -163,8 +163,26 @@ def test_answers_sent_together_are_one_request_and_one_statement_each(quiz, logi
     statements.clear()
     response = save_together(member, attempt, {e["id"]: e["correct"] for e in entries})
     assert response.status_code == 200 and response.json["saved"] is True
-    assert len(statements) == 3 and all(s.lstrip().upper().startswith("INSERT INTO ANSWERS") for s in statements)
+    assert len(statements) == 1 and statements[0].lstrip().upper().startswith("INSERT INTO ANSWERS")
     assert {e["id"]: saved(attempt)[e["id"]] for e in entries} == {e["id"]: sorted(e["correct"]) for e in entries}
+
+
+@pytest.mark.parametrize("why", ["session ended", "handed in", "another person"])
+def test_a_refused_save_of_questions_sent_together_writes_none_of_them(quiz, login, world, why):
+    member = login("member")
+    attempt = start(member, quiz)
+    first = warm(member, attempt)
+    sender = member
+    if why == "session ended":
+        db.session.get(User, world.member_user.id).end_sessions()
+        db.session.commit()
+    elif why == "handed in":
+        assert member.post(f"/attempts/{attempt.id}/submit").status_code == 302
+    else:
+        sender = login("tinh")
+    response = save_together(sender, attempt, {e["id"]: e["correct"] for e in attempt.paper[1:5]})
+    assert response.status_code in (302, 400, 401, 404)
+    assert set(saved(attempt)) == {first["id"]}
 
 
 def test_one_forged_question_among_those_sent_together_saves_none_of_them(quiz, login):
