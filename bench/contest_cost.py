@@ -146,8 +146,18 @@ def kinds(contestants: int) -> list[str]:
     return out
 
 
-def server_cpu(master: int, database: str) -> float:
-    return sum(process_cpu(p) for p in [master] + children_of(master) + postgres_backends(database))
+def server_cpu(master: int, database: str) -> tuple[float, float]:
+    """CPU seconds so far of gunicorn (master and workers) and of the database's PostgreSQL backends."""
+    return (sum(process_cpu(p) for p in [master] + children_of(master)),
+            sum(process_cpu(p) for p in postgres_backends(database)))
+
+
+def cpu_figures(cpu0: tuple[float, float], cpu1: tuple[float, float], contestants: float, requests: int) -> dict:
+    app_s, database_s = cpu1[0] - cpu0[0], cpu1[1] - cpu0[1]
+    return {"cpu_s": app_s + database_s, "cpu_ms_per_contestant": 1000 * (app_s + database_s) / contestants,
+            "cpu_ms_per_request": 1000 * (app_s + database_s) / requests,
+            "gunicorn_ms_per_contestant": 1000 * app_s / contestants,
+            "postgres_ms_per_contestant": 1000 * database_s / contestants}
 
 
 def run_app(args, label: str, root: Path, secret_key: str, env: dict) -> dict:
@@ -197,9 +207,8 @@ def run_app(args, label: str, root: Path, secret_key: str, env: dict) -> dict:
         server.stop()
     requests = sum(seen.values())
     return {"target": label, "contestants": args.contestants, "requests": requests, "errors": len(errors),
-            "first_errors": errors[:3], "seconds": wall1 - wall0, "cpu_s": cpu1 - cpu0,
-            "cpu_ms_per_contestant": 1000 * (cpu1 - cpu0) / args.contestants,
-            "cpu_ms_per_request": 1000 * (cpu1 - cpu0) / requests,
+            "first_errors": errors[:3], "seconds": wall1 - wall0,
+            **cpu_figures(cpu0, cpu1, args.contestants, requests),
             "requests_per_contestant": requests / args.contestants,
             "by_kind": dict(seen)}
 
@@ -249,9 +258,8 @@ def run_floor(args, requests: int, per_contestant: float, env: dict) -> dict:
         cpu1, wall1 = server_cpu(process.pid, args.database_name), time.perf_counter()
     finally:
         server.stop()
-    per_request = 1000 * (cpu1 - cpu0) / requests
-    return {"target": "floor", "requests": requests, "seconds": wall1 - wall0, "cpu_s": cpu1 - cpu0,
-            "cpu_ms_per_request": per_request, "cpu_ms_per_contestant": per_request * per_contestant,
+    return {"target": "floor", "requests": requests, "seconds": wall1 - wall0,
+            **cpu_figures(cpu0, cpu1, requests / per_contestant, requests),
             "requests_per_contestant": per_contestant, "errors": 0}
 
 
@@ -307,11 +315,13 @@ def main() -> None:
         floor["round"], floor["load"] = n + 1, os.getloadavg()[0]
         results.append(floor)
         report(floor)
-    print("\n| round | target | requests a contestant | CPU ms a request | CPU ms a contestant | errors | load |")
+    print("\n| round | target | requests a contestant | CPU ms a request | **CPU ms a contestant** "
+          "(gunicorn + PostgreSQL) | errors | load |")
     print("|---|---|---|---|---|---|---|")
     for r in results:
         print(f"| {r['round']} | {r['target']} | {r['requests_per_contestant']:.1f} | {r['cpu_ms_per_request']:.2f} | "
-              f"**{r['cpu_ms_per_contestant']:.0f}** | {r['errors']} | {r['load']:.1f} |")
+              f"**{r['cpu_ms_per_contestant']:.0f}** ({r['gunicorn_ms_per_contestant']:.0f} + "
+              f"{r['postgres_ms_per_contestant']:.0f}) | {r['errors']} | {r['load']:.1f} |")
     for r in results:
         if r["target"] == "after":
             floor = next(f for f in results if f["target"] == "floor" and f["round"] == r["round"])

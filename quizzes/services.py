@@ -15,7 +15,7 @@ from typing import cast
 
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import CursorResult, Executable, Integer, String, bindparam, func, union_all, update
+from sqlalchemy import CursorResult, Executable, Integer, String, bindparam, func, true, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -305,24 +305,29 @@ def _entry(attempt: Attempt, question_id: int) -> dict:
 def save_answer(attempt: Attempt, question_id: int, choice_ids: list[int], *,
                 now: datetime | None = None) -> None:
     """Save the choices picked for one question (an empty list clears it)."""
+    save_answers(attempt, {question_id: choice_ids}, now=now)
+
+
+def save_answers(attempt: Attempt, picks: dict[int, list[int]], *, now: datetime | None = None) -> None:
+    """Save the choices picked for each question (bank ids), all or none: one refused refuses all."""
     now = now or utcnow()
     if expire_if_due(attempt, now=now) or (attempt.is_open and past_grace(attempt.deadline, now)):
         raise TooLate()
     if not attempt.is_open:
         raise QuizError("Bài làm này đã nộp, không sửa được nữa.")
-    entry = _entry(attempt, question_id)
-    allowed = {c["id"] for c in entry["choices"]}
-    picked = sorted(set(choice_ids))
-    if not set(picked) <= allowed:
-        raise QuizError("Đáp án gửi lên không thuộc câu hỏi này.")
-    if entry["type"] != MULTIPLE and len(picked) > 1:
-        raise QuizError("Câu này chỉ chọn một đáp án.")
-    # One statement, so two tabs saving the same question never collide on the unique key.
-    statement = insert_or_merge(Answer).values(attempt_id=attempt.id, question_id=question_id,
-                                              choice_ids=picked, saved_at=now)
-    statement = statement.on_conflict_do_update(index_elements=["attempt_id", "question_id"],
-                                                set_={"choice_ids": picked, "saved_at": now})
-    db.session.execute(statement)
+    params: dict[str, object] = {"attempt_id": attempt.id, "saved_at": now}
+    for n, (question_id, choice_ids) in enumerate(picks.items()):
+        entry = _entry(attempt, question_id)
+        allowed = {c["id"] for c in entry["choices"]}
+        picked = sorted(set(choice_ids))
+        if not set(picked) <= allowed:
+            raise QuizError("Đáp án gửi lên không thuộc câu hỏi này.")
+        if entry["type"] != MULTIPLE and len(picked) > 1:
+            raise QuizError("Câu này chỉ chọn một đáp án.")
+        params[f"question_id_{n}"], params[f"choice_ids_{n}"] = question_id, picked
+    if picks:
+        # One statement, so two tabs saving the same question never collide on the unique key.
+        db.session.connection().execute(_answers_upsert(len(picks), guarded=False), params)
 
 
 def picks_from(form: MultiDict[str, str]) -> dict[str, list[str]]:
@@ -336,6 +341,7 @@ def save_public_answers(attempt: Attempt, picks: dict[str, list[str]], *, now: d
     """save_answer for what a page sends: each question's key with the keys of the choices picked.
     The attempt's keys are computed once for the whole page, not once per question."""
     questions = remember_keys(attempt).questions
+    by_id = {}
     for key, picked_keys in picks.items():
         found = questions.get(key)
         if found is None:
@@ -343,7 +349,8 @@ def save_public_answers(attempt: Attempt, picks: dict[str, list[str]], *, now: d
         question_id, _kind, by_key = found
         if not set(picked_keys) <= set(by_key):
             raise QuizError("Đáp án gửi lên không thuộc câu hỏi này.")
-        save_answer(attempt, question_id, [by_key[k] for k in picked_keys], now=now)
+        by_id[question_id] = [by_key[k] for k in picked_keys]
+    save_answers(attempt, by_id, now=now)
 
 
 # -- the save a page's script makes, without loading the user or the attempt ------------
@@ -412,37 +419,45 @@ def quick_save(attempt_id: int, user_id: int, session_token: str, picks: dict[st
         params[f"choice_ids_{n}"] = sorted({by_key[k] for k in picked_keys})
     # One statement for all the questions sent: the guard is the same for every row, so either all are
     # written or none. A page's keys are distinct, so no row is written twice.
-    written = db.session.connection().execute(_quick_save_statement(len(picks)), params).all()
+    written = db.session.connection().execute(_answers_upsert(len(picks), guarded=True), params).all()
     return _seconds_until(keys.deadline, now) if written else None
 
 
-_quick_save_statements: dict[tuple[str, int], Executable] = {}
+_answers_upserts: dict[tuple[str, int, bool], Executable] = {}
 
 
-def _quick_save_statement(rows: int) -> Executable:
-    # Built once per database kind and number of questions sent (at most the paper's): building it
-    # is most of the CPU such a save would otherwise cost.
+def _answers_upsert(rows: int, *, guarded: bool) -> Executable:
+    """INSERT ... ON CONFLICT DO UPDATE of ``rows`` answers of one attempt, saved at one moment:
+    parameters attempt_id, saved_at, question_id_<n>, choice_ids_<n>. ``guarded`` (the quick save)
+    writes only if the attempt is the user's, in progress, with the started_at and deadline given,
+    and the session token still valid (user_id, session_token, started_at, deadline), and
+    returns the rows written."""
+    # Built once per database kind and number of rows (at most a paper's): building and caching a
+    # statement is most of the CPU a save would otherwise cost.
     dialect = db.session.get_bind().dialect.name
-    if (dialect, rows) not in _quick_save_statements:
+    if (dialect, rows, guarded) not in _answers_upserts:
         attempt_id = bindparam("attempt_id", type_=Integer)
-        user_id = bindparam("user_id", type_=Integer)
-        owned = db.select(Attempt.id).where(
-            Attempt.id == attempt_id, Attempt.user_id == user_id, Attempt.status == IN_PROGRESS,
-            Attempt.started_at == bindparam("started_at", type_=Attempt.started_at.type),
-            Attempt.deadline == bindparam("deadline", type_=Attempt.deadline.type),
-            accounts.session_still_valid(user_id, bindparam("session_token", type_=String))).exists()
         sent = union_all(*(db.select(bindparam(f"question_id_{n}", type_=Integer).label("question_id"),
                                      bindparam(f"choice_ids_{n}", type_=Answer.choice_ids.type).label("choice_ids"))
                            for n in range(rows))).subquery("sent")
         values = db.select(attempt_id, sent.c.question_id, sent.c.choice_ids,
-                           bindparam("saved_at", type_=Answer.saved_at.type)).where(owned)
+                           bindparam("saved_at", type_=Answer.saved_at.type))
+        if guarded:
+            user_id = bindparam("user_id", type_=Integer)
+            values = values.where(db.select(Attempt.id).where(
+                Attempt.id == attempt_id, Attempt.user_id == user_id, Attempt.status == IN_PROGRESS,
+                Attempt.started_at == bindparam("started_at", type_=Attempt.started_at.type),
+                Attempt.deadline == bindparam("deadline", type_=Attempt.deadline.type),
+                accounts.session_still_valid(user_id, bindparam("session_token", type_=String))).exists())
+        else:
+            values = values.where(true())  # SQLite reads "SELECT ... ON CONFLICT" only after a WHERE
         statement = insert_or_merge(Answer).from_select(["attempt_id", "question_id", "choice_ids", "saved_at"],
                                                         values)
-        _quick_save_statements[dialect, rows] = statement.on_conflict_do_update(
+        statement = statement.on_conflict_do_update(
             index_elements=["attempt_id", "question_id"],
-            set_={"choice_ids": statement.excluded.choice_ids, "saved_at": statement.excluded.saved_at},
-        ).returning(Answer.id)
-    return _quick_save_statements[dialect, rows]
+            set_={"choice_ids": statement.excluded.choice_ids, "saved_at": statement.excluded.saved_at})
+        _answers_upserts[dialect, rows, guarded] = statement.returning(Answer.id) if guarded else statement
+    return _answers_upserts[dialect, rows, guarded]
 
 
 def saved_answers(attempt: Attempt) -> dict[int, list[int]]:
