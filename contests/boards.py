@@ -8,8 +8,24 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 
-from sqlalchemy import BigInteger, Integer, case, cast, delete, extract, func, insert, literal, null, text, true
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    bindparam,
+    case,
+    cast,
+    delete,
+    extract,
+    func,
+    insert,
+    literal,
+    null,
+    text,
+    true,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload, object_session
 
@@ -135,11 +151,12 @@ def _duration_sql(dialect: str):
         literal(1_000_000, Integer))
 
 
-def _error_sql(actual: int | None):
-    """ranking.error(prediction, actual)."""
+def _error_sql(actual: "int | None | ColumnElement"):
+    """ranking.error(prediction, actual); ``actual`` a number or a bound parameter."""
     if actual is None:
         return literal(0, BigInteger)
-    return func.coalesce(func.abs(cast(Entry.prediction, BigInteger) - literal(actual, BigInteger)),
+    figure = actual if isinstance(actual, ColumnElement) else literal(actual, BigInteger)
+    return func.coalesce(func.abs(cast(Entry.prediction, BigInteger) - figure),
                          literal(ranking.NO_PREDICTION, BigInteger))
 
 
@@ -222,45 +239,75 @@ def refresh_standings(session, contest: Contest, *, rounds: list[Round] | None =
     (all when None), then their lines for the whole contest. ``session``: the request's session, or one
     on the migration's connection. Given people keep their lines and have them overwritten (an
     attempt never stops being finished); a whole recount rewrites the rounds it covers."""
-    table = Standing.__table__
     dialect = session.get_bind().dialect.name
-    everyone = participant_ids is None
-    if everyone and dialect == "postgresql":
+    if participant_ids is None and dialect == "postgresql":
         # A whole recount waits for the attempts finishing now and makes the next ones wait: no
         # line written twice. Organisers' actions only (a figure, the tie-break order), a few seconds.
         session.execute(text("LOCK TABLE contest_standings IN SHARE ROW EXCLUSIVE MODE"))
+    for statement in _standings_writes(dialect, contest.id, contest.tie_break,
+                                       contest.rounds if rounds is None else rounds, participant_ids):
+        session.execute(statement)
 
-    def of(column):
-        return true() if everyone else column.in_(participant_ids)
 
+def _standings_writes(dialect: str, contest_id, tie_break: str, rounds, participant_ids) -> list:
+    """The statements of refresh_standings, in order. The ids, numbers and figures may be bound
+    parameters (``_one_participant``); ``rounds``: objects with id, number and actual_figure."""
+    table = Standing.__table__
+    everyone = participant_ids is None
     columns = ["contest_id", "round_number", "participant_id", "division_id", "attempt_id", "score", "prediction",
                "prediction_error", "duration_seconds", "finished_at", "rounds"]
 
-    def write(number: int, rows) -> None:
-        if everyone:
-            session.execute(delete(table).where(table.c.contest_id == contest.id, table.c.round_number == number))
-            session.execute(insert(table).from_select(columns, rows))
-            return
-        upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).from_select(columns, rows)
-        session.execute(upsert.on_conflict_do_update(
-            index_elements=["contest_id", "round_number", "participant_id"],
-            set_={name: upsert.excluded[name] for name in columns[3:]}))
+    def sql(value):
+        return value if isinstance(value, ColumnElement) else literal(value, Integer)
 
-    for contest_round in contest.rounds if rounds is None else rounds:
-        best = _best_per_participant([contest_round], contest.tie_break, None, dialect=dialect, with_excluded=True,
+    def write(number, rows) -> list:
+        if everyone:
+            return [delete(table).where(table.c.contest_id == contest_id, table.c.round_number == number),
+                    insert(table).from_select(columns, rows)]
+        upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).from_select(columns, rows)
+        return [upsert.on_conflict_do_update(index_elements=["contest_id", "round_number", "participant_id"],
+                                             set_={name: upsert.excluded[name] for name in columns[3:]})]
+
+    statements = []
+    for contest_round in rounds:
+        best = _best_per_participant([contest_round], tie_break, None, dialect=dialect, with_excluded=True,
                                      participant_ids=participant_ids)
-        write(contest_round.number, db.select(
-            literal(contest.id, Integer), literal(contest_round.number, Integer), best.c.participant_id,
+        statements += write(contest_round.number, db.select(
+            sql(contest_id), sql(contest_round.number), best.c.participant_id,
             Participant.division_id, best.c.attempt_id, best.c.score, best.c.prediction, best.c.error,
             best.c.duration, best.c.finished_at, literal(1, Integer))
             .join(Participant, Participant.id == best.c.participant_id).where(best.c.best == 1))
     lines = table.alias("line")
-    write(0, db.select(
-        literal(contest.id, Integer), literal(0, Integer), lines.c.participant_id, func.max(lines.c.division_id),
+    statements += write(0, db.select(
+        sql(contest_id), literal(0, Integer), lines.c.participant_id, func.max(lines.c.division_id),
         cast(null(), Integer), func.sum(lines.c.score), cast(null(), Integer), func.sum(lines.c.prediction_error),
         func.sum(lines.c.duration_seconds), func.max(lines.c.finished_at), func.count())
-        .where(lines.c.contest_id == contest.id, lines.c.round_number > 0, of(lines.c.participant_id))
+        .where(lines.c.contest_id == contest_id, lines.c.round_number > 0,
+               true() if everyone else lines.c.participant_id.in_(participant_ids))
         .group_by(lines.c.participant_id))
+    return statements
+
+
+_one_participant_writes: dict[tuple[str, str, bool], list] = {}
+
+
+def _refresh_one_participant(session, contest: Contest, contest_round: Round, participant_id: int) -> None:
+    """refresh_standings(session, contest, rounds=[contest_round], participant_ids=[participant_id]),
+    with statements built once per database kind, tie-break and whether the round has its figure:
+    building them was most of what closing a contest attempt cost."""
+    dialect = session.get_bind().dialect.name
+    key = (dialect, contest.tie_break, contest_round.actual_figure is not None)
+    if key not in _one_participant_writes:
+        placeholder = SimpleNamespace(
+            id=bindparam("round_id", type_=Integer), number=bindparam("round_number", type_=Integer),
+            actual_figure=bindparam("actual", type_=BigInteger) if key[2] else None)
+        _one_participant_writes[key] = _standings_writes(
+            dialect, bindparam("contest_id", type_=Integer), contest.tie_break, [placeholder],
+            [bindparam("participant_id", type_=Integer)])
+    params = {"contest_id": contest.id, "round_id": contest_round.id, "round_number": contest_round.number,
+              "participant_id": participant_id, "actual": contest_round.actual_figure}
+    for statement in _one_participant_writes[key]:
+        session.execute(statement, params)
 
 
 def on_attempt_finished(attempt: Attempt) -> None:
@@ -274,7 +321,7 @@ def on_attempt_finished(attempt: Attempt) -> None:
     entry = session.scalars(db.select(Entry).join(Participant, Participant.id == Entry.participant_id)
                             .where(Entry.attempt_id == attempt.id).with_for_update(of=Participant)).first()
     if entry is not None:
-        refresh_standings(session, entry.round.contest, rounds=[entry.round], participant_ids=[entry.participant_id])
+        _refresh_one_participant(session, entry.round.contest, entry.round, entry.participant_id)
 
 
 def _from_standings(contest: Contest, number: int, limit: int | None, division: Division | None):
