@@ -17,7 +17,7 @@ from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import CursorResult, Executable, Integer, String, bindparam, func, true, union_all, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer, joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import MultiDict
 
@@ -29,7 +29,7 @@ from core.errors import Refusal
 from core.extensions import db, insert_or_merge
 from core.markup import render_inline
 from learning import studying
-from learning.models import MULTIPLE, SINGLE, Question, Topic
+from learning.models import MULTIPLE, SINGLE, Choice, Question, Topic
 from quizzes.models import (
     EXPIRED,
     GRADE_LAST,
@@ -114,7 +114,26 @@ def window(quiz: Quiz, now: datetime) -> str:
 
 # -- the paper -----------------------------------------------------------------------
 
-def _draw(quiz: Quiz, rng: random.Random) -> list[Question]:
+@dataclass(frozen=True)
+class _DrawnChoice:
+    id: int
+    text: str
+    is_correct: bool
+
+
+@dataclass(frozen=True)
+class _Drawn:
+    """What make_paper reads of a drawn question, as plain values: loading 20 questions and their
+    choices as ORM objects cost more than the rest of a start."""
+    id: int
+    type: str
+    text: str
+    lesson_id: int | None
+    explanation: str
+    choices: list[_DrawnChoice]
+
+
+def _draw(quiz: Quiz, rng: random.Random) -> list[_Drawn]:
     # Draw from the bank's ids (and lessons), then load only the drawn questions with their
     # choices: a start reads 20 questions, not the whole bank. The same rng picks the same
     # positions of the same id-ordered list, so the draw is what it was with whole rows.
@@ -137,17 +156,26 @@ def _draw(quiz: Quiz, rng: random.Random) -> list[Question]:
     return _questions_in_order([q.id for q in drawn])
 
 
-def _questions_in_order(ids: list[int]) -> list[Question]:
-    by_id = {q.id: q for q in db.session.scalars(db.select(Question).where(Question.id.in_(ids))
-                                                 .options(selectinload(Question.choices)))}
+def _questions_in_order(ids: list[int]) -> list[_Drawn]:
+    by_id: dict[int, _Drawn] = {}
+    rows = db.session.execute(
+        db.select(Question.id, Question.type, Question.text, Question.lesson_id, Question.explanation,
+                  Choice.id, Choice.text, Choice.is_correct)
+        .outerjoin(Choice, Choice.question_id == Question.id).where(Question.id.in_(ids))
+        .order_by(Question.id, Choice.position))  # the choices in the order Question.choices has them
+    for question_id, kind, text, lesson_id, explanation, choice_id, choice_text, is_correct in rows:
+        drawn = by_id.get(question_id) or by_id.setdefault(
+            question_id, _Drawn(question_id, kind, text, lesson_id, explanation, []))
+        if choice_id is not None:
+            drawn.choices.append(_DrawnChoice(choice_id, choice_text, is_correct))
     return [by_id[question_id] for question_id in ids]
 
 
-def make_paper(questions: list[Question], rng: random.Random) -> list[dict]:
+def make_paper(questions: "list[Question] | list[_Drawn]", rng: random.Random) -> list[dict]:
     """What the attempt keeps: questions in the order shown, choices shuffled, answers."""
     paper = []
     for question in questions:
-        choices = list(question.choices)
+        choices: list[Choice | _DrawnChoice] = list(question.choices)
         if question.type != "true_false":  # "Đúng" stays before "Sai"
             rng.shuffle(choices)
         paper.append({
