@@ -82,7 +82,7 @@ def attempt(attempt_id: int):
     one_per_page = attempt.quiz.one_per_page and request.args.get("view") != "all" \
         or request.args.get("view") == "one"
     index = min(max(request.args.get("q", 1, type=int), 1), len(questions)) - 1
-    unanswered = sum(1 for q in questions if not answers.get(q["key"]))
+    unanswered = sum(1 for q in questions if not answers.get(q.key))
     return render_template("quizzes/attempt.html", attempt=attempt, quiz=attempt.quiz, questions=questions,
                            index=index, one_per_page=one_per_page, answers=answers,
                            submit_question=submit_question(unanswered),

@@ -124,8 +124,8 @@ def test_guessing_from_the_public_paper_scores_at_chance(bank, strategy):
     attempt = services.start_attempt(quiz, member.user, member)
     picks = {}
     for question in services.public_paper(attempt):
-        choices = [{"value": c["key"], "id": c["key"]} for c in question["choices"]]
-        picks[question["key"]] = [STRATEGIES[strategy](choices)["value"]]
+        choices = [{"value": c.key, "id": c.key} for c in question.choices]
+        picks[question.key] = [STRATEGIES[strategy](choices)["value"]]
     services.save_public_answers(attempt, picks)
     services.submit(attempt)
     assert attempt.score / QUESTIONS <= CHANCE_BAR, f"{strategy}: {attempt.score}/{QUESTIONS}"
