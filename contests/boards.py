@@ -151,7 +151,7 @@ def _duration_sql(dialect: str):
         literal(1_000_000, Integer))
 
 
-def _error_sql(actual: "int | None | ColumnElement"):
+def _error_sql(actual: int | None | ColumnElement):
     """ranking.error(prediction, actual); ``actual`` a number or a bound parameter."""
     if actual is None:
         return literal(0, BigInteger)
@@ -251,7 +251,7 @@ def refresh_standings(session, contest: Contest, *, rounds: list[Round] | None =
 
 def _standings_writes(dialect: str, contest_id, tie_break: str, rounds, participant_ids) -> list:
     """The statements of refresh_standings, in order. The ids, numbers and figures may be bound
-    parameters (``_one_participant``); ``rounds``: objects with id, number and actual_figure."""
+    parameters (``_refresh_one_participant``); ``rounds``: objects with id, number and actual_figure."""
     table = Standing.__table__
     everyone = participant_ids is None
     columns = ["contest_id", "round_number", "participant_id", "division_id", "attempt_id", "score", "prediction",

@@ -172,7 +172,7 @@ def _questions_in_order(ids: list[int]) -> list[_Drawn]:
     return [by_id[question_id] for question_id in ids]
 
 
-def make_paper(questions: "list[Question] | list[_Drawn]", rng: random.Random) -> list[dict]:
+def make_paper(questions: list[Question] | list[_Drawn], rng: random.Random) -> list[dict]:
     """What the attempt keeps: questions in the order shown, choices shuffled, answers."""
     paper = []
     for question in questions:
