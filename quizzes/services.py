@@ -364,8 +364,8 @@ def save_answers(attempt: Attempt, picks: dict[int, list[int]], *, now: datetime
         raise TooLate()
     if not attempt.is_open:
         raise QuizError("Bài làm này đã nộp, không sửa được nữa.")
-    params: dict[str, object] = {"attempt_id": attempt.id, "saved_at": now}
-    for n, (question_id, choice_ids) in enumerate(picks.items()):
+    rows = {}
+    for question_id, choice_ids in picks.items():
         entry = _entry(attempt, question_id)
         allowed = {c["id"] for c in entry["choices"]}
         picked = sorted(set(choice_ids))
@@ -373,10 +373,11 @@ def save_answers(attempt: Attempt, picks: dict[int, list[int]], *, now: datetime
             raise QuizError("Đáp án gửi lên không thuộc câu hỏi này.")
         if entry["type"] != MULTIPLE and len(picked) > 1:
             raise QuizError("Câu này chỉ chọn một đáp án.")
-        params[f"question_id_{n}"], params[f"choice_ids_{n}"] = question_id, picked
-    if picks:
+        rows[question_id] = picked
+    if rows:
         # One statement, so two tabs saving the same question never collide on the unique key.
-        db.session.connection().execute(_answers_upsert(len(picks), guarded=False), params)
+        db.session.connection().execute(_answers_upsert(len(rows), guarded=False),
+                                        {"attempt_id": attempt.id, "saved_at": now, **_answer_rows(rows)})
 
 
 def picks_from(form: MultiDict[str, str]) -> dict[str, list[str]]:
@@ -454,22 +455,30 @@ def quick_save(attempt_id: int, user_id: int, session_token: str, picks: dict[st
     keys = _keys_of(attempt_id, user_id)
     if keys is None or not picks or past_grace(keys.deadline, now):
         return None
-    params: dict[str, object] = {"attempt_id": attempt_id, "saved_at": now, "user_id": user_id,
-                                 "session_token": session_token, "started_at": keys.started_at,
-                                 "deadline": keys.deadline}
-    for n, (key, picked_keys) in enumerate(picks.items()):
+    rows = {}
+    for key, picked_keys in picks.items():
         found = keys.questions.get(key)
         if found is None:
             return None
         question_id, kind, by_key = found
         if not set(picked_keys) <= set(by_key) or (kind != MULTIPLE and len(set(picked_keys)) > 1):
             return None
-        params[f"question_id_{n}"] = question_id
-        params[f"choice_ids_{n}"] = sorted({by_key[k] for k in picked_keys})
+        rows[question_id] = sorted({by_key[k] for k in picked_keys})
     # One statement for all the questions sent: the guard is the same for every row, so either all are
     # written or none. A page's keys are distinct, so no row is written twice.
-    written = db.session.connection().execute(_answers_upsert(len(picks), guarded=True), params).all()
+    written = db.session.connection().execute(_answers_upsert(len(rows), guarded=True), {
+        "attempt_id": attempt_id, "saved_at": now, "user_id": user_id, "session_token": session_token,
+        "started_at": keys.started_at, "deadline": keys.deadline, **_answer_rows(rows)}).all()
     return _seconds_until(keys.deadline, now) if written else None
+
+
+def _answer_rows(rows: dict[int, list[int]]) -> dict[str, object]:
+    """The question_id_<n> and choice_ids_<n> parameters of _answers_upsert, in bank-id order: two saves
+    of the same questions then lock their rows in the same order, where opposite orders deadlock."""
+    params: dict[str, object] = {}
+    for n, question_id in enumerate(sorted(rows)):
+        params[f"question_id_{n}"], params[f"choice_ids_{n}"] = question_id, rows[question_id]
+    return params
 
 
 _answers_upserts: dict[tuple[str, int, bool], Executable] = {}

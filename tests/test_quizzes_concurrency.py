@@ -111,3 +111,25 @@ def test_racing_starts_and_submits_never_pass_the_try_limit(ready):
     numbers = db.session.scalars(db.select(Attempt.number).where(Attempt.quiz_id == quiz_id)).all()
     assert sorted(numbers) == [1, 2]
     assert set(results) <= {1, 2, "Bạn đã dùng hết 2 lượt làm bài."}, results
+
+
+def test_two_tabs_saving_the_same_questions_in_opposite_orders_never_deadlock(ready):
+    """Each save writes its questions in one statement; two of them taking the rows' locks in opposite
+    orders would wait for each other, and PostgreSQL would end one with an error."""
+    app, quiz_id, member_id = ready
+    quiz, user, member = _load(quiz_id, member_id)
+    attempt = services.start_attempt(quiz, user, member)
+    db.session.commit()
+    attempt_id, entries = attempt.id, attempt.paper
+
+    def save_many(order):
+        def save():
+            for _ in range(300):
+                mine = db.session.get(Attempt, attempt_id)
+                services.save_answers(mine, {e["id"]: e["correct"] for e in order})
+                db.session.commit()
+        return save
+
+    turns = iter([save_many(entries), save_many(entries[::-1])] * 2)
+    run_together(app, lambda: next(turns)(), count=4)
+    assert set(services.saved_answers(db.session.get(Attempt, attempt_id))) == {e["id"] for e in entries}
