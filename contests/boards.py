@@ -233,24 +233,25 @@ def ranked_overall(contest: Contest, tie_break: str, *, frozen: datetime | None 
 # at the freeze), and the reference the standings are tested against. The other boards and the jury
 # read the standings, which the transaction closing an attempt brings up to date for its participant.
 
-def refresh_standings(session, contest: Contest, *, rounds: list[Round] | None = None,
-                      participant_ids: list[int] | None = None) -> None:
-    """Recompute from the attempts the lines of ``participant_ids`` (everyone when None) for ``rounds``
-    (all when None), then their lines for the whole contest. ``session``: the request's session, or one
-    on the migration's connection. Given people keep their lines and have them overwritten (an
-    attempt never stops being finished); a whole recount rewrites the rounds it covers."""
+def refresh_standings(session, contest: Contest, *, rounds: list[Round] | None = None) -> None:
+    """Recount everyone's lines for ``rounds`` (all when None) from the attempts, then everyone's lines
+    for the whole contest: the round's lines are rewritten. ``session``: the request's session, or one
+    on the migration's connection. One participant's lines, as their attempt closes:
+    ``_refresh_one_participant``."""
     dialect = session.get_bind().dialect.name
-    if participant_ids is None and dialect == "postgresql":
+    if dialect == "postgresql":
         # A whole recount waits for the attempts finishing now and makes the next ones wait: no
         # line written twice. Organisers' actions only (a figure, the tie-break order), a few seconds.
         session.execute(text("LOCK TABLE contest_standings IN SHARE ROW EXCLUSIVE MODE"))
     for statement in _standings_writes(dialect, contest.id, contest.tie_break,
-                                       contest.rounds if rounds is None else rounds, participant_ids):
+                                       contest.rounds if rounds is None else rounds, None):
         session.execute(statement)
 
 
 def _standings_writes(dialect: str, contest_id, tie_break: str, rounds, participant_ids) -> list:
-    """The statements of refresh_standings, in order. The ids, numbers and figures may be bound
+    """The statements that recount the lines of ``participant_ids`` (everyone when None: a delete and
+    an insert per round, for refresh_standings; else upserts, which keep others' lines) for
+    ``rounds``, then their contest lines, in order. The ids, numbers and figures may be bound
     parameters (``_refresh_one_participant``); ``rounds``: objects with id, number and actual_figure."""
     table = Standing.__table__
     everyone = participant_ids is None
@@ -292,9 +293,9 @@ _one_participant_writes: dict[tuple[str, str, bool], list] = {}
 
 
 def _refresh_one_participant(session, contest: Contest, contest_round: Round, participant_id: int) -> None:
-    """refresh_standings(session, contest, rounds=[contest_round], participant_ids=[participant_id]),
-    with statements built once per database kind, tie-break and whether the round has its figure:
-    building them was most of what closing a contest attempt cost."""
+    """Recount one participant's line for ``contest_round`` and their contest line, with statements built
+    once per database kind, tie-break and whether the round has its figure: building them was most of
+    what closing a contest attempt cost."""
     dialect = session.get_bind().dialect.name
     key = (dialect, contest.tie_break, contest_round.actual_figure is not None)
     if key not in _one_participant_writes:
