@@ -230,14 +230,16 @@ class PublicQuestion(NamedTuple):
 
 def public_paper(attempt: Attempt) -> list[PublicQuestion]:
     """What the browser may see of the paper while the attempt is open, in the order shown."""
-    return [PublicQuestion(question_key(attempt, entry["id"]), entry["type"], entry["text"],
-                           [PublicChoice(choice_key(attempt, c["id"]), c["text"]) for c in entry["choices"]])
+    keys = paper_keys(attempt)
+    return [PublicQuestion(keys.of_question[entry["id"]], entry["type"], entry["text"],
+                           [PublicChoice(keys.of_choice[c["id"]], c["text"]) for c in entry["choices"]])
             for entry in attempt.paper]
 
 
 def public_answers(attempt: Attempt) -> dict[str, list[str]]:
     """The saved answers by question key, each the keys of the choices picked."""
-    return {question_key(attempt, question_id): [choice_key(attempt, c) for c in picked]
+    keys = paper_keys(attempt)
+    return {keys.of_question[question_id]: [keys.of_choice[c] for c in picked]
             for question_id, picked in saved_answers(attempt).items()}
 
 
@@ -390,7 +392,7 @@ def picks_from(form: MultiDict[str, str]) -> dict[str, list[str]]:
 def save_public_answers(attempt: Attempt, picks: dict[str, list[str]], *, now: datetime | None = None) -> None:
     """save_answer for what a page sends: each question's key with the keys of the choices picked.
     The attempt's keys are computed once for the whole page, not once per question."""
-    questions = remember_keys(attempt).questions
+    questions = paper_keys(attempt).questions
     by_id = {}
     for key, picked_keys in picks.items():
         found = questions.get(key)
@@ -415,24 +417,39 @@ class PaperKeys:
     started_at: datetime
     deadline: datetime
     questions: dict[str, tuple[int, str, dict[str, int]]]  # key -> (bank id, type, {choice key: choice id})
+    of_question: dict[int, str]  # bank id -> key, for the page
+    of_choice: dict[int, str]
 
 
 _paper_keys: OrderedDict[int, PaperKeys] = OrderedDict()
 _paper_keys_lock = threading.Lock()
-PAPER_KEYS_KEPT = 4000  # attempts a process remembers, ~3 KB each
+PAPER_KEYS_KEPT = 4000  # attempts a process remembers, ~5 KB each
 
 
-def remember_keys(attempt: Attempt) -> PaperKeys:
-    """The attempt's page keys, computed and kept for the saves that follow."""
+def paper_keys(attempt: Attempt) -> PaperKeys:
+    """The attempt's page keys, computed once per process and kept for the page, its saves and its
+    hand-in. Kept for the start and deadline they were made with: a deadline moved later makes them
+    again, with the deadline the quick save's guard then expects."""
+    with _paper_keys_lock:
+        kept = _paper_keys.get(attempt.id)
+    if kept is not None and (kept.started_at, kept.deadline) == (attempt.started_at, attempt.deadline):
+        return kept
+    of_question = {entry["id"]: question_key(attempt, entry["id"]) for entry in attempt.paper}
+    of_choice = {c["id"]: choice_key(attempt, c["id"]) for entry in attempt.paper for c in entry["choices"]}
     keys = PaperKeys(attempt.started_at, attempt.deadline, {
-        question_key(attempt, entry["id"]): (entry["id"], entry["type"],
-                                             {choice_key(attempt, c["id"]): c["id"] for c in entry["choices"]})
-        for entry in attempt.paper})
+        of_question[entry["id"]]: (entry["id"], entry["type"], {of_choice[c["id"]]: c["id"] for c in entry["choices"]})
+        for entry in attempt.paper}, of_question, of_choice)
     with _paper_keys_lock:
         _paper_keys[attempt.id] = keys
         while len(_paper_keys) > PAPER_KEYS_KEPT:
             _paper_keys.popitem(last=False)
     return keys
+
+
+def forget_paper_keys() -> None:
+    """Empty this process's keys (tests: a new database numbers its attempts from 1 again)."""
+    with _paper_keys_lock:
+        _paper_keys.clear()
 
 
 def _keys_of(attempt_id: int, user_id: int) -> PaperKeys | None:
@@ -443,7 +460,7 @@ def _keys_of(attempt_id: int, user_id: int) -> PaperKeys | None:
     attempt = db.session.execute(
         db.select(Attempt.id, Attempt.paper, Attempt.started_at, Attempt.deadline)
         .where(Attempt.id == attempt_id, Attempt.user_id == user_id, Attempt.status == IN_PROGRESS)).first()
-    return None if attempt is None else remember_keys(cast(Attempt, attempt))  # a row with what it reads
+    return None if attempt is None else paper_keys(cast(Attempt, attempt))  # a row with what it reads
 
 
 def quick_save(attempt_id: int, user_id: int, session_token: str, picks: dict[str, list[str]], *,

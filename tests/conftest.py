@@ -41,6 +41,7 @@ from core.extensions import db
 from learning import content
 from learning import topics as learning_topics
 from learning.models import Topic
+from quizzes import services as quizzes
 from tests import factories
 from tests.chromium import CHROMIUM, LAUNCH_ARGS, live_server
 
@@ -244,6 +245,7 @@ def app(database_url, _schema, tmp_path):
         yield app
         db.session.rollback()
         _empty_tables()
+        quizzes.forget_paper_keys()  # the next test's attempt 1 is another paper
         db.session.remove()
         if db.engine not in _engines.values():
             db.engine.dispose()  # a test's own engine; the shared ones keep their connections for the next test

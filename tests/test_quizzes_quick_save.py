@@ -256,3 +256,48 @@ def test_a_form_repeating_one_question_key_is_read_once_per_distinct_key():
     form = CountingForm([("question_id", key)] * 5000 + [(f"choice-{key}", choice)] * 5000)
     assert services.picks_from(form) == {key: [choice] * 5000}
     assert len(reads) == 2
+
+
+@pytest.fixture
+def keys_made(monkeypatch):
+    """How many question and choice keys the process computes from here on."""
+    made = {"count": 0}
+    compute = services._key
+
+    def counted(*args):
+        made["count"] += 1
+        return compute(*args)
+
+    monkeypatch.setattr(services, "_key", counted)
+    return made
+
+
+def test_the_page_its_saves_and_its_hand_in_make_the_keys_once(quiz, login, keys_made):
+    member = login("member")
+    attempt = start(member, quiz)
+    first, second, last = attempt.paper[0], attempt.paper[1], attempt.paper[-1]
+    quick = page_fields(attempt, {first["id"]: first["correct"], second["id"]: second["correct"]})
+    waiting = page_fields(attempt, {last["id"]: last["correct"]})
+    keys_made["count"] = 0
+    assert member.get(f"/attempts/{attempt.id}").status_code == 200
+    on_the_page = sum(1 + len(entry["choices"]) for entry in attempt.paper)
+    assert keys_made["count"] == on_the_page
+    saved_quickly = member.post(f"/attempts/{attempt.id}/answer", data=quick, headers={"Accept": "application/json"})
+    assert saved_quickly.status_code == 200
+    assert member.post(f"/attempts/{attempt.id}/submit", data=waiting).status_code == 302
+    assert keys_made["count"] == on_the_page
+    assert saved(attempt) == {e["id"]: sorted(e["correct"]) for e in (first, second, last)}
+
+
+def test_a_deadline_moved_later_is_taken_up_by_the_next_page_and_saves_stay_quick(quiz, login, statements):
+    member = login("member")
+    attempt = start(member, quiz)
+    warm(member, attempt)
+    attempt.deadline = attempt.deadline + timedelta(minutes=10)  # more time given (another server)
+    db.session.commit()
+    assert member.get(f"/attempts/{attempt.id}").status_code == 200
+    entry = attempt.paper[1]
+    statements.clear()
+    response = save(member, attempt, entry, entry["correct"])
+    assert response.status_code == 200 and response.json["remaining"] > 600
+    assert len(statements) == 1 and statements[0].lstrip().upper().startswith("INSERT INTO ANSWERS")
