@@ -1,8 +1,9 @@
 """Benchmark: the server CPU one contestant costs, for two trees of the app side by side and the
 bare-Flask floor, in one run (issue 18 item 2).
 
-    .venv/bin/python bench/contest_cost.py [--before DIR [--before-saves batched]] [--contestants 300] [--threads 8]
-                                           [--database-url URL] [--port 5610] [--rounds 2]
+    .venv/bin/python bench/contest_cost.py [--before DIR [--before-saves batched] [--before-hash argon2id]]
+                                           [--contestants 300] [--threads 8] [--database-url URL]
+                                           [--port 5610] [--rounds 2]
 
 Each target is served in turn by gunicorn with the README's production command (`--workers 4
 --threads 4`), on the same PostgreSQL database, rebuilt before each run by contest_opening.py's
@@ -163,9 +164,11 @@ def cpu_figures(cpu0: tuple[float, float], cpu1: tuple[float, float], contestant
 def run_app(args, label: str, root: Path, secret_key: str, env: dict) -> dict:
     app = make_app(args.database_url, secret_key)
     mix = kinds(args.contestants)
-    # The before tree's accounts have the hash it made: scrypt, as every tree before 06/12/2026 did.
+    # The before tree's accounts have the hash it made: scrypt, as every tree before 06/12/2026 did
+    # (--before-hash argon2id: a tree that already makes this tree's hashes).
+    old_hash = label == "before" and args.before_hash == "scrypt"
     info = build_contest(app, args.contestants + args.contestants // 5 + 20,
-                         password_hash=generate_password_hash(PASSWORD, "scrypt") if label == "before" else None)
+                         password_hash=generate_password_hash(PASSWORD, "scrypt") if old_hash else None)
     people = info["people"]
     cookies = mint_cookies(app, [p["user_id"] for p in people[:args.contestants]])
     logins = [p["login"] for p in people[args.contestants:]]
@@ -284,6 +287,8 @@ def main() -> None:
     parser.add_argument("--before", type=Path, help="another checkout of the app, measured first")
     parser.add_argument("--before-saves", choices=["per-click", "batched"], default="per-click",
                         help="how the before tree's quiz.js sends answers")
+    parser.add_argument("--before-hash", choices=["scrypt", "argon2id"], default="scrypt",
+                        help="the password hash the before tree makes")
     parser.add_argument("--contestants", type=int, default=300)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=2)
