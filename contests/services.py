@@ -246,11 +246,13 @@ def entry_for(attempt: Attempt) -> Entry | None:
 
 
 PREDICTION_MAX = 10**9
+# Said of a word, of a negative number and of one too large alike: one rule, one sentence.
+PREDICTION_RULE = f"Số dự đoán phải là một số nguyên từ 0 đến {number_vn(PREDICTION_MAX)}."
 
 
 def _check_prediction(prediction: int | None) -> None:
     if prediction is not None and not 0 <= prediction <= PREDICTION_MAX:
-        raise ContestError(f"Số dự đoán phải là một số nguyên từ 0 đến {number_vn(PREDICTION_MAX)}.")
+        raise ContestError(PREDICTION_RULE)
 
 
 def save_prediction(attempt: Attempt, prediction: int | None, *, now: datetime | None = None) -> None:

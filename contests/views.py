@@ -169,13 +169,15 @@ def start(slug: str, number: int):
     return response
 
 
-PREDICTION_MESSAGE = "Số dự đoán phải là một số nguyên không âm."
-
-
 def _typed_prediction() -> int | None:
     """The number as typed ("1.250" or "1,250" too); None when left empty; ValueError otherwise."""
     raw = request.form.get("prediction", "").strip().replace(".", "").replace(",", "")
-    return int(raw) if raw else None
+    if not raw:
+        return None
+    # Digits 0-9 only: int() alone would also take "1_000", "+5" and other scripts' digits ("١٠").
+    if not (raw.isascii() and raw.isdigit()):
+        raise ValueError(raw)
+    return int(raw)
 
 
 @bp.post("/attempts/<int:attempt_id>/prediction")
@@ -187,7 +189,7 @@ def save_prediction(attempt_id: int):
     try:
         prediction = _typed_prediction()
     except ValueError:
-        return refusal_json(PREDICTION_MESSAGE)
+        return refusal_json(services.PREDICTION_RULE)
     saved = save(lambda: services.save_prediction(attempt, prediction), refused=None)
     if not saved:
         # 409 when the attempt is over: the page then reloads to the result.
@@ -203,7 +205,7 @@ def submit(attempt_id: int):
     try:
         prediction = _typed_prediction()
     except ValueError:
-        flash(PREDICTION_MESSAGE, "warning")
+        flash(services.PREDICTION_RULE, "warning")
         return redirect(back)
     # Refused, nothing the hand-in carried is kept: the page still holds those answers for the next try.
     if not save(lambda: services.submit(attempt, prediction, answers=quizzes.picks_from(request.form)),

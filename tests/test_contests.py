@@ -137,9 +137,12 @@ def test_a_round_hand_in_saves_the_answers_it_carries_with_the_prediction(contes
 
 
 @pytest.mark.parametrize("typed,message", [
-    ("mười", "Số dự đoán phải là một số nguyên không âm."),
+    ("mười", "Số dự đoán phải là một số nguyên từ 0 đến 1.000.000.000."),
     ("-5", "Số dự đoán phải là một số nguyên từ 0 đến 1.000.000.000."),
     ("99999999999999999999", "Số dự đoán phải là một số nguyên từ 0 đến 1.000.000.000."),
+    ("1_000", "Số dự đoán phải là một số nguyên từ 0 đến 1.000.000.000."),
+    ("١٠٠٠", "Số dự đoán phải là một số nguyên từ 0 đến 1.000.000.000."),
+    ("+5", "Số dự đoán phải là một số nguyên từ 0 đến 1.000.000.000."),
 ])
 def test_a_hand_in_with_a_prediction_that_is_no_count_is_refused_and_keeps_nothing(contest, login, typed, message):
     member = login("member")
