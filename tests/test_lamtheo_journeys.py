@@ -59,6 +59,8 @@ def test_grassroots_officer_confirms_a_unit_in_bulk(live_url, page):
     page.goto(live_url + "/lam-theo/")
     page.get_by_role("link", name=school.name).click()
     page.get_by_role("link", name="Xem và xác nhận việc đăng ký").click()
+    # The button below works through app.js (deferred): a click before the page has loaded does nothing.
+    page.wait_for_url(re.compile(r"/commitments\?year=\d+$"), wait_until="load")
     page.get_by_role("button", name="Chọn Đạt cho mọi việc đã tự đánh giá").click()
     page.get_by_label("Chưa đạt: Tòng Văn Sơn, việc 2").check()
     page.get_by_role("button", name="Lưu xác nhận").click()
