@@ -15,6 +15,10 @@ gunicorn serves bench/wsgi.py with the README's production command (`--workers 4
 then `locust --headless -u N -r N/60` plays N contestants arriving evenly over 60 s (see the
 locustfile for what each does). The run ends when every contestant has finished.
 
+Before each wave, contest_cost.py's floor (bench/baseline.py, one INSERT, 2,000 requests through
+gunicorn with the same workers) gives the CPU one bare request costs on the machine at that moment:
+this machine's speed drifts by a fifth within an hour, and a wave's result with it.
+
 A run passes when no request failed and every kind of request has p95 under 1 s. Printed:
 per kind of request, count, failures, p50/p95/p99/max (computed here from every request, not
 locust's rounded buckets; locust's own CSV is kept too), complete attempts and the busiest
@@ -53,6 +57,7 @@ import urllib.parse
 from collections import defaultdict
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -495,6 +500,21 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, max(0, math.ceil(q * len(sorted_values)) - 1))]
 
 
+FLOOR_REQUESTS = 2000
+
+
+def floor_ms_per_request(args, env: dict, out_dir: Path) -> float:
+    """The server CPU one bare request costs now: contest_cost.py's floor (bench/baseline.py, one
+    INSERT) through gunicorn with the wave's workers. This machine's speed drifts by a fifth within
+    an hour and a wave's result with it; printed beside each wave, it tells the two apart."""
+    import contest_cost  # here, not at the top: contest_cost imports this module
+
+    floor = contest_cost.run_floor(SimpleNamespace(
+        database_url=args.database_url, database_name=args.database_name, port=args.port, threads=8,
+        serve=f"--workers {args.workers} --threads {args.threads}", out=out_dir), FLOOR_REQUESTS, 1.0, env)
+    return floor["cpu_ms_per_request"]
+
+
 def run(args, users: int, env: dict, secret_key: str, log: Path, out_dir: Path) -> dict:
     if not port_is_free(args.port):
         raise SystemExit(f"port {args.port} is taken: choose another with --port")
@@ -509,6 +529,9 @@ def run(args, users: int, env: dict, secret_key: str, log: Path, out_dir: Path) 
         replay(make_app(args.database_url, secret_key), info, args.replay, args.show_sql, args.profile)
         info = build_contest(app, participants)  # the replay used some participants: start again
         write_locust_data(app, info, args, users, data_file)
+    floor_ms = floor_ms_per_request(args, env, out_dir)
+    print(f"  the machine now: a bare request costs {floor_ms:.2f} ms of server CPU (bench/baseline.py, "
+          f"{FLOOR_REQUESTS:,} requests through the same gunicorn)")
     server = Gunicorn(args.port, args.workers, args.threads, env, log)
     events_file = out_dir / f"events-{users}.json"
     try:
@@ -544,7 +567,7 @@ def run(args, users: int, env: dict, secret_key: str, log: Path, out_dir: Path) 
     if locust.returncode not in (0, 1):  # 1: some requests failed
         raise RuntimeError(f"locust exited with {locust.returncode}, see {locust_log.name}")
     seen = json.loads(events_file.read_text())
-    return summarise(args, users, seen, samples, quiet, waited, server.command)
+    return {**summarise(args, users, seen, samples, quiet, waited, server.command), "floor_ms_per_request": floor_ms}
 
 
 def summarise(args, users, seen, samples, quiet, waited, command) -> dict:
@@ -693,11 +716,13 @@ def main() -> None:
     for users in args.users:
         print(f"\n{users} contestants over 60 s:")
         results.append(run(args, users, env, secret_key, log, out_dir))
-    print("\n| contestants | mode | result | attempts/min | " + " | ".join(f"{k} p95" for k in KINDS) + " |")
+    print("\n| contestants | mode | result | attempts/min | floor ms/request | "
+          + " | ".join(f"{k} p95" for k in KINDS) + " |")
     for r in results:
         cells = [f"{r['kinds'][k]['p95_ms']:.0f}" if k in r["kinds"] else "-" for k in KINDS]
         print(f"| {r['users']} | {'sustain' if r['sustain_minutes'] else 'wave'} | "
-              f"{'pass' if r['passed'] else 'FAIL'} | {r['attempts_per_min']:.0f} | " + " | ".join(cells) + " |")
+              f"{'pass' if r['passed'] else 'FAIL'} | {r['attempts_per_min']:.0f} | "
+              f"{r['floor_ms_per_request']:.2f} | " + " | ".join(cells) + " |")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False))
 
