@@ -13,7 +13,7 @@ from sqlalchemy import func, text
 from contests import ranking
 from contests.boards import forget_cache, in_order, refresh_standings
 from contests.models import Contest, Division, Participant, Round, Standing
-from contests.services import ContestError
+from contests.services import FIGURE_RULE, PREDICTION_MAX, ContestError
 from core import audit
 from core.clock import to_local, utcnow
 from core.extensions import db
@@ -23,8 +23,8 @@ from units.models import Unit
 
 
 def set_actual_figure(contest_round: Round, figure: int, actor) -> None:
-    if figure < 0:
-        raise ContestError("Con số thực tế phải là số không âm.")
+    if not 0 <= figure <= PREDICTION_MAX:
+        raise ContestError(FIGURE_RULE)
     contest_round.actual_figure = figure
     refresh_standings(db.session, contest_round.contest, rounds=[contest_round])  # every prediction's error
     audit.record(actor, "contest_figure_set", "contest_round", contest_round.id,

@@ -205,11 +205,12 @@ def organise_action(slug: str, action: str):
     def act() -> str:
         if action == "figure":
             contest_round = services.get_round(contest, request.form.get("round", type=int) or 0) or abort(404)
-            try:
-                figure = int(request.form.get("figure", ""))
-            except ValueError:
-                raise services.ContestError("Con số thực tế phải là một số nguyên.") from None
-            jury.set_actual_figure(contest_round, figure, current_user)
+            typed = request.form.get("figure", "").strip()
+            # Digits 0-9 only (int() would also take "1_000", "+5", "١٠"), and no more than a count within the
+            # bound has: int() of thousands of digits raises.
+            if not (typed.isascii() and typed.isdigit()) or len(typed) > len(str(services.PREDICTION_MAX)):
+                raise services.ContestError(services.FIGURE_RULE)
+            jury.set_actual_figure(contest_round, int(typed), current_user)
             return f"Đã lưu con số thực tế của tuần {contest_round.number}."
         if action == "freeze":
             jury.freeze(contest, current_user)

@@ -246,8 +246,10 @@ def entry_for(attempt: Attempt) -> Entry | None:
 
 
 PREDICTION_MAX = 10**9
-# Said of a word, of a negative number and of one too large alike: one rule, one sentence.
+# Said of a word, of a negative number and of one too large alike: one rule, one sentence. The round's
+# figure, which every prediction is measured against, keeps to the same bound.
 PREDICTION_RULE = f"Số dự đoán phải là một số nguyên từ 0 đến {number_vn(PREDICTION_MAX)}."
+FIGURE_RULE = f"Con số thực tế phải là một số nguyên từ 0 đến {number_vn(PREDICTION_MAX)}."
 
 
 def _check_prediction(prediction: int | None) -> None:

@@ -143,6 +143,7 @@ def test_a_round_hand_in_saves_the_answers_it_carries_with_the_prediction(contes
     ("1_000", "Số dự đoán phải là một số nguyên từ 0 đến 1.000.000.000."),
     ("١٠٠٠", "Số dự đoán phải là một số nguyên từ 0 đến 1.000.000.000."),
     ("+5", "Số dự đoán phải là một số nguyên từ 0 đến 1.000.000.000."),
+    ("9" * 5000, "Số dự đoán phải là một số nguyên từ 0 đến 1.000.000.000."),
 ])
 def test_a_hand_in_with_a_prediction_that_is_no_count_is_refused_and_keeps_nothing(contest, login, typed, message):
     member = login("member")
@@ -256,6 +257,18 @@ def test_unpublished_and_unknown_contests_are_404(contest, client):
     assert client.get("/contests/thi-132-nam").status_code == 404
     assert client.get("/contests/khong-co").status_code == 404
     assert db.session.scalar(db.select(db.func.count(Attempt.id))) == 0
+
+
+@pytest.mark.parametrize("typed", ["1_000", "١٠", "+5", "-5", "3000000000", "99999999999999999999", "9" * 5000])
+def test_a_figure_that_is_no_count_is_refused_with_the_rule_and_keeps_nothing(contest, login, typed):
+    """The round's figure is what every prediction is measured against: the same digits, the same bound."""
+    organiser = login("organiser")
+    response = organiser.post("/contests/thi-132-nam/organise/figure", data={"round": "2", "figure": typed},
+                              follow_redirects=True)
+    assert response.status_code == 200
+    assert "Con số thực tế phải là một số nguyên từ 0 đến 1.000.000.000." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert services.get_round(contest, 2).actual_figure is None
 
 
 def test_organisers_set_the_figure_freeze_publish_and_exclude(contest, world, login, client):
