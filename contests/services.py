@@ -11,7 +11,6 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy.orm import defer, joinedload, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from contests.models import Contest, Entry, Participant, Round
 from core.clock import format_datetime, utcnow
@@ -23,7 +22,7 @@ from learning.models import Topic
 from quizzes import services as quizzes
 from quizzes.models import REVIEW_SCORE, Attempt, Quiz
 from units import members as unit_members
-from units.models import Unit
+from units.models import Member, Unit
 
 UPCOMING, OPEN, CLOSED = "upcoming", "open", "closed"
 
@@ -34,11 +33,15 @@ class ContestError(Refusal):
 
 # -- contests and rounds -----------------------------------------------------------------
 
-def get_contest(slug: str, *, include_unpublished=False) -> Contest | None:
-    query = db.select(Contest).where(Contest.slug == slug)
+def get_contest(slug: str, *, include_unpublished=False, with_rounds=False) -> Contest | None:
+    """With its organising unit, which the landing page names; ``with_rounds``: and its rounds, each
+    with its quiz (the landing page, a start). One query either way."""
+    query = db.select(Contest).where(Contest.slug == slug).options(joinedload(Contest.organiser_unit))
+    if with_rounds:
+        query = query.options(joinedload(Contest.rounds).joinedload(Round.quiz))
     if not include_unpublished:
         query = query.where(Contest.published)
-    return db.session.scalars(query).one_or_none()
+    return db.session.scalars(query).unique().one_or_none()
 
 
 def add_round(contest: Contest, number: int, opens_at: datetime, closes_at: datetime, *,
@@ -144,10 +147,12 @@ def navigation(user) -> dict:
 
 def only_a_contestant(user) -> bool:
     """An account made to take contests: no role, no member record, taking part in a contest."""
-    if (not getattr(user, "is_authenticated", False) or user.role_names
-            or unit_members.member_for_user(user) is not None):
+    if not getattr(user, "is_authenticated", False) or user.role_names:
         return False
-    return db.session.scalar(db.select(Participant.id).where(Participant.user_id == user.id).limit(1)) is not None
+    # Asked of every contestant's first page: two yes-or-no answers in one statement, no member row read.
+    no_member, entered = db.session.execute(db.select(~db.exists().where(Member.user_id == user.id),
+                                                      db.exists().where(Participant.user_id == user.id))).one()
+    return no_member and entered
 
 
 def get_round(contest: Contest, number: int) -> Round | None:
@@ -187,14 +192,6 @@ def shared_questions(contest: Contest) -> list[tuple[Round, Round, int]]:
     return [(first, second, len(drawable[first.id] & drawable[second.id]))
             for n, first in enumerate(contest.rounds) for second in contest.rounds[n + 1:]
             if drawable[first.id] & drawable[second.id]]
-
-
-def rounds_with_quizzes(contest: Contest) -> list[Round]:
-    """The contest's rounds with their quizzes, in one query however many rounds (the landing page)."""
-    rounds = list(db.session.scalars(db.select(Round).where(Round.contest_id == contest.id)
-                                     .options(joinedload(Round.quiz)).order_by(Round.number)))
-    set_committed_value(contest, "rounds", rounds)
-    return rounds
 
 
 def attempts_by_round(contest: Contest, user) -> dict[int, list[Attempt]]:

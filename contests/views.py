@@ -24,8 +24,8 @@ bp = Blueprint("contests", __name__, url_prefix="/contests")
 DEVICE_COOKIE = "hoctap_device"
 
 
-def _contest_or_404(slug: str):
-    return services.get_contest(slug) or abort(404)
+def _contest_or_404(slug: str, *, with_rounds=False):
+    return services.get_contest(slug, with_rounds=with_rounds) or abort(404)
 
 
 def attempt_extras(attempt: Attempt) -> dict | None:
@@ -70,10 +70,10 @@ def contestant_home(user) -> str | None:
 
 @bp.get("/<slug>")
 def landing(slug: str):
-    contest = _contest_or_404(slug)
+    contest = _contest_or_404(slug, with_rounds=True)
     now = utcnow()
     participant = registration.participant_for(contest, current_user)
-    rounds = [(r, services.round_state(r, now)) for r in services.rounds_with_quizzes(contest)]
+    rounds = [(r, services.round_state(r, now)) for r in contest.rounds]
     attempts = services.attempts_by_round(contest, current_user) if participant is not None else {}
     won = prizes.prizes_of(participant) if participant is not None else []
     headline = services.headline(contest, now)
@@ -147,8 +147,7 @@ def join(slug: str):
 @login_required
 @limiter.limit("20/minute", key_func=person_or_address)
 def start(slug: str, number: int):
-    contest = _contest_or_404(slug)
-    services.rounds_with_quizzes(contest)  # fills contest.rounds, each with its quiz, in one query
+    contest = _contest_or_404(slug, with_rounds=True)
     contest_round = services.get_round(contest, number) or abort(404)
     participant = registration.participant_for(contest, current_user)
     if participant is None:

@@ -536,9 +536,9 @@ def _answers_upsert(rows: int, *, guarded: bool) -> Executable:
 
 
 def saved_answers(attempt: Attempt) -> dict[int, list[int]]:
-    rows = db.session.scalars(db.select(Answer).where(Answer.attempt_id == attempt.id)
-                              .execution_options(populate_existing=True))
-    return {row.question_id: list(row.choice_ids) for row in rows}
+    # Plain rows, not Answer objects: fresh after the saves' upserts, and no identity map to fill.
+    rows = db.session.execute(db.select(Answer.question_id, Answer.choice_ids).where(Answer.attempt_id == attempt.id))
+    return {question_id: list(choice_ids) for question_id, choice_ids in rows}
 
 
 def grade(paper: list[dict], answers: dict[int, tuple[list[int], datetime]], cutoff: datetime) -> int:
@@ -558,8 +558,10 @@ def finish(attempt: Attempt, *, now: datetime | None = None, status: str = SUBMI
     now = now or utcnow()
     finished_at = finished_at or min(now, attempt.deadline)
     cutoff = attempt.deadline + timedelta(seconds=GRACE_SECONDS)
-    rows = db.session.scalars(db.select(Answer).where(Answer.attempt_id == attempt.id))
-    score = grade(attempt.paper, {row.question_id: (row.choice_ids, row.saved_at) for row in rows}, cutoff)
+    rows = db.session.execute(db.select(Answer.question_id, Answer.choice_ids, Answer.saved_at)
+                              .where(Answer.attempt_id == attempt.id))
+    score = grade(attempt.paper, {question_id: (choice_ids, saved_at) for question_id, choice_ids, saved_at in rows},
+                  cutoff)
     percent = round(100 * score / attempt.max_score, 1) if attempt.max_score else 0.0
     quiz = attempt.quiz
     values = {"status": status, "finished_at": finished_at, "score": score, "percent": percent,
