@@ -1,7 +1,8 @@
 """Benchmark: the server CPU one contestant costs, for two trees of the app side by side and the
 bare-Flask floor, in one run (issue 18 item 2).
 
-    .venv/bin/python bench/contest_cost.py [--before DIR [--before-saves batched] [--before-hash argon2id]]
+    .venv/bin/python bench/contest_cost.py [--before DIR [--before-saves batched] [--before-hash argon2id]
+                                                        [--before-python PYTHON]]
                                            [--contestants 300] [--threads 8] [--database-url URL]
                                            [--port 5610] [--rounds 2]
 
@@ -13,7 +14,9 @@ after     this tree (bench/wsgi.py: production settings, rate limits off);
 before    --before DIR, another checkout of the app (e.g. `git archive main | tar -x -C DIR`),
           served from DIR with its own bench/wsgi.py, on the data built here, and played as the
           quiz.js of before 06/12/2026 did: a save a click (20) and one /state (--before-saves
-          batched: as today's quiz.js, for a tree that already sends answers together);
+          batched: as today's quiz.js, for a tree that already sends answers together), by the
+          gunicorn of --before-python's environment if given (an interpreter against another: the
+          same DIR as this tree, another Python);
 floor     bench/baseline.py: a bare Flask endpoint doing one INSERT on the same stack, sent as
           many requests as the `after` run made.
 
@@ -172,7 +175,8 @@ def run_app(args, label: str, root: Path, secret_key: str, env: dict) -> dict:
     people = info["people"]
     cookies = mint_cookies(app, [p["user_id"] for p in people[:args.contestants]])
     logins = [p["login"] for p in people[args.contestants:]]
-    server = gunicorn(args, root, "bench.wsgi:app", env)
+    server = gunicorn(args, root, "bench.wsgi:app", env,
+                      python=args.before_python if label == "before" and args.before_python else Path(sys.executable))
     seen: dict[str, int] = defaultdict(int)
     errors: list[str] = []
     try:
@@ -216,13 +220,14 @@ def run_app(args, label: str, root: Path, secret_key: str, env: dict) -> dict:
             "by_kind": dict(seen)}
 
 
-def gunicorn(args, root: Path, target: str, env: dict) -> Gunicorn:
-    """contest_opening's Gunicorn (the production command), started in `root`."""
+def gunicorn(args, root: Path, target: str, env: dict, python: Path = Path(sys.executable)) -> Gunicorn:
+    """contest_opening's Gunicorn (the production command), started in `root` from ``python``'s
+    environment."""
     server = Gunicorn.__new__(Gunicorn)
     server.log = (args.out / "gunicorn.log").open("ab")
     server.port = args.port
     server.process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), *args.serve.split(), "--bind",
+        [str(python.parent / "gunicorn"), *args.serve.split(), "--bind",
          f"127.0.0.1:{args.port}", "--log-level", "warning", target],
         cwd=root, env=env, stdout=server.log, stderr=server.log, start_new_session=True)
     return server
@@ -289,6 +294,8 @@ def main() -> None:
                         help="how the before tree's quiz.js sends answers")
     parser.add_argument("--before-hash", choices=["scrypt", "argon2id"], default="scrypt",
                         help="the password hash the before tree makes")
+    parser.add_argument("--before-python", type=Path,
+                        help="the interpreter of the environment that serves the before tree (default: this one)")
     parser.add_argument("--contestants", type=int, default=300)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=2)
