@@ -121,7 +121,8 @@ def organise(slug: str):
                            rounds=[(r, services.round_state(r, now)) for r in contest.rounds],
                            fast=flags.fast_attempts(contest), devices=flags.shared_devices(contest),
                            excluded=excluded, division_form=_division_form(), bank_size=organising.bank_size(contest),
-                           awarded=dict(awarded), shared=services.shared_questions(contest))
+                           awarded=dict(awarded), shared=services.shared_questions(contest),
+                           figure_max=services.PREDICTION_MAX)
 
 
 @bp.post("/<slug>/organise/divisions")
