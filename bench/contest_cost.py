@@ -2,13 +2,14 @@
 bare-Flask floor, in one run (issue 18 item 2).
 
     .venv/bin/python bench/contest_cost.py [--before DIR [--before-saves batched] [--before-hash argon2id]
-                                                        [--before-python PYTHON]]
+                                                        [--before-python PYTHON] [--before-serve OPTIONS]]
                                            [--contestants 300] [--threads 8] [--database-url URL]
-                                           [--port 5610] [--rounds 2]
+                                           [--port 5610] [--rounds 2] [--serve OPTIONS]
 
-Each target is served in turn by gunicorn with the README's production command (`--workers 4
---threads 4`), on the same PostgreSQL database, rebuilt before each run by contest_opening.py's
-build_contest (the demo contest, one open round of 20 questions, one a screen):
+Each target is served in turn by gunicorn with the production command of the pool that serves a
+contest's crowd (deploy/hoctap-crowd.service: `--workers 5`, sync workers; --serve and
+--before-serve choose others), on the same PostgreSQL database, rebuilt before each run by
+contest_opening.py's build_contest (the demo contest, one open round of 20 questions, one a screen):
 
 after     this tree (bench/wsgi.py: production settings, rate limits off);
 before    --before DIR, another checkout of the app (e.g. `git archive main | tar -x -C DIR`),
@@ -16,7 +17,7 @@ before    --before DIR, another checkout of the app (e.g. `git archive main | ta
           quiz.js of before 06/12/2026 did: a save a click (20) and one /state (--before-saves
           batched: as today's quiz.js, for a tree that already sends answers together), by the
           gunicorn of --before-python's environment if given (an interpreter against another: the
-          same DIR as this tree, another Python);
+          same DIR as this tree, another Python) and with --before-serve's workers if given;
 floor     bench/baseline.py: a bare Flask endpoint doing one INSERT on the same stack, sent as
           many requests as the `after` run made.
 
@@ -175,8 +176,10 @@ def run_app(args, label: str, root: Path, secret_key: str, env: dict) -> dict:
     people = info["people"]
     cookies = mint_cookies(app, [p["user_id"] for p in people[:args.contestants]])
     logins = [p["login"] for p in people[args.contestants:]]
+    before = label == "before"
     server = gunicorn(args, root, "bench.wsgi:app", env,
-                      python=args.before_python if label == "before" and args.before_python else Path(sys.executable))
+                      python=args.before_python if before and args.before_python else Path(sys.executable),
+                      serve=args.before_serve if before and args.before_serve else args.serve)
     seen: dict[str, int] = defaultdict(int)
     errors: list[str] = []
     try:
@@ -220,14 +223,15 @@ def run_app(args, label: str, root: Path, secret_key: str, env: dict) -> dict:
             "by_kind": dict(seen)}
 
 
-def gunicorn(args, root: Path, target: str, env: dict, python: Path = Path(sys.executable)) -> Gunicorn:
-    """contest_opening's Gunicorn (the production command), started in `root` from ``python``'s
-    environment."""
+def gunicorn(args, root: Path, target: str, env: dict, python: Path = Path(sys.executable),
+             serve: str | None = None) -> Gunicorn:
+    """contest_opening's Gunicorn, started in `root` from ``python``'s environment with the worker
+    options ``serve`` (default --serve's)."""
     server = Gunicorn.__new__(Gunicorn)
     server.log = (args.out / "gunicorn.log").open("ab")
     server.port = args.port
     server.process = subprocess.Popen(
-        [str(python.parent / "gunicorn"), *args.serve.split(), "--bind",
+        [str(python.parent / "gunicorn"), *(serve or args.serve).split(), "--bind",
          f"127.0.0.1:{args.port}", "--log-level", "warning", target],
         cwd=root, env=env, stdout=server.log, stderr=server.log, start_new_session=True)
     return server
@@ -302,7 +306,11 @@ def main() -> None:
     parser.add_argument("--database-url", default="postgresql+psycopg://root@127.0.0.1/bench")
     parser.add_argument("--port", type=int, default=8431)
     parser.add_argument("--json", type=Path)
-    parser.add_argument("--serve", default="--workers 4 --threads 4", help="gunicorn's worker options")
+    parser.add_argument("--serve", default="--workers 5",
+                        help="gunicorn's worker options (default: the contest pool, deploy/hoctap-crowd.service)")
+    parser.add_argument("--before-serve",
+                        help="gunicorn's worker options for the before tree (default: --serve's); with --before . "
+                             "it measures one tree on two kinds of workers")
     args = parser.parse_args()
     args.database_name = urllib.parse.urlsplit(args.database_url).path.lstrip("/")
     if not port_is_free(args.port):
@@ -312,7 +320,8 @@ def main() -> None:
     secret_key = secrets.token_hex(32)
     env = {k: v for k, v in os.environ.items() if k not in ("HOCTAP_ENV", "RATELIMIT_STORAGE_URI")}
     env.update({"SECRET_KEY": secret_key, "DATABASE_URL": args.database_url, "PYTHONUNBUFFERED": "1"})
-    print(f"{args.contestants} contestants a run, {args.threads} threads, gunicorn {args.serve}, "
+    serving = f"{args.serve} (before: {args.before_serve})" if args.before_serve else args.serve
+    print(f"{args.contestants} contestants a run, {args.threads} threads, gunicorn {serving}, "
           f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; logs in {args.out}")
     results = []
     for n in range(args.rounds):

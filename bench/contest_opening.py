@@ -11,7 +11,8 @@ built again (create_all, the demo union tree, content/ synced, the demo contest'
 from `ket-luan-01-kl-tw`, a published contest with one open round of 20 single-choice
 questions, 20 minutes, 2 attempts, and --participants pre-registered participants: half union
 members who joined with their own account, half guests who registered with their phone);
-gunicorn serves bench/wsgi.py with the README's production command (`--workers 4 --threads 4`);
+gunicorn serves bench/wsgi.py as the pool that serves a contest's crowd in production
+(deploy/hoctap-crowd.service: `--workers 5`, sync workers; `--workers 4 --threads 4` before 07/12/2026);
 then `locust --headless -u N -r N/60` plays N contestants arriving evenly over 60 s (see the
 locustfile for what each does). The run ends when every contestant has finished.
 
@@ -407,7 +408,7 @@ def parse_paper(page: str) -> list[tuple[str, list[str]]]:
 # -- processes -------------------------------------------------------------------------
 
 class Gunicorn:
-    """The README's production command, on bench/wsgi.py (rate limits off)."""
+    """gunicorn with the given workers (default: the contest pool), on bench/wsgi.py (rate limits off)."""
 
     def __init__(self, port: int, workers: int, threads: int, env: dict, log: Path):
         self.log = log.open("ab")
@@ -681,8 +682,8 @@ def main() -> None:
                         help="seconds of thought before each answer")
     parser.add_argument("--sustain", type=int, default=0, metavar="MINUTES")
     parser.add_argument("--participants", type=int, default=0, help="pre-registered (default: enough)")
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=1, help="1: sync workers")
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--port", type=int, default=8421)
     parser.add_argument("--statements", action="store_true")

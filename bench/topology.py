@@ -1,6 +1,7 @@
 """Several app servers, one database: the deploy/ topology brought up on loopback and checked.
 
-    .venv/bin/python bench/topology.py [--users 600] [--servers 2] [--workers 2] [--threads 4]
+    .venv/bin/python bench/topology.py [--users 600] [--servers 2] [--workers 1] [--threads 4]
+                                       [--crowd-workers 3]
                                        [--database-url postgresql+psycopg://root@127.0.0.1/bench_sct]
                                        [--redis redis://127.0.0.1:6379/3] [--nginx-port 5140]
                                        [--app-port 8140] [--keep-database] [--nice -10]
@@ -13,20 +14,22 @@ What it does, with everything on 127.0.0.1 and nothing left running at the end:
    an issuer and one completion certificate.
 2. Each app server gets its own instance folder, as if on its own machine: settings.env
    (DATABASE_URL, RATELIMIT_STORAGE_URI naming the shared Redis, PUBLIC_BASE_URL,
-   PROXY_COUNT=1) and the deployment's one secret_key; gunicorn starts with only
+   PROXY_COUNT=1) and the deployment's one secret_key. Each server runs the app's two pools, as
+   deploy/hoctap.service and deploy/hoctap-crowd.service do: threaded workers on --app-port + n,
+   sync workers for the contest's crowd on --app-port + 10 + n. gunicorn starts with only
    HOCTAP_INSTANCE_PATH in its environment, so every setting comes from that folder.
    Rate limits stay on (production settings).
 3. nginx (Debian's /usr/sbin/nginx, run with its own prefix, pid file, logs and temp paths)
-   listens on --nginx-port and spreads requests over the servers (deploy/nginx-hoctap.conf,
-   without TLS and trusting X-Forwarded-For from loopback, so that each simulated contestant
-   counts as an address of its own).
-4. The cross-server checks of bench/crossserver.py, straight to the servers: a contestant
+   listens on --nginx-port with deploy/nginx-hoctap.conf itself (bench/loopback_nginx.py: the
+   servers on loopback, without TLS, and trusting X-Forwarded-For from loopback, so that each
+   simulated contestant counts as an address of its own).
+4. The cross-server checks of bench/crossserver.py, straight to the servers' contest pools: a contestant
    alternating between A and B, a lock-out counted across A and B, a certificate identical
    from A and B (each its own cache), a logout on B ending the session on A, one device seen
    on both flagged, and the leaderboard showing a result on both within the stated window.
 5. The contest wave through nginx: locust with bench/locustfile_contest.py, --users
    contestants arriving over 60 s; pass = no failed request and every kind's p95 under 1 s;
-   the nginx log says how many requests each server answered.
+   the nginx log says how many requests each pool of each server answered.
 6. The sweep on every server at once (`flask --app app quizzes close-expired` with each
    server's instance folder, as the systemd timer runs it): attempts left open past their
    deadline are closed once, their finish recorded at the deadline.
@@ -55,6 +58,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 
 import crossserver  # noqa: E402  (bench/ is not a package)
+import loopback_nginx  # noqa: E402
 from attempts import children_of, make_app, port_is_free, postgres_backends  # noqa: E402
 from contest_opening import (  # noqa: E402
     KINDS,
@@ -66,7 +70,7 @@ from contest_opening import (  # noqa: E402
     write_locust_data,
 )
 
-NGINX = "/usr/sbin/nginx"
+NGINX = loopback_nginx.NGINX
 CACHE_SECONDS = 15  # contests.boards.CACHE_SECONDS, the stated stale window of boards and counters
 
 
@@ -119,51 +123,6 @@ def wait_for(url: str, process: subprocess.Popen | None, log: Path, timeout: flo
         except OSError:
             time.sleep(0.2)
     raise SystemExit(f"{url} did not answer in {timeout:.0f} s")
-
-
-def nginx_config(work: Path, port: int, app_ports: list[int]) -> Path:
-    """deploy/nginx-hoctap.conf's proxying, on loopback: plain HTTP, own prefix and paths."""
-    prefix = work / "nginx"
-    for folder in ("logs", "temp/body", "temp/proxy", "temp/fastcgi", "temp/uwsgi", "temp/scgi"):
-        (prefix / folder).mkdir(parents=True, exist_ok=True)
-    servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=0;" for p in app_ports)
-    user = "user root;" if os.geteuid() == 0 else ""  # as root, workers would otherwise be nobody
-    conf = prefix / "nginx.conf"
-    conf.write_text(f"""{user}
-worker_processes 1;
-pid {prefix}/nginx.pid;
-error_log {prefix}/logs/error.log warn;
-events {{ worker_connections 4096; }}
-http {{
-    client_body_temp_path {prefix}/temp/body;
-    proxy_temp_path {prefix}/temp/proxy;
-    fastcgi_temp_path {prefix}/temp/fastcgi;
-    uwsgi_temp_path {prefix}/temp/uwsgi;
-    scgi_temp_path {prefix}/temp/scgi;
-    log_format upstream '$remote_addr $upstream_addr $status $request_time "$request"';
-    access_log {prefix}/logs/access.log upstream;
-    upstream hoctap {{
-{servers}
-    }}
-    server {{
-        listen 127.0.0.1:{port};
-        client_max_body_size 20m;
-        gzip on; gzip_types text/css application/javascript application/json;
-        # The load driver plays the public: each contestant's address arrives in X-Forwarded-For.
-        set_real_ip_from 127.0.0.1;
-        real_ip_header X-Forwarded-For;
-        location /static/ {{ alias {ROOT}/static/; expires 7d; }}
-        location / {{
-            proxy_pass http://hoctap;
-            proxy_set_header Host $host;
-            proxy_set_header X-Forwarded-For $remote_addr;
-            proxy_set_header X-Forwarded-Proto $scheme;
-            proxy_read_timeout 120s;
-        }}
-    }}
-}}
-""")
-    return conf
 
 
 def ensure_database(url: str) -> None:
@@ -400,12 +359,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=600, help="contestants in the one-minute wave (0: no wave)")
     parser.add_argument("--servers", type=int, default=2)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="threaded workers of each server's first pool (deploy/hoctap.service)")
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--crowd-workers", type=int, default=3,
+                        help="sync workers of each server's contest pool (deploy/hoctap-crowd.service)")
     parser.add_argument("--database-url", default="postgresql+psycopg://root@127.0.0.1/bench_sct")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/3")
     parser.add_argument("--nginx-port", type=int, default=5140)
-    parser.add_argument("--app-port", type=int, default=8140, help="first app server's port; the next ones follow")
+    parser.add_argument("--app-port", type=int, default=8140,
+                        help="first app server's port; the next ones follow, and the contest pools from this + 10")
     parser.add_argument("--login-share", type=float, default=0.10)
     parser.add_argument("--register-share", type=float, default=0.05)
     parser.add_argument("--keep-database", action="store_true")
@@ -418,7 +381,11 @@ def main() -> int:
         raise SystemExit("--servers: at least 2")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # finally: below runs on kill too
     app_ports = [args.app_port + n for n in range(args.servers)]
-    for port in [args.nginx_port, *app_ports]:
+    crowd_ports = [args.app_port + 10 + n for n in range(args.servers)]
+    all_ports = [args.nginx_port, *app_ports, *crowd_ports]
+    if len(set(all_ports)) < len(all_ports):
+        raise SystemExit("--servers: more than 10 would give two pools one port; move --app-port")
+    for port in all_ports:
         if not port_is_free(port):
             raise SystemExit(f"port {port} is taken")
     if not os.path.exists(NGINX):
@@ -427,7 +394,8 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="hoctap-topology-"))
     secret_key = secrets.token_hex(32)
     prefix = f"topology-{secrets.token_hex(4)}"
-    print(f"{args.servers} app servers ({args.workers} workers × {args.threads} threads each) behind nginx on "
+    print(f"{args.servers} app servers (each {args.workers} workers × {args.threads} threads, and "
+          f"{args.crowd_workers} sync workers for the contest's crowd) behind nginx on "
           f"127.0.0.1:{args.nginx_port}; {args.database_url}; {args.redis}; files in {work}")
     topology = Topology(work)
     results: list[tuple[str, bool, str]] = []
@@ -444,34 +412,42 @@ def main() -> int:
         logins = math.ceil(args.users * args.login_share) + 10
         spare = iter([p["login"] for p in info["people"][-logins - 100:-logins - 30]])
 
-        instances, urls = [], []
-        for n, port in enumerate(app_ports):
-            instance = work / f"server-{'abcdefgh'[n]}" / "instance"
+        instances, urls, crowd_urls, starting = [], [], [], []
+        for n, (port, crowd_port) in enumerate(zip(app_ports, crowd_ports, strict=True)):
+            name = f"server-{'abcdefgh'[n]}"
+            instance = work / name / "instance"
             instance.mkdir(parents=True)
             (instance / "secret_key").write_text(secret_key)  # one key for the whole deployment
             (instance / "settings.env").write_text(
                 f"DATABASE_URL={args.database_url}\nRATELIMIT_STORAGE_URI={args.redis}\n"
                 f"RATELIMIT_KEY_PREFIX={prefix}\nPUBLIC_BASE_URL=https://hoctap.example.vn\nPROXY_COUNT=1\n")
             os.chmod(instance / "secret_key", 0o600)
-            command = [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(args.workers),
-                       "--threads", str(args.threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-                       "app:create_app()"]
-            topology.start(f"server-{'abcdefgh'[n]}", command, server_env(instance, work))
+            gunicorn = [str(Path(sys.executable).parent / "gunicorn"), "--log-level", "warning"]
+            # The two pools of deploy/hoctap.service and deploy/hoctap-crowd.service, one instance folder.
+            pools = ((name, port, ["--workers", str(args.workers), "--threads", str(args.threads)]),
+                     (f"{name}-crowd", crowd_port, ["--workers", str(args.crowd_workers)]))
+            for pool, pool_port, workers in pools:
+                process = topology.start(pool, [*gunicorn, *workers, "--bind", f"127.0.0.1:{pool_port}",
+                                                "app:create_app()"], server_env(instance, work))
+                starting.append((pool, process, f"http://127.0.0.1:{pool_port}"))
             instances.append(instance)
             urls.append(f"http://127.0.0.1:{port}")
-        for (name, process), url in zip(topology.processes, urls, strict=True):
-            wait_for(url, process, work / f"{name}.log")
-        topology.nginx_conf = nginx_config(work, args.nginx_port, app_ports)
+            crowd_urls.append(f"http://127.0.0.1:{crowd_port}")
+        for pool, process, url in starting:
+            wait_for(url, process, work / f"{pool}.log")
+        topology.nginx_conf = loopback_nginx.write_config(
+            work / "nginx", args.nginx_port, {"hoctap": app_ports, "hoctap_crowd": crowd_ports},
+            driver_forwards_for=True)
         nginx = subprocess.run([NGINX, "-p", str(work / "nginx"), "-c", str(topology.nginx_conf)],
                                capture_output=True, text=True, check=False)
         if nginx.returncode:
             raise SystemExit(f"nginx did not start: {nginx.stderr}")
         base = f"http://127.0.0.1:{args.nginx_port}"
         wait_for(base, None, work / "nginx" / "logs" / "error.log")
-        print(f"  up: {', '.join(urls)} behind {base}")
+        print(f"  up: {', '.join(urls)} (threaded pools), {', '.join(crowd_urls)} (contest pools) behind {base}")
 
-        print("\nCross-server checks (straight to the servers):")
-        results += run_checks(app, urls, info["round"], info["divisions"], spare, cert)
+        print("\nCross-server checks (straight to the servers' contest pools):")
+        results += run_checks(app, crowd_urls, info["round"], info["divisions"], spare, cert)
 
         if args.users:
             print(f"\nThe wave: {args.users} contestants over 60 s through nginx")
@@ -487,14 +463,15 @@ def main() -> int:
                       f"p50={k['p50']:6.0f} ms  p95={k['p95']:6.0f} ms")
             for failure in wave["failures"]:
                 print(f"    failure: {failure}")
-            every_server = all(shares.get(f"127.0.0.1:{p}", 0) > 0 for p in app_ports)
+            every_server = all(shares.get(f"127.0.0.1:{p}", 0) > 0 for p in crowd_ports)
             worst = max(k["p95"] for k in wave["kinds"].values())
-            said = f"{wave['failed']} failed, worst p95 {worst:.0f} ms, every server answered: {every_server}"
+            said = (f"{wave['failed']} failed, worst p95 {worst:.0f} ms, every server's contest pool answered: "
+                    f"{every_server}")
             results.append((f"wave of {args.users} through nginx", passed and every_server, said))
             print(f"  {'ok  ' if results[-1][1] else 'FAIL'} {results[-1][0]}: {results[-1][2]}")
 
         print("\nThe sweep on every server at once:")
-        ok, said = sweep_on_every_server(app, urls, info["round"], spare, instances, work)
+        ok, said = sweep_on_every_server(app, crowd_urls, info["round"], spare, instances, work)
         results.append(("sweep (quizzes close-expired) on every server", ok, said))
         print(f"  {'ok  ' if ok else 'FAIL'} {said}")
     finally:
@@ -509,7 +486,7 @@ def main() -> int:
             print(f"  (could not empty the Redis keys */{prefix}/*: {error})")
         if not args.keep_database:
             drop_database(args.database_url)
-    left = [port for port in [args.nginx_port, *app_ports] if not port_is_free(port)]
+    left = [port for port in all_ports if not port_is_free(port)]
     results.append(("nothing left running", not left and all(p.poll() is not None for _, p in topology.processes),
                     f"ports still open: {left}" if left else "every process stopped, ports free"))
     print(f"\n{'ok  ' if results[-1][1] else 'FAIL'} {results[-1][0]}: {results[-1][2]}")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Bring the deploy/ topology up on this machine (nginx on 127.0.0.1:5140, two app servers on
-# 8140-8141, PostgreSQL database bench_sct, Redis DB 3), check it, and stop everything again.
+# Bring the deploy/ topology up on this machine (nginx on 127.0.0.1:5140, two app servers with
+# their threaded pools on 8140-8141 and contest pools on 8150-8151, PostgreSQL database bench_sct,
+# Redis DB 3), check it, and stop everything again.
 # Options are bench/topology.py's (--users, --servers, --nice, ...). Needs nginx, PostgreSQL,
 # Redis and `.venv/bin/pip install -r bench/requirements.txt` (locust).
 set -euo pipefail
