@@ -79,7 +79,7 @@ class Browser:
         self.port, self.cookie_name, self.cookie, self.seen = port, cookie_name, cookie, seen
 
     def call(self, kind: str, method: str, path: str, *, form: dict | None = None, headers: dict | None = None,
-             expect: int = 200) -> tuple[str, dict]:
+             expect: int = 200) -> tuple[str, http.client.HTTPMessage]:
         sent = {"User-Agent": USER_AGENT, "Connection": "close", **(headers or {})}
         if self.cookie:
             sent["Cookie"] = f"{self.cookie_name}={self.cookie}"
@@ -98,7 +98,7 @@ class Browser:
         self.seen[kind] += 1
         if response.status != expect:
             raise AssertionError(f"{kind}: {response.status} (expected {expect}) {path}: {text[:200]}")
-        return text, dict(response.getheaders())
+        return text, response.headers  # names case-insensitive: some servers send "location"
 
 
 def play(browser: Browser, kind: str, identity: str, rng: random.Random, per_click: bool) -> None:
