@@ -121,6 +121,14 @@ def test_everything_else_and_the_long_downloads_reach_the_threaded_pool(proxy, p
     assert _pool(proxy, "GET", path) == OFFICERS
 
 
+@pytest.mark.parametrize("path", ["/contests/thi-thu//organise", "/contests/thi-thu/%6Frganise",
+                                  "/contests/thi-thu/./organise", "/contests/khac/../thi-thu/organise",
+                                  "//contests/thi-thu/rounds/7/results.xlsx"])
+def test_spelling_variants_of_an_organisers_path_reach_the_same_pool_as_the_path(proxy, path):
+    """nginx matches the path as the app will read it: decoded, slashes merged, dots resolved."""
+    assert _pool(proxy, "GET", path) == OFFICERS
+
+
 def test_static_files_are_served_by_nginx_itself(proxy):
     with urllib.request.urlopen(proxy + "/static/css/app.css", timeout=10) as response:
         assert response.read() == (ROOT / "static" / "css" / "app.css").read_bytes()
