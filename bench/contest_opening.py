@@ -17,8 +17,8 @@ then `locust --headless -u N -r N/60` plays N contestants arriving evenly over 6
 locustfile for what each does). The run ends when every contestant has finished.
 
 Before each wave, contest_cost.py's floor (bench/baseline.py, one INSERT, 2,000 requests through
-gunicorn with the same workers) gives the CPU one bare request costs on the machine at that moment:
-this machine's speed drifts by a fifth within an hour, and a wave's result with it.
+gunicorn's sync workers, whatever the wave's) gives the CPU one bare request costs on the machine
+at that moment: this machine's speed drifts by a fifth within an hour, and a wave's result with it.
 
 A run passes when no request failed and every kind of request has p95 under 1 s. Printed:
 per kind of request, count, failures, p50/p95/p99/max (computed here from every request, not
@@ -502,17 +502,20 @@ def percentile(sorted_values: list[float], q: float) -> float:
 
 
 FLOOR_REQUESTS = 2000
+# Always the crowd pool's workers, whatever the wave's: threaded workers add their own cost to a
+# bare request, and a floor measured through them put waves on two kinds of workers on two scales.
+FLOOR_WORKERS = "--workers 5"
 
 
 def floor_ms_per_request(args, env: dict, out_dir: Path) -> float:
     """The server CPU one bare request costs now: contest_cost.py's floor (bench/baseline.py, one
-    INSERT) through gunicorn with the wave's workers. This machine's speed drifts by a fifth within
-    an hour and a wave's result with it; printed beside each wave, it tells the two apart."""
+    INSERT) through gunicorn's sync workers. This machine's speed drifts by a fifth within an hour
+    and a wave's result with it; printed beside each wave, it tells the two apart."""
     import contest_cost  # here, not at the top: contest_cost imports this module
 
     floor = contest_cost.run_floor(SimpleNamespace(
         database_url=args.database_url, database_name=args.database_name, port=args.port, threads=8,
-        serve=f"--workers {args.workers} --threads {args.threads}", out=out_dir), FLOOR_REQUESTS, 1.0, env)
+        serve=FLOOR_WORKERS, out=out_dir), FLOOR_REQUESTS, 1.0, env)
     return floor["cpu_ms_per_request"]
 
 
@@ -532,7 +535,7 @@ def run(args, users: int, env: dict, secret_key: str, log: Path, out_dir: Path) 
         write_locust_data(app, info, args, users, data_file)
     floor_ms = floor_ms_per_request(args, env, out_dir)
     print(f"  the machine now: a bare request costs {floor_ms:.2f} ms of server CPU (bench/baseline.py, "
-          f"{FLOOR_REQUESTS:,} requests through the same gunicorn)")
+          f"{FLOOR_REQUESTS:,} requests through gunicorn {FLOOR_WORKERS})")
     server = Gunicorn(args.port, args.workers, args.threads, env, log)
     events_file = out_dir / f"events-{users}.json"
     try:
