@@ -10,13 +10,14 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 FLASK = [".venv/bin/flask", "--app", "app"]
@@ -45,12 +46,6 @@ def _copy_of_the_repository(target: Path) -> Path:
     return target
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _newcomer_environment() -> dict[str, str]:
     unset = {"SECRET_KEY", "HOCTAP_ENV", "DATABASE_URL", "TEST_DATABASE_URL", "PUBLIC_BASE_URL", "FLASK_DEBUG",
              "FLASK_APP", "RATELIMIT_STORAGE_URI", "CERTIFICATE_CACHE", "STORY_PHOTO_DIR", "PORT", "HOST"}
@@ -72,7 +67,7 @@ def _wait_for(url: str, server: subprocess.Popen) -> None:
 def after_make_run(tmp_path_factory):
     """A copy of the repository in which `make run` has set everything up and is serving."""
     repo = _copy_of_the_repository(tmp_path_factory.mktemp("repo"))
-    port = _free_port()
+    port = free_port()
     log = (repo / "make-run.log").open("w")
     server = subprocess.Popen(["make", "run", f"PORT={port}"], cwd=repo, env=_newcomer_environment(),
                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

@@ -6,7 +6,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from sqlalchemy import create_engine, event, text
 from core.extensions import db
 from quizzes.models import Answer, Attempt
 from tests.factories import PASSWORD
+from tests.ports import free_port
 from tests.test_quizzes_views import quiz, save, start  # noqa: F401  (quiz is a fixture)
 from units.models import Member
 
@@ -99,12 +99,6 @@ def test_an_import_that_loses_the_database_writes_nothing(world, login, cut_conn
     assert db.session.scalar(db.select(db.func.count(Member.id))) == before + 1500
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _workers(master: int) -> list[int]:
     found = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout.split()
     return [int(pid) for pid in found]
@@ -113,7 +107,7 @@ def _workers(master: int) -> list[int]:
 @pytest.mark.subprocess
 def test_a_killed_gunicorn_worker_loses_no_saved_answer(quiz, app, tmp_path):  # noqa: F811
     """State lives in the database, never in a worker: kill -9 the worker between two answers."""
-    port = _free_port()
+    port = free_port()
     environment = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "HOCTAP_ENV": "development",
                    "SECRET_KEY": "faults-" + "x" * 40, "CERTIFICATE_CACHE": str(tmp_path)}
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}",

@@ -6,7 +6,6 @@ decides only who waits behind whom and which requests a sync worker's 30-s timeo
 a contest's crowd must reach the sync pool and the organisers' long downloads must not.
 """
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -18,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from app import create_app
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
@@ -63,7 +63,7 @@ def proxy(tmp_path_factory):
         pytest.skip(f"{loopback_nginx.NGINX} is missing (Debian's nginx package; .ci/run installs it)")
     pools = {name: _pool_answering(name) for name in (OFFICERS, CROWD)}
     prefix = tmp_path_factory.mktemp("nginx")
-    port = _free_port()
+    port = free_port()
     conf = loopback_nginx.write_config(prefix, port, {name: [server.server_address[1]]
                                                       for name, server in pools.items()})
     started = subprocess.run([loopback_nginx.NGINX, "-p", str(prefix), "-c", str(conf)],
@@ -88,12 +88,6 @@ def proxy(tmp_path_factory):
         for server in pools.values():
             server.shutdown()
             server.server_close()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _pool(base: str, method: str, path: str) -> str:

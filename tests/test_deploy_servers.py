@@ -28,6 +28,7 @@ from learning import content, editing
 from learning import topics as learning_topics
 from quizzes.models import Attempt, TopicCompletion
 from tests.factories import PASSWORD, make_member, make_user
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
@@ -43,12 +44,6 @@ def _redis_answers() -> bool:
         return True
     except OSError:
         return False
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -101,7 +96,7 @@ def two_servers(app, tmp_path):
             (instance / "settings.env").write_text(
                 f"DATABASE_URL={app.config['SQLALCHEMY_DATABASE_URI']}\nRATELIMIT_STORAGE_URI={REDIS}\n"
                 f"RATELIMIT_KEY_PREFIX={prefix}\nPUBLIC_BASE_URL=https://hoctap.example.vn\nPROXY_COUNT=1\n")
-            port = _free_port()
+            port = free_port()
             logs.append((tmp_path / f"server-{name}.log").open("wb"))
             environment = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "HOCTAP_INSTANCE_PATH": str(instance)}
             servers.append(subprocess.Popen(
