@@ -17,8 +17,9 @@ UPSTREAM = re.compile(r"^upstream (\w+) \{\n(.*?)^\}\n", re.M | re.S)
 REDIRECT_SERVER = re.compile(r"^server \{\n    listen 80;\n.*?^\}\n\n", re.M | re.S)
 
 
-def upstream_names(text: str | None = None) -> list[str]:
-    return [match.group(1) for match in UPSTREAM.finditer(text or DEPLOY_CONF.read_text())]
+def upstreams(text: str) -> dict[str, str]:
+    """Each upstream block of an nginx file: its name and its body (the server lines)."""
+    return {match.group(1): match.group(2) for match in UPSTREAM.finditer(text)}
 
 
 def write_config(prefix: Path, port: int, pools: dict[str, list[int]], *, driver_forwards_for: bool = False) -> Path:
@@ -28,8 +29,8 @@ def write_config(prefix: Path, port: int, pools: dict[str, list[int]], *, driver
     X-Forwarded-For, which nginx then takes as the client's (real_ip from 127.0.0.1).
     """
     text = DEPLOY_CONF.read_text()
-    if sorted(upstream_names(text)) != sorted(pools):
-        raise ValueError(f"{DEPLOY_CONF.name} has the upstreams {upstream_names(text)}, not {sorted(pools)}")
+    if sorted(upstreams(text)) != sorted(pools):
+        raise ValueError(f"{DEPLOY_CONF.name} has the upstreams {sorted(upstreams(text))}, not {sorted(pools)}")
 
     def loopback_servers(match: re.Match) -> str:
         servers = "".join(f"    server 127.0.0.1:{p} max_fails=0;\n" for p in pools[match.group(1)])

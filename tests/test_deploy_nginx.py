@@ -135,11 +135,10 @@ def _bound_port(service: str) -> tuple[str, str]:
 
 
 def test_each_upstream_names_the_port_of_its_pools_service():
-    conf = loopback_nginx.DEPLOY_CONF.read_text()
+    upstreams = loopback_nginx.upstreams(loopback_nginx.DEPLOY_CONF.read_text())
     for upstream, service in ((OFFICERS, "hoctap.service"), (CROWD, "hoctap-crowd.service")):
         port, command = _bound_port(service)
-        body = re.search(rf"^upstream {upstream} \{{\n(.*?)^\}}", conf, re.M | re.S).group(1)
-        servers = re.findall(r"^\s*server [\d.]+:(\d+)", body, re.M)
+        servers = re.findall(r"^\s*server [\d.]+:(\d+)", upstreams[upstream], re.M)
         assert len(servers) >= 2 and set(servers) == {port}, (upstream, servers, port)
         # Sync workers (no --threads) for the crowd; threads for the pool that streams long downloads.
         assert ("--threads" in command) == (upstream == OFFICERS), command
