@@ -257,6 +257,19 @@ def client(app):
 
 
 @pytest.fixture
+def statements(app):
+    """Every SQL statement sent from here on, its spaces folded: what a request asks of the database."""
+    seen: list[str] = []
+
+    def on_execute(conn, cursor, statement, parameters, context, executemany):
+        seen.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", on_execute)
+    yield seen
+    event.remove(db.engine, "before_cursor_execute", on_execute)
+
+
+@pytest.fixture
 def runner(app):
     return app.test_cli_runner()
 

@@ -1,6 +1,5 @@
 """The menu of every page, kept MENU_SECONDS in the signed session (core.templating.menu)."""
 import pytest
-from sqlalchemy import event
 
 from accounts import services as accounts
 from core import templating
@@ -16,18 +15,6 @@ def clock(monkeypatch):
     now = [1000.0]
     monkeypatch.setattr(templating.time, "time", lambda: now[0])
     return now
-
-
-@pytest.fixture
-def statements(app):
-    seen: list[str] = []
-
-    def on_execute(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", on_execute)
-    yield seen
-    event.remove(db.engine, "before_cursor_execute", on_execute)
 
 
 def test_a_second_page_reads_neither_roles_nor_member(world, login, statements):

@@ -2,7 +2,6 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 from werkzeug.datastructures import MultiDict
 
 from accounts.models import User
@@ -11,20 +10,6 @@ from core.extensions import db
 from quizzes import services
 from quizzes.models import Answer
 from tests.test_quizzes_views import quiz, save, start  # noqa: F401  (quiz is a fixture)
-
-
-@pytest.fixture
-def statements(app):
-    seen: list[str] = []
-
-    def on_execute(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", on_execute)
-    yield seen
-    event.remove(engine, "before_cursor_execute", on_execute)
 
 
 def saved(attempt) -> dict[int, list[int]]:
