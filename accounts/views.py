@@ -1,7 +1,9 @@
+import functools
 import secrets
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import Select, bindparam
 from sqlalchemy.orm import lazyload
 from wtforms import SelectChoice
 
@@ -19,14 +21,19 @@ from core.views import save
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 
+# Roles are read only when something asks (menus, permission checks), not on every request:
+# a contestant's answer saves never do.
+@functools.cache  # built once: docs/DEVELOPING.md 5.13
+def _user_by_id() -> Select:
+    return db.select(User).where(User.id == bindparam("user_id")).options(lazyload(User.roles))
+
+
 @login_manager.user_loader
 def load_user(user_id: str):
     found = split_user_id(user_id)
     if found is None:
         return None
-    # Roles are read only when something asks (menus, permission checks), not on every request:
-    # a contestant's answer saves never do.
-    user = db.session.get(User, found[0], options=[lazyload(User.roles)])
+    user = db.session.scalars(_user_by_id(), {"user_id": found[0]}).one_or_none()
     # The id carries the user's session token: a cookie from before a logout or a new password fails.
     if user is None or not secrets.compare_digest(user.get_id().encode(), user_id.encode()):
         return None

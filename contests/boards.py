@@ -4,6 +4,7 @@ seconds per worker.
 
 Flush only: views and commands commit.
 """
+import functools
 import threading
 import time
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Integer,
+    Select,
     bindparam,
     case,
     cast,
@@ -289,26 +291,28 @@ def _standings_writes(dialect: str, contest_id, tie_break: str, rounds, particip
     return statements
 
 
-_one_participant_writes: dict[tuple[str, str, bool], list] = {}
-
-
 def _refresh_one_participant(session, contest: Contest, contest_round: Round, participant_id: int) -> None:
-    """Recount one participant's line for ``contest_round`` and their contest line, with statements built
-    once per database kind, tie-break and whether the round has its figure: building them was most of
-    what closing a contest attempt cost."""
-    dialect = session.get_bind().dialect.name
-    key = (dialect, contest.tie_break, contest_round.actual_figure is not None)
-    if key not in _one_participant_writes:
-        placeholder = SimpleNamespace(
-            id=bindparam("round_id", type_=Integer), number=bindparam("round_number", type_=Integer),
-            actual_figure=bindparam("actual", type_=BigInteger) if key[2] else None)
-        _one_participant_writes[key] = _standings_writes(
-            dialect, bindparam("contest_id", type_=Integer), contest.tie_break, [placeholder],
-            [bindparam("participant_id", type_=Integer)])
+    """Recount one participant's line for ``contest_round`` and their contest line."""
     params = {"contest_id": contest.id, "round_id": contest_round.id, "round_number": contest_round.number,
               "participant_id": participant_id, "actual": contest_round.actual_figure}
-    for statement in _one_participant_writes[key]:
+    for statement in _one_participant_writes(session.get_bind().dialect.name, contest.tie_break,
+                                             contest_round.actual_figure is not None):
         session.execute(statement, params)
+
+
+@functools.cache  # per database kind, tie-break and whether the round has its figure
+def _one_participant_writes(dialect: str, tie_break: str, has_figure: bool) -> list:
+    placeholder = SimpleNamespace(
+        id=bindparam("round_id", type_=Integer), number=bindparam("round_number", type_=Integer),
+        actual_figure=bindparam("actual", type_=BigInteger) if has_figure else None)
+    return _standings_writes(dialect, bindparam("contest_id", type_=Integer), tie_break, [placeholder],
+                             [bindparam("participant_id", type_=Integer)])
+
+
+@functools.cache
+def _entry_locking_participant() -> Select:
+    return (db.select(Entry).join(Participant, Participant.id == Entry.participant_id)
+            .where(Entry.attempt_id == bindparam("attempt_id")).with_for_update(of=Participant))
 
 
 def on_attempt_finished(attempt: Attempt) -> None:
@@ -319,8 +323,7 @@ def on_attempt_finished(attempt: Attempt) -> None:
     session = object_session(attempt) or db.session
     # Locking the participant: one recount at a time per person (a round closed by the sweep while
     # they submit another). Round and contest come from the session when the view loaded them.
-    entry = session.scalars(db.select(Entry).join(Participant, Participant.id == Entry.participant_id)
-                            .where(Entry.attempt_id == attempt.id).with_for_update(of=Participant)).first()
+    entry = session.scalars(_entry_locking_participant(), {"attempt_id": attempt.id}).first()
     if entry is not None:
         _refresh_one_participant(session, entry.round.contest, entry.round, entry.participant_id)
 

@@ -3,10 +3,12 @@ registering (an account and a place), and the division each falls in.
 
 Flush only: views and commands commit.
 """
+import functools
 import hashlib
 from dataclasses import dataclass
 
 from flask import current_app
+from sqlalchemy import Select, bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -21,11 +23,17 @@ from units import tree as unit_tree
 from units.models import Member, Unit
 
 
+@functools.cache  # built once: docs/DEVELOPING.md 5.13
+def _participant() -> Select:
+    return (db.select(Participant).where(Participant.contest_id == bindparam("contest_id"),
+                                         Participant.user_id == bindparam("user_id"))
+            .options(joinedload(Participant.division)))
+
+
 def participant_for(contest: Contest, user) -> Participant | None:
     if not getattr(user, "is_authenticated", False):
         return None
-    return db.session.scalars(db.select(Participant).filter_by(contest_id=contest.id, user_id=user.id)
-                              .options(joinedload(Participant.division))).first()
+    return db.session.scalars(_participant(), {"contest_id": contest.id, "user_id": user.id}).first()
 
 
 def division_for(contest: Contest, unit: Unit | None) -> Division | None:

@@ -5,11 +5,13 @@ collective_results.py.
 
 Flush only: views and commands commit.
 """
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
+from sqlalchemy import Executable, Select, bindparam
 from sqlalchemy.orm import defer, joinedload, selectinload
 
 from contests.models import Contest, Entry, Participant, Round
@@ -33,15 +35,19 @@ class ContestError(Refusal):
 
 # -- contests and rounds -----------------------------------------------------------------
 
+@functools.cache  # built once: docs/DEVELOPING.md 5.13
+def _contest_by_slug(include_unpublished: bool, with_rounds: bool) -> Select:
+    query = db.select(Contest).where(Contest.slug == bindparam("slug")).options(joinedload(Contest.organiser_unit))
+    if with_rounds:
+        query = query.options(joinedload(Contest.rounds).joinedload(Round.quiz))
+    return query if include_unpublished else query.where(Contest.published)
+
+
 def get_contest(slug: str, *, include_unpublished=False, with_rounds=False) -> Contest | None:
     """With its organising unit, which the landing page names; ``with_rounds``: and its rounds, each
     with its quiz (the landing page, a start). One query either way."""
-    query = db.select(Contest).where(Contest.slug == slug).options(joinedload(Contest.organiser_unit))
-    if with_rounds:
-        query = query.options(joinedload(Contest.rounds).joinedload(Round.quiz))
-    if not include_unpublished:
-        query = query.where(Contest.published)
-    return db.session.scalars(query).unique().one_or_none()
+    return db.session.scalars(_contest_by_slug(include_unpublished, with_rounds),
+                              {"slug": slug}).unique().one_or_none()
 
 
 def add_round(contest: Contest, number: int, opens_at: datetime, closes_at: datetime, *,
@@ -149,10 +155,15 @@ def only_a_contestant(user) -> bool:
     """An account made to take contests: no role, no member record, taking part in a contest."""
     if not getattr(user, "is_authenticated", False) or user.role_names:
         return False
-    # Asked of every contestant's first page: two yes-or-no answers in one statement, no member row read.
-    no_member, entered = db.session.execute(db.select(~db.exists().where(Member.user_id == user.id),
-                                                      db.exists().where(Participant.user_id == user.id))).one()
+    no_member, entered = db.session.execute(_no_member_but_entered(), {"user_id": user.id}).one()
     return no_member and entered
+
+
+@functools.cache
+def _no_member_but_entered() -> Select:
+    # Asked of every contestant's first page: two yes-or-no answers in one statement, no member row read.
+    user_id = bindparam("user_id")
+    return db.select(~db.exists().where(Member.user_id == user_id), db.exists().where(Participant.user_id == user_id))
 
 
 def get_round(contest: Contest, number: int) -> Round | None:
@@ -194,13 +205,18 @@ def shared_questions(contest: Contest) -> list[tuple[Round, Round, int]]:
             if drawable[first.id] & drawable[second.id]]
 
 
+@functools.cache
+def _attempts_at_quizzes() -> Select:
+    return (db.select(Attempt).where(Attempt.quiz_id.in_(bindparam("quiz_ids", expanding=True)),
+                                     Attempt.user_id == bindparam("user_id"))
+            .options(defer(Attempt.paper)).order_by(Attempt.quiz_id, Attempt.number))
+
+
 def attempts_by_round(contest: Contest, user) -> dict[int, list[Attempt]]:
     """Round id -> the person's attempts at it, in order, as quizzes.attempts_of gives them, in one query."""
     quiz_to_round = {r.quiz_id: r.id for r in contest.rounds}
     found: dict[int, list[Attempt]] = {round_id: [] for round_id in quiz_to_round.values()}
-    for attempt in db.session.scalars(db.select(Attempt).where(Attempt.quiz_id.in_(list(quiz_to_round)),
-                                                               Attempt.user_id == user.id)
-                                      .options(defer(Attempt.paper)).order_by(Attempt.quiz_id, Attempt.number)):
+    for attempt in db.session.scalars(_attempts_at_quizzes(), {"quiz_ids": list(quiz_to_round), "user_id": user.id}):
         found[quiz_to_round[attempt.quiz_id]].append(attempt)
     return found
 
@@ -230,16 +246,30 @@ def start(contest_round: Round, participant: Participant, *, device: str | None 
     except quizzes.QuizError as error:
         raise ContestError(str(error)) from error
     # Once per attempt, whichever of two racing starts (both given the same open attempt) gets here first.
-    db.session.execute(insert_or_merge(Entry).values(
-        attempt_id=attempt.id, round_id=contest_round.id, participant_id=participant.id, device=device_mark(device))
-        .on_conflict_do_nothing(index_elements=["attempt_id"]))
+    db.session.execute(_entry_once(db.session.get_bind().dialect.name), {
+        "entry_attempt_id": attempt.id, "entry_round_id": contest_round.id, "entry_participant_id": participant.id,
+        "entry_device": device_mark(device)})
     return attempt
+
+
+@functools.cache  # per database kind
+def _entry_once(dialect: str) -> Executable:
+    # The parameters are named apart from the columns: SQLAlchemy keeps those names for the VALUES clause.
+    return insert_or_merge(Entry).values(
+        {name: bindparam(f"entry_{name}", type_=getattr(Entry, name).type)
+         for name in ("attempt_id", "round_id", "participant_id", "device")}
+    ).on_conflict_do_nothing(index_elements=["attempt_id"])
+
+
+@functools.cache
+def _entry_of_attempt() -> Select:
+    return (db.select(Entry).where(Entry.attempt_id == bindparam("attempt_id"))
+            .options(joinedload(Entry.round).joinedload(Round.contest)))
 
 
 def entry_for(attempt: Attempt) -> Entry | None:
     # With its round and contest: the attempt pages show both, in one query.
-    return db.session.scalars(db.select(Entry).filter_by(attempt_id=attempt.id)
-                              .options(joinedload(Entry.round).joinedload(Round.contest))).first()
+    return db.session.scalars(_entry_of_attempt(), {"attempt_id": attempt.id}).first()
 
 
 PREDICTION_MAX = 10**9

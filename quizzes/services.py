@@ -16,7 +16,19 @@ from typing import NamedTuple, cast
 
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import CursorResult, Executable, Integer, String, bindparam, func, true, union_all, update
+from sqlalchemy import (
+    BindParameter,
+    CursorResult,
+    Executable,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    func,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -72,9 +84,16 @@ def final_quiz(topic: Topic, *, include_unpublished=False) -> Quiz | None:
     return db.session.scalars(query.order_by(Quiz.id)).first()
 
 
-def _bank(topic_id: int, single_choice_only: bool = False):
+def _bank(topic_id: int | BindParameter[int], single_choice_only: bool = False):
     query = db.select(Question).where(Question.topic_id == topic_id, Question.published)
     return query.where(Question.type == SINGLE) if single_choice_only else query
+
+
+@functools.cache  # built once: docs/DEVELOPING.md 5.13
+def _drawable(single_choice_only: bool) -> Select:
+    """What a start draws from: ids and lessons, in id order."""
+    return (_bank(bindparam("topic_id"), single_choice_only).with_only_columns(Question.id, Question.lesson_id)
+            .order_by(Question.id))
 
 
 def drawable_question_ids(quiz: Quiz) -> set[int]:
@@ -138,8 +157,7 @@ def _draw(quiz: Quiz, rng: random.Random) -> list[_Drawn]:
     # Draw from the bank's ids (and lessons), then load only the drawn questions with their
     # choices: a start reads 20 questions, not the whole bank. The same rng picks the same
     # positions of the same id-ordered list, so the draw is what it was with whole rows.
-    questions = db.session.execute(_bank(quiz.topic_id, quiz.single_choice_only)
-                                   .with_only_columns(Question.id, Question.lesson_id).order_by(Question.id)).all()
+    questions = db.session.execute(_drawable(quiz.single_choice_only), {"topic_id": quiz.topic_id}).all()
     if not quiz.balance_lessons:
         return _questions_in_order([q.id for q in rng.sample(questions, min(quiz.question_count, len(questions)))])
     # Balanced: deal one question from each lesson in turn until the count is reached.
@@ -157,13 +175,18 @@ def _draw(quiz: Quiz, rng: random.Random) -> list[_Drawn]:
     return _questions_in_order([q.id for q in drawn])
 
 
+@functools.cache
+def _drawn_with_choices() -> Select:
+    return (db.select(Question.id, Question.type, Question.text, Question.lesson_id, Question.explanation,
+                      Choice.id, Choice.text, Choice.is_correct)
+            .outerjoin(Choice, Choice.question_id == Question.id)
+            .where(Question.id.in_(bindparam("ids", expanding=True)))
+            .order_by(Question.id, Choice.position))  # the choices in the order Question.choices has them
+
+
 def _questions_in_order(ids: list[int]) -> list[_Drawn]:
     by_id: dict[int, _Drawn] = {}
-    rows = db.session.execute(
-        db.select(Question.id, Question.type, Question.text, Question.lesson_id, Question.explanation,
-                  Choice.id, Choice.text, Choice.is_correct)
-        .outerjoin(Choice, Choice.question_id == Question.id).where(Question.id.in_(ids))
-        .order_by(Question.id, Choice.position))  # the choices in the order Question.choices has them
+    rows = db.session.execute(_drawn_with_choices(), {"ids": ids})
     for question_id, kind, text, lesson_id, explanation, choice_id, choice_text, is_correct in rows:
         drawn = by_id.get(question_id) or by_id.setdefault(
             question_id, _Drawn(question_id, kind, text, lesson_id, explanation, []))
@@ -245,19 +268,29 @@ def public_answers(attempt: Attempt) -> dict[str, list[str]]:
 
 # -- attempts ------------------------------------------------------------------------
 
-def attempts_of(quiz: Quiz, user) -> list[Attempt]:
+@functools.cache
+def _attempts_of() -> Select:
     # The papers (~20 KB each) stay in the database until something reads one. Statuses as the
     # database has them now, not as this session loaded them earlier: the try limit counts them.
-    return list(db.session.scalars(db.select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user.id)
-                                   .options(defer(Attempt.paper)).order_by(Attempt.number)
-                                   .execution_options(populate_existing=True)))
+    return (db.select(Attempt).where(Attempt.quiz_id == bindparam("quiz_id"), Attempt.user_id == bindparam("user_id"))
+            .options(defer(Attempt.paper)).order_by(Attempt.number).execution_options(populate_existing=True))
+
+
+def attempts_of(quiz: Quiz, user) -> list[Attempt]:
+    return list(db.session.scalars(_attempts_of(), {"quiz_id": quiz.id, "user_id": user.id}))
+
+
+@functools.cache
+def _start_lock() -> Select:
+    return db.select(func.pg_advisory_xact_lock(bindparam("quiz_id", type_=Integer),
+                                                bindparam("user_id", type_=Integer)))
 
 
 def _hold_starts(quiz: Quiz, user) -> None:
     """Make this person's other starts at this quiz wait until this transaction ends, so the
     attempts counted next are still all there are when the new one is inserted."""
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(db.select(func.pg_advisory_xact_lock(quiz.id, user.id)))
+        db.session.execute(_start_lock(), {"quiz_id": quiz.id, "user_id": user.id})
     else:  # SQLite has one writer at a time: take the write lock now, as BEGIN IMMEDIATE would
         db.session.execute(update(User).where(User.id == user.id).values(is_enabled=User.is_enabled)
                            .execution_options(synchronize_session=False))
@@ -498,47 +531,49 @@ def _answer_rows(rows: dict[int, list[int]]) -> dict[str, object]:
     return params
 
 
-_answers_upserts: dict[tuple[str, int, bool], Executable] = {}
-
-
 def _answers_upsert(rows: int, *, guarded: bool) -> Executable:
     """INSERT ... ON CONFLICT DO UPDATE of ``rows`` answers of one attempt, saved at one moment:
     parameters attempt_id, saved_at, question_id_<n>, choice_ids_<n>. ``guarded`` (the quick save)
     writes only if the attempt is the user's, in progress, with the started_at and deadline given,
     and the session token still valid (user_id, session_token, started_at, deadline), and
     returns the rows written."""
-    # Built once per database kind and number of rows (at most a paper's): building and caching a
-    # statement is most of the CPU a save would otherwise cost.
-    dialect = db.session.get_bind().dialect.name
-    if (dialect, rows, guarded) not in _answers_upserts:
-        attempt_id = bindparam("attempt_id", type_=Integer)
-        sent = union_all(*(db.select(bindparam(f"question_id_{n}", type_=Integer).label("question_id"),
-                                     bindparam(f"choice_ids_{n}", type_=Answer.choice_ids.type).label("choice_ids"))
-                           for n in range(rows))).subquery("sent")
-        values = db.select(attempt_id, sent.c.question_id, sent.c.choice_ids,
-                           bindparam("saved_at", type_=Answer.saved_at.type))
-        if guarded:
-            user_id = bindparam("user_id", type_=Integer)
-            values = values.where(db.select(Attempt.id).where(
-                Attempt.id == attempt_id, Attempt.user_id == user_id, Attempt.status == IN_PROGRESS,
-                Attempt.started_at == bindparam("started_at", type_=Attempt.started_at.type),
-                Attempt.deadline == bindparam("deadline", type_=Attempt.deadline.type),
-                accounts.session_still_valid(user_id, bindparam("session_token", type_=String))).exists())
-        else:
-            values = values.where(true())  # SQLite reads "SELECT ... ON CONFLICT" only after a WHERE
-        statement = insert_or_merge(Answer).from_select(["attempt_id", "question_id", "choice_ids", "saved_at"],
-                                                        values)
-        statement = statement.on_conflict_do_update(
-            index_elements=["attempt_id", "question_id"],
-            set_={"choice_ids": statement.excluded.choice_ids, "saved_at": statement.excluded.saved_at})
-        _answers_upserts[dialect, rows, guarded] = statement.returning(Answer.id) if guarded else statement
-    return _answers_upserts[dialect, rows, guarded]
+    return _built_answers_upsert(db.session.get_bind().dialect.name, rows, guarded)
+
+
+@functools.cache  # per database kind and number of rows (at most a paper's)
+def _built_answers_upsert(dialect: str, rows: int, guarded: bool) -> Executable:
+    attempt_id = bindparam("attempt_id", type_=Integer)
+    sent = union_all(*(db.select(bindparam(f"question_id_{n}", type_=Integer).label("question_id"),
+                                 bindparam(f"choice_ids_{n}", type_=Answer.choice_ids.type).label("choice_ids"))
+                       for n in range(rows))).subquery("sent")
+    values = db.select(attempt_id, sent.c.question_id, sent.c.choice_ids,
+                       bindparam("saved_at", type_=Answer.saved_at.type))
+    if guarded:
+        user_id = bindparam("user_id", type_=Integer)
+        values = values.where(db.select(Attempt.id).where(
+            Attempt.id == attempt_id, Attempt.user_id == user_id, Attempt.status == IN_PROGRESS,
+            Attempt.started_at == bindparam("started_at", type_=Attempt.started_at.type),
+            Attempt.deadline == bindparam("deadline", type_=Attempt.deadline.type),
+            accounts.session_still_valid(user_id, bindparam("session_token", type_=String))).exists())
+    else:
+        values = values.where(true())  # SQLite reads "SELECT ... ON CONFLICT" only after a WHERE
+    statement = insert_or_merge(Answer).from_select(["attempt_id", "question_id", "choice_ids", "saved_at"], values)
+    statement = statement.on_conflict_do_update(
+        index_elements=["attempt_id", "question_id"],
+        set_={"choice_ids": statement.excluded.choice_ids, "saved_at": statement.excluded.saved_at})
+    return statement.returning(Answer.id) if guarded else statement
+
+
+@functools.cache
+def _saved_answers() -> Select:
+    # Plain rows, not Answer objects: fresh after the saves' upserts, and no identity map to fill.
+    return db.select(Answer.question_id, Answer.choice_ids, Answer.saved_at).where(
+        Answer.attempt_id == bindparam("attempt_id"))
 
 
 def saved_answers(attempt: Attempt) -> dict[int, list[int]]:
-    # Plain rows, not Answer objects: fresh after the saves' upserts, and no identity map to fill.
-    rows = db.session.execute(db.select(Answer.question_id, Answer.choice_ids).where(Answer.attempt_id == attempt.id))
-    return {question_id: list(choice_ids) for question_id, choice_ids in rows}
+    rows = db.session.execute(_saved_answers(), {"attempt_id": attempt.id})
+    return {question_id: list(choice_ids) for question_id, choice_ids, _ in rows}
 
 
 def grade(paper: list[dict], answers: dict[int, tuple[list[int], datetime]], cutoff: datetime) -> int:
@@ -558,8 +593,7 @@ def finish(attempt: Attempt, *, now: datetime | None = None, status: str = SUBMI
     now = now or utcnow()
     finished_at = finished_at or min(now, attempt.deadline)
     cutoff = attempt.deadline + timedelta(seconds=GRACE_SECONDS)
-    rows = db.session.execute(db.select(Answer.question_id, Answer.choice_ids, Answer.saved_at)
-                              .where(Answer.attempt_id == attempt.id))
+    rows = db.session.execute(_saved_answers(), {"attempt_id": attempt.id})
     score = grade(attempt.paper, {question_id: (choice_ids, saved_at) for question_id, choice_ids, saved_at in rows},
                   cutoff)
     percent = round(100 * score / attempt.max_score, 1) if attempt.max_score else 0.0
@@ -568,8 +602,7 @@ def finish(attempt: Attempt, *, now: datetime | None = None, status: str = SUBMI
               "passed": percent >= quiz.pass_percent,
               "flagged_short": (finished_at - attempt.started_at).total_seconds() < quiz.min_duration_seconds}
     result = cast(CursorResult, db.session.execute(  # an UPDATE's result: it has a rowcount
-        update(Attempt).where(Attempt.id == attempt.id, Attempt.status == IN_PROGRESS).values(**values)
-        .execution_options(synchronize_session=False)))
+        _close_if_open(), {"attempt_id": attempt.id, **{f"new_{key}": value for key, value in values.items()}}))
     if result.rowcount == 1:  # ours: the row now holds exactly these values
         for key, value in values.items():
             set_committed_value(attempt, key, value)
@@ -579,6 +612,15 @@ def finish(attempt: Attempt, *, now: datetime | None = None, status: str = SUBMI
     if result.rowcount == 1 and attempt.passed and attempt.member_id and quiz.purpose == PURPOSE_FINAL:
         _complete(attempt, now)
     return attempt
+
+
+@functools.cache
+def _close_if_open() -> Executable:
+    # The parameters are named apart from the columns: SQLAlchemy keeps those names for the SET clause.
+    return (update(Attempt).where(Attempt.id == bindparam("attempt_id"), Attempt.status == IN_PROGRESS)
+            .values({name: bindparam(f"new_{name}", type_=getattr(Attempt, name).type)
+                     for name in ("status", "finished_at", "score", "percent", "passed", "flagged_short")})
+            .execution_options(synchronize_session=False))
 
 
 def submit(attempt: Attempt, *, answers: dict[str, list[str]] | None = None,
@@ -614,10 +656,15 @@ def close_expired(*, now: datetime | None = None) -> int:
     return sum(1 for attempt in due if expire_if_due(attempt, now=now))
 
 
+@functools.cache
+def _attempt_with_quiz() -> Select:
+    # With its quiz: every page of an attempt reads it (one query, not two).
+    return db.select(Attempt).where(Attempt.id == bindparam("attempt_id")).options(joinedload(Attempt.quiz))
+
+
 def get_attempt_for(attempt_id: int, user) -> Attempt | None:
     """The attempt if it is this person's; anyone else's is as good as missing."""
-    # With its quiz: every page of an attempt reads it (one query, not two).
-    attempt = db.session.get(Attempt, attempt_id, options=[joinedload(Attempt.quiz)])
+    attempt = db.session.scalars(_attempt_with_quiz(), {"attempt_id": attempt_id}).one_or_none()
     return attempt if attempt is not None and attempt.user_id == user.id else None
 
 

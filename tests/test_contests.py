@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import event
 
 from contests import boards, collective_results, registration, services
 from contests.models import Contest, Division, Entry, Participant
@@ -96,26 +95,18 @@ def test_members_join_with_their_own_account(contest, login):
     assert participant.member_id is not None and participant.full_name == "Lò Thị Xuân"
 
 
-def test_a_contestants_first_landing_page_reads_no_member_row_and_no_unit_apart(contest, login, world):
+def test_a_contestants_first_landing_page_reads_no_member_row_and_no_unit_apart(contest, login, world, statements):
     """The page every contestant opens when a round opens: the menu asks only whether a member record
     and a contest entry exist, and the organising unit comes with the contest."""
     member = login("member")
     member.post("/contests/thi-132-nam/join")
     organiser = world.province.name
     db.session.expire_all()  # as a new request's session starts, with nothing loaded
-    seen: list[str] = []
-
-    def on_execute(conn, cursor, statement, parameters, context, executemany):
-        seen.append(" ".join(statement.split()))
-
-    event.listen(db.engine, "before_cursor_execute", on_execute)
-    try:
-        page = member.get("/contests/thi-132-nam").get_data(as_text=True)  # the menu is made here
-    finally:
-        event.remove(db.engine, "before_cursor_execute", on_execute)
+    statements.clear()
+    page = member.get("/contests/thi-132-nam").get_data(as_text=True)  # the menu is made here
     assert f"Đơn vị tổ chức: {organiser}" in page and "Việc học của tôi" in page
-    assert not [s for s in seen if s.startswith("SELECT members.id")], seen
-    assert not [s for s in seen if s.startswith("SELECT units.id")], seen
+    assert not [s for s in statements if s.startswith("SELECT members.id")], statements
+    assert not [s for s in statements if s.startswith("SELECT units.id")], statements
 
 
 def test_rounds_keep_their_windows_and_attempt_limits(contest, login):
