@@ -75,7 +75,10 @@ def landing(slug: str):
     participant = registration.participant_for(contest, current_user)
     rounds = [(r, services.round_state(r, now)) for r in contest.rounds]
     attempts = services.attempts_by_round(contest, current_user) if participant is not None else {}
-    won = prizes.prizes_of(participant) if participant is not None else []
+    # Prizes are awarded only for rounds that have closed (prizes.check_ready), and a round with entries
+    # stays closed: while none has, there is nothing to read.
+    won = prizes.prizes_of(participant) \
+        if participant is not None and any(state == services.CLOSED for _, state in rounds) else []
     headline = services.headline(contest, now)
     return render_template("contests/landing.html", contest=contest, rounds=rounds, participant=participant, won=won,
                            attempts=attempts, counters=boards.counters(contest), headline=headline,

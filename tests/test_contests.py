@@ -109,6 +109,24 @@ def test_a_contestants_first_landing_page_reads_no_member_row_and_no_unit_apart(
     assert not [s for s in statements if s.startswith("SELECT units.id")], statements
 
 
+def test_prizes_are_read_only_once_a_round_has_closed(contest, login, statements):
+    """Prizes are awarded for closed rounds only: while every round is open (a contest's busiest
+    minutes) a contestant's landing page does not ask for them."""
+    member = login("member")
+    member.post("/contests/thi-132-nam/join")
+    first = contest.rounds[0].quiz
+    closed_at, first.closes_at = first.closes_at, utcnow() + timedelta(days=6)
+    db.session.commit()
+    statements.clear()
+    assert "VÀO THI" in member.get("/contests/thi-132-nam").get_data(as_text=True)
+    assert not [s for s in statements if "FROM contest_prizes" in s], statements
+    first.closes_at = closed_at
+    db.session.commit()
+    statements.clear()
+    member.get("/contests/thi-132-nam")
+    assert [s for s in statements if "FROM contest_prizes" in s]
+
+
 def test_rounds_keep_their_windows_and_attempt_limits(contest, login):
     member = login("member")
     member.post("/contests/thi-132-nam/join")
