@@ -127,6 +127,18 @@ def test_prizes_are_read_only_once_a_round_has_closed(contest, login, statements
     assert [s for s in statements if "FROM contest_prizes" in s]
 
 
+def test_a_start_is_no_savepoint_and_a_racing_one_still_finds_it(contest, login, statements):
+    """Starts of one person wait for one another (quizzes.services._hold_starts), so the attempt is
+    written without a savepoint to fall back on; the second start gets the same attempt."""
+    member = login("member")
+    member.post("/contests/thi-132-nam/join")
+    statements.clear()
+    first = member.post("/contests/thi-132-nam/rounds/2/start")
+    assert not [s for s in statements if "SAVEPOINT" in s.upper()], statements
+    assert member.post("/contests/thi-132-nam/rounds/2/start").headers["Location"] == first.headers["Location"]
+    assert db.session.scalar(db.select(db.func.count(Attempt.id))) == 1
+
+
 def test_rounds_keep_their_windows_and_attempt_limits(contest, login):
     member = login("member")
     member.post("/contests/thi-132-nam/join")
