@@ -476,10 +476,15 @@ def _keys_of(attempt_id: int, user_id: int) -> PaperKeys | None:
         keys = _paper_keys.get(attempt_id)
     if keys is not None:
         return keys
-    attempt = db.session.execute(
-        db.select(Attempt.id, Attempt.paper, Attempt.started_at, Attempt.deadline)
-        .where(Attempt.id == attempt_id, Attempt.user_id == user_id, Attempt.status == IN_PROGRESS)).first()
+    attempt = db.session.execute(_open_paper(), {"attempt_id": attempt_id, "user_id": user_id}).first()
     return None if attempt is None else paper_keys(cast(Attempt, attempt))  # a row with what it reads
+
+
+@functools.cache
+def _open_paper() -> Select:
+    return (db.select(Attempt.id, Attempt.paper, Attempt.started_at, Attempt.deadline)
+            .where(Attempt.id == bindparam("attempt_id"), Attempt.user_id == bindparam("user_id"),
+                   Attempt.status == IN_PROGRESS))
 
 
 def quick_save(attempt_id: int, user_id: int, session_token: str, picks: dict[str, list[str]], *,
