@@ -10,8 +10,9 @@ from core.text import number_vn
 
 # The menu is drawn on every page. It is kept in the person's signed session cookie, so that any
 # worker of any server draws it without a query, and made again after this long: a role granted or
-# taken away shows in the menu within it. The views check roles themselves.
-MENU_SECONDS = 30
+# taken away shows in the menu within it. The views check roles themselves. Five minutes outlast a
+# contest round (landing, page, result), so a contestant's journey reads the roles once.
+MENU_SECONDS = 300
 
 
 def register(app) -> None:

@@ -33,6 +33,17 @@ def test_each_person_has_their_own_menu(world, login):
     assert EDITOR_LINK not in login("member").get("/learn/").get_data(as_text=True)
 
 
+def test_a_contest_rounds_journey_reads_the_roles_once(world, login, clock, statements):
+    # The landing page makes the menu; the result, a round's 20 questions later, draws it from the session.
+    member = login("member")
+    member.get("/accounts/password")
+    clock[0] += 4 * 60  # 20 questions at an unhurried pace
+    db.session.expunge_all()
+    statements.clear()
+    member.get("/accounts/password")
+    assert not [s for s in statements if "FROM roles" in s]
+
+
 def test_a_role_given_shows_within_menu_seconds(world, login, clock):
     member = login("member")
     assert EDITOR_LINK not in member.get("/learn/").get_data(as_text=True)
