@@ -21,6 +21,7 @@ from core.views import save
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 
+
 # Roles are read only when something asks (menus, permission checks), not on every request:
 # a contestant's answer saves never do.
 @functools.cache  # built once: docs/DEVELOPING.md 5.13

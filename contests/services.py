@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import Executable, Select, bindparam
+from sqlalchemy import Executable, Integer, Select, bindparam
 from sqlalchemy.orm import defer, joinedload, selectinload
 
 from contests.models import Contest, Entry, Participant, Round
@@ -162,7 +162,7 @@ def only_a_contestant(user) -> bool:
 @functools.cache
 def _no_member_but_entered() -> Select:
     # Asked of every contestant's first page: two yes-or-no answers in one statement, no member row read.
-    user_id = bindparam("user_id")
+    user_id = bindparam("user_id", type_=Integer)
     return db.select(~db.exists().where(Member.user_id == user_id), db.exists().where(Participant.user_id == user_id))
 
 
