@@ -7,7 +7,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import DEFAULT_SECRET_KEY, INSTANCE_DIR, Config
-from core import backup, demo, errors, logs, security, signals, templating
+from core import backup, database, demo, errors, logs, security, signals, templating
 from core.extensions import csrf, db, limiter, login_manager, migrate
 
 
@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
     db.init_app(app)
+    database.register(app)
     # Batch operations: SQLite cannot alter a table in place, so autogenerate writes them for both databases.
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
     csrf.init_app(app)

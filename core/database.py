@@ -1,0 +1,50 @@
+"""How a request's transaction ends when the view did not end it.
+
+psycopg forgets every statement it has prepared on a connection at each ROLLBACK (a rolled-back
+transaction may have dropped what they name), and Flask-SQLAlchemy ends every request by rolling
+back what is left open: after each page that only reads (a contest's landing, an attempt, a
+result), PostgreSQL parsed and planned every statement again, never reaching psycopg's threshold
+for preparing one (5 runs on a connection). A transaction that only read is the same committed as
+rolled back, so it is committed; one that wrote anything, or holds a change not yet written, or met
+an error, is rolled back as before.
+"""
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
+
+from core.extensions import db
+
+WROTE = "hoctap_wrote"  # in Connection.info while the connection's transaction has sent a statement that may write
+
+
+def register(app: Flask) -> None:
+    """Call after db.init_app(app): Flask runs app-context teardowns last-registered first, so this
+    one runs before Flask-SQLAlchemy's, which removes the session."""
+    with app.app_context():
+        engine = db.engine
+    if not event.contains(engine, "before_cursor_execute", _note_writes):
+        event.listen(engine, "before_cursor_execute", _note_writes)
+        event.listen(engine, "commit", _transaction_ended)
+        event.listen(engine, "rollback", _transaction_ended)
+
+    @app.teardown_appcontext
+    def commit_what_only_read(error: BaseException | None) -> None:
+        session = db.session()  # this context's session, not the registry
+        if error is not None or not session.in_transaction() or session.new or session.dirty or session.deleted:
+            return
+        try:
+            if not session.connection().info.get(WROTE):
+                session.commit()
+        except SQLAlchemyError:  # a transaction an error left unusable: Flask-SQLAlchemy rolls it back
+            return
+
+
+def _note_writes(conn, cursor, statement: str, parameters, context, executemany) -> None:
+    # Anything but a plain SELECT counts: INSERT, UPDATE, DELETE, a WITH that may hide one, SAVEPOINT.
+    if statement.lstrip()[:6].upper() != "SELECT":
+        conn.info[WROTE] = True
+
+
+def _transaction_ended(conn) -> None:
+    if not conn.invalidated:  # a lost connection has no info to read; its successor starts with none
+        conn.info.pop(WROTE, None)
