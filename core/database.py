@@ -34,6 +34,10 @@ def register(app: Flask) -> None:
             return
         try:
             if not session.connection().info.get(WROTE):
+                # Not expiring what the view loaded: a streamed response (stream_template,
+                # stream_with_context) goes on reading it after this teardown, as it did after
+                # Flask-SQLAlchemy's close.
+                session.expire_on_commit = False
                 session.commit()
         except SQLAlchemyError:  # a transaction an error left unusable: Flask-SQLAlchemy rolls it back
             return

@@ -3,6 +3,7 @@ only read is committed, which keeps psycopg's prepared statements; anything else
 import threading
 
 import pytest
+from flask import Response, stream_template_string
 from sqlalchemy import event, text, update
 
 from accounts.models import User
@@ -34,12 +35,17 @@ def routes(app):
         db.session.scalar(db.select(db.func.count(User.id)))
         raise RuntimeError("a bug after a read")
 
+    def streamed():
+        # The template runs after the view returned, and after the teardown that ended its transaction.
+        users = list(db.session.scalars(db.select(User)))
+        return Response(stream_template_string("{% for u in users %}{{ u.full_name }}{% endfor %}", users=users))
+
     def lose_connection():
         db.session.scalar(db.select(db.func.count(User.id)))
         db.session.connection().invalidate()  # as a restarted database server leaves it
         return "lost"
 
-    for view in (read, write_core, write_in_a_with, change_pending, read_then_fail, lose_connection):
+    for view in (read, write_core, write_in_a_with, change_pending, read_then_fail, streamed, lose_connection):
         app.add_url_rule(f"/test-end/{view.__name__}", view.__name__, view)
     make_user("nguoi-thu", full_name="Người Thử")
     db.session.commit()
@@ -72,7 +78,9 @@ def served_alone(app, path: str):
 
     def serve():
         try:
-            answers.append(app.test_client().get(path))
+            response = app.test_client().get(path)
+            response.get_data()  # a streamed body runs here, in the request's thread
+            answers.append(response)
         except Exception as error:  # noqa: BLE001  (handed to the test)
             answers.append(error)
 
@@ -105,6 +113,11 @@ def test_a_change_the_view_did_not_commit_is_rolled_back(routes, ends, view):
 def test_a_request_that_failed_is_rolled_back(routes, ends):
     assert isinstance(served_alone(routes, "/test-end/read_then_fail"), RuntimeError)
     assert ends == ["rollback"]
+
+
+def test_a_streamed_page_reads_what_the_view_loaded_after_the_commit(routes, ends):
+    assert served_alone(routes, "/test-end/streamed").get_data(as_text=True) == "Người Thử"
+    assert ends[0] == "commit"
 
 
 def test_a_connection_lost_after_a_read_ends_quietly_and_the_next_request_reads(routes):
