@@ -14,7 +14,7 @@ from contests import ranking
 from contests.boards import forget_cache, in_order, refresh_standings
 from contests.models import Contest, Division, Participant, Round, Standing
 from contests.services import FIGURE_RULE, PREDICTION_MAX, ContestError
-from core import audit
+from core import audit, database
 from core.clock import to_local, utcnow
 from core.extensions import db
 from core.tabular import WorkbookWriter
@@ -67,7 +67,7 @@ class JuryRow:
     flagged_short: bool
 
 
-def jury_rows(contest_round: Round) -> Iterator[JuryRow]:
+def jury_rows(contest_round: Round, *, own_connection: bool = False) -> Iterator[JuryRow]:
     """The full ranking of a round for the jury, every detail, excluded people left out: read in order
     from the standings and streamed (a server-side cursor on PostgreSQL), a thousand rows at a time."""
     contest, actual = contest_round.contest, contest_round.actual_figure
@@ -83,14 +83,18 @@ def jury_rows(contest_round: Round) -> Iterator[JuryRow]:
              .where(line.contest_id == contest.id, line.round_number == contest_round.number,
                     Participant.excluded_at.is_(None))
              .order_by(*in_order(contest.tie_break, line.score, line.prediction_error, line.duration_seconds,
-                                  line.finished_at, line.attempt_id))
-             .execution_options(yield_per=1000))
-    if db.session.get_bind().dialect.name == "postgresql":
-        # Planned for a cursor, the query would fetch each line's person and attempt by index, 100,000
-        # random reads; planned for every row, it hashes and sorts them: 2-3 times faster to the last row.
-        db.session.execute(text("SET LOCAL cursor_tuple_fraction = 1"))
+                                  line.finished_at, line.attempt_id)))
+    # Planned for a cursor, the query would fetch each line's person and attempt by index, 100,000
+    # random reads; planned for every row, it hashes and sorts them: 2-3 times faster to the last row.
+    settings = ("SET LOCAL cursor_tuple_fraction = 1",)
+    if own_connection:  # the workbook's download goes on after the view has returned (core.database.streamed_rows)
+        rows = database.streamed_rows(query, batch=1000, settings=settings)
+    else:
+        if db.session.get_bind().dialect.name == "postgresql":
+            db.session.execute(text(settings[0]))
+        rows = db.session.execute(query.execution_options(yield_per=1000))
     for place, (name, birth_year, phone, where, division, participant_id, attempt_id, score, prediction, duration,
-                finished_at, short) in enumerate(db.session.execute(query), start=1):
+                finished_at, short) in enumerate(rows, start=1):
         yield JuryRow(place, name, birth_year, phone, where, division or "",
                       ranking.Result(participant_id, attempt_id, score, prediction, duration, finished_at),
                       None if actual is None or prediction is None else abs(prediction - actual), bool(short))
@@ -107,7 +111,7 @@ def jury_workbook(contest_round: Round) -> Iterator[bytes]:
     sheet = workbook.sheet(f"Tuần {contest_round.number}")
     sheet.append([f"{contest_round.contest.title} · tuần {contest_round.number}"])
     sheet.append(JURY_HEADERS)
-    for count, row in enumerate(jury_rows(contest_round)):
+    for count, row in enumerate(jury_rows(contest_round, own_connection=True)):
         if count % 1000 == 1:
             yield workbook.take()
         sheet.append([row.place, row.full_name, row.birth_year, row.phone, row.unit_or_workplace, row.division,

@@ -8,8 +8,10 @@ for preparing one (5 runs on a connection). A transaction that only read is the 
 rolled back, so it is committed; one that wrote anything, or holds a change not yet written, or met
 an error, is rolled back as before.
 """
+from collections.abc import Iterator, Sequence
+
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import Executable, Row, event, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.extensions import db
@@ -41,6 +43,20 @@ def register(app: Flask) -> None:
                 session.commit()
         except SQLAlchemyError:  # a transaction an error left unusable: Flask-SQLAlchemy rolls it back
             return
+
+
+def streamed_rows(statement: Executable, *, batch: int, settings: Sequence[str] = ()) -> Iterator[Row]:
+    """The rows of a long read, ``batch`` at a time (a server-side cursor on PostgreSQL), on a
+    connection of its own: a streamed response reads them after the app context's teardown, which
+    Flask 3.1 runs when the view returns, and in which Flask-SQLAlchemy ends the session's transaction
+    and with it any cursor open on the session's connection. ``settings``: PostgreSQL ``SET LOCAL``
+    statements, run first in the same transaction. The connection goes back to the pool when the
+    rows are all read or the stream is closed (a download cancelled)."""
+    with db.engine.connect() as connection, connection.begin():
+        if connection.dialect.name == "postgresql":
+            for setting in settings:
+                connection.execute(text(setting))
+        yield from connection.execution_options(yield_per=batch).execute(statement)
 
 
 def _note_writes(conn, cursor, statement: str, parameters, context, executemany) -> None:

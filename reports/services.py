@@ -73,7 +73,7 @@ from sqlalchemy import Subquery, and_, case, func, or_, text, union_all
 
 from certificates.models import KIND_COMPLETION, Certificate
 from contests.models import Entry, Participant
-from core import signals
+from core import database, signals
 from core.clock import format_date
 from core.extensions import db
 from core.periods import Period, year_periods
@@ -287,14 +287,17 @@ def _flag(condition):
     return case((condition, 1), else_=0)
 
 
+REPORTING_SETTINGS = ("SET LOCAL jit = off", "SET LOCAL random_page_cost = 1.1")
+
+
 def _tune_for_reporting() -> None:
     """On PostgreSQL, for this transaction: no JIT, as compiling these plans costs more (over a second)
     than it ever saves; and random reads priced as what they are for tables read this often, which
     stay in memory. At the default price (4 sequential reads) the planner scans all of member_topics
     to reach the few thousand members who moved after the period end, instead of looking them up."""
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SET LOCAL jit = off"))
-        db.session.execute(text("SET LOCAL random_page_cost = 1.1"))
+        for setting in REPORTING_SETTINGS:
+            db.session.execute(text(setting))
 
 
 def _units_share(root: Unit) -> float:
@@ -542,16 +545,17 @@ class MemberStatus:
         return self.status in (COMPLETED, COMPLETED_BEFORE)
 
 
-def iter_member_statuses(unit: Unit, topic: Topic, period: Period, *,
-                         only_incomplete: bool = False) -> Iterator[MemberStatus]:
+def iter_member_statuses(unit: Unit, topic: Topic, period: Period, *, only_incomplete: bool = False,
+                         own_connection: bool = False) -> Iterator[MemberStatus]:
     """Members placed in the subtree at the period end (and leavers counted in a column), by name, streamed.
 
     Each member's status is where they stood at the period end: completed within the period,
     completed before it, else passed, else studied every lesson, else started (studying), else
     not started; so the members "completed" are the report's completed column.
     ``only_incomplete`` keeps those who have not completed the topic by the period end.
+    ``own_connection``: read on a connection of the generator's own (`core.database.streamed_rows`),
+    for a download that goes on after the view has returned; else in the session, seeing its changes.
     """
-    _tune_for_reporting()
     _, high = period.utc_bounds
     per_member = _per_member(unit, topic, period)
     m = per_member.rows.c
@@ -587,9 +591,14 @@ def iter_member_statuses(unit: Unit, topic: Topic, period: Period, *,
              .where(counted))
     if only_incomplete:
         query = query.where(m.completed_at.is_(None))
-    query = query.order_by(Member.name_folded, Member.id).execution_options(yield_per=500)
+    query = query.order_by(Member.name_folded, Member.id)
+    if own_connection:
+        rows = database.streamed_rows(query, batch=500, settings=REPORTING_SETTINGS)
+    else:
+        _tune_for_reporting()
+        rows = db.session.execute(query.execution_options(yield_per=500))
     for (member_id, full_name, card, phone, unit_name, active, key, lessons_studied, best_score, completed_at,
-         certificate_serial) in db.session.execute(query):
+         certificate_serial) in rows:
         yield MemberStatus(member_id, full_name, card, phone, unit_name, bool(active), key, lessons_studied,
                            per_member.lesson_count, None if best_score is None else float(best_score), completed_at,
                            certificate_serial)

@@ -213,7 +213,9 @@ INCOMPLETE_CSV = ('\r\n"LỖI: tệp dừng giữa chừng do sự cố máy ch�
 
 
 def _download(chunks, mimetype: str, filename: str) -> Response:
-    """Stream a generated file; the generator runs inside the request, so it may read the database.
+    """Stream a generated file. The generator runs after the view returned and after the teardown that
+    ended the session's transaction: a list it reads past its first batch comes from a connection of
+    its own (`core.database.streamed_rows`; DEVELOPING 5.2).
 
     The first chunk (the whole workbook; a CSV's header and first row) is made before the response
     starts, so a failure there is an ordinary error page. Once bytes have gone out the status cannot
@@ -249,7 +251,8 @@ def _member_list_context(code: str) -> dict:
     topic, _ = _topic(unit)
     period, _ = _period(topic)
     return {"unit": unit, "topic": topic, "period": period, "only_incomplete": _only_incomplete(),
-            "members": services.iter_member_statuses(unit, topic, period, only_incomplete=_only_incomplete())}
+            "members": services.iter_member_statuses(unit, topic, period, only_incomplete=_only_incomplete(),
+                                                     own_connection=True)}
 
 
 @bp.get("/<code>/members.csv")

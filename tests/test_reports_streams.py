@@ -55,22 +55,16 @@ def test_a_whole_csv_has_no_failure_line(world, topic, results, login, only):  #
     assert "LỖI" not in text and text.startswith("STT,")
 
 
-KNOWN_CURSOR_BUG = ("known, not fixed yet (PostgreSQL): Flask 3.1 runs the app context's teardown when the view "
-                    "returns, before the stream, and Flask-SQLAlchemy's removes the session whose server-side "
-                    "cursor the rest of the list comes from")
-
-
 def test_a_members_csv_longer_than_one_batch_streams_whole_when_served_alone(world, topic, results,  # noqa: F811
-                                                                            login, request):
-    """As a server runs it (an app context of its own, unlike the tests' client): 1,200 members,
-    more than the 500 rows a batch of iter_member_statuses reads."""
+                                                                            login):
+    """As a server runs it (an app context of its own, unlike the tests' client, whose teardown ends
+    the session's transaction before the stream runs): 1,200 members, more than the 500 rows a batch
+    of iter_member_statuses reads."""
     now = utcnow()
     db.session.execute(db.insert(Member), [
         {"unit_id": world.grassroots_a.id, "full_name": f"Người Thử {n}", "name_folded": f"nguoi thu {n}",
          "status": "active", "created_at": now, "updated_at": now} for n in range(1200)])
     db.session.commit()
-    if db.engine.dialect.name == "postgresql":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=KNOWN_CURSOR_BUG))
     officer, answers = login("officer_a"), []
 
     def serve():
