@@ -593,7 +593,8 @@ def finish(attempt: Attempt, *, now: datetime | None = None, status: str = SUBMI
               "passed": percent >= quiz.pass_percent,
               "flagged_short": (finished_at - attempt.started_at).total_seconds() < quiz.min_duration_seconds}
     result = cast(CursorResult, db.session.execute(  # an UPDATE's result: it has a rowcount
-        _close_if_open(), {"attempt_id": attempt.id, **{f"new_{key}": value for key, value in values.items()}}))
+        _close_if_open(tuple(values)),
+        {"attempt_id": attempt.id, **{f"new_{key}": value for key, value in values.items()}}))
     if result.rowcount == 1:  # ours: the row now holds exactly these values
         for key, value in values.items():
             set_committed_value(attempt, key, value)
@@ -605,12 +606,11 @@ def finish(attempt: Attempt, *, now: datetime | None = None, status: str = SUBMI
     return attempt
 
 
-@functools.cache
-def _close_if_open() -> Executable:
+@functools.cache  # per set of columns: finish always sets the same ones
+def _close_if_open(columns: tuple[str, ...]) -> Executable:
     # The parameters are named apart from the columns: SQLAlchemy keeps those names for the SET clause.
     return (update(Attempt).where(Attempt.id == bindparam("attempt_id"), Attempt.status == IN_PROGRESS)
-            .values({name: bindparam(f"new_{name}", type_=getattr(Attempt, name).type)
-                     for name in ("status", "finished_at", "score", "percent", "passed", "flagged_short")})
+            .values({name: bindparam(f"new_{name}", type_=getattr(Attempt, name).type) for name in columns})
             .execution_options(synchronize_session=False))
 
 
