@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, text
+from sqlalchemy import func
 
 from contests import ranking
 from contests.boards import forget_cache, in_order, refresh_standings
@@ -69,7 +69,9 @@ class JuryRow:
 
 def jury_rows(contest_round: Round, *, own_connection: bool = False) -> Iterator[JuryRow]:
     """The full ranking of a round for the jury, every detail, excluded people left out: read in order
-    from the standings and streamed (a server-side cursor on PostgreSQL), a thousand rows at a time."""
+    from the standings and streamed (a server-side cursor on PostgreSQL), a thousand rows at a time.
+    ``own_connection``: for the workbook's download, which goes on after the view has returned
+    (`core.database.long_read`)."""
     contest, actual = contest_round.contest, contest_round.actual_figure
     line = Standing
     query = (db.select(Participant.full_name, Participant.birth_year, Participant.phone,
@@ -86,13 +88,8 @@ def jury_rows(contest_round: Round, *, own_connection: bool = False) -> Iterator
                                   line.finished_at, line.attempt_id)))
     # Planned for a cursor, the query would fetch each line's person and attempt by index, 100,000
     # random reads; planned for every row, it hashes and sorts them: 2-3 times faster to the last row.
-    settings = ("SET LOCAL cursor_tuple_fraction = 1",)
-    if own_connection:  # the workbook's download goes on after the view has returned (core.database.streamed_rows)
-        rows = database.streamed_rows(query, batch=1000, settings=settings)
-    else:
-        if db.session.get_bind().dialect.name == "postgresql":
-            db.session.execute(text(settings[0]))
-        rows = db.session.execute(query.execution_options(yield_per=1000))
+    rows = database.long_read(query, batch=1000, settings=("SET LOCAL cursor_tuple_fraction = 1",),
+                              own_connection=own_connection)
     for place, (name, birth_year, phone, where, division, participant_id, attempt_id, score, prediction, duration,
                 finished_at, short) in enumerate(rows, start=1):
         yield JuryRow(place, name, birth_year, phone, where, division or "",

@@ -45,18 +45,29 @@ def register(app: Flask) -> None:
             return
 
 
-def streamed_rows(statement: Executable, *, batch: int, settings: Sequence[str] = ()) -> Iterator[Row]:
-    """The rows of a long read, ``batch`` at a time (a server-side cursor on PostgreSQL), on a
-    connection of its own: a streamed response reads them after the app context's teardown, which
-    Flask 3.1 runs when the view returns, and in which Flask-SQLAlchemy ends the session's transaction
-    and with it any cursor open on the session's connection. ``settings``: PostgreSQL ``SET LOCAL``
-    statements, run first in the same transaction. The connection goes back to the pool when the
-    rows are all read or the stream is closed (a download cancelled)."""
+def long_read(statement: Executable, *, batch: int, settings: Sequence[str] = (),
+              own_connection: bool = False) -> Iterator[Row]:
+    """The rows of a long read, ``batch`` at a time (a server-side cursor on PostgreSQL), after
+    ``settings`` (PostgreSQL ``SET LOCAL`` statements) in the same transaction.
+
+    In the session, seeing its changes; or, ``own_connection``, on a connection of the generator's
+    own, for a streamed response: that reads the rows after the app context's teardown, which
+    Flask 3.1 runs when the view returns, and in which Flask-SQLAlchemy ends the session's
+    transaction and with it any cursor open on the session's connection. That connection goes back
+    to the pool when the rows are all read or the stream is closed (a download cancelled)."""
+    if not own_connection:
+        yield from _read(db.session.connection(), statement, batch, settings)
+        return
     with db.engine.connect() as connection, connection.begin():
-        if connection.dialect.name == "postgresql":
-            for setting in settings:
-                connection.execute(text(setting))
-        yield from connection.execution_options(yield_per=batch).execute(statement)
+        yield from _read(connection, statement, batch, settings)
+
+
+def _read(connection, statement: Executable, batch: int, settings: Sequence[str]) -> Iterator[Row]:
+    if connection.dialect.name == "postgresql":
+        for setting in settings:
+            connection.execute(text(setting))
+    # For this statement only: Connection.execution_options() would change the session's connection.
+    yield from connection.execute(statement, execution_options={"yield_per": batch})
 
 
 def _note_writes(conn, cursor, statement: str, parameters, context, executemany) -> None:

@@ -553,7 +553,7 @@ def iter_member_statuses(unit: Unit, topic: Topic, period: Period, *, only_incom
     completed before it, else passed, else studied every lesson, else started (studying), else
     not started; so the members "completed" are the report's completed column.
     ``only_incomplete`` keeps those who have not completed the topic by the period end.
-    ``own_connection``: read on a connection of the generator's own (`core.database.streamed_rows`),
+    ``own_connection``: read on a connection of the generator's own (`core.database.long_read`),
     for a download that goes on after the view has returned; else in the session, seeing its changes.
     """
     _, high = period.utc_bounds
@@ -592,11 +592,7 @@ def iter_member_statuses(unit: Unit, topic: Topic, period: Period, *, only_incom
     if only_incomplete:
         query = query.where(m.completed_at.is_(None))
     query = query.order_by(Member.name_folded, Member.id)
-    if own_connection:
-        rows = database.streamed_rows(query, batch=500, settings=REPORTING_SETTINGS)
-    else:
-        _tune_for_reporting()
-        rows = db.session.execute(query.execution_options(yield_per=500))
+    rows = database.long_read(query, batch=500, settings=REPORTING_SETTINGS, own_connection=own_connection)
     for (member_id, full_name, card, phone, unit_name, active, key, lessons_studied, best_score, completed_at,
          certificate_serial) in rows:
         yield MemberStatus(member_id, full_name, card, phone, unit_name, bool(active), key, lessons_studied,

@@ -215,7 +215,7 @@ INCOMPLETE_CSV = ('\r\n"LỖI: tệp dừng giữa chừng do sự cố máy ch�
 def _download(chunks, mimetype: str, filename: str) -> Response:
     """Stream a generated file. The generator runs after the view returned and after the teardown that
     ended the session's transaction: a list it reads past its first batch comes from a connection of
-    its own (`core.database.streamed_rows`; DEVELOPING 5.2).
+    its own (`core.database.long_read`; DEVELOPING 5.2).
 
     The first chunk (the whole workbook; a CSV's header and first row) is made before the response
     starts, so a failure there is an ordinary error page. Once bytes have gone out the status cannot

@@ -1,7 +1,5 @@
 """How a request's transaction ends when its view left it open (core.database): a transaction that
 only read is committed, which keeps psycopg's prepared statements; anything else is rolled back."""
-import threading
-
 import pytest
 from flask import Response, stream_template_string
 from sqlalchemy import event, text, update
@@ -9,6 +7,7 @@ from sqlalchemy import event, text, update
 from accounts.models import User
 from core.extensions import db
 from tests.factories import make_user
+from tests.served import served_alone
 
 
 @pytest.fixture
@@ -70,33 +69,13 @@ def ends(app):
     event.remove(db.engine, "rollback", on_rollback)
 
 
-def served_alone(app, path: str):
-    """As a server runs a request: in an app context of its own (a new thread has none), whose
-    teardown ends the transaction. The tests' client shares the test's app context instead. The
-    response, or what the view raised (the tests' app lets errors through)."""
-    answers: list = []
-
-    def serve():
-        try:
-            response = app.test_client().get(path)
-            response.get_data()  # a streamed body runs here, in the request's thread
-            answers.append(response)
-        except Exception as error:  # noqa: BLE001  (handed to the test)
-            answers.append(error)
-
-    thread = threading.Thread(target=serve)
-    thread.start()
-    thread.join()
-    return answers[0]
-
-
 def names() -> list[str]:
     db.session.rollback()  # read what the database holds now
     return list(db.session.scalars(db.select(User.full_name)))
 
 
 def test_a_request_that_only_read_ends_in_a_commit(routes, ends):
-    assert served_alone(routes, "/test-end/read").get_data(as_text=True) == "1"
+    assert served_alone(routes.test_client(), "/test-end/read").get_data(as_text=True) == "1"
     assert ends == ["commit"]
 
 
@@ -105,24 +84,24 @@ def test_a_change_the_view_did_not_commit_is_rolled_back(routes, ends, view):
     if view == "write_in_a_with" and db.engine.dialect.name == "sqlite":
         pytest.skip("pysqlite begins a transaction only before INSERT, UPDATE, DELETE or REPLACE: "
                     "a WITH ... UPDATE is committed at once, however the transaction ends")
-    assert served_alone(routes, f"/test-end/{view}").status_code == 200
+    assert served_alone(routes.test_client(), f"/test-end/{view}").status_code == 200
     assert ends == ["rollback"]
     assert names() == ["Người Thử"]
 
 
 def test_a_request_that_failed_is_rolled_back(routes, ends):
-    assert isinstance(served_alone(routes, "/test-end/read_then_fail"), RuntimeError)
+    assert isinstance(served_alone(routes.test_client(), "/test-end/read_then_fail"), RuntimeError)
     assert ends == ["rollback"]
 
 
 def test_a_streamed_page_reads_what_the_view_loaded_after_the_commit(routes, ends):
-    assert served_alone(routes, "/test-end/streamed").get_data(as_text=True) == "Người Thử"
+    assert served_alone(routes.test_client(), "/test-end/streamed").get_data(as_text=True) == "Người Thử"
     assert ends[0] == "commit"
 
 
 def test_a_connection_lost_after_a_read_ends_quietly_and_the_next_request_reads(routes):
-    assert served_alone(routes, "/test-end/lose_connection").get_data(as_text=True) == "lost"
-    assert served_alone(routes, "/test-end/read").get_data(as_text=True) == "1"
+    assert served_alone(routes.test_client(), "/test-end/lose_connection").get_data(as_text=True) == "lost"
+    assert served_alone(routes.test_client(), "/test-end/read").get_data(as_text=True) == "1"
 
 
 def test_a_committed_write_then_a_read_ends_the_read_in_a_commit(routes, ends, app):
@@ -133,6 +112,6 @@ def test_a_committed_write_then_a_read_ends_the_read_in_a_commit(routes, ends, a
         return str(db.session.scalar(db.select(db.func.count(User.id))))
 
     app.add_url_rule("/test-end/write_then_read", "write_then_read", write_then_read)
-    assert served_alone(app, "/test-end/write_then_read").status_code == 200
+    assert served_alone(app.test_client(), "/test-end/write_then_read").status_code == 200
     assert ends == ["commit", "commit"]
     assert names() == ["Người Thử Hai"]

@@ -4,7 +4,6 @@ log entry. Never a 500 page glued to half a file, nor half a list that looks who
 import csv
 import io
 import logging
-import threading
 
 import pytest
 from sqlalchemy.exc import OperationalError
@@ -12,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 from core.clock import utcnow
 from core.extensions import db
 from reports import services
+from tests.served import served_alone
 from tests.test_reports_views import Q1, results, topic  # noqa: F401 (fixtures)
 from units.models import Member
 
@@ -65,13 +65,5 @@ def test_a_members_csv_longer_than_one_batch_streams_whole_when_served_alone(wor
         {"unit_id": world.grassroots_a.id, "full_name": f"Người Thử {n}", "name_folded": f"nguoi thu {n}",
          "status": "active", "created_at": now, "updated_at": now} for n in range(1200)])
     db.session.commit()
-    officer, answers = login("officer_a"), []
-
-    def serve():
-        response = officer.get("/reports/GA/members.csv?" + Q1)
-        answers.append(response.get_data().decode("utf-8-sig"))  # the stream runs in the request's thread
-
-    thread = threading.Thread(target=serve)
-    thread.start()
-    thread.join()
-    assert "LỖI" not in answers[0] and answers[0].count("\n") > 1200
+    text = served_alone(login("officer_a"), "/reports/GA/members.csv?" + Q1).get_data().decode("utf-8-sig")
+    assert "LỖI" not in text and text.count("\n") > 1200
