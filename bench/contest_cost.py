@@ -3,7 +3,7 @@ bare-Flask floor, in one run (issue 18 item 2).
 
     .venv/bin/python bench/contest_cost.py [--before DIR [--before-saves batched] [--before-hash argon2id]
                                                         [--before-python PYTHON] [--before-serve OPTIONS]]
-                                           [--contestants 300] [--threads 8] [--database-url URL]
+                                           [--contestants 300] [--warm-up 40] [--threads 8] [--database-url URL]
                                            [--port 5610] [--rounds 2] [--serve OPTIONS]
 
 Each target is served in turn by gunicorn with the production command of the pool that serves a
@@ -27,7 +27,10 @@ bench/locustfile_contest.py (85 % arrive with the session cookie a registration 
 in through the form, 5 % register; landing, start, the attempt page, the JSON saves quiz.js
 makes (contest_opening.quiz_js_batches: the choices of 2–6 s of thought each, sent together every
 15 s), submit with the prediction and the answers still waiting, the result), each request with
-`Connection: close`. Measured: the
+`Connection: close`. Measured on warm workers, as a contest's pool runs for hours: once gunicorn
+answers, the bench waits until its workers have finished booting (their CPU stops rising), then
+plays --warm-up contestants (the floor: ten times as many requests) that are not counted, so that
+every worker has loaded its templates, compiled its statements and opened its connection. Then the
 CPU of gunicorn (master and workers) and of the PostgreSQL backends of the database, from /proc,
 over the whole run, divided by the contestants; and per request. --rounds repeats the three
 targets in turn (before, after, floor, before, after, floor, ...) so that a change in the
@@ -171,23 +174,22 @@ def run_app(args, label: str, root: Path, secret_key: str, env: dict) -> dict:
     # The before tree's accounts have the hash it made: scrypt, as every tree before 06/12/2026 did
     # (--before-hash argon2id: a tree that already makes this tree's hashes).
     old_hash = label == "before" and args.before_hash == "scrypt"
-    info = build_contest(app, args.contestants + args.contestants // 5 + 20,
+    info = build_contest(app, args.contestants + args.contestants // 5 + 20 + args.warm_up,
                          password_hash=generate_password_hash(PASSWORD, "scrypt") if old_hash else None)
     people = info["people"]
-    cookies = mint_cookies(app, [p["user_id"] for p in people[:args.contestants]])
-    logins = [p["login"] for p in people[args.contestants:]]
+    warm_people = people[len(people) - args.warm_up:]
+    cookies = mint_cookies(app, [p["user_id"] for p in people[:args.contestants] + warm_people])
+    logins = [p["login"] for p in people[args.contestants:len(people) - args.warm_up]]
     before = label == "before"
     server = gunicorn(args, root, "bench.wsgi:app", env,
                       python=args.before_python if before and args.before_python else Path(sys.executable),
                       serve=args.before_serve if before and args.before_serve else args.serve)
     seen: dict[str, int] = defaultdict(int)
     errors: list[str] = []
-    try:
-        server.wait_ready()
-        queue = list(enumerate(mix))
-        lock = threading.Lock()
-        counters = {"login": 0, "register": 0}
+    lock = threading.Lock()
+    counters = {"login": 0, "register": 0}
 
+    def play_all(queue: list[tuple[int, str]], tally: dict[str, int]) -> None:
         def worker(seed: int) -> None:
             rng = random.Random(seed)
             while True:
@@ -200,18 +202,21 @@ def run_app(args, label: str, root: Path, secret_key: str, env: dict) -> dict:
                 identity = (logins[serial] if kind == "login" else f"0{REGISTER_PREFIX}{seed:02d}{n:05d}"
                             if kind == "register" else "")
                 browser = Browser(args.port, app.config["SESSION_COOKIE_NAME"],
-                                  cookies[n] if kind == "cookie" else None, seen)
+                                  cookies[n] if kind == "cookie" else None, tally)
                 try:
                     play(browser, kind, identity, rng, per_click=label == "before" and args.before_saves == "per-click")
                 except Exception as error:  # noqa: BLE001 - counted and shown
                     errors.append(f"{type(error).__name__}: {error}"[:300])
 
-        threads = [threading.Thread(target=worker, args=(i,)) for i in range(args.threads)]
+        in_turn(worker, args.threads)
+
+    try:
+        server.wait_ready()
+        if args.warm_up:  # the last people, with their cookies, not counted
+            settle(server.process.pid)
+            play_all([(args.contestants + n, "cookie") for n in range(args.warm_up)], defaultdict(int))
         cpu0, wall0 = server_cpu(server.process.pid, args.database_name), time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        play_all(list(enumerate(mix)), seen)
         cpu1, wall1 = server_cpu(server.process.pid, args.database_name), time.perf_counter()
     finally:
         server.stop()
@@ -221,6 +226,29 @@ def run_app(args, label: str, root: Path, secret_key: str, env: dict) -> dict:
             **cpu_figures(cpu0, cpu1, args.contestants, requests),
             "requests_per_contestant": requests / args.contestants,
             "by_kind": dict(seen)}
+
+
+def in_turn(worker, threads: int) -> None:
+    """Run ``worker(seed)`` on ``threads`` threads at once and wait for all."""
+    running = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    for thread in running:
+        thread.start()
+    for thread in running:
+        thread.join()
+
+
+def settle(master: int, quiet: float = 0.05, timeout: float = 60) -> None:
+    """Wait until gunicorn's workers have booted: its CPU rises by less than ``quiet`` s in half a second.
+    The first worker answers while the others are still importing the app (about 0.8 s of CPU)."""
+    deadline = time.monotonic() + timeout
+    cpu = sum(process_cpu(p) for p in [master] + children_of(master))
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = sum(process_cpu(p) for p in [master] + children_of(master))
+        if now - cpu < quiet:
+            return
+        cpu = now
+    raise RuntimeError("gunicorn's workers did not settle")
 
 
 def gunicorn(args, root: Path, target: str, env: dict, python: Path = Path(sys.executable),
@@ -261,12 +289,13 @@ def run_floor(args, requests: int, per_contestant: float, env: dict) -> dict:
 
     try:
         wait_for_hit(args.port, process)
-        threads = [threading.Thread(target=worker) for _ in range(args.threads)]
+        if args.warm_up:
+            settle(process.pid)
+            left[0] = 10 * args.warm_up
+            in_turn(lambda _: worker(), args.threads)
+        left[0] = requests
         cpu0, wall0 = server_cpu(process.pid, args.database_name), time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        in_turn(lambda _: worker(), args.threads)
         cpu1, wall1 = server_cpu(process.pid, args.database_name), time.perf_counter()
     finally:
         server.stop()
@@ -301,6 +330,9 @@ def main() -> None:
     parser.add_argument("--before-python", type=Path,
                         help="the interpreter of the environment that serves the before tree (default: this one)")
     parser.add_argument("--contestants", type=int, default=300)
+    parser.add_argument("--warm-up", type=int, default=40,
+                        help="contestants played on booted workers before the measure (0: measure from the first "
+                             "answer, booting workers and all, as before 07/12/2026)")
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--database-url", default="postgresql+psycopg://root@127.0.0.1/bench")
@@ -321,8 +353,8 @@ def main() -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("HOCTAP_ENV", "RATELIMIT_STORAGE_URI")}
     env.update({"SECRET_KEY": secret_key, "DATABASE_URL": args.database_url, "PYTHONUNBUFFERED": "1"})
     serving = f"{args.serve} (before: {args.before_serve})" if args.before_serve else args.serve
-    print(f"{args.contestants} contestants a run, {args.threads} threads, gunicorn {serving}, "
-          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; logs in {args.out}")
+    print(f"{args.contestants} contestants a run after {args.warm_up} to warm up, {args.threads} threads, "
+          f"gunicorn {serving}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; logs in {args.out}")
     results = []
     for n in range(args.rounds):
         targets = ([("before", args.before.resolve())] if args.before else []) + [("after", ROOT)]
