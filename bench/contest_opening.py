@@ -513,9 +513,10 @@ def floor_ms_per_request(args, env: dict, out_dir: Path) -> float:
     and a wave's result with it; printed beside each wave, it tells the two apart."""
     import contest_cost  # here, not at the top: contest_cost imports this module
 
+    # Without warm-up, as every wave's floor so far, so that the waves of all dates stay on one scale.
     floor = contest_cost.run_floor(SimpleNamespace(
         database_url=args.database_url, database_name=args.database_name, port=args.port, threads=8,
-        serve=FLOOR_WORKERS, out=out_dir), FLOOR_REQUESTS, 1.0, env)
+        serve=FLOOR_WORKERS, out=out_dir, warm_up=0), FLOOR_REQUESTS, 1.0, env)
     return floor["cpu_ms_per_request"]
 
 
