@@ -11,7 +11,7 @@ an error, is rolled back as before.
 from collections.abc import Iterator, Sequence
 
 from flask import Flask
-from sqlalchemy import Executable, Row, event, text
+from sqlalchemy import Connection, Executable, Row, event, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.extensions import db
@@ -62,10 +62,16 @@ def long_read(statement: Executable, *, batch: int, settings: Sequence[str] = ()
         yield from _read(connection, statement, batch, settings)
 
 
-def _read(connection, statement: Executable, batch: int, settings: Sequence[str]) -> Iterator[Row]:
+def set_local(connection: Connection, settings: Sequence[str]) -> None:
+    """Run PostgreSQL ``SET LOCAL`` statements for ``connection``'s transaction; elsewhere nothing
+    (SQLite has no planner settings to give)."""
     if connection.dialect.name == "postgresql":
         for setting in settings:
             connection.execute(text(setting))
+
+
+def _read(connection: Connection, statement: Executable, batch: int, settings: Sequence[str]) -> Iterator[Row]:
+    set_local(connection, settings)
     # For this statement only: Connection.execution_options() would change the session's connection.
     yield from connection.execute(statement, execution_options={"yield_per": batch})
 

@@ -69,7 +69,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Subquery, and_, case, func, or_, text, union_all
+from sqlalchemy import Subquery, and_, case, func, or_, union_all
 
 from certificates.models import KIND_COMPLETION, Certificate
 from contests.models import Entry, Participant
@@ -295,9 +295,7 @@ def _tune_for_reporting() -> None:
     than it ever saves; and random reads priced as what they are for tables read this often, which
     stay in memory. At the default price (4 sequential reads) the planner scans all of member_topics
     to reach the few thousand members who moved after the period end, instead of looking them up."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        for setting in REPORTING_SETTINGS:
-            db.session.execute(text(setting))
+    database.set_local(db.session.connection(), REPORTING_SETTINGS)
 
 
 def _units_share(root: Unit) -> float:

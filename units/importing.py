@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import insert, or_, text, update
+from sqlalchemy import insert, or_, update
 
 from accounts.models import User
-from core import audit, signals
+from core import audit, database, signals
 from core.clock import local_today, parse_vn_date
 from core.extensions import db
 from core.logs import logged_import
@@ -318,10 +318,9 @@ def import_members(path: Path, filename: str, actor, *, unit: Unit | None = None
     # after another. The caller's transaction makes it all or nothing; on SQLite, whose single write
     # lock is taken at the first write and held to the commit, the lock then covers the writing
     # alone, not a second read of the file (bench/import_during_contest.py).
-    if db.session.get_bind().dialect.name == "postgresql":
-        # psycopg prepares repeated statements; a generic plan made while the table was
-        # small keeps scanning it whole as this transaction grows it (530 → 3,500 rows/s).
-        db.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    # psycopg prepares repeated statements; a generic plan made while the table was
+    # small keeps scanning it whole as this transaction grows it (530 → 3,500 rows/s).
+    database.set_local(db.session.connection(), ("SET LOCAL plan_cache_mode = force_custom_plan",))
     with tempfile.TemporaryFile() as staged:
         for batch in parsed_batches(tick=False):
             by_card, by_phone, by_name = _existing(batch)
