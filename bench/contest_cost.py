@@ -154,10 +154,14 @@ def kinds(contestants: int) -> list[str]:
     return out
 
 
+def gunicorn_cpu(master: int) -> float:
+    """CPU seconds so far of gunicorn, master and workers."""
+    return sum(process_cpu(p) for p in [master] + children_of(master))
+
+
 def server_cpu(master: int, database: str) -> tuple[float, float]:
     """CPU seconds so far of gunicorn (master and workers) and of the database's PostgreSQL backends."""
-    return (sum(process_cpu(p) for p in [master] + children_of(master)),
-            sum(process_cpu(p) for p in postgres_backends(database)))
+    return gunicorn_cpu(master), sum(process_cpu(p) for p in postgres_backends(database))
 
 
 def cpu_figures(cpu0: tuple[float, float], cpu1: tuple[float, float], contestants: float, requests: int) -> dict:
@@ -241,10 +245,10 @@ def settle(master: int, quiet: float = 0.05, timeout: float = 60) -> None:
     """Wait until gunicorn's workers have booted: its CPU rises by less than ``quiet`` s in half a second.
     The first worker answers while the others are still importing the app (about 0.8 s of CPU)."""
     deadline = time.monotonic() + timeout
-    cpu = sum(process_cpu(p) for p in [master] + children_of(master))
+    cpu = gunicorn_cpu(master)
     while time.monotonic() < deadline:
         time.sleep(0.5)
-        now = sum(process_cpu(p) for p in [master] + children_of(master))
+        now = gunicorn_cpu(master)
         if now - cpu < quiet:
             return
         cpu = now
